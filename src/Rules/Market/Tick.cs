@@ -1,0 +1,40 @@
+using System.Runtime.InteropServices;
+
+namespace Streamer.Rules.Market;
+
+/// <summary>What a tick carries: a quote (bid/ask), a trade (last), or both (a CSV row with all cells).</summary>
+[Flags]
+public enum TickFields : byte
+{
+    None = 0,
+    Quote = 1,
+    Trade = 2,
+}
+
+/// <summary>
+/// One market-data event after parsing. A plain struct: ticks travel through rings and
+/// channels by value, never boxed. Time is UTC nanoseconds since the Unix epoch
+/// (<see cref="Time.NanoTime"/>), the exchange's own timestamp.
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct Tick
+{
+    public long TimeNs;
+    public int SymbolId;
+    public TickFields Fields;
+    public double Bid;
+    public double Ask;
+    public double Last;
+
+    public static Tick Quote(long timeNs, int symbolId, double bid, double ask) =>
+        new() { TimeNs = timeNs, SymbolId = symbolId, Fields = TickFields.Quote, Bid = bid, Ask = ask, Last = double.NaN };
+
+    public static Tick Trade(long timeNs, int symbolId, double last) =>
+        new() { TimeNs = timeNs, SymbolId = symbolId, Fields = TickFields.Trade, Bid = double.NaN, Ask = double.NaN, Last = last };
+
+    public readonly bool HasQuote => (Fields & TickFields.Quote) != 0;
+    public readonly bool HasTrade => (Fields & TickFields.Trade) != 0;
+
+    /// <summary>rules.md: bid ≥ 0, ask > 0, bid ≤ ask (NaN fails every comparison, so it is insane too).</summary>
+    public readonly bool IsSaneQuote => Bid >= 0 && Ask > 0 && Bid <= Ask;
+}
