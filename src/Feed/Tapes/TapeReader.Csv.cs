@@ -1,4 +1,3 @@
-using System.Buffers.Text;
 using Streamer.Rules.Market;
 using Streamer.Rules.Time;
 
@@ -28,7 +27,7 @@ public sealed partial class TapeReader
         if (count != CsvColumns) ThrowColumnCount(count);
 
         var timeCell = TrimSpaces(line[cells[_cellOf[0]]]);
-        if (!NanoTime.TryParseRfc3339(timeCell, out long timeNs))
+        if (!_timeParser.TryParse(timeCell, out long timeNs))
             ThrowField("time", $"'{Shorten(timeCell)}' is not an RFC 3339 time (e.g. 2026-01-29T16:36:38.123456789Z)");
         CheckTimeOrder(timeNs, "time");
 
@@ -74,7 +73,7 @@ public sealed partial class TapeReader
     private bool TryPrice(ReadOnlySpan<byte> cell, string column, out double value)
     {
         if (cell.IsEmpty) { value = double.NaN; return false; }
-        if (!Utf8Parser.TryParse(cell, out value, out int consumed) || consumed != cell.Length || !double.IsFinite(value))
+        if (!PriceParser.TryParse(cell, out value))
             ThrowField(column, $"'{Shorten(cell)}' is not a number");
         return true;
     }

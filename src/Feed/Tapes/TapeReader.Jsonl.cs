@@ -1,4 +1,3 @@
-using System.Buffers.Text;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Streamer.Rules.Market;
@@ -60,7 +59,7 @@ public sealed partial class TapeReader
         }
         string what = kind == MessageKind.Quote ? "a quote" : "a trade";
         if (time.IsEmpty) ThrowField("t", $"missing in {what} message");
-        if (!NanoTime.TryParseRfc3339(time, out long timeNs))
+        if (!_timeParser.TryParse(time, out long timeNs))
             ThrowField("t", $"'{Shorten(time)}' is not an RFC 3339 time (e.g. 2026-01-29T16:36:38.123456789Z)");
         if (symbol.IsEmpty) ThrowField("S", $"missing in {what} message");
         int symbolId = _symbols.Lookup(symbol);
@@ -84,7 +83,7 @@ public sealed partial class TapeReader
     private double JsonPrice(ReadOnlySpan<byte> text, string field, string what)
     {
         if (text.IsEmpty) ThrowField(field, $"missing in {what} message");
-        if (!Utf8Parser.TryParse(text, out double value, out int consumed) || consumed != text.Length || !double.IsFinite(value))
+        if (!PriceParser.TryParse(text, out double value))
             ThrowField(field, $"'{Shorten(text)}' is not a finite number");
         return value;
     }

@@ -28,6 +28,7 @@ public sealed partial class TapeReader : IDisposable
     private bool _eof;
     private bool _disposed;
     private long _previousTimeNs = long.MinValue;
+    private TimeParser _timeParser;
 
     /// <summary>The file (or name) the tape came from, as errors print it.</summary>
     public string Path { get; }
