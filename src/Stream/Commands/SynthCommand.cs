@@ -1,5 +1,7 @@
 using System.Globalization;
 using Streamer.Feed.Synth;
+using Streamer.Rules.Calendar;
+using Streamer.Rules.Instruments;
 using Streamer.Rules.Time;
 using Streamer.Stream.Cli;
 
@@ -53,6 +55,13 @@ internal static class SynthCommand
             result = SynthTape.Write(options, file);
         }
         var summary = output == "-" ? Console.Error : Console.Out;
+        foreach (var symbol in symbols)
+        {
+            // an option that expired before the first tick gets no quotes: say so rather than leave a silent gap
+            if (OccSymbol.LooksLikeOption(symbol) && OccSymbol.TryParse(symbol, out var occ, out _)
+                && MarketCalendar.ExpirationUtc(occ.Expiration) <= result.FirstTimeNs)
+                Console.Error.WriteLine($"streamer synth: note: {symbol} expired before the tape starts; it has no quotes");
+        }
         summary.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"wrote {result.Rows} ticks ({result.UnderlyingQuotes} underlying quotes, {result.Trades} trades, {result.OptionQuotes} option quotes, {result.BadQuotes} bad) " +
             $"over {result.Sessions} session(s), {NanoTime.FormatRfc3339(result.FirstTimeNs)} .. {NanoTime.FormatRfc3339(result.LastTimeNs)}, to {output}"));
