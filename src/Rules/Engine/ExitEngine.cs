@@ -619,7 +619,8 @@ public sealed class ExitEngine
             long before = rt.P.MinutesBeforeClose * Time.NanoTime.PerMinute;
             long close = _calendar.NextSessionCloseAfter(now);
             long at = close - before;
-            if (at <= now) at = _calendar.NextSessionCloseAfter(close) - before;
+            // inside the window already (a position added at 15:57): due now; one evaluated in it would have closed
+            if (at <= now) at = now + 1;
             wake = Math.Min(wake, at);
         }
         return wake;
