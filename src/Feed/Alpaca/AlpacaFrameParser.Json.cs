@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Text;
 using System.Text.Json;
 using Streamer.Rules.Time;
 
@@ -26,7 +28,7 @@ public sealed partial class AlpacaFrameParser
                 if (reader.TokenType == JsonTokenType.EndArray) break;
                 if (reader.TokenType == JsonTokenType.StartObject)
                 {
-                    ParseJsonMessage(ref reader, handler, index);
+                    ParseJsonMessage(ref reader, frame, handler, index);
                 }
                 else
                 {
@@ -46,13 +48,12 @@ public sealed partial class AlpacaFrameParser
 
     private bool JsonFrameBroken(JsonException e) => FrameMalformed(JsonWhere, $"invalid JSON ({e.Message})");
 
-    private void ParseJsonMessage(ref Utf8JsonReader reader, IAlpacaFrameHandler handler, int index)
+    private void ParseJsonMessage(ref Utf8JsonReader reader, ReadOnlySpan<byte> frame, IAlpacaFrameHandler handler, int index)
     {
-        var start = reader; // at StartObject: control messages are re-read from here
+        int objectStart = (int)reader.TokenStartIndex; // control messages are re-read from here
         var kind = MessageKind.Missing;
         var seen = Seen.None;
-        Span<byte> symbolCopy = stackalloc byte[64];
-        scoped ReadOnlySpan<byte> symbol = default;
+        ReadOnlySpan<byte> symbol = default;
         double bid = 0, ask = 0, price = 0;
         long timeNs = 0;
 
@@ -76,8 +77,10 @@ public sealed partial class AlpacaFrameParser
                             kind = Classify(reader.ValueSpan);
                             if (kind == MessageKind.Control)
                             {
-                                reader = start;
-                                handler.OnControl(ReadJsonControl(ref reader));
+                                var control = new Utf8JsonReader(frame[objectStart..]);
+                                control.Read();
+                                handler.OnControl(ReadJsonControl(ref control));
+                                SkipRestOfObject(ref reader);
                                 return;
                             }
                         }
@@ -85,12 +88,8 @@ public sealed partial class AlpacaFrameParser
                         break;
                     case (byte)'S':
                         if (token != JsonTokenType.String) break;
-                        if (!reader.ValueIsEscaped) { symbol = reader.ValueSpan; seen |= Seen.Symbol; }
-                        else if (reader.ValueSpan.Length <= symbolCopy.Length)
-                        {
-                            symbol = symbolCopy[..reader.CopyString(symbolCopy)];
-                            seen |= Seen.Symbol;
-                        }
+                        symbol = reader.ValueIsEscaped ? Unescape(ref reader) : reader.ValueSpan;
+                        seen |= Seen.Symbol;
                         break;
                     case (byte)'p':
                         if (token == JsonTokenType.Number && reader.TryGetDouble(out price)) seen |= Seen.Price;
@@ -115,6 +114,18 @@ public sealed partial class AlpacaFrameParser
         }
         if (reader.TokenType != JsonTokenType.EndObject) return; // the frame ended inside the object: never a tick
         Complete(kind, seen, symbol, bid, ask, price, timeNs, handler, JsonWhere, index);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static byte[] Unescape(ref Utf8JsonReader reader) => Encoding.UTF8.GetBytes(reader.GetString()!);
+
+    private static void SkipRestOfObject(ref Utf8JsonReader reader)
+    {
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            reader.Read();
+            reader.Skip();
+        }
     }
 
     // cold: control messages allocate their strings and lists
