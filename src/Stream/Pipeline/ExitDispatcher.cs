@@ -14,21 +14,24 @@ namespace Streamer.Stream.Pipeline;
 /// exit to the <see cref="IExitTarget"/> (journal first, then NATS) in the order shards decided them,
 /// another publishes snapshots. An exit is never dropped: when the outbox says Full the exit is held
 /// and retried (alerting), and the channel backs up into the shards, whose waits are measured.
-/// Snapshots are state, not events: when their channel is full the oldest is dropped and counted.
+/// Snapshots are state, not events: one in flight per underlying, a full channel skips one (counted).
 /// </summary>
 internal sealed class ExitDispatcher : IAsyncDisposable
 {
     private readonly Channel<ExitMessage> _exits;
-    private readonly Channel<SnapshotMessage> _snapshots;
+    private readonly Channel<SnapshotSlot> _snapshots;
     private readonly IExitTarget _target;
     private readonly ISnapshotTarget? _snapshotTarget;
     private readonly Action<PipelineAlert> _alert;
     private readonly BufferPool _buffers;
     private readonly Dictionary<string, string> _exitSubjects = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _snapshotSubjects = new(StringComparer.Ordinal);
-    private readonly CancellationTokenSource _stop = new();
-    private Task? _exitLoop;
-    private Task? _snapshotLoop;
+    private readonly IdleSignal _exitSignal = new();
+    private readonly IdleSignal _snapshotSignal = new();
+    private readonly Thread _exitThread;
+    private readonly Thread _snapshotThread;
+    private volatile bool _stopping;
+    private bool _started;
     private long _stalls;
     private long _stallTicks;
     private long _delivered;
@@ -38,7 +41,9 @@ internal sealed class ExitDispatcher : IAsyncDisposable
 
     public ExitDispatcher(int exitCapacity, int snapshotCapacity, IExitTarget target, ISnapshotTarget? snapshots, Action<PipelineAlert> alert)
     {
-        _buffers = new BufferPool(4096, exitCapacity + snapshotCapacity + 64);
+        _buffers = new BufferPool(4096, exitCapacity + 64, prefill: 64);
+        _exitThread = new Thread(ExitLoop) { IsBackground = true, Name = "streamer-exits" };
+        _snapshotThread = new Thread(SnapshotLoop) { IsBackground = true, Name = "streamer-snapshots" };
         _target = target ?? throw new ArgumentNullException(nameof(target));
         _snapshotTarget = snapshots;
         _alert = alert;
@@ -48,15 +53,12 @@ internal sealed class ExitDispatcher : IAsyncDisposable
             SingleReader = true,
             SingleWriter = false,
         });
-        _snapshots = Channel.CreateBounded<SnapshotMessage>(new BoundedChannelOptions(snapshotCapacity)
+        ChannelPrime.Prime(_exits, exitCapacity);
+        _snapshots = Channel.CreateBounded<SnapshotSlot>(new BoundedChannelOptions(snapshotCapacity)
         {
-            FullMode = BoundedChannelFullMode.DropOldest,
+            FullMode = BoundedChannelFullMode.Wait, // never waited on: PostSnapshot only tries
             SingleReader = true,
             SingleWriter = false,
-        }, dropped =>
-        {
-            Interlocked.Increment(ref _snapshotsDropped);
-            _buffers.Return(dropped.Buffer);
         });
     }
 
@@ -78,19 +80,22 @@ internal sealed class ExitDispatcher : IAsyncDisposable
 
     public int Pending => _exits.Reader.Count;
 
-    /// <summary>The buffers shards serialize exits and snapshots into (returned here after delivery).</summary>
+    /// <summary>The buffers shards serialize exits into (returned here after delivery).</summary>
     public BufferPool Buffers => _buffers;
 
     public void Start()
     {
-        _exitLoop ??= Task.Factory.StartNew(ExitLoop, TaskCreationOptions.LongRunning).Unwrap();
-        _snapshotLoop ??= Task.Run(SnapshotLoop);
+        if (_started) return;
+        _started = true;
+        _exitThread.Start();
+        _snapshotThread.Start();
     }
 
     /// <summary>From a shard thread. Waits (measured) when the channel is full; false after shutdown.</summary>
     public bool PostExit(in ExitMessage exit)
     {
         long waited = BoundedWrite.Write(_exits.Writer, exit);
+        if (waited >= 0) _exitSignal.Wake();
         if (waited == 0) return true;
         if (waited < 0)
         {
@@ -101,9 +106,18 @@ internal sealed class ExitDispatcher : IAsyncDisposable
         return true;
     }
 
-    public void PostSnapshot(in SnapshotMessage snapshot)
+    /// <summary>From a shard thread: lends the slot to the publisher; false (counted) when the channel is full.</summary>
+    public bool PostSnapshot(SnapshotSlot slot)
     {
-        if (!_snapshots.Writer.TryWrite(snapshot)) _buffers.Return(snapshot.Buffer);
+        slot.Lend();
+        if (_snapshots.Writer.TryWrite(slot))
+        {
+            _snapshotSignal.Wake();
+            return true;
+        }
+        slot.GiveBack();
+        Interlocked.Increment(ref _snapshotsDropped);
+        return false;
     }
 
     /// <summary>No more exits will be posted (all shards stopped): the loops drain what is queued and end.</summary>
@@ -111,22 +125,23 @@ internal sealed class ExitDispatcher : IAsyncDisposable
     {
         _exits.Writer.TryComplete();
         _snapshots.Writer.TryComplete();
-        return Task.WhenAll(_exitLoop ?? Task.CompletedTask, _snapshotLoop ?? Task.CompletedTask);
+        _exitSignal.WakeAlways();
+        _snapshotSignal.WakeAlways();
+        if (!_started) return Task.CompletedTask;
+        return Task.Run(() =>
+        {
+            _exitThread.Join();
+            _snapshotThread.Join();
+        });
     }
 
+    /// <summary>Stops without waiting for an exit the outbox keeps refusing (it stays undelivered: the journal is the truth).</summary>
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync().ConfigureAwait(false);
-        _exits.Writer.TryComplete();
-        _snapshots.Writer.TryComplete();
-        try
-        {
-            await Task.WhenAll(_exitLoop ?? Task.CompletedTask, _snapshotLoop ?? Task.CompletedTask).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        _stop.Dispose();
+        _stopping = true;
+        await CompleteAsync().ConfigureAwait(false);
+        _exitSignal.Dispose();
+        _snapshotSignal.Dispose();
     }
 
     private void OnStall(long ticks)
@@ -139,29 +154,31 @@ internal sealed class ExitDispatcher : IAsyncDisposable
                 "exits", [new("channel", "exits"), new("waits", n.ToString(CultureInfo.InvariantCulture))]));
     }
 
-    private async Task ExitLoop()
+    private void ExitLoop()
     {
         var reader = _exits.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (true)
         {
             while (reader.TryRead(out var exit))
             {
                 try
                 {
-                    await DeliverAsync(exit).ConfigureAwait(false);
+                    Deliver(exit);
                 }
                 finally
                 {
                     _buffers.Return(exit.Buffer);
                 }
             }
+            if (reader.Completion.IsCompleted) return;
+            _exitSignal.Sleep(1000, static r => r.TryPeek(out _) || r.Completion.IsCompleted, reader);
         }
     }
 
-    private async Task DeliverAsync(ExitMessage m)
+    private void Deliver(in ExitMessage m)
     {
         var record = ToJournal(m);
-        var delay = TimeSpan.FromMilliseconds(20);
+        int delayMs = 20;
         for (int attempt = 1; ; attempt++)
         {
             OutboxSubmitOutcome outcome;
@@ -169,11 +186,16 @@ internal sealed class ExitDispatcher : IAsyncDisposable
             {
                 outcome = _target.Submit(record);
             }
-            catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or Streamer.Stream.Journal.JournalConflictException)
+            catch (Streamer.Stream.Journal.JournalConflictException e)
             {
-                // the journal failed: the exit stays here and is tried again (never dropped)
+                // a bug upstream (two decisions for one sequence): retrying cannot help; say so loudly
+                _alert(new PipelineAlert("journal_error", $"exit '{record.Id}' refused by the journal: {e.Message}", record.Id, [new("exit_id", record.Id)]));
+                return;
+            }
+            catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)
+            {
+                // the journal failed (disk full, ...): the exit stays here and is tried again, never dropped
                 _alert(new PipelineAlert("journal_error", $"exit '{record.Id}' not journaled (attempt {attempt}): {e.Message}", record.Id, [new("exit_id", record.Id)]));
-                if (e is Streamer.Stream.Journal.JournalConflictException) return; // a bug upstream; retrying cannot help
                 outcome = OutboxSubmitOutcome.Full;
             }
             if (outcome != OutboxSubmitOutcome.Full)
@@ -186,16 +208,9 @@ internal sealed class ExitDispatcher : IAsyncDisposable
             if (attempt == 1 || attempt % 50 == 0)
                 _alert(new PipelineAlert(PipelineAlert.Kinds.OutboxFull,
                     $"exit '{record.Id}' held: the outbox is full (NATS down?); retrying (attempt {attempt})", record.Id, [new("exit_id", record.Id)]));
-            if (_stop.IsCancellationRequested) return; // stopping: the position state in the journal says what was not decided
-            try
-            {
-                await Task.Delay(delay, _stop.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.TicksPerSecond));
+            if (_stopping) return; // disposing: what was not journaled is decided again from the journaled state after a restart
+            Thread.Sleep(delayMs);
+            delayMs = Math.Min(delayMs * 2, 1000);
         }
     }
 
@@ -217,26 +232,34 @@ internal sealed class ExitDispatcher : IAsyncDisposable
             ClosesPosition: m.State.ContractsRemaining == 0);
     }
 
-    private async Task SnapshotLoop()
+    private void SnapshotLoop()
     {
         var reader = _snapshots.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (true)
         {
-            while (reader.TryRead(out var s))
+            while (reader.TryRead(out var snapshot))
             {
                 try
                 {
                     if (_snapshotTarget is null) continue;
-                    if (!_snapshotSubjects.TryGetValue(s.Underlying, out var subject))
-                        _snapshotSubjects[s.Underlying] = subject = NatsSubjects.SnapshotsPrefix + s.Underlying;
-                    _snapshotTarget.Publish(subject, s.Payload.ToArray());
+                    if (!_snapshotSubjects.TryGetValue(snapshot.Underlying, out var subject))
+                        _snapshotSubjects[snapshot.Underlying] = subject = NatsSubjects.SnapshotsPrefix + snapshot.Underlying;
+                    _snapshotTarget.Publish(subject, snapshot.Payload.ToArray());
                     Interlocked.Increment(ref _snapshotsPublished);
+                }
+#pragma warning disable CA1031 // a failed snapshot publish is not worth a thread: snapshots are state, the next one follows
+                catch (Exception)
+#pragma warning restore CA1031
+                {
+                    Interlocked.Increment(ref _snapshotsDropped);
                 }
                 finally
                 {
-                    _buffers.Return(s.Buffer);
+                    snapshot.GiveBack();
                 }
             }
+            if (reader.Completion.IsCompleted) return;
+            _snapshotSignal.Sleep(1000, static r => r.TryPeek(out _) || r.Completion.IsCompleted, reader);
         }
     }
 }

@@ -37,8 +37,7 @@ internal sealed class Shard
     private readonly Action<PipelineAlert> _alert;
     private readonly SymbolTable _symbols;
     private readonly Thread _thread;
-    private readonly ManualResetEventSlim _signal = new(false, spinCount: 0);
-    private int _sleeping;
+    private readonly IdleSignal _signal = new();
 
     // per-tick diagnostics (single writer: this thread; readers copy racily, fine for monitoring)
     private readonly LatencyHistogram _tickToDone = new();
@@ -52,13 +51,14 @@ internal sealed class Shard
     private long _lastStallAlert;
 
     // exit serialization (reused)
-    private readonly ArrayBufferWriter<byte> _json = new(2048);
+    private readonly ArrayBufferWriter<byte> _json = new(64 * 1024); // sized once: exits and snapshots of ~150 positions per underlying
     private readonly Utf8JsonWriter _jsonWriter;
     private long _currentIngress;
 
     // what the shard monitors, for snapshots and unmonitored detection (cold structures, read per tick by index)
     private long[] _lastSeen = new long[64];                  // symbol id → Stopwatch ts of its last tick (0: never)
     private long[] _nextSnapshot = [];                       // underlying id → Stopwatch ts of the next snapshot allowed (MaxValue: none)
+    private readonly Dictionary<int, SnapshotSlot> _snapshotSlots = [];
     private readonly Dictionary<int, List<string>> _byUnderlying = [];
     private readonly Dictionary<string, Tracked> _tracked = new(StringComparer.Ordinal);
     private readonly long _snapshotIntervalTicks;
@@ -93,6 +93,7 @@ internal sealed class Shard
             SingleWriter = false,
             AllowSynchronousContinuations = false,
         });
+        ChannelPrime.Prime(_channel, options.ShardCapacity);
         _reader = _channel.Reader;
         _writer = _channel.Writer;
         _jsonWriter = new Utf8JsonWriter(_json);
@@ -143,7 +144,7 @@ internal sealed class Shard
             if (waited < 0) return false;
             OnStall(waited);
         }
-        if (Volatile.Read(ref _sleeping) != 0) _signal.Set();
+        _signal.Wake();
         return true;
     }
 
@@ -151,7 +152,7 @@ internal sealed class Shard
     public void Stop()
     {
         _writer.TryComplete();
-        _signal.Set();
+        _signal.WakeAlways();
         if (_thread.IsAlive) _thread.Join();
     }
 
@@ -241,11 +242,7 @@ internal sealed class Shard
         int timeout = _clock.MillisecondsUntil(_engine.NextWakeNs, nowNs);
         int housekeeping = (int)Math.Max(1, (_nextHousekeeping - nowTs) * 1000 / Stopwatch.Frequency);
         timeout = Math.Min(timeout, housekeeping);
-        _signal.Reset();
-        Interlocked.Exchange(ref _sleeping, 1);
-        // a writer that posted before seeing _sleeping set is found here; one after it sets the signal
-        if (!_reader.TryPeek(out _) && !_reader.Completion.IsCompleted && timeout > 0) _signal.Wait(timeout);
-        Volatile.Write(ref _sleeping, 0);
+        _signal.Sleep(timeout, static r => r.TryPeek(out _) || r.Completion.IsCompleted, _reader);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -386,16 +383,20 @@ internal sealed class Shard
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void WriteSnapshot(int underlying, long nowTs)
     {
-        _nextSnapshot[underlying] = nowTs + _snapshotIntervalTicks;
         if (!_byUnderlying.TryGetValue(underlying, out var ids) || ids.Count == 0) return;
+        if (!_snapshotSlots.TryGetValue(underlying, out var slot)) _snapshotSlots[underlying] = slot = new SnapshotSlot(_symbols[underlying]);
+        if (slot.InFlight) return; // the last one is still being published: try again on the next tick
+        _nextSnapshot[underlying] = nowTs + _snapshotIntervalTicks;
         _json.ResetWrittenCount();
         _jsonWriter.Reset(_json);
-        SnapshotJson.Write(_jsonWriter, _engine, _symbols[underlying], ids);
+        SnapshotJson.Write(_jsonWriter, _engine, slot.Underlying, ids);
         _jsonWriter.Flush();
         var written = _json.WrittenSpan;
-        var buffer = _dispatcher.Buffers.Rent(written.Length);
-        written.CopyTo(buffer);
-        _dispatcher.PostSnapshot(new SnapshotMessage { Buffer = buffer, Length = written.Length, Underlying = _symbols[underlying] });
+        // grown with headroom (a snapshot grows a little as numbers gain digits), so it settles after the first few
+        if (slot.Buffer.Length < written.Length) slot.Buffer = new byte[System.Numerics.BitOperations.RoundUpToPowerOf2((uint)written.Length * 2)];
+        written.CopyTo(slot.Buffer);
+        slot.Length = written.Length;
+        _dispatcher.PostSnapshot(slot);
     }
 
     private struct ShardSink(Shard shard) : IExitSink
