@@ -684,5 +684,4 @@ public sealed class ExitEngine
         _subscribers[symbolId] = copy.Length == 0 ? null : copy;
     }
 
-    internal PositionRuntime RuntimeOf(string id) => _positions[_byId[id]];
 }
