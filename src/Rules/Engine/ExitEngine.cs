@@ -382,7 +382,7 @@ public sealed class ExitEngine
     /// <summary>The rules in priority order; at most one exit. See rules.md and docs/rules-notes.md.</summary>
     private void Evaluate<TSink>(PositionRuntime rt, long now, ref TSink sink, long start) where TSink : struct, IExitSink
     {
-        if (rt.OpenedNs == long.MinValue) rt.SetOpenedAt(now);
+        if (rt.OpenedNs == long.MinValue) { rt.SetOpenedAt(now); UpdateWake(rt); }
         ref readonly var p = ref rt.P;
         var rules = p.Rules;
         Value(rt, now, out double v, out bool marked, out bool fresh);
@@ -535,6 +535,7 @@ public sealed class ExitEngine
         d.PctMaxProfit = rt.IsCredit && marked ? (v - v0) / -v0 : double.NaN;
         d.Greeks = greeks;
         d.RealizedPnl = rt.RealizedPnl;
+        d.StateAfter = rt.State;
         d.LatencyNs = (long)((Stopwatch.GetTimestamp() - start) * TicksToNs);
         UpdateWake(rt);
         sink.OnExit(in _decision);
