@@ -353,8 +353,8 @@ public sealed class ExitEngine
             }
         }
         if (!leg.HasIv) return;
-        // only delta_stop reads Greeks per tick; otherwise they are computed when an exit or a snapshot needs them
-        if (!rt.P.Has(RuleId.DeltaStop)) { leg.GreeksStale = true; return; }
+        // only delta_stop (on a short option leg) reads Greeks per tick; otherwise they are computed when an exit or a snapshot needs them
+        if (!rt.GreeksEveryTick) { leg.GreeksStale = true; return; }
         ComputeGreeks(rt, ref leg, spot, t);
     }
 
