@@ -1,22 +1,33 @@
+using System.Runtime.CompilerServices;
 using Streamer.Rules.Instruments;
 
 namespace Streamer.Rules.Pricing;
 
 /// <summary>
 /// European Black-Scholes-Merton with continuous rate r and dividend yield q, time in years (ACT/365).
+/// Units are QuantLib's (AnalyticEuropeanEngine): vega per 1.00 vol, theta per year, rho per 1.00 rate.
 /// </summary>
 public static class BlackScholes
 {
     public static double Price(OptionRight right, double spot, double strike, double t, double r, double q, double vol)
-        => Greeks(right, spot, strike, t, r, q, vol).Price;
+    {
+        double dfR = Math.Exp(-r * t), dfQ = Math.Exp(-q * t);
+        double sd = vol * Math.Sqrt(t);
+        if (!(sd > 0)) return Intrinsic(right, spot * dfQ, strike * dfR);
+        double d1 = Math.Log(spot * dfQ / (strike * dfR)) / sd + 0.5 * sd;
+        double d2 = d1 - sd;
+        return right == OptionRight.Call
+            ? spot * dfQ * Normal.Cdf(d1) - strike * dfR * Normal.Cdf(d2)
+            : strike * dfR * Normal.Cdf(-d2) - spot * dfQ * Normal.Cdf(-d1);
+    }
 
     public static OptionGreeks Greeks(OptionRight right, double spot, double strike, double t, double r, double q, double vol)
     {
         double dfR = Math.Exp(-r * t), dfQ = Math.Exp(-q * t);
         double sqrtT = Math.Sqrt(t);
         double sd = vol * sqrtT;
-        double fwd = spot * dfQ / dfR;
-        double d1 = (Math.Log(fwd / strike) + 0.5 * sd * sd) / sd;
+        if (!(sd > 0)) return Degenerate(right, spot, strike, t, r, q, dfR, dfQ);
+        double d1 = Math.Log(spot * dfQ / (strike * dfR)) / sd + 0.5 * sd;
         double d2 = d1 - sd;
         double pdf = Normal.Pdf(d1);
         double gamma = dfQ * pdf / (spot * sd);
@@ -38,5 +49,22 @@ public static class BlackScholes
                 thetaVol - q * spot * dfQ * nmd1 + r * strike * dfR * nmd2,
                 -strike * t * dfR * nmd2);
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static double Intrinsic(OptionRight right, double fwdSpot, double pvStrike)
+        => right == OptionRight.Call ? Math.Max(fwdSpot - pvStrike, 0) : Math.Max(pvStrike - fwdSpot, 0);
+
+    // zero vol or zero time: the deterministic limit (discounted intrinsic of the forward), so an
+    // option priced at exactly its intrinsic value still gets finite Greeks instead of NaN
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static OptionGreeks Degenerate(OptionRight right, double spot, double strike, double t, double r, double q, double dfR, double dfQ)
+    {
+        double fs = spot * dfQ, pk = strike * dfR;
+        bool inMoney = right == OptionRight.Call ? fs > pk : pk > fs;
+        if (!inMoney) return default;
+        double sign = right == OptionRight.Call ? 1 : -1;
+        return new OptionGreeks(sign * (fs - pk), sign * dfQ, 0, 0,
+            sign * (q * fs - r * pk), sign * strike * t * dfR);
     }
 }
