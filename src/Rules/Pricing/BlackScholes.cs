@@ -14,11 +14,13 @@ public static class BlackScholes
         double dfR = Math.Exp(-r * t), dfQ = Math.Exp(-q * t);
         double sd = vol * Math.Sqrt(t);
         if (!(sd > 0)) return Intrinsic(right, spot * dfQ, strike * dfR);
-        double d1 = Math.Log(spot * dfQ / (strike * dfR)) / sd + 0.5 * sd;
+        double fwdOverStrike = spot * dfQ / (strike * dfR);
+        double d1 = Math.Log(fwdOverStrike) / sd + 0.5 * sd;
         double d2 = d1 - sd;
+        double pdf = Normal.Pdf(d1), pdf2 = pdf * fwdOverStrike;
         return right == OptionRight.Call
-            ? spot * dfQ * Normal.Cdf(d1) - strike * dfR * Normal.Cdf(d2)
-            : strike * dfR * Normal.Cdf(-d2) - spot * dfQ * Normal.Cdf(-d1);
+            ? spot * dfQ * Normal.Cdf(d1, pdf) - strike * dfR * Normal.Cdf(d2, pdf2)
+            : strike * dfR * Normal.Cdf(-d2, pdf2) - spot * dfQ * Normal.Cdf(-d1, pdf);
     }
 
     public static OptionGreeks Greeks(OptionRight right, double spot, double strike, double t, double r, double q, double vol)
@@ -27,15 +29,17 @@ public static class BlackScholes
         double sqrtT = Math.Sqrt(t);
         double sd = vol * sqrtT;
         if (!(sd > 0)) return Degenerate(right, spot, strike, t, r, q, dfR, dfQ);
-        double d1 = Math.Log(spot * dfQ / (strike * dfR)) / sd + 0.5 * sd;
+        double fwdOverStrike = spot * dfQ / (strike * dfR);
+        double d1 = Math.Log(fwdOverStrike) / sd + 0.5 * sd;
         double d2 = d1 - sd;
         double pdf = Normal.Pdf(d1);
+        double pdf2 = pdf * fwdOverStrike; // φ(d2) = φ(d1)·F/K
         double gamma = dfQ * pdf / (spot * sd);
         double vega = spot * dfQ * pdf * sqrtT;
         double thetaVol = -spot * dfQ * pdf * vol / (2 * sqrtT);
         if (right == OptionRight.Call)
         {
-            double nd1 = Normal.Cdf(d1), nd2 = Normal.Cdf(d2);
+            double nd1 = Normal.Cdf(d1, pdf), nd2 = Normal.Cdf(d2, pdf2);
             double price = spot * dfQ * nd1 - strike * dfR * nd2;
             return new OptionGreeks(price, dfQ * nd1, gamma, vega,
                 thetaVol + q * spot * dfQ * nd1 - r * strike * dfR * nd2,
@@ -43,7 +47,7 @@ public static class BlackScholes
         }
         else
         {
-            double nmd1 = Normal.Cdf(-d1), nmd2 = Normal.Cdf(-d2);
+            double nmd1 = Normal.Cdf(-d1, pdf), nmd2 = Normal.Cdf(-d2, pdf2);
             double price = strike * dfR * nmd2 - spot * dfQ * nmd1;
             return new OptionGreeks(price, -dfQ * nmd1, gamma, vega,
                 thetaVol - q * spot * dfQ * nmd1 + r * strike * dfR * nmd2,
