@@ -353,11 +353,19 @@ public sealed class ExitEngine
             }
         }
         if (!leg.HasIv) return;
+        // only delta_stop reads Greeks per tick; otherwise they are computed when an exit or a snapshot needs them
+        if (!rt.P.Has(RuleId.DeltaStop)) { leg.GreeksStale = true; return; }
+        ComputeGreeks(rt, ref leg, spot, t);
+    }
+
+    private static void ComputeGreeks(PositionRuntime rt, ref LegRuntime leg, double spot, double t)
+    {
         var g = BlackScholes.Greeks(leg.Right, spot, leg.Strike, t, rt.Rate, rt.Dividend, leg.Iv);
         leg.Delta = g.Delta;
         leg.Gamma = g.Gamma;
         leg.Theta = g.Theta;
         leg.Vega = g.Vega;
+        leg.GreeksStale = false;
     }
 
     /// <summary>Σ ratio × mark × multiplier; <paramref name="marked"/>: every leg has a mark, <paramref name="fresh"/>: none is stale.</summary>
@@ -382,7 +390,7 @@ public sealed class ExitEngine
     /// <summary>The rules in priority order; at most one exit. See rules.md and docs/rules-notes.md.</summary>
     private void Evaluate<TSink>(PositionRuntime rt, long now, ref TSink sink, long start) where TSink : struct, IExitSink
     {
-        if (rt.OpenedNs == long.MinValue) rt.SetOpenedAt(now);
+        if (rt.OpenedNs == long.MinValue) { rt.SetOpenedAt(now); UpdateWake(rt); }
         ref readonly var p = ref rt.P;
         var rules = p.Rules;
         Value(rt, now, out double v, out bool marked, out bool fresh);
@@ -535,15 +543,30 @@ public sealed class ExitEngine
         d.PctMaxProfit = rt.IsCredit && marked ? (v - v0) / -v0 : double.NaN;
         d.Greeks = greeks;
         d.RealizedPnl = rt.RealizedPnl;
+        d.StateAfter = rt.State;
         d.LatencyNs = (long)((Stopwatch.GetTimestamp() - start) * TicksToNs);
         UpdateWake(rt);
         sink.OnExit(in _decision);
     }
 
-    private static PositionGreeks GreeksOf(PositionRuntime rt)
+    /// <summary>Position Greeks at the current spot and clock with each leg's last IV.</summary>
+    private PositionGreeks GreeksOf(PositionRuntime rt)
     {
         double delta = 0, gamma = 0, theta = 0, vega = 0;
         var legs = rt.Legs;
+        if (_quotes[rt.UnderlyingId].TryGetPrice(out double spot, out _))
+        {
+            for (int i = 0; i < legs.Length; i++)
+            {
+                ref var leg = ref legs[i];
+                if (leg.IsOption && leg.HasIv && leg.GreeksStale)
+                {
+                    double t = (leg.ExpiryNs - _clock) / YearNs;
+                    if (t > 0) ComputeGreeks(rt, ref leg, spot, t);
+                    else leg.HasIv = false;
+                }
+            }
+        }
         for (int i = 0; i < legs.Length; i++)
         {
             ref readonly var leg = ref legs[i];
@@ -684,5 +707,4 @@ public sealed class ExitEngine
         _subscribers[symbolId] = copy.Length == 0 ? null : copy;
     }
 
-    internal PositionRuntime RuntimeOf(string id) => _positions[_byId[id]];
 }

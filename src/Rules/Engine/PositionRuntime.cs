@@ -167,16 +167,6 @@ internal sealed class PositionRuntime
             : long.MaxValue;
     }
 
-    public long EarliestExpiryNs
-    {
-        get
-        {
-            long e = long.MaxValue;
-            foreach (ref readonly var leg in Legs.AsSpan()) if (leg.IsOption && leg.ExpiryNs < e) e = leg.ExpiryNs;
-            return e;
-        }
-    }
-
     /// <summary>Sets the clock-derived opened_at of a position given without one.</summary>
     public void SetOpenedAt(long nowNs)
     {
