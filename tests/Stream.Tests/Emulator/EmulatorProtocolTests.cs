@@ -13,7 +13,7 @@ public sealed class EmulatorProtocolTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _emulator = new AlpacaEmulator(Tapes.Mixed(50), new EmulatorOptions { Speed = 1000, Key = "K", Secret = "S", SymbolLimit = 3, AuthTimeout = TimeSpan.FromMilliseconds(400) });
+        _emulator = new AlpacaEmulator(Tapes.Mixed(50), new EmulatorOptions { Speed = 1000, Key = "K", Secret = "S", SymbolLimit = 3 });
         await _emulator.StartAsync();
     }
 
@@ -75,7 +75,9 @@ public sealed class EmulatorProtocolTests : IAsyncLifetime
     [Fact]
     public async Task No_auth_within_the_window_gets_404_and_a_close()
     {
-        await using var ws = await RawSocket.ConnectAsync(Stocks);
+        await using var quick = new AlpacaEmulator(Tapes.Mixed(5), new EmulatorOptions { AuthTimeout = TimeSpan.FromMilliseconds(300) });
+        await quick.StartAsync();
+        await using var ws = await RawSocket.ConnectAsync(new Uri(quick.DataUrl, "/v2/iex"));
         Assert.Equal("""[{"T":"success","msg":"connected"}]""", await ws.ReceiveTextAsync());
         Assert.Equal("""[{"T":"error","code":404,"msg":"auth timeout"}]""", await ws.ReceiveTextAsync());
         var (type, _) = await ws.ReceiveAsync();
