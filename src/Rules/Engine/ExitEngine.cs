@@ -444,8 +444,7 @@ public sealed class ExitEngine
         if (!_inSession)
         {
             // rules.md: exits fire only in the regular session; this one fires at the next open if it still holds
-            _counters.Deferred++;
-            if (!rt.Pending) { rt.Pending = true; UpdateWake(rt); }
+            if (!rt.Pending) { rt.Pending = true; _counters.Deferred++; UpdateWake(rt); }
             else if (now >= rt.WakeNs) UpdateWake(rt);
             return;
         }
