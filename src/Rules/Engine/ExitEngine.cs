@@ -391,6 +391,12 @@ public sealed class ExitEngine
     private void Evaluate<TSink>(PositionRuntime rt, long now, ref TSink sink, long start) where TSink : struct, IExitSink
     {
         if (rt.OpenedNs == long.MinValue) { rt.SetOpenedAt(now); UpdateWake(rt); }
+        if (now < rt.OpenedNs)
+        {
+            // not opened yet at this clock (added ahead of its opened_at): nothing to evaluate
+            if (now >= rt.WakeNs) UpdateWake(rt);
+            return;
+        }
         ref readonly var p = ref rt.P;
         var rules = p.Rules;
         Value(rt, now, out double v, out bool marked, out bool fresh);
@@ -631,6 +637,7 @@ public sealed class ExitEngine
     private long ComputeWake(PositionRuntime rt, long now)
     {
         bool noClock = now == long.MinValue;
+        if (!noClock && rt.OpenedNs > now) return rt.OpenedNs;   // its rules start when it opens
         long wake = long.MaxValue;
         if (rt.Pending && !noClock) wake = _calendar.NextSessionOpenAtOrAfter(now + 1);
         wake = Math.Min(wake, InstantWake(rt.MaxHoldNs, now, noClock));
