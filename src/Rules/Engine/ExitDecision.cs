@@ -44,6 +44,8 @@ public struct ExitDecision
     public PositionGreeks Greeks { get; internal set; }
     /// <summary>Realized P&amp;L of the position including this exit.</summary>
     public double RealizedPnl { get; internal set; }
+    /// <summary>The position's persistent state after this exit: what a journal stores with the event, so a restart neither repeats nor skips it.</summary>
+    public PositionState StateAfter { get; internal set; }
     /// <summary>From the engine receiving the tick (or clock event) to this decision.</summary>
     public long LatencyNs { get; internal set; }
 

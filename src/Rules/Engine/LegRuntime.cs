@@ -29,4 +29,6 @@ internal struct LegRuntime
     public double Gamma;
     public double Theta;
     public double Vega;
+    /// <summary>Spot or IV moved since the Greeks were computed (books without delta_stop compute them on demand).</summary>
+    public bool GreeksStale;
 }

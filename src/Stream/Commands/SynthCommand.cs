@@ -18,13 +18,20 @@ internal static class SynthCommand
     {
         var cli = CliArgs.Parse("synth", args);
         string output = cli.Require("out");
-        var symbols = ParseSymbols(cli.Require("symbols"));
+        string? symbolsArg = cli.Get("symbols");
+        string? positionsArg = cli.Get("positions");
+        if (symbolsArg is null && positionsArg is null)
+            throw new CliException("streamer synth: give --symbols LIST|@FILE or --positions FILE (or both)");
+        var symbols = symbolsArg is null ? [] : ParseSymbols(symbolsArg);
+        var spots = ParseValues(cli.Get("spot"), "spot");
+        DateOnly? positionsStart = null;
+        if (positionsArg is not null) positionsStart = AddPositions(positionsArg, symbols, spots);
         var options = new SynthOptions
         {
             Symbols = symbols,
-            Spots = ParseValues(cli.Get("spot"), "spot"),
+            Spots = spots,
             Vols = ParseValues(cli.Get("vol"), "vol"),
-            Start = cli.Get("start") is { } start ? ParseDate(start) : SynthOptions.DefaultStart,
+            Start = cli.Get("start") is { } start ? ParseDate(start) : positionsStart ?? SynthOptions.DefaultStart,
             Days = cli.Get("days") is not null ? cli.GetInt("days", 1) : null,
             TicksPerSecond = cli.GetDouble("rate", 10),
             Seed = cli.Get("seed") is { } seed ? ParseUInt64(seed, "seed") : 1,
@@ -66,6 +73,34 @@ internal static class SynthCommand
             $"wrote {result.Rows} ticks ({result.UnderlyingQuotes} underlying quotes, {result.Trades} trades, {result.OptionQuotes} option quotes, {result.BadQuotes} bad) " +
             $"over {result.Sessions} session(s), {NanoTime.FormatRfc3339(result.FirstTimeNs)} .. {NanoTime.FormatRfc3339(result.LastTimeNs)}, to {output}"));
         return 0;
+    }
+
+    /// <summary>
+    /// Tapes for a positions file: every leg's symbol and its underlying, the underlying's
+    /// <c>underlying_entry</c> as its start price (unless --spot names it), and the New York date of
+    /// the earliest <c>opened_at</c> as the start (unless --start is given).
+    /// </summary>
+    private static DateOnly? AddPositions(string path, List<string> symbols, Dictionary<string, double> spots)
+    {
+        IReadOnlyList<Streamer.Rules.Positions.PositionSpec> positions;
+        try
+        {
+            positions = Streamer.Rules.Positions.PositionsFile.Parse(File.Exists(path) ? File.ReadAllText(path) : throw new CliException($"streamer synth: --positions {path}: file not found"), path);
+        }
+        catch (Streamer.Rules.Books.ConfigException e)
+        {
+            throw new CliException($"streamer synth: {e.Message}");
+        }
+        long earliest = long.MaxValue;
+        foreach (var p in positions)
+        {
+            if (!symbols.Contains(p.Underlying)) symbols.Add(p.Underlying);
+            foreach (var leg in p.Legs)
+                if (!symbols.Contains(leg.Symbol)) symbols.Add(leg.Symbol);
+            if (double.IsFinite(p.UnderlyingEntry)) spots.TryAdd(p.Underlying, p.UnderlyingEntry);
+            if (p.OpenedAtNs != long.MinValue) earliest = Math.Min(earliest, p.OpenedAtNs);
+        }
+        return earliest == long.MaxValue ? null : MarketCalendar.Nyse.NewYorkDate(earliest);
     }
 
     /// <summary>Comma-separated symbols, or <c>@file</c> with one per line (commas allowed, # comments, blank lines skipped).</summary>

@@ -220,7 +220,9 @@ internal sealed class NatsClientBus : IMessageBus
             connection = new ConnectionFactory().CreateConnection(options);
             return true;
         }
-        catch (NATSException e)
+#pragma warning disable CA1031 // any failure to connect is retried with backoff
+        catch (Exception e)
+#pragma warning restore CA1031
         {
             LastError = $"connect to {_options.Url} failed: {e.Message}";
             connection = null!;

@@ -18,10 +18,11 @@ internal sealed record RecordedExit(
     public string Summary => $"{Id} {Rule} {Closed}/{Remaining}/{Original} {Pnl:0.######} @{TimeNs}";
 }
 
-internal struct RecordingSink(List<RecordedExit> exits) : IExitSink
+internal struct RecordingSink(List<RecordedExit> exits, List<PositionState> states) : IExitSink
 {
     public readonly void OnExit(in ExitDecision e)
     {
+        states.Add(e.StateAfter);
         var legs = new (string, int, double)[e.Legs.Length];
         for (int i = 0; i < legs.Length; i++) legs[i] = (e.Legs[i].Symbol, e.Legs[i].Qty, e.Legs[i].Mark);
         exits.Add(new RecordedExit(e.Id, e.PositionId, e.Sequence, e.Rule, e.Reason, e.TimeNs, e.ContractsClosed, e.ContractsRemaining,
@@ -35,12 +36,13 @@ internal sealed class EngineHarness
     public SymbolTable Symbols { get; } = new();
     public ExitEngine Engine { get; }
     public List<RecordedExit> Exits { get; } = [];
+    public List<PositionState> States { get; } = [];
     private RecordingSink _sink;
 
     public EngineHarness(string? booksYaml = null)
     {
         Engine = new ExitEngine(Symbols, booksYaml is null ? BookSet.BuiltIn : BookSet.Parse(booksYaml, "test-books"));
-        _sink = new RecordingSink(Exits);
+        _sink = new RecordingSink(Exits, States);
     }
 
     /// <summary>UTC ns of a New York wall-clock time.</summary>
@@ -88,4 +90,6 @@ internal sealed class EngineHarness
     }
 
     public RecordedExit Last => Exits[^1];
+
+    public PositionState LastState => States[^1];
 }

@@ -237,4 +237,25 @@ public class PriceRuleTests
         Assert.Equal(1, h.Trade(T0 + S, Call, 6.00));
         Assert.Equal(6.00, h.Last.Legs[0].Mark, 9);
     }
+
+    [Fact]
+    public void Exit_greeks_use_the_solved_iv_at_the_current_spot_even_without_delta_stop()
+    {
+        double t = (Ny(2026, 2, 20, 16, 0) - T0) / (365.0 * 86400e9);
+        double price = BlackScholes.Price(OptionRight.Call, 600, 600, t, 0.04, 0, 0.25);
+        var atSpot = BlackScholes.Greeks(OptionRight.Call, 600, 600, t, 0.04, 0, 0.25);
+        var h = With("      premium_target: { gain_pct: 0.5 }", $$"""
+            positions:
+              - id: C
+                book: t
+                legs: [ { symbol: {{Call}}, qty: 2, entry_price: {{(price / 1.6).ToString("R", System.Globalization.CultureInfo.InvariantCulture)}} } ]
+            """);
+        h.Quote(T0, "SPY", 600, 600);
+        Assert.Equal(1, h.Quote(T0, Call, price, price));
+        var g = h.Last.Greeks;
+        Assert.Equal(2 * 100 * atSpot.Delta, g.Delta, 4);
+        Assert.Equal(2 * 100 * atSpot.Gamma, g.Gamma, 6);
+        Assert.Equal(2 * 100 * atSpot.Vega, g.Vega, 3);
+        Assert.Equal(2 * 100 * atSpot.Theta, g.Theta, 3);
+    }
 }

@@ -144,4 +144,22 @@ public class QuoteSanityTests
         Assert.Equal(1, h.Quote(T0 + 2 * S, LongPut, 7.90, 8.10)); // debit 2.00 ≥ 1.80
         Assert.Equal(RuleId.CreditStop, h.Last.Rule);
     }
+
+    [Fact]
+    public void A_stale_underlying_price_does_not_fire_underlying_rules()
+    {
+        var h = new EngineHarness("books:\n  t:\n    rules:\n      underlying_stop: {}\n      touch: {}\n");
+        h.Add($$"""
+            positions:
+              - id: SP
+                book: t
+                stop_underlying: 590
+                legs: [ { symbol: {{ShortPut}}, qty: -1, entry_price: 6.00 } ]
+            """);
+        h.Quote(T0, "SPY", 600, 600);
+        h.Quote(T0 + 60 * S, ShortPut, 5.9, 6.1);               // clock + 60 s: the stock price is stale
+        Assert.Equal(0, h.Quote(T0 + 5 * S, "SPY", 570, 570));   // a late stock quote: stale on arrival (55 s old)
+        Assert.Equal(1, h.Quote(T0 + 61 * S, "SPY", 589, 589));  // a current price below the stop fires
+        Assert.Equal(RuleId.UnderlyingStop, h.Last.Rule);
+    }
 }

@@ -91,6 +91,7 @@ public class StateAndDeterminismTests
         first.Quote(T0 + 1, ShortPut, 0.89, 0.91);   // 50 %: the first tranche
         Assert.Single(first.Exits);
         Assert.True(first.Engine.TryGetState("P", out var saved));
+        Assert.Equal(saved, first.LastState);
         Assert.Equal(new PositionState(10, 6, 0b001, false, 0, 2, 240), saved with { RealizedPnl = Math.Round(saved.RealizedPnl, 6) });
 
         // restart: same position, state restored, the same quotes again
