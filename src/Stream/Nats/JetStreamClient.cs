@@ -131,6 +131,12 @@ internal sealed class JetStreamClient(IMessageBus bus, TimeSpan apiTimeout)
         using var _ = await ApiAsync("$JS.API.STREAM.DELETE." + stream, ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Any JetStream API request; throws <see cref="JetStreamApiException"/> on an error reply.</summary>
+    public async Task ApiRequestAsync(string subject, ReadOnlyMemory<byte> request, CancellationToken cancellationToken = default)
+    {
+        using var _ = await ApiAsync(subject, request, cancellationToken).ConfigureAwait(false);
+    }
+
     private async Task<JsonDocument> ApiAsync(string subject, ReadOnlyMemory<byte> request, CancellationToken cancellationToken)
     {
         var reply = await Bus.RequestAsync(subject, request, apiTimeout, cancellationToken).ConfigureAwait(false);
