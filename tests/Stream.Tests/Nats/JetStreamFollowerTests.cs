@@ -22,8 +22,10 @@ public sealed class JetStreamFollowerTests
         return list;
     }
 
-    [Fact]
-    public async Task A_follower_that_was_down_resumes_after_the_last_exit_it_acked()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_follower_that_was_down_resumes_after_the_last_exit_it_acked(bool serverKilledMeanwhile)
     {
         // an exit pushed while the follower was going away is unacked: it comes again after ack_wait
         var ackWait = TimeSpan.FromSeconds(2);
@@ -33,6 +35,7 @@ public sealed class JetStreamFollowerTests
         await js.EnsureStreamAsync(NatsSubjects.ExitStreamSpec);
         for (int i = 1; i <= 5; i++) await js.PublishAsync("streamer.exits.SPY", Exit($"P:{i}"), Ack);
 
+        var dedupe = new ExitIdDeduplicator();
         var got = new BlockingCollection<string>();
         using (await JetStreamFollower.StartAsync(js, NatsSubjects.ExitStream, "executor", null, m => got.Add(ExitIdDeduplicator.ReadId(m.Data)), ackWait))
         {
@@ -41,18 +44,28 @@ public sealed class JetStreamFollowerTests
             Assert.Equal(["P:6"], Take(got, 1));
             Assert.True(bus.Flush(Ack)); // the acks reach the server
         }
+        for (int i = 1; i <= 6; i++) dedupe.IsFirst(Exit($"P:{i}"), out _);
 
-        // down: exits keep coming, and the server restarts too
+        // down: exits keep coming (and maybe the server is killed and restarted too)
         for (int i = 7; i <= 9; i++) await js.PublishAsync("streamer.exits.SPY", Exit($"P:{i}"), Ack);
-        server.Stop();
-        server.Start();
-        Assert.True(await bus.WaitUntilConnectedAsync(TimeSpan.FromSeconds(20)));
-        await Waits.UntilAsync(() => bus.IsConnected, "reconnected");
+        if (serverKilledMeanwhile)
+        {
+            server.Stop();
+            server.Start();
+        }
 
         using var again = await TestBus.ConnectedAsync(server.Url);
         var resumed = new BlockingCollection<string>();
-        using var follower = await JetStreamFollower.StartAsync(new JetStreamClient(again), NatsSubjects.ExitStream, "executor", null, m => resumed.Add(ExitIdDeduplicator.ReadId(m.Data)), ackWait);
+        var everything = new ConcurrentQueue<string>();
+        using var follower = await JetStreamFollower.StartAsync(new JetStreamClient(again), NatsSubjects.ExitStream, "executor", null, m =>
+        {
+            everything.Enqueue(ExitIdDeduplicator.ReadId(m.Data));
+            if (dedupe.IsFirst(m.Data, out var id)) resumed.Add(id);
+        }, ackWait);
+        // without a crash the server resumes exactly after P:6; a killed server may have lost its
+        // latest ack state and deliver some acked exits again (at-least-once): the id dedupe drops them
         Assert.Equal(["P:7", "P:8", "P:9"], Take(resumed, 3));
+        if (!serverKilledMeanwhile) Assert.Equal(["P:7", "P:8", "P:9"], everything.Take(3));
     }
 
     [Fact]
