@@ -64,6 +64,9 @@ internal sealed class ExitOutbox : IAsyncDisposable
     /// <summary>after each failed attempt, with the attempt number (publisher thread): for alerts.</summary>
     public event Action<JournaledExit, Exception, int>? PublishFailed;
 
+    /// <summary>when <see cref="Submit"/> answered <see cref="OutboxSubmitOutcome.Full"/> (caller's thread): for alerts.</summary>
+    public event Action<ExitDecision>? RejectedFull;
+
     /// <summary>when reading or marking the journal failed (publisher thread): for alerts.</summary>
     public event Action<Exception>? JournalFailed;
 
@@ -71,15 +74,25 @@ internal sealed class ExitOutbox : IAsyncDisposable
     public OutboxSubmitOutcome Submit(ExitDecision exit)
     {
         ArgumentNullException.ThrowIfNull(exit);
+        var full = false;
         lock (_submitGate)
         {
             if (Volatile.Read(ref _backlog) >= _options.Capacity)
             {
                 // an exit decided before (e.g. re-submitted after a restart) is still "already decided"
-                return _journal.FindExit(exit.Id) is null ? OutboxSubmitOutcome.Full : OutboxSubmitOutcome.AlreadyDecided;
+                if (_journal.FindExit(exit.Id) is not null) return OutboxSubmitOutcome.AlreadyDecided;
+                full = true;
             }
-            if (_journal.RecordExitDecided(exit) == ExitRecordOutcome.AlreadyDecided) return OutboxSubmitOutcome.AlreadyDecided;
-            Interlocked.Increment(ref _backlog);
+            else
+            {
+                if (_journal.RecordExitDecided(exit) == ExitRecordOutcome.AlreadyDecided) return OutboxSubmitOutcome.AlreadyDecided;
+                Interlocked.Increment(ref _backlog);
+            }
+        }
+        if (full)
+        {
+            RejectedFull?.Invoke(exit);
+            return OutboxSubmitOutcome.Full;
         }
         Wake();
         return OutboxSubmitOutcome.Accepted;

@@ -102,11 +102,14 @@ public sealed class ExitOutboxTests
         using var journal = SqliteJournal.Open(dir.File("j.db"));
         using var bus = TestBus.Create(server.Url);
         await using var outbox = new ExitOutbox(journal, new JetStreamClient(bus), Fast with { Capacity = 5 });
+        var refused = new ConcurrentQueue<string>();
+        outbox.RejectedFull += e => refused.Enqueue(e.Id);
         outbox.Start();
 
         var outcomes = Enumerable.Range(1, 7).Select(i => outbox.Submit(Exit("F", i))).ToList();
         Assert.Equal(Enumerable.Repeat(OutboxSubmitOutcome.Accepted, 5).Concat(Enumerable.Repeat(OutboxSubmitOutcome.Full, 2)), outcomes);
         Assert.Equal(5, journal.CountUnpublished());
+        Assert.Equal(["F:6", "F:7"], refused);
         Assert.Null(journal.FindExit("F:6"));
         Assert.Equal(6, journal.NextExitSequence("F")); // the refused exit's sequence is not consumed
         Assert.Equal(OutboxSubmitOutcome.AlreadyDecided, outbox.Submit(Exit("F", 3)));
