@@ -1,0 +1,8 @@
+namespace Streamer.Stream.Emulator;
+
+/// <summary>How one emulator connection speaks: JSON text frames or MessagePack binary frames.</summary>
+internal enum EmulatorFormat : byte
+{
+    Json,
+    MessagePack,
+}

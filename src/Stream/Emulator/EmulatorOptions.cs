@@ -1,0 +1,25 @@
+namespace Streamer.Stream.Emulator;
+
+/// <summary>How the emulator behaves; defaults follow Alpaca's documented behaviour.</summary>
+internal sealed class EmulatorOptions
+{
+    /// <summary>Loopback port; 0 picks a free one (read it back from <see cref="AlpacaEmulator.Port"/>).</summary>
+    public int Port { get; init; }
+
+    /// <summary>× real time. 0 or less: as fast as the connections take it.</summary>
+    public double Speed { get; init; } = 1;
+
+    /// <summary>Restart the tape when it ends (times keep increasing: each pass is shifted by the tape's length).</summary>
+    public bool Loop { get; init; }
+
+    /// <summary>The only key pair accepted; null accepts any non-empty pair.</summary>
+    public string? Key { get; init; }
+
+    public string? Secret { get; init; }
+
+    /// <summary>Window between "connected" and a successful auth before 404 and close.</summary>
+    public TimeSpan AuthTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Most distinct symbols (quotes ∪ trades) one connection may hold before 405.</summary>
+    public int SymbolLimit { get; init; } = 1000;
+}
