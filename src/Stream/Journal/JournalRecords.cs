@@ -12,7 +12,7 @@ namespace Streamer.Stream.Journal;
 /// <param name="TrancheIndex">the scale-out tranche this exit fires, if any (each fires once).</param>
 /// <param name="PositionStateJson">the position's rule state after this exit, if the engine has it.</param>
 /// <param name="ClosesPosition">true when the exit closes everything: the position becomes closed.</param>
-internal sealed record ExitDecision(
+internal sealed record PendingExit(
     string Id,
     string PositionId,
     long Sequence,

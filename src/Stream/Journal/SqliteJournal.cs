@@ -76,7 +76,7 @@ internal sealed class SqliteJournal : IDisposable
     /// when another exit id already holds this position's sequence, or the tranche already fired
     /// under another exit: the whole decision is then not recorded.
     /// </summary>
-    public ExitRecordOutcome RecordExitDecided(ExitDecision exit)
+    public ExitRecordOutcome RecordExitDecided(PendingExit exit)
     {
         ArgumentNullException.ThrowIfNull(exit);
         lock (_gate)

@@ -94,16 +94,40 @@ public sealed class ExitOutboxTests
     }
 
     [Fact]
-    public async Task When_the_backlog_is_full_the_decision_side_is_told_and_nothing_is_journaled()
+    public async Task Over_capacity_exits_are_still_journaled_and_the_decision_side_is_told()
+    {
+        using var server = new NatsServerFixture();
+        server.Stop();
+        using var dir = new TempDirectory();
+        using var journal = SqliteJournal.Open(dir.File("j.db"));
+        using var bus = TestBus.Create(server.Url);
+        await using var outbox = new ExitOutbox(journal, new JetStreamClient(bus), Fast with { Capacity = 3 });
+        var told = new ConcurrentQueue<(string Id, bool Refused)>();
+        outbox.OverCapacity += (e, refused) => told.Enqueue((e.Id, refused));
+        outbox.Start();
+
+        var outcomes = Enumerable.Range(1, 5).Select(i => outbox.Submit(Exit("O", i))).ToList();
+        Assert.Equal([OutboxSubmitOutcome.Accepted, OutboxSubmitOutcome.Accepted, OutboxSubmitOutcome.Accepted,
+            OutboxSubmitOutcome.AcceptedOverCapacity, OutboxSubmitOutcome.AcceptedOverCapacity], outcomes);
+        Assert.Equal([("O:4", false), ("O:5", false)], told);
+        Assert.Equal(5, journal.CountUnpublished()); // nothing lost: the engine already counted these exits as done
+
+        server.Start();
+        await Waits.UntilAsync(() => outbox.Backlog == 0, "the backlog drains once NATS is back");
+        Assert.Equal(Ids("O", 1, 5), (await ReadExitsAsync(server.Url)).Ids);
+    }
+
+    [Fact]
+    public async Task When_the_backlog_is_full_and_refusing_is_asked_for_nothing_is_journaled()
     {
         using var server = new NatsServerFixture();
         server.Stop(); // NATS down from the start
         using var dir = new TempDirectory();
         using var journal = SqliteJournal.Open(dir.File("j.db"));
         using var bus = TestBus.Create(server.Url);
-        await using var outbox = new ExitOutbox(journal, new JetStreamClient(bus), Fast with { Capacity = 5 });
+        await using var outbox = new ExitOutbox(journal, new JetStreamClient(bus), Fast with { Capacity = 5, RefuseWhenFull = true });
         var refused = new ConcurrentQueue<string>();
-        outbox.RejectedFull += e => refused.Enqueue(e.Id);
+        outbox.OverCapacity += (e, r) => { if (r) refused.Enqueue(e.Id); };
         outbox.Start();
 
         var outcomes = Enumerable.Range(1, 7).Select(i => outbox.Submit(Exit("F", i))).ToList();
