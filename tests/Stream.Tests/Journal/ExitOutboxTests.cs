@@ -22,7 +22,7 @@ public sealed class ExitOutboxTests
     {
         using var bus = await TestBus.ConnectedAsync(url);
         var js = new JetStreamClient(bus);
-        var all = await JetStreamReader.ReadFromStartAsync(js, NatsSubjects.ExitStream, null, TimeSpan.FromSeconds(15));
+        var all = await JetStreamReader.ReadExitsFromStartAsync(js);
         var dedupe = new ExitIdDeduplicator();
         var ids = new List<string>();
         foreach (var m in all)
