@@ -1,11 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Numerics;
 using System.Threading.Channels;
-using Streamer.Rules.Books;
 using Streamer.Stream.Nats;
 using Streamer.Stream.Outbox;
-using JournalExit = Streamer.Stream.Journal.ExitDecision;
+using JournalExit = Streamer.Stream.Journal.PendingExit;
 
 namespace Streamer.Stream.Pipeline;
 
@@ -217,9 +215,6 @@ internal sealed class ExitDispatcher : IAsyncDisposable
     private JournalExit ToJournal(in ExitMessage m)
     {
         if (!_exitSubjects.TryGetValue(m.Underlying, out var subject)) _exitSubjects[m.Underlying] = subject = NatsSubjects.Exits(m.Underlying);
-        int? tranche = m.Rule == RuleId.ScaleOut && m.State.TranchesFired != 0
-            ? 31 - BitOperations.LeadingZeroCount((uint)m.State.TranchesFired)
-            : null;
         return new JournalExit(
             Id: string.Create(CultureInfo.InvariantCulture, $"{m.PositionId}:{m.Sequence}"),
             PositionId: m.PositionId,
@@ -227,8 +222,8 @@ internal sealed class ExitDispatcher : IAsyncDisposable
             Subject: subject,
             Payload: m.Payload.ToArray(),
             DecidedAtNs: m.TimeNs,
-            TrancheIndex: tranche,
-            PositionStateJson: PositionStateJson.Write(m.State),
+            TranchesFiredMask: m.State.TranchesFired,
+            PositionStateJson: Streamer.Stream.Journal.PositionStateJson.Write(m.State),
             ClosesPosition: m.State.ContractsRemaining == 0);
     }
 

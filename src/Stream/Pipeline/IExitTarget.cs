@@ -1,5 +1,5 @@
 using Streamer.Stream.Outbox;
-using JournalExit = Streamer.Stream.Journal.ExitDecision;
+using JournalExit = Streamer.Stream.Journal.PendingExit;
 
 namespace Streamer.Stream.Pipeline;
 

@@ -261,7 +261,7 @@ internal sealed class Shard
         var written = _json.WrittenSpan;
         var buffer = _dispatcher.Buffers.Rent(written.Length);
         written.CopyTo(buffer);
-        _engine.TryGetState(d.PositionId, out var state);
+        var state = d.StateAfter;
         Volatile.Write(ref _exits, _exits + 1);
         _dispatcher.PostExit(new ExitMessage
         {

@@ -7,7 +7,7 @@ using Streamer.Rules.Positions;
 using Streamer.Stream.Outbox;
 using Streamer.Stream.Pipeline;
 using Streamer.Stream.Replay;
-using JournalExit = Streamer.Stream.Journal.ExitDecision;
+using JournalExit = Streamer.Stream.Journal.PendingExit;
 
 namespace Streamer.Stream.Tests.Pipeline;
 
