@@ -373,28 +373,37 @@ public sealed partial class ExitEngine
     }
 
     /// <summary>Position Greeks at the current spot and clock with each leg's last IV.</summary>
-    private PositionGreeks GreeksOf(PositionRuntime rt)
+    /// <param name="cache">false for readers (snapshots): Greeks of stale legs are computed at the clock but not
+    /// stored, so a snapshot taken between two events never changes the Greeks a later exit reports (at its own clock).</param>
+    private PositionGreeks GreeksOf(PositionRuntime rt, bool cache = true)
     {
         double delta = 0, gamma = 0, theta = 0, vega = 0;
         var legs = rt.Legs;
-        if (_quotes[rt.UnderlyingId].TryGetPrice(out double spot, out _))
-        {
-            for (int i = 0; i < legs.Length; i++)
-            {
-                ref var leg = ref legs[i];
-                if (leg.IsOption && leg.HasIv && leg.GreeksStale)
-                {
-                    double t = (leg.ExpiryNs - _clock) / YearNs;
-                    if (t > 0) ComputeGreeks(rt, ref leg, spot, t);
-                    else leg.HasIv = false;
-                }
-            }
-        }
+        bool hasSpot = _quotes[rt.UnderlyingId].TryGetPrice(out double spot, out _);
         for (int i = 0; i < legs.Length; i++)
         {
-            ref readonly var leg = ref legs[i];
+            ref var leg = ref legs[i];
             double qty = (double)leg.Ratio * rt.OpenUnits * leg.Multiplier;
             if (!leg.IsOption) { delta += qty; continue; }
+            if (leg.HasIv && leg.GreeksStale && hasSpot)
+            {
+                double t = (leg.ExpiryNs - _clock) / YearNs;
+                if (t <= 0)
+                {
+                    if (cache) leg.HasIv = false;
+                    return PositionGreeks.Unknown;
+                }
+                if (cache) ComputeGreeks(rt, ref leg, spot, t);
+                else
+                {
+                    var g = BlackScholes.Greeks(leg.Right, spot, leg.Strike, t, rt.Rate, rt.Dividend, leg.Iv);
+                    delta += g.Delta * qty;
+                    gamma += g.Gamma * qty;
+                    theta += g.Theta * qty;
+                    vega += g.Vega * qty;
+                    continue;
+                }
+            }
             if (!leg.HasIv) return PositionGreeks.Unknown;
             delta += leg.Delta * qty;
             gamma += leg.Gamma * qty;

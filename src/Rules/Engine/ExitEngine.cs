@@ -184,7 +184,7 @@ public sealed partial class ExitEngine
             marked ? (vUnit - rt.EntryValuePerUnit) * rt.OpenUnits : double.NaN,
             rt.IsCredit ? gain : rt.IsDebit ? gain : double.NaN,
             rt.IsCredit ? gain : double.NaN,
-            rt.RealizedPnl, GreeksOf(rt), _clock);
+            rt.RealizedPnl, GreeksOf(rt, cache: false), _clock);
         return true;
     }
 

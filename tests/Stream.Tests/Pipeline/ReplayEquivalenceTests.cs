@@ -56,4 +56,30 @@ public sealed class ReplayEquivalenceTests
         Assert.Equal(expected.Select(e => e.Id).Order(StringComparer.Ordinal), exits.Select(e => e.Id).Order(StringComparer.Ordinal));
         Assert.Equal(status.TicksIn, status.TicksProcessed);
     }
+
+    [Fact]
+    public async Task Snapshots_taken_between_ticks_change_no_exit()
+    {
+        var expected = Demo.ReplayExits();
+        var symbols = new Streamer.Rules.Instruments.SymbolTable();
+        var target = new CollectingExitTarget();
+        await using var pipeline = new Streamer.Stream.Pipeline.TickPipeline(
+            new Streamer.Stream.Pipeline.PipelineOptions { Clock = Streamer.Stream.Pipeline.ClockMode.Virtual, LatencyInPayload = false },
+            symbols, Streamer.Rules.Books.BookSet.BuiltIn, target);
+        pipeline.Start();
+        foreach (var p in Demo.Positions()) _ = pipeline.AddPositionAsync(p);
+        using var tape = Streamer.Feed.Tapes.TapeReader.Open(Demo.File("ticks.csv"), symbols);
+        int snapshots = 0;
+        while (tape.TryRead(out var tick))
+        {
+            pipeline.Ingress.Publish(in tick);
+            // every position's valuation read on the shard thread between this tick and the next
+            snapshots += (await pipeline.SnapshotsAsync()).Count;
+        }
+        pipeline.Ingress.FinishTape();
+        await pipeline.StopAsync();
+
+        Assert.True(snapshots > 3000, $"{snapshots} snapshots");
+        Assert.Equal(expected.Select(e => (e.Id, Demo.Text(e.Json))), target.Exits.Select(e => (e.Id, Demo.Text(e.Payload))));
+    }
 }
