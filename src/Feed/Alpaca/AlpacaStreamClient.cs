@@ -401,7 +401,12 @@ public sealed class AlpacaStreamClient : IAsyncDisposable
             case AlpacaControlKind.Error:
                 Raise(new AlpacaAlert(AlpacaAlertKind.ServerError, control.Code, $"{_options.Endpoint}: {control.Message}", []));
                 // 401/404: the session is not authenticated any more; 406/407: the server drops us; 500: internal
-                return control.Code is 401 or 404 or 406 or 407 or 500 ? SessionEnd.WasLive : null;
+                if (control.Code is 406 or 407)
+                {
+                    _sessionWentLive = false; // back off further each time: reconnecting at once would be refused again
+                    return SessionEnd.Retry;
+                }
+                return control.Code is 401 or 404 or 500 ? SessionEnd.WasLive : null;
             default:
                 return null;
         }
