@@ -348,7 +348,9 @@ public sealed class AlpacaStreamClient : IAsyncDisposable
         }
     }
 
-    private static async Task<(int Length, WebSocketMessageType Type, byte[] Buffer)> ReceiveMessageAsync(ClientWebSocket socket, byte[] buffer, CancellationToken ct)
+    // pooled: one call per frame on the live path, so no Task allocation per frame
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<(int Length, WebSocketMessageType Type, byte[] Buffer)> ReceiveMessageAsync(ClientWebSocket socket, byte[] buffer, CancellationToken ct)
     {
         int length = 0;
         while (true)
