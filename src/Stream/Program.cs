@@ -12,7 +12,7 @@ internal static class Program
         ("run", "streamer run [--config FILE] [--Section:Key=value ...]", "the live service: market data, NATS, intake, journal", RunCommand.Run),
         ("emulate", "streamer emulate --ticks T [--port N] [--speed X] [--loop]", "serves Alpaca's stream and trading protocol on loopback from a tape", EmulateCommand.Run),
         ("greeks", "streamer greeks --jsonl", "prices options: one JSON object per line on stdin, one per line on stdout", GreeksCommand.Run),
-        ("synth", "streamer synth --positions P --out T [--seed N] ...", "writes a seeded, reproducible synthetic tape", SynthCommand.Run),
+        ("synth", "streamer synth --out T (--symbols LIST|@FILE | --positions P) [--spot SYM=P,..] [--vol SYM=V,..] [--start DATE] [--days N] [--rate PER_SEC] [--seed N] [--ticks N] [--bad-quotes R]", "writes a seeded, reproducible synthetic tape", SynthCommand.Run),
     ];
 
     public static int Main(string[] args)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Streamer.Rules.Time;
 
 namespace Streamer.Feed.Tapes;
@@ -13,6 +14,7 @@ public sealed class CsvTapeWriter : IDisposable
 {
     private const int BufferSize = 1 << 16;
     private const int MaxRowLength = 256;
+    private const int MaxSymbolLength = 64;
 
     private readonly Stream _stream;
     private readonly bool _leaveOpen;
@@ -84,7 +86,7 @@ public sealed class CsvTapeWriter : IDisposable
     /// <summary>Writes "time,symbol," at the end of the buffer; returns its length. The row continues in <see cref="Row"/>.</summary>
     private int BeginRow(long timeNs, ReadOnlySpan<byte> symbol)
     {
-        if (symbol.Length > 64) throw new ArgumentException("symbol longer than 64 bytes", nameof(symbol));
+        if (symbol.Length > MaxSymbolLength) ThrowSymbolTooLong();
         if (_buffer.Length - _used < MaxRowLength) Spill();
         var span = Row;
         int n = NanoTime.FormatRfc3339(timeNs, span);
@@ -96,6 +98,10 @@ public sealed class CsvTapeWriter : IDisposable
     }
 
     private Span<byte> Row => _buffer.AsSpan(_used);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowSymbolTooLong() =>
+        throw new ArgumentException($"symbol longer than {MaxSymbolLength} bytes", "symbol");
 
     private void EndRow(int length)
     {

@@ -94,7 +94,11 @@ public sealed partial class TapeReader : IDisposable
             TickCount++;
             return true;
         }
-        if (Format == TapeFormat.Csv && !_headerSeen) ThrowLine("missing header: the tape is empty, expected 'time,symbol,bid,ask,last'");
+        if (Format == TapeFormat.Csv && !_headerSeen)
+        {
+            LineNumber = Math.Max(LineNumber, 1); // an empty file: point at its first line
+            ThrowLine("missing header: the tape is empty, expected 'time,symbol,bid,ask,last'");
+        }
         tick = default;
         return false;
     }

@@ -8,9 +8,9 @@ namespace Streamer.Rules.Calendar;
 /// </summary>
 internal sealed class SessionYear
 {
-    private static readonly long OpenOfDay = 9 * NanoTime.PerHour + 30 * NanoTime.PerMinute;
-    private static readonly long RegularCloseOfDay = 16 * NanoTime.PerHour;
-    private static readonly long EarlyCloseOfDay = 13 * NanoTime.PerHour;
+    private const long OpenOfDay = 9 * NanoTime.PerHour + 30 * NanoTime.PerMinute;
+    private const long RegularCloseOfDay = 16 * NanoTime.PerHour;
+    private const long EarlyCloseOfDay = 13 * NanoTime.PerHour;
 
     public int Year { get; }
     public int FirstDayNumber { get; }

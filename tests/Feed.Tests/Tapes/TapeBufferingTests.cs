@@ -96,21 +96,27 @@ public class TapeBufferingTests
     public void Reading_allocates_nothing_per_row_once_symbols_are_interned(TapeFormat format)
     {
         var (csv, jsonl, expected) = BuildTape(20_000);
+        var bytes = format == TapeFormat.Csv ? csv : jsonl;
         var symbols = new SymbolTable();
-        using var reader = TapeReader.Create(new MemoryStream(format == TapeFormat.Csv ? csv : jsonl), "mem", symbols, format);
-        Tick tick;
-        for (int i = 0; i < 2_000; i++) Assert.True(reader.TryRead(out tick)); // every symbol seen by now
+        // pass 1 interns every symbol and gets the code jitted; one-time runtime work (tiering, type
+        // loads) may allocate once, so the claim is checked on later passes: a per-row allocation
+        // would show in every one of them (20,000 rows each)
+        var perPass = new List<long>();
+        for (int pass = 0; pass < 4; pass++)
+        {
+            using var reader = TapeReader.Create(new MemoryStream(bytes), "mem", symbols, format);
+            Assert.True(reader.TryRead(out _));
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            long rows = 1;
+            double sum = 0;
+            while (reader.TryRead(out var tick)) { rows++; sum += tick.HasTrade ? tick.Last : tick.Bid; }
+            perPass.Add(GC.GetAllocatedBytesForCurrentThread() - before);
+            Assert.Equal(expected.Count, rows);
+            Assert.True(sum > 0);
+        }
         Assert.Equal(Symbols.Length, symbols.Count); // option roots are among the tickers
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        long rows = 0;
-        double sum = 0;
-        while (reader.TryRead(out tick)) { rows++; sum += tick.HasTrade ? tick.Last : tick.Bid; }
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-
-        Assert.Equal(expected.Count - 2_000, rows);
-        Assert.True(sum > 0);
-        Assert.Equal(0, allocated);
+        Assert.Equal(0, perPass.Skip(1).Min());
+        Assert.All(perPass.Skip(1), bytesAllocated => Assert.True(bytesAllocated < 20_000, $"{bytesAllocated} bytes over 20,000 rows"));
     }
 
     [Fact]

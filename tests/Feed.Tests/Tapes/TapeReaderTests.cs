@@ -177,7 +177,7 @@ public sealed class TapeReaderTests : IDisposable
     [InlineData("2026-01-29T16:36:38Z,SPY,1,2,\n", "ticks.csv:1: missing header: expected 'time,symbol,bid,ask,last', got '2026-01-29T16:36:38Z,SPY,1,2,'")]
     [InlineData("time,symbol,bid,ask\n", "ticks.csv:1: missing header")]
     [InlineData("time,symbol,bid,ask,bid\n", "ticks.csv:1: missing header")]
-    [InlineData("", "ticks.csv:0: missing header: the tape is empty")]
+    [InlineData("", "ticks.csv:1: missing header: the tape is empty")]
     public void A_csv_without_its_header_is_an_error(string content, string expected)
     {
         var path = _files.Write("ticks.csv", content);

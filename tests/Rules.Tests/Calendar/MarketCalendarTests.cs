@@ -248,21 +248,28 @@ public class MarketCalendarTests
     public void Lookups_allocate_nothing_once_the_year_is_built()
     {
         long t0 = T("2026-01-29T16:36:38Z");
-        _ = Calendar.IsInSession(t0);
-        _ = Calendar.NextSessionOpenAtOrAfter(t0 + 400 * NanoTime.PerDay); // builds 2027 too
-        long before = GC.GetAllocatedBytesForCurrentThread();
+        // pass 1 builds the 2026/2027 tables and gets the code jitted (one-time work may allocate);
+        // a per-lookup allocation would show in every later pass (~75,000 instants × 5 lookups each, so
+        // megabytes); the runtime's own one-off work on this thread (tier-up, first use of a type while
+        // other tests run in parallel) can put a few hundred bytes into a pass, so one clean pass is the proof
+        var perPass = new List<long>();
         long sink = 0;
-        for (long t = t0; t < t0 + 365 * NanoTime.PerDay; t += 7 * NanoTime.PerMinute)
+        for (int pass = 0; pass < 6; pass++)
         {
-            if (Calendar.IsInSession(t)) sink++;
-            sink += Calendar.NextSessionOpenAtOrAfter(t) & 1;
-            sink += Calendar.NextSessionCloseAfter(t) & 1;
-            sink += Calendar.NewYorkDate(t).Day;
-            sink += MarketCalendar.NewYorkToUtc(Calendar.NewYorkDate(t), MarketCalendar.RegularClose) & 1;
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (long t = t0; t < t0 + 365 * NanoTime.PerDay; t += 7 * NanoTime.PerMinute)
+            {
+                if (Calendar.IsInSession(t)) sink++;
+                sink += Calendar.NextSessionOpenAtOrAfter(t) & 1;
+                sink += Calendar.NextSessionCloseAfter(t) & 1;
+                sink += Calendar.NewYorkDate(t).Day;
+                sink += MarketCalendar.NewYorkToUtc(Calendar.NewYorkDate(t), MarketCalendar.RegularClose) & 1;
+            }
+            perPass.Add(GC.GetAllocatedBytesForCurrentThread() - before);
         }
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.True(sink > 0);
-        Assert.Equal(0, allocated);
+        Assert.Equal(0, perPass.Skip(1).Min());
+        Assert.All(perPass.Skip(1), b => Assert.True(b < 10_000, $"{b} bytes in a pass"));
     }
 
     [Fact]

@@ -1,0 +1,34 @@
+using System.Text;
+using Streamer.Rules.Instruments;
+
+namespace Streamer.Feed.Synth;
+
+/// <summary>An underlying's path and its last published quote.</summary>
+internal sealed class SynthUnderlying(string symbol, double spot, double vol)
+{
+    public string Symbol { get; } = symbol;
+    public byte[] Utf8 { get; } = Encoding.ASCII.GetBytes(symbol);
+    public double Vol { get; } = vol;
+
+    /// <summary>The path's true price (quotes are this on the cent grid).</summary>
+    public double Price { get; set; } = spot;
+    public long LastStepNs { get; set; }
+    public long BidCents { get; set; }
+    public long AskCents { get; set; }
+    public List<SynthOption> Options { get; } = [];
+
+    /// <summary>The published mid, what options are priced from.</summary>
+    public double Mid => (BidCents + AskCents) / 200.0;
+}
+
+/// <summary>An option contract and its last published quote.</summary>
+internal sealed class SynthOption(OccSymbol occ, string symbol, SynthUnderlying underlying, long expirationNs, double spreadPct)
+{
+    public OccSymbol Occ { get; } = occ;
+    public byte[] Utf8 { get; } = Encoding.ASCII.GetBytes(symbol);
+    public SynthUnderlying Underlying { get; } = underlying;
+    public long ExpirationNs { get; } = expirationNs;
+    public double SpreadPct { get; } = spreadPct;
+    public long BidCents { get; set; } = -1;
+    public long AskCents { get; set; } = -1;
+}

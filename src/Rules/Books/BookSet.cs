@@ -1,0 +1,109 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace Streamer.Rules.Books;
+
+/// <summary>
+/// The rule books the engine knows, plus pricing inputs per underlying. The built-ins
+/// (day_trade, primary, income_pop) are always there; a books file adds books and replaces a
+/// built-in of the same name. File shape (formats.md, plus an optional <c>pricing</c> section):
+/// <code>
+/// books: { name: { mark: mid, stale_after: 30s, rules: { rule: { param: value } } } }
+/// pricing: { rate: 0.04, dividend: 0.0, underlyings: { SPY: { rate: 0.043, dividend: 0.012 } } }
+/// </code>
+/// </summary>
+public sealed class BookSet
+{
+    private readonly Dictionary<string, RuleBook> _books = new(StringComparer.Ordinal);
+
+    public PricingParameters Pricing { get; } = new();
+
+    public IReadOnlyCollection<string> Names => _books.Keys;
+
+    private static readonly Lazy<BookSet> BuiltInSet = new(() =>
+    {
+        var set = new BookSet();
+        set.Load(BuiltInBooks.Yaml, "built-in books");
+        return set;
+    });
+
+    /// <summary>day_trade, primary and income_pop with the engine's defaults.</summary>
+    public static BookSet BuiltIn => BuiltInSet.Value.Clone();
+
+    /// <summary>The built-ins overlaid with a books file (YAML or JSON). Throws <see cref="ConfigException"/> naming what is wrong.</summary>
+    public static BookSet Parse(string text, string source = "books")
+    {
+        var set = BuiltIn;
+        set.Load(text, source);
+        return set;
+    }
+
+    public bool TryGet(string name, [NotNullWhen(true)] out RuleBook? book) => _books.TryGetValue(name, out book);
+
+    /// <summary>The book, or a <see cref="ConfigException"/> listing the known ones.</summary>
+    public RuleBook Get(string name) => _books.TryGetValue(name, out var book)
+        ? book
+        : throw new ConfigException($"unknown book '{name}' (known: {string.Join(", ", _books.Keys.Order(StringComparer.Ordinal))})");
+
+    private BookSet Clone()
+    {
+        var copy = new BookSet();
+        foreach (var (k, v) in _books) copy._books[k] = v;
+        copy.Pricing.Rate = Pricing.Rate;
+        copy.Pricing.Dividend = Pricing.Dividend;
+        return copy;
+    }
+
+    private void Load(string text, string source)
+    {
+        var root = ConfigReader.Read(text, source);
+        BookCompiler.ExpectMap(root, source, "(document)");
+        var books = root.Get("books") ?? throw new ConfigException($"{source}: line {root.Line}: missing 'books'");
+        foreach (var e in root.Entries)
+        {
+            if (e.Key is not ("books" or "pricing"))
+                throw BookCompiler.Error(source, e.Line, e.Key, "unknown top-level key (expected books, pricing)");
+        }
+        BookCompiler.ExpectMap(books, source, "books");
+        foreach (var b in books.Entries)
+        {
+            var p = BookParameters.Defaults;
+            BookCompiler.ApplyBook(ref p, b.Value, source, $"books.{b.Key}");
+            _books[b.Key] = new RuleBook(b.Key, p);
+        }
+        if (root.Get("pricing") is { } pricing) LoadPricing(pricing, source);
+    }
+
+    private void LoadPricing(ConfigNode pricing, string source)
+    {
+        BookCompiler.ExpectMap(pricing, source, "pricing");
+        foreach (var e in pricing.Entries)
+        {
+            switch (e.Key)
+            {
+                case "rate": Pricing.Rate = Rate(e.Value, source, "pricing.rate"); break;
+                case "dividend": Pricing.Dividend = Rate(e.Value, source, "pricing.dividend"); break;
+                case "underlyings":
+                    BookCompiler.ExpectMap(e.Value, source, "pricing.underlyings");
+                    foreach (var u in e.Value.Entries)
+                    {
+                        string at = $"pricing.underlyings.{u.Key}";
+                        BookCompiler.ExpectMap(u.Value, source, at);
+                        double rate = Pricing.Rate, dividend = Pricing.Dividend;
+                        foreach (var f in u.Value.Entries)
+                        {
+                            if (f.Key == "rate") rate = Rate(f.Value, source, $"{at}.rate");
+                            else if (f.Key == "dividend") dividend = Rate(f.Value, source, $"{at}.dividend");
+                            else throw BookCompiler.Error(source, f.Line, $"{at}.{f.Key}", "unknown key (expected rate, dividend)");
+                        }
+                        Pricing.Set(u.Key, rate, dividend);
+                    }
+                    break;
+                default:
+                    throw BookCompiler.Error(source, e.Line, $"pricing.{e.Key}", "unknown key (expected rate, dividend, underlyings)");
+            }
+        }
+    }
+
+    private static double Rate(ConfigNode v, string source, string at) =>
+        v.TryNumber(out double d) && d > -1 && d < 1 ? d : throw BookCompiler.Error(source, v.Line, at, $"expected a yearly rate such as 0.04, got '{v.Text}'");
+}

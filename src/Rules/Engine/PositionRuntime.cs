@@ -1,0 +1,227 @@
+using System.Globalization;
+using Streamer.Rules.Books;
+using Streamer.Rules.Calendar;
+using Streamer.Rules.Instruments;
+using Streamer.Rules.Positions;
+using Streamer.Rules.Time;
+
+namespace Streamer.Rules.Engine;
+
+/// <summary>
+/// One position as the engine evaluates it: compiled parameters, legs as structs, precomputed
+/// time-rule instants and reason texts, and the mutable state (<see cref="PositionState"/>).
+/// Built once on add (cold); the tick path only reads and writes its fields.
+/// </summary>
+internal sealed class PositionRuntime
+{
+    public required string Id;
+    public required PositionSpec Spec;
+    public required string Underlying;
+    public int UnderlyingId;
+    public required string Strategy;
+    public BookParameters P;
+    public required LegRuntime[] Legs;
+    public required ExitLeg[] ExitLegs;
+    public required string[] Reasons;
+    public required string[] TrancheReasons;
+    public double Rate;
+    public double Dividend;
+    /// <summary>delta_stop runs and there is a short option leg: Greeks are recomputed on every tick, else on demand.</summary>
+    public bool GreeksEveryTick;
+
+    public long OpenedNs;               // long.MinValue: take the clock at the first evaluation
+    public double UnderlyingEntry;      // NaN when unknown
+    public double Stop;                 // NaN when none
+    public double Target;
+    /// <summary>+1: the position gains as the underlying rises (stop below: price ≤ stop); −1: the opposite; 0: unknown.</summary>
+    public int Direction;
+
+    public double EntryValuePerUnit;    // V0 per strategy unit, dollars
+    public bool IsDebit;                // V0 > 0
+    public bool IsCredit;               // V0 < 0
+
+    public int TrancheCount;
+    public TrancheSizes TrancheSize;
+    public Tranches TrancheLevel;
+
+    // time-rule instants (long.MaxValue: the rule cannot fire)
+    public long MaxHoldNs;
+    public long ExpiryRiskNs;
+    public long DteNs;
+
+    // state that survives restarts
+    public int OriginalUnits;
+    public int OpenUnits;
+    public int TranchesFired;           // bit i: tranche i has fired
+    public bool TrailActive;
+    public double TrailPeakPerUnit;
+    public int NextSequence = 1;
+    public double RealizedPnl;
+
+    // engine bookkeeping
+    public bool Closed;
+    public bool Removed;
+    public bool Pending;                // a rule held outside the session: evaluate again at the next open
+    public long WakeNs = long.MaxValue;
+
+    public PositionState State => new(OriginalUnits, OpenUnits, TranchesFired, TrailActive, TrailPeakPerUnit, NextSequence, RealizedPnl);
+
+    public static PositionRuntime Create(PositionSpec spec, RuleBook book, PricingParameters pricing, SymbolTable symbols)
+    {
+        spec.Validate();
+        var p = spec.ApplyOverrides(book);
+        int n = spec.Legs.Count;
+        long units = 0;
+        foreach (var leg in spec.Legs) units = Gcd(units, Math.Abs(leg.Qty));
+        if (units > int.MaxValue) throw new ConfigException($"position '{spec.Id}': quantities too large");
+        var legs = new LegRuntime[n];
+        var exitLegs = new ExitLeg[n];
+        double v0 = 0;
+        long earliestExpiry = long.MaxValue;
+        DateOnly earliestDate = DateOnly.MaxValue;
+        for (int i = 0; i < n; i++)
+        {
+            var s = spec.Legs[i];
+            int id = symbols.Intern(s.Symbol);
+            ref var leg = ref legs[i];
+            leg.SymbolId = id;
+            leg.Ratio = (int)(s.Qty / units);
+            leg.EntryPrice = s.EntryPrice;
+            leg.Mark = double.NaN;
+            leg.MarkNs = long.MinValue;
+            leg.Iv = double.NaN;
+            leg.IvSolvedMark = double.NaN;
+            leg.IvSolvedSpot = double.NaN;
+            if (symbols.Option(id) is { } occ)
+            {
+                leg.IsOption = true;
+                leg.Right = occ.Right;
+                leg.Strike = occ.Strike;
+                leg.Multiplier = 100;
+                leg.ExpiryNs = MarketCalendar.ExpirationUtc(occ.Expiration);
+                if (leg.ExpiryNs < earliestExpiry) { earliestExpiry = leg.ExpiryNs; earliestDate = occ.Expiration; }
+            }
+            else
+            {
+                leg.Multiplier = 1;
+                leg.Delta = 1;   // a share moves one for one
+            }
+            v0 += leg.Ratio * leg.EntryPrice * leg.Multiplier;
+            exitLegs[i] = new ExitLeg { Symbol = s.Symbol, SymbolId = id };
+        }
+        string underlying = spec.Underlying;
+        var (rate, dividend) = pricing.For(underlying);
+        double underlyingEntry = spec.UnderlyingEntry;
+        if (double.IsNaN(underlyingEntry) && n == 1 && !legs[0].IsOption) underlyingEntry = spec.Legs[0].EntryPrice;
+
+        var rt = new PositionRuntime
+        {
+            Id = spec.Id,
+            Spec = spec,
+            Underlying = underlying,
+            UnderlyingId = symbols.Intern(underlying),
+            Strategy = StrategyNames.Of(spec.Legs),
+            P = p,
+            Legs = legs,
+            ExitLegs = exitLegs,
+            Reasons = ReasonTexts.Build(p, spec.StopUnderlying, spec.TargetUnderlying, underlyingEntry),
+            TrancheReasons = new string[BookParameters.MaxTranches],
+            Rate = rate,
+            Dividend = dividend,
+            OpenedNs = spec.OpenedAtNs,
+            UnderlyingEntry = underlyingEntry,
+            Stop = spec.StopUnderlying,
+            Target = spec.TargetUnderlying,
+            EntryValuePerUnit = v0,
+            IsDebit = v0 > 0,
+            IsCredit = v0 < 0,
+            OriginalUnits = (int)units,
+            OpenUnits = (int)units,
+        };
+        rt.Direction = DirectionOf(spec, legs, underlyingEntry);
+        rt.GreeksEveryTick = p.Has(RuleId.DeltaStop) && Array.Exists(legs, l => l.IsOption && l.Ratio < 0);
+        if (rt.Direction == 0 && ((p.Has(RuleId.UnderlyingStop) && !double.IsNaN(rt.Stop)) || (p.Has(RuleId.UnderlyingTarget) && !double.IsNaN(rt.Target))))
+            throw new ConfigException($"position '{spec.Id}': cannot tell which side stop_underlying/target_underlying guard ({rt.Strategy} gains on neither side); give underlying_entry or both levels");
+        if (p.Has(RuleId.UnderlyingMove) && double.IsNaN(underlyingEntry))
+            throw new ConfigException($"position '{spec.Id}': book '{book.Name}' runs underlying_move, which needs underlying_entry");
+
+        Span<int> sizes = stackalloc int[BookParameters.MaxTranches];
+        Span<double> levels = stackalloc double[BookParameters.MaxTranches];
+        rt.TrancheCount = ScaleOutPlan.Compute(rt.OriginalUnits, p, sizes, levels);
+        for (int i = 0; i < rt.TrancheCount; i++)
+        {
+            rt.TrancheSize[i] = sizes[i];
+            rt.TrancheLevel[i] = levels[i];
+            rt.TrancheReasons[i] = ReasonTexts.Tranche(levels[i], rt.IsCredit);
+        }
+        rt.RecomputeTimeInstants(earliestExpiry, earliestDate);
+        return rt;
+    }
+
+    public void RecomputeTimeInstants(long earliestExpiryNs, DateOnly earliestDate)
+    {
+        MaxHoldNs = P.Has(RuleId.MaxHold) && OpenedNs != long.MinValue ? OpenedNs + P.MaxHoldMinutes * NanoTime.PerMinute : long.MaxValue;
+        ExpiryRiskNs = P.Has(RuleId.ExpiryRisk) && earliestExpiryNs != long.MaxValue
+            ? earliestExpiryNs - (long)Math.Round(P.ExpiryRiskHours * NanoTime.PerHour)
+            : long.MaxValue;
+        // DTE ≤ dte from 00:00 New York of (expiration − dte days)
+        DteNs = P.Has(RuleId.DteStop) && earliestDate != DateOnly.MaxValue
+            ? MarketCalendar.NewYorkToUtc(earliestDate.AddDays(-P.Dte), TimeOnly.MinValue)
+            : long.MaxValue;
+    }
+
+    /// <summary>Sets the clock-derived opened_at of a position given without one.</summary>
+    public void SetOpenedAt(long nowNs)
+    {
+        OpenedNs = nowNs;
+        if (P.Has(RuleId.MaxHold)) MaxHoldNs = nowNs + P.MaxHoldMinutes * NanoTime.PerMinute;
+    }
+
+    /// <summary>Slope of the expiration payoff: does the position gain when the underlying rises?</summary>
+    private static int DirectionOf(PositionSpec spec, LegRuntime[] legs, double underlyingEntry)
+    {
+        double lo = double.MaxValue, hi = 0;
+        foreach (var leg in legs)
+        {
+            if (leg.IsOption) { lo = Math.Min(lo, leg.Strike); hi = Math.Max(hi, leg.Strike); }
+        }
+        if (hi == 0) { lo = hi = double.IsNaN(underlyingEntry) ? 100 : underlyingEntry; }
+        double sLo = lo * 0.5, sHi = hi * 1.5;
+        double slope = Payoff(legs, sHi) - Payoff(legs, sLo);
+        if (Math.Abs(slope) > 1e-9) return Math.Sign(slope);
+        // neutral shapes (iron condor, straddle): the levels say which side they guard
+        double stop = spec.StopUnderlying, target = spec.TargetUnderlying;
+        if (!double.IsNaN(stop) && !double.IsNaN(target) && stop != target) return stop < target ? 1 : -1;
+        if (!double.IsNaN(underlyingEntry))
+        {
+            if (!double.IsNaN(stop) && stop != underlyingEntry) return stop < underlyingEntry ? 1 : -1;
+            if (!double.IsNaN(target) && target != underlyingEntry) return target > underlyingEntry ? 1 : -1;
+        }
+        return 0;
+    }
+
+    private static double Payoff(LegRuntime[] legs, double s)
+    {
+        double v = 0;
+        foreach (var leg in legs)
+        {
+            double perShare = !leg.IsOption ? s : leg.Right == OptionRight.Call ? Math.Max(s - leg.Strike, 0) : Math.Max(leg.Strike - s, 0);
+            v += leg.Ratio * perShare * leg.Multiplier;
+        }
+        return v;
+    }
+
+    private static long Gcd(long a, long b)
+    {
+        while (b != 0) (a, b) = (b, a % b);
+        return a;
+    }
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Id} {Strategy} {OpenUnits}/{OriginalUnits}");
+}
+
+[System.Runtime.CompilerServices.InlineArray(BookParameters.MaxTranches)]
+internal struct TrancheSizes
+{
+    private int _element;
+}

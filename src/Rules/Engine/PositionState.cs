@@ -1,0 +1,19 @@
+namespace Streamer.Rules.Engine;
+
+/// <summary>
+/// The part of a position's evaluation state that must survive a restart (a journal persists it
+/// after each exit and restores it before the first tick): what is still open, which scale-out
+/// tranches have fired, the trailing-stop peak, the next exit sequence and the realized P&amp;L.
+/// Everything else (marks, IV, Greeks) is rebuilt from the feed.
+/// </summary>
+public readonly record struct PositionState(
+    int ContractsOriginal,
+    int ContractsRemaining,
+    int TranchesFired,
+    bool TrailingActive,
+    double TrailingPeakPerContract,
+    int NextSequence,
+    double RealizedPnl)
+{
+    public bool Closed => ContractsRemaining == 0;
+}

@@ -1,0 +1,62 @@
+using Microsoft.Extensions.Logging;
+using Streamer.Rules.Time;
+using Streamer.Stream.Nats;
+
+namespace Streamer.Stream.Service;
+
+/// <summary>
+/// Alerts on <c>streamer.alerts.&lt;kind&gt;</c>: <c>{"kind","time","message", …details}</c>. Every
+/// alert is also logged, so one raised while NATS is down is not lost from sight. Repeats of the
+/// same kind and key within <see cref="RepeatWindow"/> are logged but not published (a publish
+/// retry loop must not flood the bus).
+/// </summary>
+internal sealed partial class AlertPublisher(IMessageBus bus, TimeProvider time, ILogger<AlertPublisher> log)
+{
+    public static class Kinds
+    {
+        public const string UnmonitoredPosition = "unmonitored_position";
+        public const string StaleFeed = "stale_feed";
+        public const string FeedDown = "feed_down";
+        public const string RejectedInput = "rejected_input";
+        public const string ExitPublishFailed = "exit_publish_failed";
+        public const string OutboxFull = "outbox_full";
+        public const string JournalError = "journal_error";
+        public const string NatsOutage = "nats_outage";
+    }
+
+    private readonly Dictionary<string, long> _lastSent = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+
+    public TimeSpan RepeatWindow { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Raises an alert; returns true when it went out on NATS.</summary>
+    /// <param name="key">what the alert is about (a position id, a subject) for the repeat window; null: the kind alone.</param>
+    public bool Raise(string kind, string message, string? key = null, IReadOnlyList<KeyValuePair<string, string>>? details = null)
+    {
+        LogAlert(log, kind, message);
+        var now = time.GetTimestamp();
+        var dedupeKey = kind + "|" + key;
+        lock (_gate)
+        {
+            if (_lastSent.TryGetValue(dedupeKey, out var last) && time.GetElapsedTime(last, now) < RepeatWindow) return false;
+            _lastSent[dedupeKey] = now;
+        }
+        var payload = ServiceJson.Write(w =>
+        {
+            w.WriteString("kind"u8, kind);
+            ServiceJson.WriteTime(w, "time", NanoTime.FromDateTime(time.GetUtcNow().UtcDateTime));
+            w.WriteString("message"u8, message);
+            if (details is not null)
+                foreach (var (k, v) in details) w.WriteString(k, v);
+        });
+        var sent = bus.TryPublish(NatsSubjects.Alerts(kind), payload);
+        if (!sent)
+        {
+            lock (_gate) _lastSent.Remove(dedupeKey); // try again next time
+        }
+        return sent;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "alert {Kind}: {Message}")]
+    private static partial void LogAlert(ILogger logger, string kind, string message);
+}

@@ -1,0 +1,20 @@
+using Microsoft.Extensions.Hosting;
+using Streamer.Stream.Nats;
+
+namespace Streamer.Stream.Service;
+
+/// <summary>Publishes the status report on <c>streamer.heartbeat</c> every <c>Heartbeat:IntervalSeconds</c>.</summary>
+internal sealed class HeartbeatService(IMessageBus bus, StatusReport report, ServiceStatus status, StreamerSettings settings, TimeProvider time) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(settings.HeartbeatInterval, time);
+        do
+        {
+            var tps = status.SampleTicksPerSecond();
+            // while NATS is down there is nobody to hear it; the bus state says so when it is back
+            bus.TryPublish(NatsSubjects.Heartbeat, ServiceJson.Write(w => report.Write(w, tps)));
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+}

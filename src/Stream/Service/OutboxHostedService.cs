@@ -1,0 +1,50 @@
+using Microsoft.Extensions.Hosting;
+using Streamer.Stream.Nats;
+using Streamer.Stream.Outbox;
+
+namespace Streamer.Stream.Service;
+
+/// <summary>
+/// Starts the exit outbox (what the last run left unpublished goes out first) and turns its
+/// failures and the bus's outages into alerts.
+/// </summary>
+internal sealed class OutboxHostedService(ExitOutbox outbox, NatsClientBus bus, AlertPublisher alerts, TimeProvider time) : IHostedService
+{
+    private long _downSince;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        outbox.PublishFailed += (exit, e, attempt) =>
+        {
+            // the first failure and then every tenth: the alert repeat window does the rest
+            if (attempt == 1 || attempt % 10 == 0)
+                alerts.Raise(AlertPublisher.Kinds.ExitPublishFailed, $"exit '{exit.Id}' not acked (attempt {attempt}): {e.Message}", key: exit.Id,
+                    [new("exit_id", exit.Id), new("backlog", outbox.Backlog.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+        };
+        outbox.JournalFailed += e => alerts.Raise(AlertPublisher.Kinds.JournalError, "outbox: " + e.Message);
+        bus.StateChanged += OnBusState;
+        outbox.Start();
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        bus.StateChanged -= OnBusState;
+        return Task.CompletedTask;
+    }
+
+    private void OnBusState(BusState state)
+    {
+        if (state == BusState.Disconnected)
+        {
+            Interlocked.Exchange(ref _downSince, time.GetTimestamp());
+            alerts.Raise(AlertPublisher.Kinds.NatsOutage, $"NATS connection lost: {bus.LastError}"); // logged; published once back
+        }
+        else if (state == BusState.Connected)
+        {
+            var since = Interlocked.Exchange(ref _downSince, 0);
+            if (since != 0)
+                alerts.Raise(AlertPublisher.Kinds.NatsOutage, $"NATS reconnected after {time.GetElapsedTime(since).TotalSeconds:0.0} s; {outbox.Backlog} exits to deliver", key: "reconnected");
+        }
+    }
+}

@@ -1,0 +1,43 @@
+namespace Streamer.Stream.Service;
+
+/// <summary>
+/// Live counters the heartbeat and <c>streamer.control.status</c> report. The engine (branch
+/// <c>engine</c>) updates <see cref="PositionsMonitored"/> and <see cref="RecordTicks"/>.
+/// </summary>
+internal sealed class ServiceStatus(TimeProvider time)
+{
+    private readonly long _startedAt = time.GetTimestamp();
+    private long _ticks;
+    private long _lastTicks;
+    private long _lastSampleAt = time.GetTimestamp();
+    private double _ticksPerSecond;
+    private int _positions;
+    private readonly Lock _gate = new();
+
+    public int PositionsMonitored
+    {
+        get => Volatile.Read(ref _positions);
+        set => Volatile.Write(ref _positions, value);
+    }
+
+    public long Ticks => Interlocked.Read(ref _ticks);
+
+    public void RecordTicks(long count) => Interlocked.Add(ref _ticks, count);
+
+    public TimeSpan Uptime => time.GetElapsedTime(_startedAt);
+
+    /// <summary>ticks per second since the previous sample (the heartbeat samples once per beat).</summary>
+    public double SampleTicksPerSecond()
+    {
+        lock (_gate)
+        {
+            var now = time.GetTimestamp();
+            var elapsed = time.GetElapsedTime(_lastSampleAt, now).TotalSeconds;
+            var ticks = Ticks;
+            if (elapsed > 0) _ticksPerSecond = (ticks - _lastTicks) / elapsed;
+            _lastTicks = ticks;
+            _lastSampleAt = now;
+            return _ticksPerSecond;
+        }
+    }
+}

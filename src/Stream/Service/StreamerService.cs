@@ -1,0 +1,73 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Streamer.Stream.Journal;
+using Streamer.Stream.Nats;
+using Streamer.Stream.Outbox;
+
+namespace Streamer.Stream.Service;
+
+/// <summary>
+/// <c>streamer run</c>: the generic host with NATS, the journal and its exit outbox, the heartbeat,
+/// alerts, the control API and the executions intake. Market data and the rule engine plug in
+/// from their branches (they resolve <see cref="ExitOutbox"/>, <see cref="IPositionRegistry"/>,
+/// <see cref="ServiceStatus"/>, <see cref="AlertPublisher"/> from the container).
+/// </summary>
+internal static class StreamerService
+{
+    /// <summary>Runs until Ctrl+C / SIGTERM. 0 after a clean stop, 2 on bad settings (one line on stderr).</summary>
+    public static int Run(string[] args)
+    {
+        IHost host;
+        try
+        {
+            host = CreateHost(args, Directory.GetCurrentDirectory());
+        }
+        catch (SettingsException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 2;
+        }
+        catch (InvalidOperationException e) when (e.Message.StartsWith("journal ", StringComparison.Ordinal))
+        {
+            Console.Error.WriteLine("streamer run: " + e.Message);
+            return 2;
+        }
+        host.Run(); // disposes the host: outbox stops, journal closes, bus closes
+        return 0;
+    }
+
+    /// <summary>Builds the host (not started). Throws <see cref="SettingsException"/> naming a bad key.</summary>
+    public static IHost CreateHost(string[] args, string baseDirectory, Action<ILoggingBuilder>? logging = null)
+    {
+        var configuration = StreamerSettings.BuildConfiguration(args, baseDirectory);
+        var settings = StreamerSettings.From(configuration, baseDirectory);
+        // opened now so a bad path is an error before anything starts
+        var journal = SqliteJournal.Open(settings.JournalPath);
+
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = baseDirectory, DisableDefaults = true });
+        builder.Configuration.AddConfiguration(configuration);
+        if (logging is not null) logging(builder.Logging);
+        else builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; }).SetMinimumLevel(LogLevel.Information);
+
+        var s = builder.Services;
+        s.AddSingleton(settings);
+        s.AddSingleton(TimeProvider.System);
+        s.AddSingleton(_ => journal); // factory registration: the container disposes it, after the outbox
+        s.AddSingleton(_ => new NatsClientBus(new NatsBusOptions { Url = settings.NatsUrl }));
+        s.AddSingleton<IMessageBus>(sp => sp.GetRequiredService<NatsClientBus>());
+        s.AddSingleton(sp => new JetStreamClient(sp.GetRequiredService<IMessageBus>()));
+        s.AddSingleton(sp => new ExitOutbox(sp.GetRequiredService<SqliteJournal>(), sp.GetRequiredService<JetStreamClient>(), new ExitOutboxOptions { Capacity = settings.OutboxCapacity }));
+        s.AddSingleton<ServiceStatus>();
+        s.AddSingleton<StatusReport>();
+        s.AddSingleton<AlertPublisher>();
+        s.AddSingleton<IPositionRegistry, JournalPositionRegistry>();
+        s.AddSingleton<ExecutionIntakeService>();
+        s.AddHostedService<OutboxHostedService>();
+        s.AddHostedService<ControlApiService>();
+        s.AddHostedService(sp => sp.GetRequiredService<ExecutionIntakeService>());
+        s.AddHostedService<HeartbeatService>();
+        return builder.Build();
+    }
+}

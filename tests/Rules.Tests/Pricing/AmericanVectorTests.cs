@@ -1,0 +1,31 @@
+using Streamer.Rules.Instruments;
+using Streamer.Rules.Pricing;
+using Xunit.Abstractions;
+
+namespace Streamer.Rules.Tests.Pricing;
+
+/// <summary>AmericanOption against QuantLib 1.29 QdFpAmericanEngine, high-precision scheme (vectors/american.csv).</summary>
+public sealed class AmericanVectorTests(ITestOutputHelper output)
+{
+    private const double PriceTolerance = 0.001, DeltaTolerance = 0.002;
+
+    [Fact]
+    public void Price_and_delta_match_quantlib_qdfp_high_precision()
+    {
+        double worstPrice = 0, worstDelta = 0;
+        string worstPriceAt = "", worstDeltaAt = "";
+        var failures = new List<string>();
+        foreach (var v in Vectors.Read("american.csv"))
+        {
+            var a = AmericanOption.Value(v.Right, v["spot"], v["strike"], v.Years, v["rate"], v["dividend"], v["vol"]);
+            double ep = Math.Abs(a.Price - v["price"]), ed = Math.Abs(a.Delta - v["delta"]);
+            if (ep > worstPrice) { worstPrice = ep; worstPriceAt = v.ToString(); }
+            if (ed > worstDelta) { worstDelta = ed; worstDeltaAt = v.ToString(); }
+            if (ep > PriceTolerance || ed > DeltaTolerance || !double.IsFinite(a.Gamma))
+                failures.Add($"{v}: price {a.Price:R} delta {a.Delta:R} gamma {a.Gamma:R}");
+        }
+        output.WriteLine($"max |price err| {worstPrice:E2} at {worstPriceAt}");
+        output.WriteLine($"max |delta err| {worstDelta:E2} at {worstDeltaAt}");
+        Assert.True(failures.Count == 0, $"{failures.Count} failures:\n{string.Join('\n', failures.Take(20))}");
+    }
+}

@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Streamer.Stream.Tests.Infrastructure;
+
+/// <summary>
+/// A real <c>nats-server -js</c> on a free loopback port with its own store directory. Can be
+/// stopped and started again on the same port and store (outage tests); killed on dispose and,
+/// as a last resort, when the test process exits, so no test leaves a server running.
+/// </summary>
+public sealed class NatsServerFixture : IDisposable
+{
+    private static readonly List<Process> Live = [];
+    private readonly StringBuilder _log = new();
+    private Process? _process;
+    private bool _disposed;
+
+    static NatsServerFixture()
+    {
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            lock (Live)
+                foreach (var p in Live) Kill(p);
+        };
+    }
+
+    public NatsServerFixture()
+    {
+        Binary = FindBinary();
+        Port = FreePort();
+        StoreDirectory = Directory.CreateTempSubdirectory("streamer-nats-").FullName;
+        Start();
+    }
+
+    public string Binary { get; }
+
+    public int Port { get; }
+
+    public string StoreDirectory { get; }
+
+    public string Url => $"nats://127.0.0.1:{Port}";
+
+    public bool IsRunning => _process is { HasExited: false };
+
+    /// <summary>what the server printed so far (for failure messages).</summary>
+    public string Log
+    {
+        get { lock (_log) return _log.ToString(); }
+    }
+
+    /// <summary>Starts the server (same port, same store) and waits until it is ready.</summary>
+    public void Start()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (IsRunning) return;
+        var ready = new ManualResetEventSlim();
+        var psi = new ProcessStartInfo(Binary)
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in new[] { "-js", "-a", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-sd", StoreDirectory })
+            psi.ArgumentList.Add(a);
+        var process = new Process { StartInfo = psi };
+        DataReceivedEventHandler onLine = (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (_log) _log.AppendLine(e.Data);
+            if (e.Data.Contains("Server is ready", StringComparison.Ordinal)) ready.Set();
+        };
+        process.OutputDataReceived += onLine;
+        process.ErrorDataReceived += onLine;
+        process.Start();
+        lock (Live) Live.Add(process);
+        _process = process;
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!ready.Wait(50))
+        {
+            if (process.HasExited) throw new InvalidOperationException($"nats-server exited with {process.ExitCode} on port {Port}:\n{Log}");
+            if (DateTime.UtcNow > deadline) { Stop(); throw new TimeoutException($"nats-server not ready on port {Port} in 20 s:\n{Log}"); }
+        }
+        WaitAcceptsConnections(deadline);
+    }
+
+    /// <summary>Kills the server (an outage, not a graceful shutdown) and waits until it is gone.</summary>
+    public void Stop()
+    {
+        var process = _process;
+        _process = null;
+        if (process is null) return;
+        Kill(process);
+        lock (Live) Live.Remove(process);
+        process.Dispose();
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        Stop();
+        _disposed = true;
+        try
+        {
+            Directory.Delete(StoreDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // temp dir; not worth failing a test over
+        }
+    }
+
+    private void WaitAcceptsConnections(DateTime deadline)
+    {
+        while (true)
+        {
+            try
+            {
+                using var client = new TcpClient();
+                client.Connect(IPAddress.Loopback, Port);
+                return;
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(20);
+            }
+        }
+    }
+
+    private static void Kill(Process p)
+    {
+        try
+        {
+            if (!p.HasExited)
+            {
+                p.Kill(entireProcessTree: true);
+                p.WaitForExit(10_000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // already gone
+        }
+    }
+
+    private static string FindBinary()
+    {
+        var path = Environment.GetEnvironmentVariable("PATH") ?? "";
+        foreach (var dir in path.Split(Path.PathSeparator).Append("/usr/sbin").Append("/usr/local/bin"))
+        {
+            if (dir.Length == 0) continue;
+            var candidate = Path.Combine(dir, "nats-server");
+            if (File.Exists(candidate)) return candidate;
+        }
+        throw new InvalidOperationException("nats-server not found on PATH or in /usr/sbin: run scripts/test.sh (it installs it) or apt-get install nats-server");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

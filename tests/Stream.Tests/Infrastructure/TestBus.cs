@@ -1,0 +1,29 @@
+using Streamer.Stream.Nats;
+
+namespace Streamer.Stream.Tests.Infrastructure;
+
+internal static class TestBus
+{
+    /// <summary>a bus with short reconnect and health intervals so outage tests finish quickly.</summary>
+    public static NatsClientBus Create(string url) => new(new NatsBusOptions
+    {
+        Url = url,
+        ReconnectMinDelay = TimeSpan.FromMilliseconds(50),
+        ReconnectMaxDelay = TimeSpan.FromMilliseconds(400),
+        HealthInterval = TimeSpan.FromMilliseconds(100),
+        HealthTimeout = TimeSpan.FromSeconds(3),
+        ConnectTimeout = TimeSpan.FromSeconds(5),
+    });
+
+    public static async Task<NatsClientBus> ConnectedAsync(string url)
+    {
+        var bus = Create(url);
+        if (!await bus.WaitUntilConnectedAsync(TimeSpan.FromSeconds(20)))
+        {
+            var error = bus.LastError;
+            bus.Dispose();
+            throw new InvalidOperationException($"could not connect to {url}: {error}");
+        }
+        return bus;
+    }
+}
