@@ -122,4 +122,23 @@ public sealed class AlpacaTradingClientTests : IAsyncLifetime
         var json = AlpacaTradingClient.OrderJson(new OrderRequest([new OrderLegRequest("AAPL240315C00172500", "sell", "sell_to_close")], 2, 1.25m, "x-1"));
         Assert.Equal("""{"symbol":"AAPL240315C00172500","side":"sell","position_intent":"sell_to_close","qty":"2","type":"limit","time_in_force":"day","limit_price":"1.25","client_order_id":"x-1"}""", json);
     }
+
+    [Fact]
+    public async Task An_exit_executes_as_an_mleg_close_and_reconciles_clean()
+    {
+        _emulator.Broker.SetPosition(ShortPut, -10, 2.10m);
+        _emulator.Broker.SetPosition(LongPut, 10, 0.90m);
+        var order = ExitOrders.Build("SPY-PCS-1:2", [(ShortPut, 4), (LongPut, -4)], limitPerUnit: 0.40m);
+        var placed = await _client.SubmitOrderAsync(order);
+        Assert.Equal("filled", placed.Status);
+        Assert.Equal(0.32m, placed.FilledAvgPrice); // buy 0.62, sell 0.30
+        Assert.Equal("SPY-PCS-1:2", placed.ClientOrderId);
+
+        var engineAfterExit = new Dictionary<string, decimal> { [ShortPut] = -6, [LongPut] = 6 };
+        Assert.Empty(PositionReconciler.Compare(await _client.GetPositionsAsync(), engineAfterExit));
+
+        // the same exit again (a replay) is refused by the broker: the client_order_id is taken
+        var again = await Assert.ThrowsAsync<AlpacaApiException>(() => _client.SubmitOrderAsync(order));
+        Assert.Equal(422, again.Status);
+    }
 }
