@@ -21,11 +21,38 @@ namespace Streamer.Stream.Emulator;
 /// subscription and runs at the configured speed; ticks due together go out as one frame.
 /// Tests start it in-process on port 0 and stop it.
 /// </summary>
-internal sealed class AlpacaEmulator(EmulatorTape tape, EmulatorOptions options) : IAsyncDisposable
+internal sealed class AlpacaEmulator : IAsyncDisposable
 {
+    private readonly EmulatorTape tape;
+    private readonly EmulatorOptions options;
     private readonly ConcurrentDictionary<EmulatorConnection, byte> _connections = new();
-    private readonly MarketClock _clock = new(options.Speed);
+    private readonly MarketClock _clock;
     private readonly CancellationTokenSource _stop = new();
+    private readonly TradingEndpoints _trading;
+    private long _lastDispatchedNs = long.MinValue;
+
+    public AlpacaEmulator(EmulatorTape tape, EmulatorOptions options)
+    {
+        this.tape = tape;
+        this.options = options;
+        _clock = new MarketClock(options.Speed);
+        Broker = new PaperBroker(MarketNowNs);
+        _trading = new TradingEndpoints(Broker, CredentialsAccepted);
+    }
+
+    /// <summary>The paper broker behind the trading endpoints (fills at the emulator's own quotes).</summary>
+    public PaperBroker Broker { get; }
+
+    /// <summary>What a client puts in <c>Alpaca:TradingUrl</c>; the trade_updates stream is <c>ws://…/stream</c>.</summary>
+    public Uri TradingUrl => new($"http://127.0.0.1:{Port}");
+
+    /// <summary>Market time for the broker: the clock when it runs in real time, else the last tick sent, else the wall clock.</summary>
+    private long MarketNowNs()
+    {
+        if (_clock.IsRunning && _clock.Speed > 0) return _clock.Now;
+        long last = Interlocked.Read(ref _lastDispatchedNs);
+        return last != long.MinValue ? last : Rules.Time.NanoTime.FromDateTime(DateTime.UtcNow);
+    }
     private WebApplication? _app;
     private Task? _player;
     private long _messagesSent;
@@ -87,6 +114,12 @@ internal sealed class AlpacaEmulator(EmulatorTape tape, EmulatorOptions options)
     {
         var path = context.Request.Path.Value ?? "";
         var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (TradingEndpoints.IsTradingPath(parts))
+        {
+            using var request = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, context.RequestAborted);
+            await _trading.HandleAsync(context, parts, request.Token).ConfigureAwait(false);
+            return;
+        }
         bool isOptions;
         if (parts.Length == 2 && parts[0] == "v2") isOptions = false;
         else if (parts.Length == 2 && parts[0] == "v1beta1") isOptions = true;
@@ -243,11 +276,13 @@ internal sealed class AlpacaEmulator(EmulatorTape tape, EmulatorOptions options)
         }
     }
 
-    private bool CredentialsAccepted(ClientRequest request)
+    private bool CredentialsAccepted(ClientRequest request) => CredentialsAccepted(request.Key, request.Secret);
+
+    private bool CredentialsAccepted(string? key, string? secret)
     {
-        if (string.IsNullOrEmpty(request.Key) || string.IsNullOrEmpty(request.Secret)) return false;
+        if (string.IsNullOrEmpty(key) || string.IsNullOrEmpty(secret)) return false;
         if (options.Key is null && options.Secret is null) return true;
-        return request.Key == options.Key && request.Secret == options.Secret;
+        return key == options.Key && secret == options.Secret;
     }
 
     private async Task PlayAsync(CancellationToken ct)
@@ -273,6 +308,13 @@ internal sealed class AlpacaEmulator(EmulatorTape tape, EmulatorOptions options)
                 long now = _clock.Now;
                 int j = i + 1;
                 while (j < ticks.Length && j - i < 4096 && ticks[j].TimeNs + offset <= now) j++;
+
+                // the paper broker sees every quote at market time, subscribed or not
+                for (int k = i; k < j; k++)
+                {
+                    if (ticks[k].HasQuote) Broker.OnQuote(tape.Symbols[ticks[k].SymbolId], ticks[k].Bid, ticks[k].Ask);
+                }
+                Interlocked.Exchange(ref _lastDispatchedNs, ticks[j - 1].TimeNs + offset);
 
                 sends.Clear();
                 foreach (var c in _connections.Keys) sends.Add(SendSafelyAsync(c, ticks, i, j, offset, ct));
