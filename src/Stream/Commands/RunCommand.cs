@@ -1,10 +1,9 @@
+using Streamer.Stream.Service;
+
 namespace Streamer.Stream.Commands;
 
+/// <summary><c>streamer run [--config FILE] [--Section:Key=value ...]</c>: the live service (docs/run.md).</summary>
 internal static class RunCommand
 {
-    public static int Run(string[] args)
-    {
-        Console.Error.WriteLine("streamer run: not built yet (issue 4); nothing was done");
-        return 3;
-    }
+    public static int Run(string[] args) => LiveServiceHost.Run(args);
 }

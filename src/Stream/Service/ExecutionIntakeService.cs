@@ -24,6 +24,9 @@ internal sealed class ExecutionIntakeService(IMessageBus bus, SqliteJournal jour
 
     public event Action<FillRecord>? FillRecorded;
 
+    /// <summary>A fill whose id was already journaled (nothing written).</summary>
+    public event Action<FillRecord>? FillDuplicate;
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _subscription = bus.Subscribe(NatsSubjects.Executions, Handle);
@@ -58,12 +61,13 @@ internal sealed class ExecutionIntakeService(IMessageBus bus, SqliteJournal jour
                 if (m.ReplyTo is not null) bus.TryPublish(m.ReplyTo, ServiceJson.Error("journal error: " + e.Message));
                 return;
             }
+            if (outcome == FillRecordOutcome.Duplicate) FillDuplicate?.Invoke(fill!);
             if (outcome == FillRecordOutcome.Recorded)
             {
+                FillRecorded?.Invoke(fill!); // first: a handler may open the position the fill is for
                 if (!positions.Contains(fill!.PositionId))
                     alerts.Raise(AlertPublisher.Kinds.UnmonitoredPosition, $"fill '{fill.Id}' is for position '{fill.PositionId}', which is not monitored", key: fill.PositionId,
                         [new("position_id", fill.PositionId), new("fill_id", fill.Id)]);
-                FillRecorded?.Invoke(fill!);
             }
             reply = ServiceJson.Write(w =>
             {

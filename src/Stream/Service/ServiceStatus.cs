@@ -22,6 +22,9 @@ internal sealed class ServiceStatus(TimeProvider time)
 
     public long Ticks => Interlocked.Read(ref _ticks);
 
+    /// <summary>More fields for the heartbeat/status object (the live pipeline's feed state), written last.</summary>
+    public Action<System.Text.Json.Utf8JsonWriter>? ExtraFields { get; set; }
+
     public void RecordTicks(long count) => Interlocked.Add(ref _ticks, count);
 
     public TimeSpan Uptime => time.GetElapsedTime(_startedAt);

@@ -29,5 +29,6 @@ internal sealed class StatusReport(ServiceStatus status, IMessageBus bus, ExitOu
         });
         w.WriteNumber("exit_backlog"u8, outbox.Backlog);
         w.WriteNumber("exits_published"u8, outbox.Published);
+        status.ExtraFields?.Invoke(w);
     }
 }

@@ -39,7 +39,8 @@ internal static class StreamerService
     }
 
     /// <summary>Builds the host (not started). Throws <see cref="SettingsException"/> naming a bad key.</summary>
-    public static IHost CreateHost(string[] args, string baseDirectory, Action<ILoggingBuilder>? logging = null)
+    /// <param name="extend">more services (the live pipeline): called after the defaults, so its registrations win.</param>
+    public static IHost CreateHost(string[] args, string baseDirectory, Action<ILoggingBuilder>? logging = null, Action<IServiceCollection, StreamerSettings, IConfiguration>? extend = null)
     {
         var configuration = StreamerSettings.BuildConfiguration(args, baseDirectory);
         var settings = StreamerSettings.From(configuration, baseDirectory);
@@ -68,6 +69,7 @@ internal static class StreamerService
         s.AddHostedService<ControlApiService>();
         s.AddHostedService(sp => sp.GetRequiredService<ExecutionIntakeService>());
         s.AddHostedService<HeartbeatService>();
+        extend?.Invoke(s, settings, configuration);
         return builder.Build();
     }
 }

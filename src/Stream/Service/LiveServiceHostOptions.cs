@@ -1,0 +1,182 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using Streamer.Feed.Alpaca;
+using Streamer.Rules.Books;
+using Streamer.Rules.Positions;
+
+namespace Streamer.Stream.Service;
+
+/// <summary>A position from <c>Positions:File</c> with the JSON the journal keeps for it.</summary>
+internal sealed record FilePosition(PositionSpec Spec, string DefinitionJson);
+
+/// <summary>
+/// What <c>streamer run</c> adds to <see cref="StreamerSettings"/> for the live pipeline, read and
+/// checked once before anything starts: the books and the positions file are parsed here, so an
+/// unknown book or an unreadable file stops the service with one line naming the key.
+/// </summary>
+internal sealed record LiveServiceOptions
+{
+    public required BookSet Books { get; init; }
+
+    public IReadOnlyList<FilePosition> FilePositions { get; init; } = [];
+
+    /// <summary><c>Feed:ExitWhenDone</c>: stop the process once the tape is consumed and every exit is acked on NATS.</summary>
+    public bool ExitWhenDone { get; init; }
+
+    /// <summary><c>Feed:StaleAfterSeconds</c> (30).</summary>
+    public TimeSpan StaleAfter { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary><c>Pipeline:Shards</c> (1).</summary>
+    public int Shards { get; init; } = 1;
+
+    /// <summary><c>Pipeline:SnapshotIntervalSeconds</c> (1; 0 = no snapshots).</summary>
+    public TimeSpan SnapshotInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary><c>Pipeline:LatencyInPayload</c> (true): measured tick→decision ns in each exit's latency_ns.</summary>
+    public bool LatencyInPayload { get; init; } = true;
+
+    /// <summary><c>Intake:DefaultBook</c> (day_trade): the book of a position opened by a fill that names none.</summary>
+    public string DefaultBook { get; init; } = "day_trade";
+
+    /// <summary><c>Shutdown:DrainSeconds</c> (5): how long a stop waits for NATS to ack what is still unpublished.</summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Set when <c>Alpaca:DataUrl</c> is (and no tape is): the live market-data source.</summary>
+    public AlpacaFeedOptions? Alpaca { get; init; }
+
+    public static LiveServiceOptions From(IConfiguration c, StreamerSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        ArgumentNullException.ThrowIfNull(settings);
+        var books = LoadBooks(settings.BooksFile);
+        var positions = LoadPositions(settings.PositionsFile, books);
+        var shards = Number(c, "Pipeline:Shards", 1);
+        if (shards is < 1 or > 256 || shards != Math.Floor(shards)) throw new SettingsException("Pipeline:Shards: must be a whole number 1..256");
+        var snapshot = Number(c, "Pipeline:SnapshotIntervalSeconds", 1);
+        if (snapshot < 0) throw new SettingsException("Pipeline:SnapshotIntervalSeconds: must be 0 (none) or more");
+        var stale = Number(c, "Feed:StaleAfterSeconds", 30);
+        if (stale <= 0) throw new SettingsException("Feed:StaleAfterSeconds: must be more than 0");
+        var drain = Number(c, "Shutdown:DrainSeconds", 5);
+        if (drain < 0) throw new SettingsException("Shutdown:DrainSeconds: must be 0 or more");
+        var defaultBook = c["Intake:DefaultBook"] is { Length: > 0 } b ? b : "day_trade";
+        if (!books.TryGet(defaultBook, out _)) throw new SettingsException($"Intake:DefaultBook: unknown book '{defaultBook}' (known: {string.Join(", ", books.Names.Order(StringComparer.Ordinal))})");
+        var exitWhenDone = Bool(c, "Feed:ExitWhenDone", false);
+        if (exitWhenDone && settings.FeedTape is null) throw new SettingsException("Feed:ExitWhenDone: needs Feed:Tape (a live feed never ends)");
+        return new LiveServiceOptions
+        {
+            Books = books,
+            FilePositions = positions,
+            ExitWhenDone = exitWhenDone,
+            StaleAfter = TimeSpan.FromSeconds(stale),
+            Shards = (int)shards,
+            SnapshotInterval = TimeSpan.FromSeconds(snapshot),
+            LatencyInPayload = Bool(c, "Pipeline:LatencyInPayload", true),
+            DefaultBook = defaultBook,
+            DrainTimeout = TimeSpan.FromSeconds(drain),
+            Alpaca = settings.FeedTape is null ? AlpacaFeedOptions.From(c) : null,
+        };
+    }
+
+    private static BookSet LoadBooks(string? path)
+    {
+        if (path is null) return BookSet.BuiltIn;
+        try
+        {
+            return BookSet.Parse(File.ReadAllText(path), path);
+        }
+        catch (ConfigException e)
+        {
+            throw new SettingsException($"Books:File: {e.Message}");
+        }
+        catch (IOException e)
+        {
+            throw new SettingsException($"Books:File: cannot read '{path}': {e.Message}");
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new SettingsException($"Books:File: cannot read '{path}': {e.Message}");
+        }
+    }
+
+    private static List<FilePosition> LoadPositions(string? path, BookSet books)
+    {
+        if (path is null) return [];
+        string text;
+        IReadOnlyList<PositionSpec> specs;
+        try
+        {
+            text = File.ReadAllText(path);
+            specs = PositionsFile.Parse(text, path);
+        }
+        catch (ConfigException e)
+        {
+            throw new SettingsException($"Positions:File: {e.Message}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SettingsException($"Positions:File: cannot read '{path}': {e.Message}");
+        }
+        foreach (var s in specs)
+            if (!books.TryGet(s.Book, out _))
+                throw new SettingsException($"Positions:File: position '{s.Id}': unknown book '{s.Book}' (known: {string.Join(", ", books.Names.Order(StringComparer.Ordinal))})");
+        var json = DefinitionsOf(text, specs.Count, path);
+        var result = new List<FilePosition>(specs.Count);
+        for (int i = 0; i < specs.Count; i++) result.Add(new FilePosition(specs[i], json[i]));
+        return result;
+    }
+
+    /// <summary>Each position's own text as JSON (what the journal and the control API's list show).</summary>
+    private static string[] DefinitionsOf(string text, int count, string path)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(text, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            var list = doc.RootElement.GetProperty("positions");
+            var result = new string[count];
+            int i = 0;
+            foreach (var p in list.EnumerateArray()) result[i++] = p.GetRawText();
+            return result;
+        }
+        catch (JsonException)
+        {
+            // YAML: the same objects as JSON
+            return YamlPositions.ToJson(text, count, path);
+        }
+    }
+
+    internal static double Number(IConfiguration c, string key, double fallback)
+    {
+        var v = c[key];
+        if (string.IsNullOrWhiteSpace(v)) return fallback;
+        return double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d)
+            ? d
+            : throw new SettingsException($"{key}: '{v}' is not a number");
+    }
+
+    private static bool Bool(IConfiguration c, string key, bool fallback)
+    {
+        var v = c[key];
+        if (string.IsNullOrWhiteSpace(v)) return fallback;
+        return bool.TryParse(v, out var b) ? b : throw new SettingsException($"{key}: '{v}' is not true or false");
+    }
+}
+
+/// <summary><c>Alpaca:*</c>: the market-data websocket (stocks <c>/v2/{Feed}</c>, options <c>/v1beta1/{OptionsFeed}</c>); keys only from the environment.</summary>
+internal sealed record AlpacaFeedOptions(Uri DataUrl, string Feed, string OptionsFeed, AlpacaCredentials Credentials)
+{
+    public static AlpacaFeedOptions? From(IConfiguration c)
+    {
+        var url = c["Alpaca:DataUrl"];
+        if (string.IsNullOrWhiteSpace(url)) return null;
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("ws" or "wss" or "http" or "https"))
+            throw new SettingsException($"Alpaca:DataUrl: '{url}' is not a ws(s):// or http(s):// address");
+        var feed = c["Alpaca:Feed"] is { Length: > 0 } f ? f : "iex";
+        if (feed is not ("iex" or "sip" or "delayed_sip" or "test")) throw new SettingsException($"Alpaca:Feed: '{feed}' is not iex, sip, delayed_sip or test");
+        var options = c["Alpaca:OptionsFeed"] is { Length: > 0 } o ? o : "indicative";
+        if (options is not ("indicative" or "opra")) throw new SettingsException($"Alpaca:OptionsFeed: '{options}' is not indicative or opra");
+        var keys = AlpacaCredentials.FromEnvironment()
+            ?? throw new SettingsException($"Alpaca:DataUrl is set but {AlpacaCredentials.KeyIdVariable} / {AlpacaCredentials.SecretKeyVariable} are not (keys come only from the environment)");
+        return new AlpacaFeedOptions(uri, feed, options, keys);
+    }
+}

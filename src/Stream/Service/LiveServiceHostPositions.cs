@@ -1,0 +1,53 @@
+using Streamer.Rules.Books;
+using Streamer.Rules.Positions;
+using Streamer.Stream.Journal;
+
+namespace Streamer.Stream.Service;
+
+/// <summary>
+/// The registry of <c>streamer run</c>: the journal's (<see cref="JournalPositionRegistry"/>) with the
+/// live pipeline behind it. A position is parsed and its book checked before it is journaled, so the
+/// control API rejects what the engine would refuse (instead of journaling a position nobody
+/// monitors); once journaled it goes to the shard of its underlying.
+/// </summary>
+internal sealed class PipelinePositionRegistry(SqliteJournal journal, TimeProvider time, LiveServiceOptions options, PipelineHostedService pipeline) : IPositionRegistry
+{
+    private readonly JournalPositionRegistry _journal = new(journal, time);
+
+    public event Action<string, string>? Added;
+
+    public event Action<string>? Removed;
+
+    public IReadOnlyList<JournaledPosition> List() => _journal.List();
+
+    public bool Contains(string positionId) => _journal.Contains(positionId);
+
+    public string? Add(string positionId, string definitionJson)
+    {
+        PositionSpec spec;
+        try
+        {
+            spec = PositionsFile.ParseOne(definitionJson, "position");
+            spec.Validate();
+            options.Books.Get(spec.Book);
+        }
+        catch (ConfigException e)
+        {
+            return e.Message;
+        }
+        if (spec.Id != positionId) return $"position '{positionId}': the definition's id is '{spec.Id}'";
+        var error = _journal.Add(positionId, definitionJson);
+        if (error is not null) return error;
+        pipeline.Monitor(spec, state: null, "control");
+        Added?.Invoke(positionId, definitionJson);
+        return null;
+    }
+
+    public bool Remove(string positionId)
+    {
+        if (!_journal.Remove(positionId)) return false;
+        pipeline.StopMonitoring(positionId);
+        Removed?.Invoke(positionId);
+        return true;
+    }
+}

@@ -1,0 +1,406 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Streamer.Rules.Books;
+using Streamer.Rules.Engine;
+using Streamer.Rules.Instruments;
+using Streamer.Rules.Positions;
+using Streamer.Rules.Time;
+using Streamer.Stream.Journal;
+using Streamer.Stream.Nats;
+using Streamer.Stream.Outbox;
+using Streamer.Stream.Pipeline;
+
+namespace Streamer.Stream.Service;
+
+/// <summary>
+/// The live engine of <c>streamer run</c>: owns the <see cref="TickPipeline"/> and wires it to the
+/// host. Positions come back from the journal (and <c>Positions:File</c>, once: a position the
+/// journal knows is never re-added from the file); control add/remove and fills on
+/// <c>streamer.executions</c> reach the shards; exits go to the outbox (journal, then JetStream);
+/// snapshots to <c>streamer.snapshots.&lt;U&gt;</c>; pipeline alerts to <c>streamer.alerts.&lt;kind&gt;</c>;
+/// feed state, tick rate and last tick age into the heartbeat.
+/// <para>
+/// Restart semantics. With a live feed each open position resumes from its journaled state (remaining
+/// contracts, tranches fired, trailing peak, next exit sequence). With <c>Feed:Tape</c> the tape is
+/// read again from its first row, so the engine re-derives every position's state from the same ticks
+/// (applying the saved state too would count the ticks before the crash twice); the exits it decides
+/// again carry the same ids and the journal recognises them (already decided: not journaled or
+/// published again). Positions closed before the restart stay closed either way.
+/// </para>
+/// </summary>
+internal sealed partial class PipelineHostedService : IHostedService, IAsyncDisposable
+{
+    private readonly LiveServiceOptions _options;
+    private readonly StreamerSettings _settings;
+    private readonly SqliteJournal _journal;
+    private readonly ExitOutbox _outbox;
+    private readonly IMessageBus _bus;
+    private readonly AlertPublisher _alerts;
+    private readonly ServiceStatus _status;
+    private ExecutionIntakeService? _intake; // resolved at start: it needs the registry, which needs this
+    private readonly IHostApplicationLifetime _lifetime;
+    private readonly IServiceProvider _services;
+    private readonly TimeProvider _time;
+    private readonly ILogger _log;
+    private readonly List<IDisposable> _subscriptions = [];
+    private readonly CancellationTokenSource _stopping = new();
+    private AlpacaFeed? _alpaca;
+    private Task? _source;
+    private Task? _finish;
+    private Timer? _statusTimer;
+    private long _ticksReported;
+    private volatile bool _tapeEnded;
+    private int _disposed;
+
+    public PipelineHostedService(LiveServiceOptions options, StreamerSettings settings, SqliteJournal journal, ExitOutbox outbox, IMessageBus bus,
+        AlertPublisher alerts, ServiceStatus status, IHostApplicationLifetime lifetime, IServiceProvider services,
+        TimeProvider time, ILogger<PipelineHostedService> log)
+    {
+        _options = options;
+        _settings = settings;
+        _journal = journal;
+        _outbox = outbox;
+        _bus = bus;
+        _alerts = alerts;
+        _status = status;
+        _lifetime = lifetime;
+        _services = services;
+        _time = time;
+        _log = log;
+        Symbols = new SymbolTable();
+        var tape = settings.FeedTape is not null;
+        Pipeline = new TickPipeline(
+            new PipelineOptions
+            {
+                Shards = options.Shards,
+                Clock = PipelineOptions.ClockFor(tape, settings.FeedSpeed),
+                Speed = settings.FeedSpeed > 0 ? settings.FeedSpeed : 1,
+                StaleAfter = options.StaleAfter,
+                SnapshotInterval = options.SnapshotInterval,
+                LatencyInPayload = options.LatencyInPayload,
+            },
+            Symbols, options.Books, new OutboxExitTarget(outbox), new BusSnapshotTarget(bus));
+    }
+
+    public TickPipeline Pipeline { get; }
+
+    public SymbolTable Symbols { get; }
+
+    /// <summary>Completes when <c>Feed:ExitWhenDone</c> has asked the host to stop (tests, scripts).</summary>
+    public Task? Finished => _finish;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _subscriptions.Add(Pipeline.Alerts.Subscribe(a => _alerts.Raise(a.Kind, a.Message, a.Key, a.Details)));
+        _subscriptions.Add(Pipeline.FeedStatus.Subscribe(s => LogFeed(_log, s.Name())));
+        _intake = _services.GetRequiredService<ExecutionIntakeService>();
+        _intake.FillRecorded += OnFill;
+        _intake.FillDuplicate += OnDuplicateFill;
+        _status.ExtraFields = WriteStatus;
+
+        Pipeline.Start();
+        if (_options.Alpaca is { } alpaca) _alpaca = new AlpacaFeed(alpaca, Symbols, _alerts);
+        RestorePositions();
+
+        if (_settings.FeedTape is { } tape)
+        {
+            _source = Pipeline.RunSourceAsync(new TapeTickSource(tape, Symbols));
+            _ = _source.ContinueWith(_ => TapeEnded(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            if (_options.ExitWhenDone) _finish = FinishWhenDoneAsync(_source);
+        }
+        else if (_alpaca is not null)
+        {
+            _source = Pipeline.RunSourceAsync(_alpaca.Source);
+            _alpaca.Start();
+        }
+        else
+        {
+            LogNoFeed(_log);
+        }
+        _statusTimer = new Timer(_ => SyncStatus(), null, TimeSpan.Zero, TimeSpan.FromMilliseconds(200));
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_statusTimer is not null) await _statusTimer.DisposeAsync().ConfigureAwait(false);
+        if (_intake is not null)
+        {
+            _intake.FillRecorded -= OnFill;
+            _intake.FillDuplicate -= OnDuplicateFill;
+        }
+        if (_alpaca is not null) await _alpaca.DisposeAsync().ConfigureAwait(false);
+        // every exit decided reaches the journal (and the outbox) before the host goes on stopping
+        await Pipeline.StopAsync().ConfigureAwait(false);
+        SyncStatus();
+        var drain = Stopwatch.StartNew();
+        while (_outbox.Backlog > 0 && _bus.IsConnected && drain.Elapsed < _options.DrainTimeout)
+            await Task.Delay(20, CancellationToken.None).ConfigureAwait(false);
+        if (_outbox.Backlog > 0) LogUndelivered(_log, _outbox.Backlog);
+        foreach (var s in _subscriptions) s.Dispose();
+        _subscriptions.Clear();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // the container holds this twice (the singleton and the hosted service resolved from it)
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        await Pipeline.DisposeAsync().ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    // ------------------------------------------------------------------ positions
+
+    /// <summary>Sends a position to its shard (and, live, subscribes its symbols). A refusal is an alert.</summary>
+    public void Monitor(PositionSpec spec, PositionState? state, string source)
+    {
+        Task<string?> added;
+        try
+        {
+            added = Pipeline.AddPositionAsync(spec, state);
+        }
+        catch (ConfigException e)
+        {
+            _alerts.Raise(AlertPublisher.Kinds.RejectedInput, $"{source}: {e.Message}", spec.Id, [new("position_id", spec.Id)]);
+            return;
+        }
+        _alpaca?.Track(spec);
+        _ = WatchAddAsync(added, spec.Id);
+    }
+
+    private async Task WatchAddAsync(Task<string?> added, string id)
+    {
+        // the shard raised the alert already; the feed need not carry its symbols any longer
+        if (await added.ConfigureAwait(false) is not null) _alpaca?.Untrack(id);
+    }
+
+    public void StopMonitoring(string id)
+    {
+        _alpaca?.Untrack(id);
+        _ = Pipeline.RemovePositionAsync(id);
+    }
+
+    /// <summary>
+    /// The journal's open positions, then the file's positions the journal has never seen (journaled
+    /// now, so the next start finds them there). A file position the journal has (open or closed) is
+    /// left to the journal.
+    /// </summary>
+    private void RestorePositions()
+    {
+        var known = _journal.LoadOpenPositions().Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
+        long now = NowNs();
+        foreach (var f in _options.FilePositions)
+        {
+            if (known.Contains(f.Spec.Id)) continue;
+            // a new id is journaled open; an id closed before keeps its status (and is not monitored again)
+            _journal.UpsertPosition(f.Spec.Id, f.DefinitionJson, now);
+        }
+        var fileSpecs = _options.FilePositions.ToDictionary(f => f.Spec.Id, f => f, StringComparer.Ordinal);
+        bool tape = _settings.FeedTape is not null;
+        int restored = 0;
+        foreach (var p in _journal.LoadOpenPositions())
+        {
+            PositionSpec spec;
+            try
+            {
+                spec = fileSpecs.TryGetValue(p.Id, out var f) && f.DefinitionJson == p.DefinitionJson
+                    ? f.Spec
+                    : PositionsFile.ParseOne(p.DefinitionJson, $"journal position '{p.Id}'");
+            }
+            catch (ConfigException e)
+            {
+                _alerts.Raise(AlertPublisher.Kinds.RejectedInput, $"journal: {e.Message}", p.Id, [new("position_id", p.Id)]);
+                continue;
+            }
+            PositionState? state = null;
+            if (!tape)
+            {
+                try
+                {
+                    state = SavedState(p.Id);
+                }
+                catch (FormatException e)
+                {
+                    _alerts.Raise(AlertPublisher.Kinds.JournalError, e.Message, p.Id, [new("position_id", p.Id)]);
+                    continue;
+                }
+            }
+            Monitor(spec, state, "journal");
+            restored++;
+        }
+        LogRestored(_log, restored, tape ? "re-derived from the tape" : "with their journaled state");
+    }
+
+    private PositionState? SavedState(string id)
+    {
+        if (!_journal.TryLoadPositionState(id, out var json)) return null;
+        var state = PositionStateJson.Parse(json, id);
+        // the journal's exits are the authority on sequences
+        var next = _journal.NextExitSequence(id);
+        return next > state.NextSequence ? state with { NextSequence = (int)next } : state;
+    }
+
+    /// <summary>
+    /// A fill for a position nobody monitors opens it: one leg (symbol, qty, entry price = fill price),
+    /// opened at the fill's time, book from the fill's optional <c>book</c> (else <c>Intake:DefaultBook</c>),
+    /// optional <c>stop_underlying</c>/<c>target_underlying</c>/<c>underlying_entry</c>. A fill for a
+    /// monitored position is journaled only (its contracts are not changed: see docs/run.md).
+    /// </summary>
+    private void OnFill(FillRecord fill)
+    {
+        var registry = _services.GetRequiredService<IPositionRegistry>();
+        if (registry.Contains(fill.PositionId))
+        {
+            LogFillOnOpenPosition(_log, fill.Id, fill.PositionId);
+            return;
+        }
+        string? error;
+        try
+        {
+            var definition = PositionFromFill(fill, _options.DefaultBook);
+            error = registry.Add(fill.PositionId, definition);
+        }
+        catch (FormatException e)
+        {
+            error = e.Message;
+        }
+        if (error is not null)
+            _alerts.Raise(AlertPublisher.Kinds.RejectedInput, $"fill '{fill.Id}' cannot open position '{fill.PositionId}': {error}", fill.PositionId,
+                [new("fill_id", fill.Id), new("position_id", fill.PositionId)]);
+    }
+
+    private void OnDuplicateFill(FillRecord fill) =>
+        _alerts.Raise(AlertPublisher.Kinds.RejectedInput, $"fill '{fill.Id}' was already received: ignored (nothing changed)", "duplicate|" + fill.Id,
+            [new("fill_id", fill.Id), new("position_id", fill.PositionId)]);
+
+    internal static string PositionFromFill(FillRecord fill, string defaultBook)
+    {
+        if (fill.Quantity != Math.Floor(fill.Quantity)) throw new FormatException($"qty {fill.Quantity.ToString(CultureInfo.InvariantCulture)} is not a whole number of contracts/shares");
+        string book = defaultBook;
+        var levels = new List<(string Name, double Value)>();
+        if (fill.RawJson is { } raw)
+        {
+            using var doc = JsonDocument.Parse(raw);
+            var r = doc.RootElement;
+            if (r.TryGetProperty("book", out var b) && b.ValueKind == JsonValueKind.String) book = b.GetString()!;
+            foreach (var name in (ReadOnlySpan<string>)["underlying_entry", "stop_underlying", "target_underlying"])
+                if (r.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number) levels.Add((name, v.GetDouble()));
+        }
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("id"u8, fill.PositionId);
+            w.WriteString("book"u8, book);
+            w.WriteString("opened_at"u8, NanoTime.FormatRfc3339(fill.TimeNs));
+            foreach (var (name, value) in levels) w.WriteNumber(name, value);
+            w.WriteStartArray("legs"u8);
+            w.WriteStartObject();
+            w.WriteString("symbol"u8, fill.Symbol);
+            w.WriteNumber("qty"u8, (long)fill.Quantity);
+            w.WriteNumber("entry_price"u8, fill.Price);
+            w.WriteEndObject();
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    // ------------------------------------------------------------------ tape end, status
+
+    private void TapeEnded()
+    {
+        _tapeEnded = true;
+        LogTapeEnded(_log, Pipeline.Ingress.Ticks, Pipeline.PositionCount);
+    }
+
+    /// <summary><c>Feed:ExitWhenDone</c>: the tape consumed, every decided exit journaled and acked on NATS → stop the host.</summary>
+    private async Task FinishWhenDoneAsync(Task source)
+    {
+        try
+        {
+            await source.ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // the source's failure is already an alert; stopping is what is asked
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+        if (_stopping.IsCancellationRequested) return;
+        await Pipeline.StopAsync().ConfigureAwait(false);
+        while (_outbox.Backlog > 0 && !_stopping.IsCancellationRequested)
+            await Task.Delay(20, CancellationToken.None).ConfigureAwait(false);
+        if (_stopping.IsCancellationRequested) return;
+        LogDone(_log, _outbox.Published);
+        _lifetime.StopApplication();
+    }
+
+    private void SyncStatus()
+    {
+        try
+        {
+            long ticks = Pipeline.Ingress.Ticks;
+            long delta = ticks - Interlocked.Exchange(ref _ticksReported, ticks);
+            if (delta > 0) _status.RecordTicks(delta);
+            _status.PositionsMonitored = Pipeline.PositionCount;
+        }
+#pragma warning disable CA1031 // a timer callback must never take the process down
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Trace.TraceError("status sync failed: " + e);
+        }
+    }
+
+    /// <summary>The heartbeat's pipeline fields: feed, feed_source, last_tick_age_s, ticks_total, monitoring, exits_decided, ...</summary>
+    private void WriteStatus(Utf8JsonWriter w)
+    {
+        var s = Pipeline.Status();
+        w.WriteString("feed"u8, _tapeEnded ? "ended" : s.Feed.Name());
+        w.WriteString("feed_source"u8, _settings.FeedTape is not null ? "tape" : _alpaca is not null ? "alpaca" : "none");
+        if (Pipeline.Feed.AnyTick) w.WriteNumber("last_tick_age_s"u8, Math.Round(Stopwatch.GetElapsedTime(Pipeline.Feed.LastTickTimestamp).TotalSeconds, 3));
+        else w.WriteNull("last_tick_age_s"u8);
+        w.WriteNumber("ticks_total"u8, s.TicksIn);
+        w.WriteString("monitoring"u8, s.Monitoring);
+        w.WriteNumber("positions_waiting_for_tape"u8, s.PositionsWaitingForTape);
+        w.WriteNumber("unmonitored_positions"u8, s.UnmonitoredPositions);
+        w.WriteNumber("exits_decided"u8, s.ExitsDecided);
+        w.WriteNumber("shard_stalls"u8, s.ShardStalls);
+        w.WriteNumber("tick_to_decision_p99_ns"u8, s.TickToDecisionP99Ns);
+    }
+
+    private long NowNs() => NanoTime.FromDateTime(_time.GetUtcNow().UtcDateTime);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "feed: {State}")]
+    private static partial void LogFeed(ILogger logger, string state);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "no market data configured (neither Feed:Tape nor Alpaca:DataUrl): positions are monitored but nothing will tick")]
+    private static partial void LogNoFeed(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Count} positions monitored from the journal, {How}")]
+    private static partial void LogRestored(ILogger logger, int count, string how);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "tape ended after {Ticks} ticks; {Positions} positions stay monitored (the tape clock stopped at its last tick)")]
+    private static partial void LogTapeEnded(ILogger logger, long ticks, int positions);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Feed:ExitWhenDone: tape consumed and every exit acked ({Published} published this run); stopping")]
+    private static partial void LogDone(ILogger logger, long published);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "stopping with {Backlog} exits not yet acked by NATS: they stay in the journal and are published at the next start")]
+    private static partial void LogUndelivered(ILogger logger, int backlog);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "fill '{FillId}' for monitored position '{PositionId}' journaled (contracts unchanged)")]
+    private static partial void LogFillOnOpenPosition(ILogger logger, string fillId, string positionId);
+}
+
+/// <summary>Snapshots onto the bus (best effort: a snapshot is state, the next one replaces it).</summary>
+internal sealed class BusSnapshotTarget(IMessageBus bus) : ISnapshotTarget
+{
+    public void Publish(string subject, ReadOnlyMemory<byte> payload) => bus.TryPublish(subject, payload);
+}
