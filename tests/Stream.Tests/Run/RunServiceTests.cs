@@ -1,0 +1,288 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using Streamer.Stream.Journal;
+using Streamer.Stream.Nats;
+using Streamer.Stream.Tests.Infrastructure;
+
+namespace Streamer.Stream.Tests.Run;
+
+/// <summary>
+/// <c>streamer run</c> end to end: the real executable as a child process, a real nats-server with
+/// JetStream, a real SQLite journal file. The reference for "which exits" is replay of the same files.
+/// </summary>
+public sealed class RunServiceTests
+{
+    private static readonly TimeSpan Long = TimeSpan.FromSeconds(30);
+
+    private static string[] Args(NatsServerFixture server, string journal, params string[] more) =>
+        ["run", $"--Nats:Url={server.Url}", $"--Journal:Path={journal}", "--Heartbeat:IntervalSeconds=0.5", .. more];
+
+    [Fact]
+    public async Task Exits_arrive_on_nats_exactly_as_replay_of_the_same_tape_decides_them()
+    {
+        var expected = RunTestData.Replay(RunTestData.DemoPositions, RunTestData.DemoTape);
+        Assert.NotEmpty(expected);
+        using var server = new NatsServerFixture();
+        using var dir = new TempDirectory();
+        using var bus = await TestBus.ConnectedAsync(server.Url);
+        using var exits = new Collector(bus, NatsSubjects.ExitsWildcard);
+
+        // latency off in the payload: then the service's exit events are byte-identical to replay's
+        var (code, output) = await StreamerProcess.RunAsync(dir.Path, Args(server, dir.File("j.db"),
+            $"--Feed:Tape={RunTestData.DemoTape}", "--Feed:Speed=0", $"--Positions:File={RunTestData.DemoPositions}",
+            "--Feed:ExitWhenDone=true", "--Pipeline:LatencyInPayload=false"));
+        Assert.True(code == 0, output);
+
+        // every exit was acked by JetStream before the process stopped; core delivery to us follows the same path
+        await Waits.UntilAsync(() => exits.Count >= expected.Count, "every exit reaches the live subscriber");
+        var received = exits.Messages;
+        Assert.Equal(expected.Select(e => e.Id), received.Select(m => ExitIdDeduplicator.ReadId(m.Data)));
+        for (int i = 0; i < expected.Count; i++)
+        {
+            Assert.Equal(NatsSubjects.Exits(expected[i].Underlying), received[i].Subject);
+            Assert.Equal(Encoding.UTF8.GetString(expected[i].Json), Encoding.UTF8.GetString(received[i].Data));
+        }
+    }
+
+    [Fact]
+    public async Task A_subscriber_started_after_the_run_reads_every_exit_from_jetstream()
+    {
+        var expected = RunTestData.Replay(RunTestData.DemoPositions, RunTestData.DemoTape);
+        using var server = new NatsServerFixture();
+        using var dir = new TempDirectory();
+        var (code, output) = await StreamerProcess.RunAsync(dir.Path, Args(server, dir.File("j.db"),
+            $"--Feed:Tape={RunTestData.DemoTape}", "--Feed:Speed=0", $"--Positions:File={RunTestData.DemoPositions}", "--Feed:ExitWhenDone=true"));
+        Assert.True(code == 0, output);
+
+        // the service is gone; a late subscriber reads the stream from its start
+        using var bus = await TestBus.ConnectedAsync(server.Url);
+        var onStream = await JetStreamReader.ReadExitsFromStartAsync(new JetStreamClient(bus));
+        Assert.Equal(expected.Select(e => e.Id), onStream.Select(m => ExitIdDeduplicator.ReadId(m.Data)));
+        for (int i = 0; i < expected.Count; i++)
+        {
+            Assert.Equal(NatsSubjects.Exits(expected[i].Underlying), onStream[i].Subject);
+            Assert.Equal(RunTestData.WithoutLatency(expected[i].Json), RunTestData.WithoutLatency(onStream[i].Data));
+            // live, the measured tick-to-decision latency is in the payload
+            Assert.True(JsonDocument.Parse(onStream[i].Data).RootElement.GetProperty("latency_ns").GetInt64() >= 0);
+        }
+        using var journal = SqliteJournal.Open(dir.File("j.db"));
+        Assert.Equal(0, journal.CountUnpublished());
+        Assert.Equal(expected.Count, journal.ListExits().Count);
+    }
+
+    [Fact]
+    public async Task Killed_mid_tape_and_restarted_on_the_same_journal_the_exits_on_jetstream_are_the_uninterrupted_runs()
+    {
+        using var dir = new TempDirectory();
+        var ramp = RampSession.Write(dir.Path);
+        var expected = ramp.ReplayExits();
+        Assert.Equal(ramp.ExpectedExits, expected.Count);
+        using var server = new NatsServerFixture();
+        using var bus = await TestBus.ConnectedAsync(server.Url);
+        using var exits = new Collector(bus, NatsSubjects.ExitsWildcard);
+        var journalPath = dir.File("j.db");
+        string[] files = [$"--Feed:Tape={ramp.Tape}", $"--Positions:File={ramp.PositionsFile}", $"--Books:File={ramp.BooksFile}"];
+
+        // run 1: the tape at 10x (about 6 s); kill -9 as soon as the first exit is on NATS
+        using (var first = StreamerProcess.Start(dir.Path, Args(server, journalPath, [.. files, "--Feed:Speed=10"])))
+        {
+            await Waits.UntilAsync(() => exits.Count >= 1 || first.HasExited, "the first exit reaches NATS", Long);
+            Assert.False(first.HasExited, first.Output);
+            first.Crash();
+        }
+        var decidedBeforeCrash = RunTestData.JournaledExitIds(journalPath);
+        Assert.InRange(decidedBeforeCrash.Count, 1, expected.Count - 1); // really mid-tape
+
+        // run 2: same journal, same files, as fast as possible, until the tape is done and every exit acked
+        var (code, output) = await StreamerProcess.RunAsync(dir.Path, Args(server, journalPath, [.. files, "--Feed:Speed=0", "--Feed:ExitWhenDone=true"]));
+        Assert.True(code == 0, output);
+
+        var onStream = await JetStreamReader.ReadExitsFromStartAsync(new JetStreamClient(bus));
+        var firstPayload = new Dictionary<string, string>();
+        foreach (var m in onStream)
+        {
+            var id = ExitIdDeduplicator.ReadId(m.Data);
+            var json = Encoding.UTF8.GetString(m.Data);
+            // a duplicate only if republished after the crash, and then byte for byte the same exit
+            if (!firstPayload.TryAdd(id, json)) Assert.Equal(firstPayload[id], json);
+        }
+        Assert.Equal(expected.Select(e => e.Id).Order(StringComparer.Ordinal), firstPayload.Keys.Order(StringComparer.Ordinal));
+        foreach (var e in expected)
+            Assert.Equal(RunTestData.WithoutLatency(e.Json), RunTestData.WithoutLatency(firstPayload[e.Id]));
+
+        // decided once each: the journal holds every id once, and what run 1 decided kept its place
+        var journaled = RunTestData.JournaledExitIds(journalPath);
+        Assert.Equal(expected.Count, journaled.Count);
+        Assert.Equal(journaled.Count, journaled.Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(decidedBeforeCrash, journaled.Take(decidedBeforeCrash.Count));
+    }
+
+    [Fact]
+    public async Task Nats_stopped_and_restarted_mid_tape_loses_no_exit_and_keeps_their_order()
+    {
+        using var dir = new TempDirectory();
+        var ramp = RampSession.Write(dir.Path);
+        var expected = ramp.ReplayExits();
+        using var server = new NatsServerFixture();
+        using var bus = await TestBus.ConnectedAsync(server.Url);
+        using var exits = new Collector(bus, NatsSubjects.ExitsWildcard);
+        var journalPath = dir.File("j.db");
+
+        using var service = StreamerProcess.Start(dir.Path, Args(server, journalPath,
+            $"--Feed:Tape={ramp.Tape}", $"--Positions:File={ramp.PositionsFile}", $"--Books:File={ramp.BooksFile}", "--Feed:Speed=10", "--Feed:ExitWhenDone=true"));
+        await Waits.UntilAsync(() => exits.Count >= 1 || service.HasExited, "the first exit reaches NATS", Long);
+        Assert.False(service.HasExited, service.Output);
+
+        server.Stop();
+        int atOutage = RunTestData.JournaledExitCount(journalPath);
+        // the service keeps deciding (journal first) while NATS is away
+        await Waits.UntilAsync(() => RunTestData.JournaledExitCount(journalPath) >= atOutage + 3 || service.HasExited, "exits decided during the outage", Long);
+        Assert.False(service.HasExited, service.Output);
+        server.Start();
+
+        var code = await service.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(code == 0, service.Output);
+        Assert.Contains("nats_outage", service.Output, StringComparison.Ordinal);
+
+        var onStream = await JetStreamReader.ReadExitsFromStartAsync(new JetStreamClient(bus));
+        var order = new List<string>();
+        var payloads = new Dictionary<string, string>();
+        foreach (var m in onStream)
+        {
+            var id = ExitIdDeduplicator.ReadId(m.Data);
+            var json = Encoding.UTF8.GetString(m.Data);
+            if (payloads.TryAdd(id, json)) order.Add(id);
+            else Assert.Equal(payloads[id], json);
+        }
+        // none lost, each in the order it was decided (the replay's order: one shard, time order)
+        Assert.Equal(expected.Select(e => e.Id), order);
+        Assert.Equal(RunTestData.JournaledExitIds(journalPath), order);
+        foreach (var e in expected)
+            Assert.Equal(RunTestData.WithoutLatency(e.Json), RunTestData.WithoutLatency(payloads[e.Id]));
+    }
+
+    [Fact]
+    public async Task Fills_and_control_requests_reach_the_running_service_and_a_duplicate_fill_changes_nothing()
+    {
+        using var server = new NatsServerFixture();
+        using var dir = new TempDirectory();
+        using var bus = await TestBus.ConnectedAsync(server.Url);
+        var alerts = new BlockingCollection<JsonElement>();
+        using var alertSub = bus.Subscribe(NatsSubjects.AlertsPrefix + ">", m => alerts.Add(JsonDocument.Parse(m.Data).RootElement.Clone()));
+        var beats = new ConcurrentQueue<JsonElement>();
+        using var beatSub = bus.Subscribe(NatsSubjects.Heartbeat, m => beats.Enqueue(JsonDocument.Parse(m.Data).RootElement.Clone()));
+
+        // no positions file: everything arrives over NATS; the tape is consumed and the service stays up
+        using var service = StreamerProcess.Start(dir.Path, Args(server, dir.File("j.db"), $"--Feed:Tape={RunTestData.DemoTape}", "--Feed:Speed=0"));
+        try
+        {
+            await IntakeAndControlAsync(service, bus, alerts, beats);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new InvalidOperationException($"{e.Message}\nservice output:\n{service.Output}", e);
+        }
+        using var journal = SqliteJournal.Open(dir.File("j.db"));
+        Assert.Single(journal.Fills("META-9"));
+        Assert.Equal(["SPY-9"], journal.LoadOpenPositions().Select(p => p.Id));
+    }
+
+    private static async Task IntakeAndControlAsync(StreamerProcess service, NatsClientBus bus, BlockingCollection<JsonElement> alerts, ConcurrentQueue<JsonElement> beats)
+    {
+        await Waits.UntilAsync(() => beats.Any(b => b.GetProperty("feed").GetString() == "ended") || service.HasExited, "a heartbeat saying the tape ended", Long);
+        Assert.False(service.HasExited, service.Output);
+        var beat = beats.Last(b => b.GetProperty("feed").GetString() == "ended");
+        Assert.Equal("tape", beat.GetProperty("feed_source").GetString());
+        Assert.Equal(3543, beat.GetProperty("ticks_total").GetInt64());
+        Assert.True(beat.GetProperty("last_tick_age_s").GetDouble() >= 0);
+        Assert.Equal(0, beat.GetProperty("positions_monitored").GetInt32());
+
+        async Task<JsonElement> Request(string subject, string body)
+        {
+            var reply = await bus.RequestAsync(subject, Encoding.UTF8.GetBytes(body), Long);
+            return JsonDocument.Parse(reply.Data).RootElement.Clone();
+        }
+        async Task<string[]> Listed() =>
+            [.. (await Request("streamer.control.list", "")).GetProperty("positions").EnumerateArray().Select(p => p.GetProperty("id").GetString()!)];
+        async Task<int> Monitored() => (await Request("streamer.control.status", "")).GetProperty("positions_monitored").GetInt32();
+
+        // a fill for a position nobody monitors opens it
+        const string fill = """{"id":"fill-1","position_id":"META-9","symbol":"META260220C00720000","qty":3,"price":17.10,"time":"2026-01-29T17:00:00Z","book":"day_trade"}""";
+        var opened = await Request(NatsSubjects.Executions, fill);
+        Assert.True(opened.GetProperty("ok").GetBoolean(), opened.ToString());
+        Assert.False(opened.GetProperty("duplicate").GetBoolean());
+        Assert.Equal(["META-9"], await Listed());
+        await UntilMonitoredAsync(Monitored, 1, "the engine monitors the position the fill opened");
+        var definition = (await Request("streamer.control.list", "")).GetProperty("positions")[0].GetProperty("definition");
+        Assert.Equal(3, definition.GetProperty("legs")[0].GetProperty("qty").GetInt32());
+        Assert.Equal(17.10, definition.GetProperty("legs")[0].GetProperty("entry_price").GetDouble());
+
+        // the same fill again: rejected with an alert, nothing changes
+        while (alerts.TryTake(out _)) { }
+        var again = await Request(NatsSubjects.Executions, fill);
+        Assert.True(again.GetProperty("duplicate").GetBoolean());
+        Assert.True(alerts.TryTake(out var dup, Long));
+        Assert.Equal("rejected_input", dup.GetProperty("kind").GetString());
+        Assert.Equal("fill-1", dup.GetProperty("fill_id").GetString());
+        Assert.Equal(["META-9"], await Listed());
+        Assert.Equal(1, await Monitored());
+
+        // control: add, a duplicate add, an unknown book, remove, status
+        const string spy = """{"id":"SPY-9","book":"primary","opened_at":"2026-01-29T17:00:00Z","legs":[{"symbol":"SPY260220P00580000","qty":-2,"entry_price":5.0},{"symbol":"SPY260220P00575000","qty":2,"entry_price":4.2}]}""";
+        Assert.True((await Request("streamer.control.add", spy)).GetProperty("ok").GetBoolean());
+        var twice = await Request("streamer.control.add", spy);
+        Assert.False(twice.GetProperty("ok").GetBoolean());
+        Assert.Contains("already monitored", twice.GetProperty("error").GetString(), StringComparison.Ordinal);
+        var badBook = await Request("streamer.control.add", spy.Replace("SPY-9", "SPY-10", StringComparison.Ordinal).Replace("primary", "nope", StringComparison.Ordinal));
+        Assert.False(badBook.GetProperty("ok").GetBoolean());
+        Assert.Contains("unknown book 'nope'", badBook.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal(["META-9", "SPY-9"], (await Listed()).Order(StringComparer.Ordinal));
+        await UntilMonitoredAsync(Monitored, 2, "the engine monitors the added position");
+
+        Assert.True((await Request("streamer.control.remove", """{"id":"META-9"}""")).GetProperty("ok").GetBoolean());
+        Assert.False((await Request("streamer.control.remove", """{"id":"META-9"}""")).GetProperty("ok").GetBoolean());
+        Assert.Equal(["SPY-9"], await Listed());
+        await UntilMonitoredAsync(Monitored, 1, "the engine stopped monitoring the removed position");
+        var status = await Request("streamer.control.status", "");
+        Assert.True(status.GetProperty("ok").GetBoolean());
+        Assert.Equal("ended", status.GetProperty("feed").GetString());
+
+        // SIGTERM: a clean stop
+        service.Terminate();
+        Assert.Equal(0, await service.WaitForExitAsync(Long));
+    }
+
+    /// <summary>Polls the service's status (asynchronously: a blocking wait would hold xUnit's context the reply needs).</summary>
+    private static async Task UntilMonitoredAsync(Func<Task<int>> monitored, int expected, string what)
+    {
+        var deadline = DateTime.UtcNow + Long;
+        int last;
+        while ((last = await monitored()) != expected)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{what}: positions_monitored stayed {last}, expected {expected}");
+            await Task.Delay(50);
+        }
+    }
+
+    [Theory]
+    [InlineData("--Feed:Tape=missing.csv", "Feed:Tape")]
+    [InlineData("--Positions:File=bad-positions.json", "Positions:File")]
+    [InlineData("--Positions:File=unknown-book.json", "unknown book 'nope'")]
+    [InlineData("--Books:File=bad-books.yaml", "Books:File")]
+    [InlineData("--Feed:Speed=-1", "Feed:Speed")]
+    [InlineData("--Nats:Url=http://nowhere", "Nats:Url")]
+    [InlineData("--Feed:ExitWhenDone=maybe", "Feed:ExitWhenDone")]
+    public async Task A_bad_setting_exits_2_with_one_line_naming_it(string setting, string named)
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("bad-positions.json"), "{ \"positions\": [ { \"id\": \"X\" ");
+        File.WriteAllText(dir.File("unknown-book.json"), """{ "positions": [ { "id": "X-1", "book": "nope", "legs": [ { "symbol": "SPY", "qty": 1, "entry_price": 1 } ] } ] }""");
+        File.WriteAllText(dir.File("bad-books.yaml"), "books:\n  b:\n    rules:\n      no_such_rule: {}\n");
+        var (code, output) = await StreamerProcess.RunAsync(dir.Path, "run", $"--Journal:Path={dir.File("j.db")}", $"--Feed:Tape={RunTestData.DemoTape}", setting);
+        Assert.True(code == 2, output);
+        var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.StartsWith("streamer run: ", line, StringComparison.Ordinal);
+        Assert.Contains(named, line, StringComparison.Ordinal);
+    }
+}

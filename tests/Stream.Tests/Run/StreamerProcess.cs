@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Streamer.Stream.Tests.Run;
+
+/// <summary>
+/// <c>streamer run …</c> as a child process (<c>dotnet streamer.dll</c>, the build next to the test
+/// assembly), its output captured for failure messages. Killed on dispose if still running.
+/// </summary>
+internal sealed class StreamerProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private StreamerProcess(Process process) => _process = process;
+
+    public static string Dll => Path.Combine(AppContext.BaseDirectory, "streamer.dll");
+
+    public int Id => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    public string Output
+    {
+        get { lock (_output) return _output.ToString(); }
+    }
+
+    public static StreamerProcess Start(string workingDirectory, params string[] args)
+    {
+        if (!File.Exists(Dll)) throw new FileNotFoundException($"streamer.dll not found next to the tests ({Dll})");
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.ArgumentList.Add(Dll);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        // settings come from the arguments only
+        foreach (var key in psi.Environment.Keys.Where(k => k.Contains("__", StringComparison.Ordinal) && !k.StartsWith("DOTNET", StringComparison.Ordinal)).ToList())
+            psi.Environment.Remove(key);
+        var p = new Process { StartInfo = psi };
+        var sp = new StreamerProcess(p);
+        DataReceivedEventHandler onLine = (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (sp._output) sp._output.AppendLine(e.Data);
+        };
+        p.OutputDataReceived += onLine;
+        p.ErrorDataReceived += onLine;
+        p.Start();
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        return sp;
+    }
+
+    /// <summary>Runs to the end and returns the exit code with everything printed.</summary>
+    public static async Task<(int Code, string Output)> RunAsync(string workingDirectory, params string[] args)
+    {
+        using var p = Start(workingDirectory, args);
+        var code = await p.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        return (code, p.Output);
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"streamer run did not exit within {timeout.TotalSeconds} s; output:\n{Output}");
+        }
+        _process.WaitForExit(); // flushes the redirected output
+        return _process.ExitCode;
+    }
+
+    /// <summary>kill -9 (a crash: nothing runs on the way out).</summary>
+    public void Crash()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit(10_000);
+    }
+
+    /// <summary>SIGTERM, what a service manager sends to stop it.</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit(10_000);
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!_process.HasExited) Crash();
+        }
+        catch (InvalidOperationException)
+        {
+        }
+        _process.Dispose();
+    }
+}
