@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Streamer.Feed.Alpaca;
 using Streamer.Rules.Books;
 using Streamer.Rules.Engine;
 using Streamer.Rules.Instruments;
@@ -17,7 +18,8 @@ namespace Streamer.Stream.Pipeline;
 /// after the outbox's hosted service): builds the <see cref="TickPipeline"/> on the outbox (exits) and
 /// the bus (snapshots), turns its alerts into <see cref="AlertPublisher"/> alerts, loads positions from
 /// <c>Positions:File</c> and the journal's registry (restoring each one's journaled state), follows the
-/// registry's adds and removes (control API, intake), runs the tape of <c>Feed:Tape</c>, and keeps
+/// registry's adds and removes (control API, intake), runs the tape of <c>Feed:Tape</c> or else Alpaca's
+/// streams (keys from the environment; subscriptions follow the positions), and keeps
 /// <see cref="ServiceStatus"/> up to date.
 /// </summary>
 internal sealed partial class PipelineHostedService(
@@ -32,6 +34,9 @@ internal sealed partial class PipelineHostedService(
     ILogger<PipelineHostedService> log) : IHostedService, IAsyncDisposable
 {
     private TickPipeline? _pipeline;
+    private AlpacaTickSource? _alpaca;
+    private readonly Dictionary<string, PositionSpec> _specs = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
     private IDisposable? _alertSubscription;
     private Timer? _statusTimer;
     private long _ticksReported;
@@ -49,6 +54,18 @@ internal sealed partial class PipelineHostedService(
         _alertSubscription = pipeline.Alerts.Subscribe(a => alerts.Raise(a.Kind, a.Message, a.Key, a.Details));
         pipeline.Start();
 
+        if (settings.FeedTape is null && AlpacaCredentials.FromEnvironment() is { } credentials)
+        {
+            _alpaca = new AlpacaTickSource(new AlpacaStreamOptions
+            {
+                DataUrl = configuration["Alpaca:DataUrl"] is { Length: > 0 } url ? new Uri(url) : new Uri("wss://stream.data.alpaca.markets"),
+                StaleAfter = options.StaleAfter,
+            }, configuration["Alpaca:Feed"] is { Length: > 0 } feed ? feed : "iex",
+               configuration["Alpaca:OptionsFeed"] is { Length: > 0 } optionsFeed ? optionsFeed : "indicative",
+               credentials, symbols);
+            _alpaca.Alert += a => alerts.Raise(a.Kind == Streamer.Feed.Alpaca.AlpacaAlertKind.GaveUp ? PipelineAlert.Kinds.FeedDown : "market_data", "alpaca: " + a, a.Kind.ToString());
+        }
+
         var seen = new HashSet<string>(StringComparer.Ordinal);
         if (settings.PositionsFile is { } positionsFile)
         {
@@ -65,9 +82,10 @@ internal sealed partial class PipelineHostedService(
         registry.Removed += OnRemoved;
 
         if (settings.FeedTape is { } tape) _ = pipeline.RunSourceAsync(new TapeTickSource(tape, symbols));
+        else if (_alpaca is not null) _ = pipeline.RunSourceAsync(_alpaca);
         else
             alerts.Raise(PipelineAlert.Kinds.FeedDown,
-                "no market data source: set Feed:Tape (live Alpaca market data is not wired into the pipeline host yet)", "no-source");
+                "no market data source: set Feed:Tape, or APCA_API_KEY_ID and APCA_API_SECRET_KEY for Alpaca", "no-source");
         _statusTimer = new Timer(_ => UpdateStatus(), null, TimeSpan.Zero, TimeSpan.FromSeconds(1));
     }
 
@@ -84,6 +102,7 @@ internal sealed partial class PipelineHostedService(
     {
         _alertSubscription?.Dispose();
         if (_pipeline is not null) await _pipeline.DisposeAsync().ConfigureAwait(false);
+        if (_alpaca is not null) await _alpaca.DisposeAsync().ConfigureAwait(false);
     }
 
     private void OnAdded(string id, string definitionJson)
@@ -92,7 +111,13 @@ internal sealed partial class PipelineHostedService(
         if (spec is not null) Add(spec);
     }
 
-    private void OnRemoved(string id) => _ = _pipeline?.RemovePositionAsync(id);
+    private void OnRemoved(string id)
+    {
+        _ = _pipeline?.RemovePositionAsync(id);
+        PositionSpec? spec;
+        lock (_gate) _specs.Remove(id, out spec);
+        if (spec is not null && _alpaca is not null) _ = _alpaca.UnsubscribeAsync(spec);
+    }
 
     /// <summary>Adds with the journaled state (what is open, tranches fired, next sequence), so no exit fires twice after a restart.</summary>
     private void Add(PositionSpec spec)
@@ -107,6 +132,8 @@ internal sealed partial class PipelineHostedService(
                 state = next > s.NextSequence ? s with { NextSequence = (int)next } : s;
             }
             _ = _pipeline!.AddPositionAsync(spec, state);
+            lock (_gate) _specs[spec.Id] = spec;
+            if (_alpaca is not null) _ = _alpaca.SubscribeAsync(spec);
         }
         catch (Exception e) when (e is ConfigException or FormatException)
         {
