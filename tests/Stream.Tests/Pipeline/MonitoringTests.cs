@@ -89,4 +89,38 @@ public sealed class MonitoringTests
         // written at the first SPY tick after the position joined: the underlying is priced
         Assert.True(position.GetProperty("underlying_price").GetDouble() > 500);
     }
+
+    [Fact]
+    public async Task A_snapshot_says_how_far_each_rule_is_from_firing()
+    {
+        var symbols = new SymbolTable();
+        await using var pipeline = new TickPipeline(new PipelineOptions { Clock = ClockMode.Virtual, SnapshotInterval = TimeSpan.Zero }, symbols, BookSet.BuiltIn, new CollectingExitTarget());
+        pipeline.Start();
+        foreach (var p in Demo.Positions()) _ = pipeline.AddPositionAsync(p);
+        using var tape = Streamer.Feed.Tapes.TapeReader.Open(Demo.File("ticks.csv"), symbols);
+        long until = Ticks.At("2026-01-08T15:00:00Z");
+        while (tape.TryRead(out var tick) && tick.TimeNs < until) pipeline.Ingress.Publish(in tick);
+        // the message the shard would publish, written on its thread between two ticks
+        var json = (await pipeline.QueryAsync(engine =>
+        {
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+            using (var w = new Utf8JsonWriter(buffer)) SnapshotJson.Write(w, engine, "SPY", ["SPY-PCS-1"]);
+            return buffer.WrittenSpan.ToArray();
+        }))[0];
+
+        using var doc = JsonDocument.Parse(json);
+        var position = Assert.Single(doc.RootElement.GetProperty("positions").EnumerateArray());
+        Assert.True(position.TryGetProperty("triggers", out var triggers), position.GetRawText());
+        // the primary book: the first tranche at 50% of max, the credit stop at 1.5x the credit, the short delta, the 21-DTE stop
+        double pct = position.GetProperty("pct_max_profit").GetDouble();
+        Assert.Equal(0.5, triggers.GetProperty("next_tranche_level").GetDouble());
+        Assert.Equal(0.5 - pct, triggers.GetProperty("to_next_tranche").GetDouble(), 5);
+        // credit 0.73 × 100 × 10 = $730: the stop is at a $1,095 debit; the gap is that minus the debit to close now
+        double value = position.GetProperty("value").GetDouble();
+        Assert.Equal(1095 + value, triggers.GetProperty("debit_to_credit_stop").GetDouble(), 1);
+        Assert.Equal(0.30, triggers.GetProperty("short_delta_limit").GetDouble());
+        Assert.InRange(triggers.GetProperty("max_short_delta").GetDouble(), 0.01, 0.30);
+        Assert.Equal("2026-01-30T05:00:00Z", triggers.GetProperty("dte_stop_at").GetString()); // DTE reaches 21 at 00:00 New York on 2026-01-30
+        Assert.False(triggers.TryGetProperty("underlying_to_stop", out _)); // no stop level, no such trigger
+    }
 }
