@@ -56,6 +56,7 @@ internal sealed class AlpacaEmulator : IAsyncDisposable
     private WebApplication? _app;
     private Task? _player;
     private long _messagesSent;
+    private long _slowClientsDropped;
 
     /// <summary>The bound port (after <see cref="StartAsync"/>).</summary>
     public int Port { get; private set; }
@@ -66,6 +67,9 @@ internal sealed class AlpacaEmulator : IAsyncDisposable
     public int ConnectionCount => _connections.Count;
 
     public long MessagesSent => Interlocked.Read(ref _messagesSent);
+
+    /// <summary>Connections dropped because a frame could not be sent within <see cref="EmulatorOptions.SlowClientTimeout"/>.</summary>
+    public long SlowClientsDropped => Interlocked.Read(ref _slowClientsDropped);
 
     /// <summary>True once the tape has been played to its end (never with <see cref="EmulatorOptions.Loop"/>).</summary>
     public bool TapeFinished { get; private set; }
@@ -327,11 +331,20 @@ internal sealed class AlpacaEmulator : IAsyncDisposable
         TapeFinished = true;
     }
 
-    private static async Task<int> SendSafelyAsync(EmulatorConnection c, Rules.Market.Tick[] ticks, int from, int to, long offset, CancellationToken ct)
+    private async Task<int> SendSafelyAsync(EmulatorConnection c, Rules.Market.Tick[] ticks, int from, int to, long offset, CancellationToken ct)
     {
+        using var slow = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        slow.CancelAfter(options.SlowClientTimeout);
         try
         {
-            return await c.SendTicksAsync(ticks, from, to, offset, ct).ConfigureAwait(false);
+            return await c.SendTicksAsync(ticks, from, to, offset, slow.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // a client that does not read holds up the tape for everyone: drop it, as Alpaca does (407)
+            Interlocked.Increment(ref _slowClientsDropped);
+            c.Socket.Abort();
+            return 0;
         }
         catch (Exception e) when (e is WebSocketException or IOException or ObjectDisposedException)
         {
