@@ -166,7 +166,7 @@ public static class AmericanOption
             double sd = vol * s;
             double dp = (lnS - boundary.LnBoundary(t - dt) + drift * dt) / sd;
             double dm = dp - sd;
-            double pdfP = Normal.Pdf(dp), pdfM = Normal.Pdf(dm);
+            double pdfP = Normal.PdfQuick(dp), pdfM = Normal.PdfQuick(dm);
             double kr = r * strike * Math.Exp(-r * dt), sq = q * Math.Exp(-q * dt);
             double w = weights[k] * sqrtT;
             price += w * s * (kr * Normal.Cdf(-dm, pdfM) - sq * spot * Normal.Cdf(-dp, pdfP));

@@ -186,8 +186,8 @@ internal struct ExerciseBoundary
             double dt = s * s;
             double dp = (m + drift * dt) / sd;
             double dm = dp - sd;
-            double pdfP = Normal.Pdf(dp);
-            sumN += weights[k] * eru[k] * Normal.Pdf(dm);
+            double pdfP = Normal.PdfQuick(dp);
+            sumN += weights[k] * eru[k] * Normal.PdfQuick(dm);
             sumD += weights[k] * equ[k] * (pdfP / vol + s * Normal.Cdf(dp, pdfP));
         }
         n += r * sqrtTau / vol * sumN;
