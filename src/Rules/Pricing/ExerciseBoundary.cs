@@ -22,7 +22,7 @@ internal struct ExerciseBoundary
     public const int ChebyshevIntervals = 6;
     private const int Nodes = ChebyshevIntervals + 1;
     private const int MaxIterations = 12;
-    private const double Tolerance = 1e-6;
+    private const double Tolerance = 1e-5;
 
     private static readonly GaussLegendre Integration = new(24);
     // cos(iπ/n): the Chebyshev–Lobatto nodes and the interpolation matrix cos(ikπ/n)
