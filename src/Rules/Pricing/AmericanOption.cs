@@ -16,7 +16,7 @@ public readonly record struct AmericanValue(double Price, double Delta, double G
 /// </summary>
 public static class AmericanOption
 {
-    private static readonly GaussLegendre Premium = new(48);
+    private static readonly GaussLegendre Premium = new(32);
 
     /// <summary>false only in the negative-rate double-boundary regime.</summary>
     public static bool IsSupported(OptionRight right, double r, double q)

@@ -24,7 +24,7 @@ internal struct ExerciseBoundary
     private const int MaxIterations = 12;
     private const double Tolerance = 1e-5;
 
-    private static readonly GaussLegendre Integration = new(24);
+    private static readonly GaussLegendre Integration = new(16);
     // cos(iπ/n): the Chebyshev–Lobatto nodes and the interpolation matrix cos(ikπ/n)
     private static readonly double[] ChebCos = BuildCos();
 
