@@ -64,6 +64,8 @@ public static class AmericanOption
     /// </summary>
     public static OptionGreeks Greeks(OptionRight right, double spot, double strike, double t, double r, double q, double vol)
     {
+        if (!HasEarlyExercise(right, r, q))
+            return BlackScholes.Greeks(right, spot, strike, t, r, q, vol); // exactly European (and no bump across r = 0)
         var v = Value(right, spot, strike, t, r, q, vol);
         bool exercised = v.Delta is 1.0 or -1.0 && v.Gamma == 0;
         double theta = exercised ? 0 : r * v.Price - (r - q) * spot * v.Delta - 0.5 * vol * vol * spot * spot * v.Gamma;
