@@ -67,7 +67,8 @@ public static class AmericanOption
         if (!HasEarlyExercise(right, r, q))
             return BlackScholes.Greeks(right, spot, strike, t, r, q, vol); // exactly European (and no bump across r = 0)
         var v = Value(right, spot, strike, t, r, q, vol);
-        bool exercised = v.Delta is 1.0 or -1.0 && v.Gamma == 0;
+        double exerciseNow = right == OptionRight.Call ? spot - strike : strike - spot;
+        bool exercised = v.Gamma == 0 && v.Price <= exerciseNow + 1e-12 * strike;
         double theta = exercised ? 0 : r * v.Price - (r - q) * spot * v.Delta - 0.5 * vol * vol * spot * spot * v.Gamma;
         const double dv = 1e-4, dr = 1e-4;
         double vega = vol > dv

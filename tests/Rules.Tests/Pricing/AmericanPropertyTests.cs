@@ -93,3 +93,16 @@ public sealed class AmericanPropertyTests
         Assert.Equal(IvStatus.InvalidInput, AmericanOption.TrySolveVol(OptionRight.Put, 5, 90, 100, -0.5, 0.04, 0, out _));
     }
 }
+
+public sealed class AmericanCallExerciseTests
+{
+    [Fact]
+    public void Deep_in_the_money_call_with_a_high_dividend_is_exercised_now_with_zero_theta()
+    {
+        // q = 20%, r = 1%: holding forgoes far more dividend than the strike earns
+        var g = AmericanOption.Greeks(OptionRight.Call, 300, 100, 1.0, 0.01, 0.2, 0.2);
+        Assert.Equal(200, g.Price, 12);
+        Assert.Equal(1, g.Delta, 12);
+        Assert.Equal(0, g.Theta);
+    }
+}
