@@ -2,6 +2,14 @@ using System.Runtime.CompilerServices;
 
 namespace Streamer.Rules.Pricing;
 
+/// <summary>Chebyshev coefficients of the boundary, inline so the solve never allocates.</summary>
+[InlineArray(Nodes)]
+internal struct BoundaryCoefficients
+{
+    public const int Nodes = ExerciseBoundary.ChebyshevIntervals + 1;
+    private double _element0;
+}
+
 /// <summary>
 /// The early-exercise boundary of an American put with unit strike, after Andersen, Lake and
 /// Offengenden ("High-performance American option pricing", 2016): QD+ (Li 2010) as the first
@@ -10,13 +18,6 @@ namespace Streamer.Rules.Pricing;
 /// H(ξ) = ln(B/X)² interpolated in ξ = 2√(τ/T) − 1 (smooth there, so few nodes suffice).
 /// Fixed size, lives on the stack: no allocation.
 /// </summary>
-[InlineArray(Nodes)]
-internal struct BoundaryCoefficients
-{
-    public const int Nodes = ExerciseBoundary.ChebyshevIntervals + 1;
-    private double _element0;
-}
-
 internal struct ExerciseBoundary
 {
     public const int ChebyshevIntervals = 6;
