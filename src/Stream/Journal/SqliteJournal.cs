@@ -70,13 +70,13 @@ internal sealed class SqliteJournal : IDisposable
     // ---- exits (the outbox) ----
 
     /// <summary>
-    /// Journals an exit decision (and, in the same transaction, its tranche, the position's new
-    /// state and its closing). Idempotent: the same id again writes nothing and returns
-    /// <see cref="ExitRecordOutcome.AlreadyDecided"/>. Throws <see cref="JournalConflictException"/>
-    /// when another exit id already holds this position's sequence, or the tranche already fired
-    /// under another exit: the whole decision is then not recorded.
+    /// Journals an exit decision (and, in the same transaction, the tranches it fired, the
+    /// position's new state and its closing). Idempotent: the same id again writes nothing and
+    /// returns <see cref="ExitRecordOutcome.AlreadyDecided"/>. Throws <see cref="JournalConflictException"/>
+    /// when another exit id already holds this position's sequence, or the tranche mask drops a
+    /// tranche that already fired: the whole decision is then not recorded.
     /// </summary>
-    public ExitRecordOutcome RecordExitDecided(ExitDecision exit)
+    public ExitRecordOutcome RecordExitDecided(PendingExit exit)
     {
         ArgumentNullException.ThrowIfNull(exit);
         lock (_gate)
@@ -104,19 +104,7 @@ internal sealed class SqliteJournal : IDisposable
                     throw new JournalConflictException($"exit '{exit.Id}': position '{exit.PositionId}' already has an exit with sequence {exit.Sequence} under another id", e);
                 }
             }
-            if (exit.TrancheIndex is int tranche)
-            {
-                using var t = Command("""
-                    INSERT INTO tranches_fired (position_id, tranche_index, exit_id, fired_at)
-                    VALUES ($position, $tranche, $id, $at) ON CONFLICT DO NOTHING
-                    """, tx);
-                t.Parameters.AddWithValue("$position", exit.PositionId);
-                t.Parameters.AddWithValue("$tranche", tranche);
-                t.Parameters.AddWithValue("$id", exit.Id);
-                t.Parameters.AddWithValue("$at", exit.DecidedAtNs);
-                if (t.ExecuteNonQuery() == 0)
-                    throw new JournalConflictException($"exit '{exit.Id}': tranche {tranche} of position '{exit.PositionId}' already fired; the exit was not recorded");
-            }
+            if (exit.TranchesFiredMask != 0) RecordTranches(exit, tx);
             if (exit.PositionStateJson is not null) UpsertState(exit.PositionId, exit.PositionStateJson, exit.DecidedAtNs, tx);
             if (exit.ClosesPosition) UpdateStatus(exit.PositionId, PositionStatus.Closed, exit.DecidedAtNs, tx);
             tx.Commit();
@@ -239,6 +227,19 @@ internal sealed class SqliteJournal : IDisposable
         }
     }
 
+    /// <summary>A position's saved rule state, whether or not the position itself is journaled; false when none.</summary>
+    public bool TryLoadPositionState(string positionId, out string stateJson)
+    {
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            using var c = Command("SELECT state_json FROM position_state WHERE position_id = $id");
+            c.Parameters.AddWithValue("$id", positionId);
+            stateJson = c.ExecuteScalar() as string ?? "";
+            return stateJson.Length > 0;
+        }
+    }
+
     /// <summary>Open positions with their state, tranches fired and next exit sequence: what a restart resumes.</summary>
     public IReadOnlyList<JournaledPosition> LoadOpenPositions()
     {
@@ -355,6 +356,34 @@ internal sealed class SqliteJournal : IDisposable
         using var c = Command("SELECT COALESCE(MAX(seq), 0) + 1 FROM exits WHERE position_id = $position");
         c.Parameters.AddWithValue("$position", positionId);
         return Convert.ToInt64(c.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private void RecordTranches(PendingExit exit, SqliteTransaction tx)
+    {
+        using (var existing = Command("SELECT tranche_index, exit_id FROM tranches_fired WHERE position_id = $position", tx))
+        {
+            existing.Parameters.AddWithValue("$position", exit.PositionId);
+            using var r = existing.ExecuteReader();
+            while (r.Read())
+            {
+                int index = r.GetInt32(0);
+                if (index < 32 && (exit.TranchesFiredMask & (1 << index)) == 0)
+                    throw new JournalConflictException($"exit '{exit.Id}': position '{exit.PositionId}' fired tranche {index} with exit '{r.GetString(1)}', but the state after this exit says it has not; the exit was not recorded");
+            }
+        }
+        for (int i = 0; i < 32; i++)
+        {
+            if ((exit.TranchesFiredMask & (1 << i)) == 0) continue;
+            using var t = Command("""
+                INSERT INTO tranches_fired (position_id, tranche_index, exit_id, fired_at)
+                VALUES ($position, $tranche, $id, $at) ON CONFLICT DO NOTHING
+                """, tx);
+            t.Parameters.AddWithValue("$position", exit.PositionId);
+            t.Parameters.AddWithValue("$tranche", i);
+            t.Parameters.AddWithValue("$id", exit.Id);
+            t.Parameters.AddWithValue("$at", exit.DecidedAtNs);
+            t.ExecuteNonQuery();
+        }
     }
 
     private List<int> Tranches(string positionId)

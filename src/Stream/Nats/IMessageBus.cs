@@ -50,11 +50,3 @@ internal enum BusState
     /// <summary>disposed; never reconnects.</summary>
     Closed,
 }
-
-/// <summary>The bus is not connected now; the caller may retry later.</summary>
-internal sealed class MessageBusUnavailableException : Exception
-{
-    public MessageBusUnavailableException() : base("NATS is not connected") { }
-    public MessageBusUnavailableException(string message) : base(message) { }
-    public MessageBusUnavailableException(string message, Exception inner) : base(message, inner) { }
-}

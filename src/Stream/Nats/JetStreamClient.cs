@@ -40,7 +40,7 @@ internal sealed class JetStreamClient(IMessageBus bus, TimeSpan apiTimeout)
         }
         if (!string.Equals(info.Storage, spec.Storage, StringComparison.Ordinal))
             throw new JetStreamApiException($"stream {spec.Name} exists with storage '{info.Storage}', wanted '{spec.Storage}'; storage cannot change on a live stream (delete it or pick another name)");
-        if (SameSet(info.Subjects, spec.Subjects) && string.Equals(info.Retention, spec.Retention, StringComparison.Ordinal))
+        if (SameSet(info.Subjects, spec.Subjects) && string.Equals(info.Retention, spec.Retention, StringComparison.Ordinal) && info.MaxAge == spec.MaxAge)
             return StreamEnsureOutcome.Unchanged;
         await ApiAsync("$JS.API.STREAM.UPDATE." + spec.Name, StreamConfigJson(spec), cancellationToken).ConfigureAwait(false);
         return StreamEnsureOutcome.Updated;
@@ -71,6 +71,7 @@ internal sealed class JetStreamClient(IMessageBus bus, TimeSpan apiTimeout)
                 subjects,
                 config.GetProperty("storage").GetString() ?? "",
                 config.GetProperty("retention").GetString() ?? "",
+                TimeSpan.FromTicks(config.TryGetProperty("max_age", out var age) ? age.GetInt64() / 100 : 0),
                 state.GetProperty("messages").GetUInt64(),
                 state.GetProperty("first_seq").GetUInt64(),
                 state.GetProperty("last_seq").GetUInt64());
@@ -129,6 +130,12 @@ internal sealed class JetStreamClient(IMessageBus bus, TimeSpan apiTimeout)
     public async Task DeleteStreamAsync(string stream, CancellationToken cancellationToken = default)
     {
         using var _ = await ApiAsync("$JS.API.STREAM.DELETE." + stream, ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Any JetStream API request; throws <see cref="JetStreamApiException"/> on an error reply.</summary>
+    public async Task ApiRequestAsync(string subject, ReadOnlyMemory<byte> request, CancellationToken cancellationToken = default)
+    {
+        using var _ = await ApiAsync(subject, request, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<JsonDocument> ApiAsync(string subject, ReadOnlyMemory<byte> request, CancellationToken cancellationToken)

@@ -17,7 +17,7 @@ internal enum StreamEnsureOutcome
 internal readonly record struct PubAck(string Stream, ulong Sequence, bool Duplicate);
 
 /// <summary>The part of <c>STREAM.INFO</c> the service uses.</summary>
-internal sealed record JetStreamStreamInfo(string Name, IReadOnlyList<string> Subjects, string Storage, string Retention, ulong Messages, ulong FirstSequence, ulong LastSequence);
+internal sealed record JetStreamStreamInfo(string Name, IReadOnlyList<string> Subjects, string Storage, string Retention, TimeSpan MaxAge, ulong Messages, ulong FirstSequence, ulong LastSequence);
 
 /// <summary>One message read back from a stream.</summary>
 internal sealed record StreamMessage(string Subject, ulong StreamSequence, byte[] Data);

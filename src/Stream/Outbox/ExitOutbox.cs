@@ -8,12 +8,14 @@ internal enum OutboxSubmitOutcome
 {
     /// <summary>journaled (fsynced); it will be published, across outages and restarts.</summary>
     Accepted,
+    /// <summary>journaled like <see cref="Accepted"/>, but more than <see cref="ExitOutboxOptions.Capacity"/> exits wait: NATS has been down long; alert.</summary>
+    AcceptedOverCapacity,
     /// <summary>this exit id was journaled before; nothing new was written.</summary>
     AlreadyDecided,
     /// <summary>
-    /// <see cref="ExitOutboxOptions.Capacity"/> exits already wait unpublished (NATS down for long):
-    /// this one was NOT journaled. The decision side keeps the position's state as it was (the
-    /// exit's sequence is not consumed), alerts, and decides again later.
+    /// Only with <see cref="ExitOutboxOptions.RefuseWhenFull"/>: <see cref="ExitOutboxOptions.Capacity"/>
+    /// exits already wait unpublished, and this one was NOT journaled. The decision side keeps the
+    /// position's state as it was (the exit's sequence is not consumed), alerts, and decides again later.
     /// </summary>
     Full,
 }
@@ -64,25 +66,41 @@ internal sealed class ExitOutbox : IAsyncDisposable
     /// <summary>after each failed attempt, with the attempt number (publisher thread): for alerts.</summary>
     public event Action<JournaledExit, Exception, int>? PublishFailed;
 
+    /// <summary>
+    /// an exit was submitted while <see cref="ExitOutboxOptions.Capacity"/> exits wait (caller's
+    /// thread), with true when it was refused (<see cref="ExitOutboxOptions.RefuseWhenFull"/>): for alerts.
+    /// </summary>
+    public event Action<PendingExit, bool>? OverCapacity;
+
     /// <summary>when reading or marking the journal failed (publisher thread): for alerts.</summary>
     public event Action<Exception>? JournalFailed;
 
     /// <summary>Journals the decision, then wakes the publisher. Thread-safe.</summary>
-    public OutboxSubmitOutcome Submit(ExitDecision exit)
+    public OutboxSubmitOutcome Submit(PendingExit exit)
     {
         ArgumentNullException.ThrowIfNull(exit);
+        bool over;
         lock (_submitGate)
         {
-            if (Volatile.Read(ref _backlog) >= _options.Capacity)
+            over = Volatile.Read(ref _backlog) >= _options.Capacity;
+            if (over && _options.RefuseWhenFull)
             {
                 // an exit decided before (e.g. re-submitted after a restart) is still "already decided"
-                return _journal.FindExit(exit.Id) is null ? OutboxSubmitOutcome.Full : OutboxSubmitOutcome.AlreadyDecided;
+                if (_journal.FindExit(exit.Id) is not null) return OutboxSubmitOutcome.AlreadyDecided;
             }
-            if (_journal.RecordExitDecided(exit) == ExitRecordOutcome.AlreadyDecided) return OutboxSubmitOutcome.AlreadyDecided;
-            Interlocked.Increment(ref _backlog);
+            else
+            {
+                if (_journal.RecordExitDecided(exit) == ExitRecordOutcome.AlreadyDecided) return OutboxSubmitOutcome.AlreadyDecided;
+                Interlocked.Increment(ref _backlog);
+            }
+        }
+        if (over)
+        {
+            OverCapacity?.Invoke(exit, _options.RefuseWhenFull);
+            if (_options.RefuseWhenFull) return OutboxSubmitOutcome.Full;
         }
         Wake();
-        return OutboxSubmitOutcome.Accepted;
+        return over ? OutboxSubmitOutcome.AcceptedOverCapacity : OutboxSubmitOutcome.Accepted;
     }
 
     /// <summary>Starts the publisher loop (once).</summary>

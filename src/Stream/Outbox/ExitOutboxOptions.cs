@@ -5,10 +5,19 @@ namespace Streamer.Stream.Outbox;
 internal sealed record ExitOutboxOptions
 {
     /// <summary>
-    /// Most exits that may wait unpublished (in the journal, on disk) before
-    /// <see cref="ExitOutbox.Submit"/> answers <see cref="OutboxSubmitOutcome.Full"/>.
+    /// How many exits may wait unpublished (in the journal, on disk) before the decision side is
+    /// told: <see cref="ExitOutbox.Submit"/> answers <see cref="OutboxSubmitOutcome.AcceptedOverCapacity"/>
+    /// (or <see cref="OutboxSubmitOutcome.Full"/> with <see cref="RefuseWhenFull"/>) and
+    /// <see cref="ExitOutbox.OverCapacity"/> fires. Memory is bounded either way: the queue is the journal.
     /// </summary>
     public int Capacity { get; init; } = 10_000;
+
+    /// <summary>
+    /// Over capacity, refuse (journal nothing) instead of journaling anyway. Only for a decision
+    /// side that can decide the same exit again later; the engine commits an exit to its in-memory
+    /// state before handing it over, so for it a refusal would lose the exit: keep false.
+    /// </summary>
+    public bool RefuseWhenFull { get; init; }
 
     /// <summary>how long one publish waits for the stream's ack.</summary>
     public TimeSpan AckTimeout { get; init; } = TimeSpan.FromSeconds(2);

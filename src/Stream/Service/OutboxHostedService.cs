@@ -21,6 +21,8 @@ internal sealed class OutboxHostedService(ExitOutbox outbox, NatsClientBus bus, 
                 alerts.Raise(AlertPublisher.Kinds.ExitPublishFailed, $"exit '{exit.Id}' not acked (attempt {attempt}): {e.Message}", key: exit.Id,
                     [new("exit_id", exit.Id), new("backlog", outbox.Backlog.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
         };
+        outbox.OverCapacity += (exit, refused) => alerts.Raise(AlertPublisher.Kinds.OutboxFull,
+            $"exit '{exit.Id}' {(refused ? "refused" : "journaled")} with {outbox.Backlog} exits waiting for NATS (over Outbox:Capacity)", key: exit.PositionId, [new("exit_id", exit.Id)]);
         outbox.JournalFailed += e => alerts.Raise(AlertPublisher.Kinds.JournalError, "outbox: " + e.Message);
         bus.StateChanged += OnBusState;
         outbox.Start();

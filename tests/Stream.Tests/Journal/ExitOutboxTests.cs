@@ -22,7 +22,7 @@ public sealed class ExitOutboxTests
     {
         using var bus = await TestBus.ConnectedAsync(url);
         var js = new JetStreamClient(bus);
-        var all = await JetStreamReader.ReadFromStartAsync(js, NatsSubjects.ExitStream, null, TimeSpan.FromSeconds(15));
+        var all = await JetStreamReader.ReadExitsFromStartAsync(js);
         var dedupe = new ExitIdDeduplicator();
         var ids = new List<string>();
         foreach (var m in all)
@@ -94,19 +94,46 @@ public sealed class ExitOutboxTests
     }
 
     [Fact]
-    public async Task When_the_backlog_is_full_the_decision_side_is_told_and_nothing_is_journaled()
+    public async Task Over_capacity_exits_are_still_journaled_and_the_decision_side_is_told()
+    {
+        using var server = new NatsServerFixture();
+        server.Stop();
+        using var dir = new TempDirectory();
+        using var journal = SqliteJournal.Open(dir.File("j.db"));
+        using var bus = TestBus.Create(server.Url);
+        await using var outbox = new ExitOutbox(journal, new JetStreamClient(bus), Fast with { Capacity = 3 });
+        var told = new ConcurrentQueue<(string Id, bool Refused)>();
+        outbox.OverCapacity += (e, refused) => told.Enqueue((e.Id, refused));
+        outbox.Start();
+
+        var outcomes = Enumerable.Range(1, 5).Select(i => outbox.Submit(Exit("O", i))).ToList();
+        Assert.Equal([OutboxSubmitOutcome.Accepted, OutboxSubmitOutcome.Accepted, OutboxSubmitOutcome.Accepted,
+            OutboxSubmitOutcome.AcceptedOverCapacity, OutboxSubmitOutcome.AcceptedOverCapacity], outcomes);
+        Assert.Equal([("O:4", false), ("O:5", false)], told);
+        Assert.Equal(5, journal.CountUnpublished()); // nothing lost: the engine already counted these exits as done
+
+        server.Start();
+        await Waits.UntilAsync(() => outbox.Backlog == 0, "the backlog drains once NATS is back");
+        Assert.Equal(Ids("O", 1, 5), (await ReadExitsAsync(server.Url)).Ids);
+    }
+
+    [Fact]
+    public async Task When_the_backlog_is_full_and_refusing_is_asked_for_nothing_is_journaled()
     {
         using var server = new NatsServerFixture();
         server.Stop(); // NATS down from the start
         using var dir = new TempDirectory();
         using var journal = SqliteJournal.Open(dir.File("j.db"));
         using var bus = TestBus.Create(server.Url);
-        await using var outbox = new ExitOutbox(journal, new JetStreamClient(bus), Fast with { Capacity = 5 });
+        await using var outbox = new ExitOutbox(journal, new JetStreamClient(bus), Fast with { Capacity = 5, RefuseWhenFull = true });
+        var refused = new ConcurrentQueue<string>();
+        outbox.OverCapacity += (e, r) => { if (r) refused.Enqueue(e.Id); };
         outbox.Start();
 
         var outcomes = Enumerable.Range(1, 7).Select(i => outbox.Submit(Exit("F", i))).ToList();
         Assert.Equal(Enumerable.Repeat(OutboxSubmitOutcome.Accepted, 5).Concat(Enumerable.Repeat(OutboxSubmitOutcome.Full, 2)), outcomes);
         Assert.Equal(5, journal.CountUnpublished());
+        Assert.Equal(["F:6", "F:7"], refused);
         Assert.Null(journal.FindExit("F:6"));
         Assert.Equal(6, journal.NextExitSequence("F")); // the refused exit's sequence is not consumed
         Assert.Equal(OutboxSubmitOutcome.AlreadyDecided, outbox.Submit(Exit("F", 3)));

@@ -8,6 +8,6 @@ internal static class JournalTestData
     public static byte[] Payload(string id, string underlying = "SPY") =>
         Encoding.UTF8.GetBytes($$"""{"id":"{{id}}","position_id":"{{id[..id.LastIndexOf(':')]}}","underlying":"{{underlying}}","rule":"scale_out"}""");
 
-    public static ExitDecision Exit(string position, long seq, string underlying = "SPY", long decidedAt = 1_000, int? tranche = null, string? state = null, bool closes = false) =>
-        new($"{position}:{seq}", position, seq, "streamer.exits." + underlying, Payload($"{position}:{seq}", underlying), decidedAt + seq, tranche, state, closes);
+    public static PendingExit Exit(string position, long seq, string underlying = "SPY", long decidedAt = 1_000, int tranches = 0, string? state = null, bool closes = false) =>
+        new($"{position}:{seq}", position, seq, "streamer.exits." + underlying, Payload($"{position}:{seq}", underlying), decidedAt + seq, tranches, state, closes);
 }

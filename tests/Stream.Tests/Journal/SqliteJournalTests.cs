@@ -48,24 +48,27 @@ public sealed class SqliteJournalTests
     }
 
     [Fact]
-    public void An_exit_its_tranche_its_state_and_the_closing_commit_together_or_not_at_all()
+    public void An_exit_its_tranches_its_state_and_the_closing_commit_together_or_not_at_all()
     {
         using var dir = new TempDirectory();
         using var journal = SqliteJournal.Open(dir.File("j.db"));
         journal.UpsertPosition("P", """{"id":"P"}""", 1);
-        journal.RecordExitDecided(Exit("P", 1, tranche: 0, state: """{"tranche":0}"""));
+        journal.RecordExitDecided(Exit("P", 1, tranches: 0b001, state: """{"tranches":1}"""));
 
-        // tranche 0 again under a new exit id: refused, and neither the exit, the state nor the closing is written
-        var refused = Exit("P", 2, tranche: 0, state: """{"tranche":"bad"}""", closes: true);
-        Assert.Throws<JournalConflictException>(() => journal.RecordExitDecided(refused));
+        // a state that "unfires" tranche 0: refused after the exit row was written, so this proves
+        // the rollback: neither the exit, the new tranche, the state nor the closing remains
+        var refused = Exit("P", 2, tranches: 0b010, state: """{"tranches":"bad"}""", closes: true);
+        var e = Assert.Throws<JournalConflictException>(() => journal.RecordExitDecided(refused));
+        Assert.Contains("tranche 0", e.Message, StringComparison.Ordinal);
         Assert.Null(journal.FindExit("P:2"));
         var p = Assert.Single(journal.LoadOpenPositions());
-        Assert.Equal("""{"tranche":0}""", p.StateJson);
+        Assert.Equal("""{"tranches":1}""", p.StateJson);
         Assert.Equal([0], p.TranchesFired);
         Assert.Equal(2, p.NextExitSequence);
 
-        journal.RecordExitDecided(Exit("P", 2, tranche: 1, state: """{"tranche":1}"""));
-        journal.RecordExitDecided(Exit("P", 3, tranche: 2, state: """{"tranche":2}""", closes: true));
+        // one exit may fire two tranches at once (a jump past two levels); later masks keep the earlier bits
+        journal.RecordExitDecided(Exit("P", 2, tranches: 0b011, state: """{"tranches":3}"""));
+        journal.RecordExitDecided(Exit("P", 3, tranches: 0b111, state: """{"tranches":7}""", closes: true));
         Assert.Empty(journal.LoadOpenPositions());
         Assert.Equal([0, 1, 2], journal.TranchesFired("P"));
     }

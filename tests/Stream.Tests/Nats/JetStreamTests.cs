@@ -44,6 +44,10 @@ public sealed class JetStreamTests
         Assert.Equal(StreamEnsureOutcome.Updated, await js.EnsureStreamAsync(narrow with { Subjects = ["t.update.a", "t.update.b"] }));
         var ack = await js.PublishAsync("t.update.b", Exit("b"), Ack);
         Assert.Equal(2UL, ack.Sequence);
+        var aged = narrow with { Subjects = ["t.update.a", "t.update.b"], MaxAge = TimeSpan.FromDays(30) };
+        Assert.Equal(StreamEnsureOutcome.Updated, await js.EnsureStreamAsync(aged));
+        Assert.Equal(TimeSpan.FromDays(30), (await js.GetStreamInfoAsync("T_UPDATE"))!.MaxAge);
+        Assert.Equal(StreamEnsureOutcome.Unchanged, await js.EnsureStreamAsync(aged));
         await Assert.ThrowsAsync<JetStreamApiException>(() => js.EnsureStreamAsync(narrow with { Storage = "memory" }));
     }
 

@@ -5,6 +5,10 @@ namespace Streamer.Stream.Nats;
 /// <summary>Reads a whole JetStream stream back, oldest first: for subscribers that were down, tests and tools.</summary>
 internal static class JetStreamReader
 {
+    /// <summary>Every exit on <c>STREAMER_EXITS</c> as of now, in stream order (repeats included: dedupe by id).</summary>
+    public static Task<IReadOnlyList<StreamMessage>> ReadExitsFromStartAsync(JetStreamClient js, CancellationToken cancellationToken = default) =>
+        ReadFromStartAsync(js, NatsSubjects.ExitStream, NatsSubjects.ExitsWildcard, TimeSpan.FromSeconds(10), cancellationToken);
+
     /// <summary>
     /// Every message in <paramref name="stream"/> (optionally only those on
     /// <paramref name="filterSubject"/>) as of now, in stream order, through an ephemeral push

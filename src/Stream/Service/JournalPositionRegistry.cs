@@ -1,0 +1,42 @@
+using Streamer.Stream.Journal;
+
+namespace Streamer.Stream.Service;
+
+/// <summary>The default registry: positions kept in the journal (open/closed), events for the engine.</summary>
+internal sealed class JournalPositionRegistry(SqliteJournal journal, TimeProvider time) : IPositionRegistry
+{
+    private readonly Lock _gate = new();
+
+    public event Action<string, string>? Added;
+
+    public event Action<string>? Removed;
+
+    public IReadOnlyList<JournaledPosition> List() => journal.LoadOpenPositions();
+
+    public bool Contains(string positionId) => journal.LoadOpenPositions().Any(p => p.Id == positionId);
+
+    public string? Add(string positionId, string definitionJson)
+    {
+        lock (_gate)
+        {
+            if (Contains(positionId)) return $"position '{positionId}' is already monitored (remove it first to replace it)";
+            journal.UpsertPosition(positionId, definitionJson, Now());
+            journal.SetPositionStatus(positionId, PositionStatus.Open, Now());
+        }
+        Added?.Invoke(positionId, definitionJson);
+        return null;
+    }
+
+    public bool Remove(string positionId)
+    {
+        lock (_gate)
+        {
+            if (!Contains(positionId)) return false;
+            journal.SetPositionStatus(positionId, PositionStatus.Closed, Now());
+        }
+        Removed?.Invoke(positionId);
+        return true;
+    }
+
+    private long Now() => Streamer.Rules.Time.NanoTime.FromDateTime(time.GetUtcNow().UtcDateTime);
+}
