@@ -176,6 +176,10 @@ public sealed class AlpacaStreamClient : IAsyncDisposable
                 {
                     break;
                 }
+                catch (ChannelClosedException)
+                {
+                    break; // the consumer completed the tick channel: nobody listens any more
+                }
                 catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException or AlpacaProtocolException)
                 {
                     end = SessionEnd.Retry;
