@@ -6,7 +6,7 @@ namespace Streamer.Stream.Service;
 
 /// <summary>
 /// <c>streamer run</c>: the service host (<see cref="StreamerService"/>: NATS, journal, outbox,
-/// heartbeat, alerts, control API, intake) plus the live pipeline (<see cref="PipelineHostedService"/>).
+/// heartbeat, alerts, control API, intake) plus the live pipeline (<see cref="LivePipelineService"/>).
 /// </summary>
 internal static class LiveServiceHost
 {
@@ -38,8 +38,8 @@ internal static class LiveServiceHost
         {
             var options = LiveServiceOptions.From(configuration, settings);
             services.AddSingleton(options);
-            services.AddSingleton<PipelineHostedService>();
+            services.AddSingleton<LivePipelineService>();
             services.AddSingleton<IPositionRegistry, PipelinePositionRegistry>(); // replaces the journal-only registry
-            services.AddHostedService(sp => sp.GetRequiredService<PipelineHostedService>()); // last: stops first, drains into the outbox
+            services.AddHostedService(sp => sp.GetRequiredService<LivePipelineService>()); // last: stops first, drains into the outbox
         });
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Streamer.Feed.Alpaca;
 using Streamer.Rules.Books;
 using Streamer.Rules.Positions;
+using Streamer.Stream.Pipeline;
 
 namespace Streamer.Stream.Service;
 
@@ -24,17 +25,10 @@ internal sealed record LiveServiceOptions
     /// <summary><c>Feed:ExitWhenDone</c>: stop the process once the tape is consumed and every exit is acked on NATS.</summary>
     public bool ExitWhenDone { get; init; }
 
-    /// <summary><c>Feed:StaleAfterSeconds</c> (30).</summary>
-    public TimeSpan StaleAfter { get; init; } = TimeSpan.FromSeconds(30);
-
-    /// <summary><c>Pipeline:Shards</c> (1).</summary>
-    public int Shards { get; init; } = 1;
-
-    /// <summary><c>Pipeline:SnapshotIntervalSeconds</c> (1; 0 = no snapshots).</summary>
-    public TimeSpan SnapshotInterval { get; init; } = TimeSpan.FromSeconds(1);
-
-    /// <summary><c>Pipeline:LatencyInPayload</c> (true): measured tick→decision ns in each exit's latency_ns.</summary>
-    public bool LatencyInPayload { get; init; } = true;
+    /// <summary>The pipeline's keys (docs/pipeline.md: <c>Pipeline:Shards</c>, <c>Pipeline:ShardCapacity</c>,
+    /// <c>Feed:StaleAfter</c>, <c>Pipeline:UnmonitoredAfter</c>, <c>Snapshots:Interval</c>) plus
+    /// <c>Pipeline:LatencyInPayload</c> (true: the measured tick→decision ns in each exit's latency_ns).</summary>
+    public required PipelineOptions Pipeline { get; init; }
 
     /// <summary><c>Intake:DefaultBook</c> (day_trade): the book of a position opened by a fill that names none.</summary>
     public string DefaultBook { get; init; } = "day_trade";
@@ -51,12 +45,7 @@ internal sealed record LiveServiceOptions
         ArgumentNullException.ThrowIfNull(settings);
         var books = LoadBooks(settings.BooksFile);
         var positions = LoadPositions(settings.PositionsFile, books);
-        var shards = Number(c, "Pipeline:Shards", 1);
-        if (shards is < 1 or > 256 || shards != Math.Floor(shards)) throw new SettingsException("Pipeline:Shards: must be a whole number 1..256");
-        var snapshot = Number(c, "Pipeline:SnapshotIntervalSeconds", 1);
-        if (snapshot < 0) throw new SettingsException("Pipeline:SnapshotIntervalSeconds: must be 0 (none) or more");
-        var stale = Number(c, "Feed:StaleAfterSeconds", 30);
-        if (stale <= 0) throw new SettingsException("Feed:StaleAfterSeconds: must be more than 0");
+        var pipeline = PipelineSettings.From(c, settings) with { LatencyInPayload = Bool(c, "Pipeline:LatencyInPayload", true) };
         var drain = Number(c, "Shutdown:DrainSeconds", 5);
         if (drain < 0) throw new SettingsException("Shutdown:DrainSeconds: must be 0 or more");
         var defaultBook = c["Intake:DefaultBook"] is { Length: > 0 } b ? b : "day_trade";
@@ -68,10 +57,7 @@ internal sealed record LiveServiceOptions
             Books = books,
             FilePositions = positions,
             ExitWhenDone = exitWhenDone,
-            StaleAfter = TimeSpan.FromSeconds(stale),
-            Shards = (int)shards,
-            SnapshotInterval = TimeSpan.FromSeconds(snapshot),
-            LatencyInPayload = Bool(c, "Pipeline:LatencyInPayload", true),
+            Pipeline = pipeline,
             DefaultBook = defaultBook,
             DrainTimeout = TimeSpan.FromSeconds(drain),
             Alpaca = settings.FeedTape is null ? AlpacaFeedOptions.From(c) : null,

@@ -37,12 +37,14 @@ public sealed class RunServiceTests
         // every exit was acked by JetStream before the process stopped; core delivery to us follows the same path
         await Waits.UntilAsync(() => exits.Count >= expected.Count, "every exit reaches the live subscriber");
         var received = exits.Messages;
-        Assert.Equal(expected.Select(e => e.Id), received.Select(m => ExitIdDeduplicator.ReadId(m.Data)));
-        for (int i = 0; i < expected.Count; i++)
+        Assert.Equal(expected.Count, received.Count);
+        var byId = received.ToDictionary(m => ExitIdDeduplicator.ReadId(m.Data));
+        foreach (var e in expected)
         {
-            Assert.Equal(NatsSubjects.Exits(expected[i].Underlying), received[i].Subject);
-            Assert.Equal(Encoding.UTF8.GetString(expected[i].Json), Encoding.UTF8.GetString(received[i].Data));
+            Assert.Equal(NatsSubjects.Exits(e.Underlying), byId[e.Id].Subject);
+            Assert.Equal(Encoding.UTF8.GetString(e.Json), Encoding.UTF8.GetString(byId[e.Id].Data));
         }
+        AssertSameOrderPerSubject(expected, received.Select(m => (m.Subject, ExitIdDeduplicator.ReadId(m.Data))));
     }
 
     [Fact]
@@ -58,14 +60,16 @@ public sealed class RunServiceTests
         // the service is gone; a late subscriber reads the stream from its start
         using var bus = await TestBus.ConnectedAsync(server.Url);
         var onStream = await JetStreamReader.ReadExitsFromStartAsync(new JetStreamClient(bus));
-        Assert.Equal(expected.Select(e => e.Id), onStream.Select(m => ExitIdDeduplicator.ReadId(m.Data)));
-        for (int i = 0; i < expected.Count; i++)
+        Assert.Equal(expected.Count, onStream.Count);
+        var byId = onStream.ToDictionary(m => ExitIdDeduplicator.ReadId(m.Data));
+        foreach (var e in expected)
         {
-            Assert.Equal(NatsSubjects.Exits(expected[i].Underlying), onStream[i].Subject);
-            Assert.Equal(RunTestData.WithoutLatency(expected[i].Json), RunTestData.WithoutLatency(onStream[i].Data));
+            Assert.Equal(NatsSubjects.Exits(e.Underlying), byId[e.Id].Subject);
+            Assert.Equal(RunTestData.WithoutLatency(e.Json), RunTestData.WithoutLatency(byId[e.Id].Data));
             // live, the measured tick-to-decision latency is in the payload
-            Assert.True(JsonDocument.Parse(onStream[i].Data).RootElement.GetProperty("latency_ns").GetInt64() >= 0);
+            Assert.True(JsonDocument.Parse(byId[e.Id].Data).RootElement.GetProperty("latency_ns").GetInt64() >= 0);
         }
+        AssertSameOrderPerSubject(expected, onStream.Select(m => (m.Subject, ExitIdDeduplicator.ReadId(m.Data))));
         using var journal = SqliteJournal.Open(dir.File("j.db"));
         Assert.Equal(0, journal.CountUnpublished());
         Assert.Equal(expected.Count, journal.ListExits().Count);
@@ -156,9 +160,10 @@ public sealed class RunServiceTests
             if (payloads.TryAdd(id, json)) order.Add(id);
             else Assert.Equal(payloads[id], json);
         }
-        // none lost, each in the order it was decided (the replay's order: one shard, time order)
-        Assert.Equal(expected.Select(e => e.Id), order);
+        // none lost; on the stream in the order they were decided (the journal's), per underlying replay's time order
+        Assert.Equal(expected.Select(e => e.Id).Order(StringComparer.Ordinal), order.Order(StringComparer.Ordinal));
         Assert.Equal(RunTestData.JournaledExitIds(journalPath), order);
+        AssertSameOrderPerSubject(expected, order.Select(id => (payloads[id], id)).Select(x => (NatsSubjects.Exits(JsonDocument.Parse(x.Item1).RootElement.GetProperty("underlying").GetString()!), x.id)));
         foreach (var e in expected)
             Assert.Equal(RunTestData.WithoutLatency(e.Json), RunTestData.WithoutLatency(payloads[e.Id]));
     }
@@ -252,6 +257,14 @@ public sealed class RunServiceTests
         // SIGTERM: a clean stop
         service.Terminate();
         Assert.Equal(0, await service.WaitForExitAsync(Long));
+    }
+
+    /// <summary>Shards run underlyings in parallel: the order that holds is per underlying (per subject), replay's time order.</summary>
+    private static void AssertSameOrderPerSubject(IReadOnlyList<Streamer.Stream.Replay.ExitRecord> expected, IEnumerable<(string Subject, string Id)> actual)
+    {
+        var got = actual.ToList();
+        foreach (var group in expected.GroupBy(e => NatsSubjects.Exits(e.Underlying)))
+            Assert.Equal(group.Select(e => e.Id), got.Where(g => g.Subject == group.Key).Select(g => g.Id));
     }
 
     /// <summary>Polls the service's status (asynchronously: a blocking wait would hold xUnit's context the reply needs).</summary>

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Streamer.Feed.Alpaca;
 using Streamer.Rules.Books;
 using Streamer.Rules.Engine;
 using Streamer.Rules.Instruments;
@@ -33,7 +34,7 @@ namespace Streamer.Stream.Service;
 /// published again). Positions closed before the restart stay closed either way.
 /// </para>
 /// </summary>
-internal sealed partial class PipelineHostedService : IHostedService, IAsyncDisposable
+internal sealed partial class LivePipelineService : IHostedService, IAsyncDisposable
 {
     private readonly LiveServiceOptions _options;
     private readonly StreamerSettings _settings;
@@ -49,7 +50,8 @@ internal sealed partial class PipelineHostedService : IHostedService, IAsyncDisp
     private readonly ILogger _log;
     private readonly List<IDisposable> _subscriptions = [];
     private readonly CancellationTokenSource _stopping = new();
-    private AlpacaFeed? _alpaca;
+    private AlpacaTickSource? _alpaca;
+    private readonly Dictionary<string, PositionSpec> _subscribed = new(StringComparer.Ordinal); // Alpaca: what each position subscribed
     private Task? _source;
     private Task? _finish;
     private Timer? _statusTimer;
@@ -57,9 +59,9 @@ internal sealed partial class PipelineHostedService : IHostedService, IAsyncDisp
     private volatile bool _tapeEnded;
     private int _disposed;
 
-    public PipelineHostedService(LiveServiceOptions options, StreamerSettings settings, SqliteJournal journal, ExitOutbox outbox, IMessageBus bus,
+    public LivePipelineService(LiveServiceOptions options, StreamerSettings settings, SqliteJournal journal, ExitOutbox outbox, IMessageBus bus,
         AlertPublisher alerts, ServiceStatus status, IHostApplicationLifetime lifetime, IServiceProvider services,
-        TimeProvider time, ILogger<PipelineHostedService> log)
+        TimeProvider time, ILogger<LivePipelineService> log)
     {
         _options = options;
         _settings = settings;
@@ -73,17 +75,7 @@ internal sealed partial class PipelineHostedService : IHostedService, IAsyncDisp
         _time = time;
         _log = log;
         Symbols = new SymbolTable();
-        var tape = settings.FeedTape is not null;
-        Pipeline = new TickPipeline(
-            new PipelineOptions
-            {
-                Shards = options.Shards,
-                Clock = PipelineOptions.ClockFor(tape, settings.FeedSpeed),
-                Speed = settings.FeedSpeed > 0 ? settings.FeedSpeed : 1,
-                StaleAfter = options.StaleAfter,
-                SnapshotInterval = options.SnapshotInterval,
-                LatencyInPayload = options.LatencyInPayload,
-            },
+        Pipeline = new TickPipeline(options.Pipeline,
             Symbols, options.Books, new OutboxExitTarget(outbox), new BusSnapshotTarget(bus));
     }
 
@@ -104,7 +96,13 @@ internal sealed partial class PipelineHostedService : IHostedService, IAsyncDisp
         _status.ExtraFields = WriteStatus;
 
         Pipeline.Start();
-        if (_options.Alpaca is { } alpaca) _alpaca = new AlpacaFeed(alpaca, Symbols, _alerts);
+        if (_options.Alpaca is { } alpaca)
+        {
+            _alpaca = new AlpacaTickSource(new AlpacaStreamOptions { DataUrl = alpaca.DataUrl, StaleAfter = _options.Pipeline.StaleAfter },
+                alpaca.Feed, alpaca.OptionsFeed, alpaca.Credentials, Symbols);
+            _alpaca.Alert += a => _alerts.Raise(a.Kind is AlpacaAlertKind.GaveUp or AlpacaAlertKind.Disconnected ? AlertPublisher.Kinds.FeedDown : "market_data",
+                "alpaca: " + a, a.Kind.ToString());
+        }
         RestorePositions();
 
         if (_settings.FeedTape is { } tape)
@@ -115,8 +113,7 @@ internal sealed partial class PipelineHostedService : IHostedService, IAsyncDisp
         }
         else if (_alpaca is not null)
         {
-            _source = Pipeline.RunSourceAsync(_alpaca.Source);
-            _alpaca.Start();
+            _source = Pipeline.RunSourceAsync(_alpaca);
         }
         else
         {
@@ -170,20 +167,32 @@ internal sealed partial class PipelineHostedService : IHostedService, IAsyncDisp
             _alerts.Raise(AlertPublisher.Kinds.RejectedInput, $"{source}: {e.Message}", spec.Id, [new("position_id", spec.Id)]);
             return;
         }
-        _alpaca?.Track(spec);
-        _ = WatchAddAsync(added, spec.Id);
+        if (_alpaca is not null)
+        {
+            lock (_subscribed) _subscribed[spec.Id] = spec;
+            _ = _alpaca.SubscribeAsync(spec);
+            _ = WatchAddAsync(added, spec.Id);
+        }
     }
 
     private async Task WatchAddAsync(Task<string?> added, string id)
     {
         // the shard raised the alert already; the feed need not carry its symbols any longer
-        if (await added.ConfigureAwait(false) is not null) _alpaca?.Untrack(id);
+        if (await added.ConfigureAwait(false) is not null) Unsubscribe(id);
     }
 
     public void StopMonitoring(string id)
     {
-        _alpaca?.Untrack(id);
+        Unsubscribe(id);
         _ = Pipeline.RemovePositionAsync(id);
+    }
+
+    private void Unsubscribe(string id)
+    {
+        if (_alpaca is null) return;
+        PositionSpec? spec;
+        lock (_subscribed) _subscribed.Remove(id, out spec);
+        if (spec is not null) _ = _alpaca.UnsubscribeAsync(spec);
     }
 
     /// <summary>
@@ -397,10 +406,4 @@ internal sealed partial class PipelineHostedService : IHostedService, IAsyncDisp
 
     [LoggerMessage(Level = LogLevel.Information, Message = "fill '{FillId}' for monitored position '{PositionId}' journaled (contracts unchanged)")]
     private static partial void LogFillOnOpenPosition(ILogger logger, string fillId, string positionId);
-}
-
-/// <summary>Snapshots onto the bus (best effort: a snapshot is state, the next one replaces it).</summary>
-internal sealed class BusSnapshotTarget(IMessageBus bus) : ISnapshotTarget
-{
-    public void Publish(string subject, ReadOnlyMemory<byte> payload) => bus.TryPublish(subject, payload);
 }
