@@ -259,6 +259,42 @@ public sealed class RunServiceTests
         Assert.Equal(0, await service.WaitForExitAsync(Long));
     }
 
+    [Fact]
+    public async Task With_alpaca_data_url_the_service_streams_the_positions_symbols_and_fires_on_them()
+    {
+        // the in-repo emulator on loopback: AAPL walks 200.00 → 197.01 in 10 ms steps, over and over
+        var tapeSymbols = new Streamer.Rules.Instruments.SymbolTable();
+        int aapl = tapeSymbols.Intern("AAPL");
+        long t0 = Streamer.Rules.Time.NanoTime.ParseRfc3339("2026-01-21T15:00:00Z");
+        var ticks = Enumerable.Range(0, 300).Select(k => Streamer.Rules.Market.Tick.Quote(t0 + k * 10_000_000L, aapl, 200 - k * 0.01, 200.02 - k * 0.01)).ToList();
+        await using var emulator = new Streamer.Stream.Emulator.AlpacaEmulator(Streamer.Stream.Emulator.EmulatorTape.FromTicks(tapeSymbols, ticks),
+            new Streamer.Stream.Emulator.EmulatorOptions { Speed = 1, Loop = true, Key = "K", Secret = "S" });
+        await emulator.StartAsync();
+        using var server = new NatsServerFixture();
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("books.yaml"), "books:\n  stop_only:\n    rules:\n      underlying_stop: {}\n");
+        File.WriteAllText(dir.File("positions.json"), """{ "positions": [ { "id": "AAPL-1", "book": "stop_only", "stop_underlying": 198.00, "legs": [ { "symbol": "AAPL", "qty": 100, "entry_price": 200 } ] } ] }""");
+        using var bus = await TestBus.ConnectedAsync(server.Url);
+        using var exits = new Collector(bus, NatsSubjects.ExitsWildcard);
+        var beats = new ConcurrentQueue<JsonElement>();
+        using var beatSub = bus.Subscribe(NatsSubjects.Heartbeat, m => beats.Enqueue(JsonDocument.Parse(m.Data).RootElement.Clone()));
+
+        using var service = StreamerProcess.Start(dir.Path, new Dictionary<string, string> { ["APCA_API_KEY_ID"] = "K", ["APCA_API_SECRET_KEY"] = "S" },
+            Args(server, dir.File("j.db"), $"--Alpaca:DataUrl={emulator.DataUrl}", $"--Positions:File={dir.File("positions.json")}", $"--Books:File={dir.File("books.yaml")}"));
+        await Waits.UntilAsync(() => exits.Count >= 1 || service.HasExited, "the stop fires on streamed AAPL quotes", Long);
+        Assert.False(service.HasExited, service.Output);
+        var exit = JsonDocument.Parse(exits.Messages[0].Data).RootElement;
+        Assert.Equal("AAPL-1:1", exit.GetProperty("id").GetString());
+        Assert.Equal("underlying_stop", exit.GetProperty("rule").GetString());
+        Assert.Equal(NatsSubjects.Exits("AAPL"), exits.Messages[0].Subject);
+        Assert.True(exit.GetProperty("underlying_price").GetDouble() <= 198.0);
+        await Waits.UntilAsync(() => beats.Any(b => b.GetProperty("feed_source").GetString() == "alpaca" && b.GetProperty("ticks_total").GetInt64() > 0), "a heartbeat with Alpaca ticks", Long);
+
+        service.Terminate();
+        Assert.Equal(0, await service.WaitForExitAsync(Long));
+        Assert.Single(exits.Messages); // the position closed: it never fires again
+    }
+
     /// <summary>Shards run underlyings in parallel: the order that holds is per underlying (per subject), replay's time order.</summary>
     private static void AssertSameOrderPerSubject(IReadOnlyList<Streamer.Stream.Replay.ExitRecord> expected, IEnumerable<(string Subject, string Id)> actual)
     {
@@ -287,13 +323,17 @@ public sealed class RunServiceTests
     [InlineData("--Feed:Speed=-1", "Feed:Speed")]
     [InlineData("--Nats:Url=http://nowhere", "Nats:Url")]
     [InlineData("--Feed:ExitWhenDone=maybe", "Feed:ExitWhenDone")]
+    [InlineData("--Alpaca:DataUrl=ws://127.0.0.1:1", "APCA_API_KEY_ID")]
+    [InlineData("--Intake:DefaultBook=nope", "Intake:DefaultBook")]
     public async Task A_bad_setting_exits_2_with_one_line_naming_it(string setting, string named)
     {
         using var dir = new TempDirectory();
         File.WriteAllText(dir.File("bad-positions.json"), "{ \"positions\": [ { \"id\": \"X\" ");
         File.WriteAllText(dir.File("unknown-book.json"), """{ "positions": [ { "id": "X-1", "book": "nope", "legs": [ { "symbol": "SPY", "qty": 1, "entry_price": 1 } ] } ] }""");
         File.WriteAllText(dir.File("bad-books.yaml"), "books:\n  b:\n    rules:\n      no_such_rule: {}\n");
-        var (code, output) = await StreamerProcess.RunAsync(dir.Path, "run", $"--Journal:Path={dir.File("j.db")}", $"--Feed:Tape={RunTestData.DemoTape}", setting);
+        // Alpaca settings count only without a tape
+        string feed = setting.StartsWith("--Alpaca:", StringComparison.Ordinal) ? "--Feed:Speed=0" : $"--Feed:Tape={RunTestData.DemoTape}";
+        var (code, output) = await StreamerProcess.RunAsync(dir.Path, "run", $"--Journal:Path={dir.File("j.db")}", feed, setting);
         Assert.True(code == 2, output);
         var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         Assert.StartsWith("streamer run: ", line, StringComparison.Ordinal);

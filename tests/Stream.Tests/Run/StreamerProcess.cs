@@ -25,7 +25,9 @@ internal sealed class StreamerProcess : IDisposable
         get { lock (_output) return _output.ToString(); }
     }
 
-    public static StreamerProcess Start(string workingDirectory, params string[] args)
+    public static StreamerProcess Start(string workingDirectory, params string[] args) => Start(workingDirectory, null, args);
+
+    public static StreamerProcess Start(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         if (!File.Exists(Dll)) throw new FileNotFoundException($"streamer.dll not found next to the tests ({Dll})");
         var psi = new ProcessStartInfo("dotnet")
@@ -38,8 +40,9 @@ internal sealed class StreamerProcess : IDisposable
         psi.ArgumentList.Add(Dll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         // settings come from the arguments only
-        foreach (var key in psi.Environment.Keys.Where(k => k.Contains("__", StringComparison.Ordinal) && !k.StartsWith("DOTNET", StringComparison.Ordinal)).ToList())
+        foreach (var key in psi.Environment.Keys.Where(k => (k.Contains("__", StringComparison.Ordinal) && !k.StartsWith("DOTNET", StringComparison.Ordinal)) || k.StartsWith("APCA_", StringComparison.Ordinal)).ToList())
             psi.Environment.Remove(key);
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         var p = new Process { StartInfo = psi };
         var sp = new StreamerProcess(p);
         DataReceivedEventHandler onLine = (_, e) =>
