@@ -30,6 +30,14 @@ internal sealed record LiveServiceOptions
     /// <c>Pipeline:LatencyInPayload</c> (true: the measured tick→decision ns in each exit's latency_ns).</summary>
     public required PipelineOptions Pipeline { get; init; }
 
+    /// <summary>
+    /// <c>Journal:RestoreState</c> (<c>auto</c>): resume open positions from their journaled state.
+    /// auto = yes with a live feed, no with a tape (a tape is read again from its start and re-derives
+    /// the state); <c>true</c> with a tape = the tape continues where the last run stopped (a tape
+    /// split in two runs).
+    /// </summary>
+    public bool RestoreState { get; init; } = true;
+
     /// <summary><c>Intake:DefaultBook</c> (day_trade): the book of a position opened by a fill that names none.</summary>
     public string DefaultBook { get; init; } = "day_trade";
 
@@ -52,8 +60,11 @@ internal sealed record LiveServiceOptions
         if (!books.TryGet(defaultBook, out _)) throw new SettingsException($"Intake:DefaultBook: unknown book '{defaultBook}' (known: {string.Join(", ", books.Names.Order(StringComparer.Ordinal))})");
         var exitWhenDone = Bool(c, "Feed:ExitWhenDone", false);
         if (exitWhenDone && settings.FeedTape is null) throw new SettingsException("Feed:ExitWhenDone: needs Feed:Tape (a live feed never ends)");
+        var restore = c["Journal:RestoreState"] is { Length: > 0 } r ? r.Trim().ToLowerInvariant() : "auto";
+        if (restore is not ("auto" or "true" or "false")) throw new SettingsException($"Journal:RestoreState: '{restore}' is not auto, true or false");
         return new LiveServiceOptions
         {
+            RestoreState = restore == "auto" ? settings.FeedTape is null : restore == "true",
             Books = books,
             FilePositions = positions,
             ExitWhenDone = exitWhenDone,

@@ -26,7 +26,7 @@ namespace Streamer.Stream.Service;
 /// snapshots to <c>streamer.snapshots.&lt;U&gt;</c>; pipeline alerts to <c>streamer.alerts.&lt;kind&gt;</c>;
 /// feed state, tick rate and last tick age into the heartbeat.
 /// <para>
-/// Restart semantics. With a live feed each open position resumes from its journaled state (remaining
+/// Restart semantics (<c>Journal:RestoreState</c>, auto). With a live feed each open position resumes from its journaled state (remaining
 /// contracts, tranches fired, trailing peak, next exit sequence). With <c>Feed:Tape</c> the tape is
 /// read again from its first row, so the engine re-derives every position's state from the same ticks
 /// (applying the saved state too would count the ticks before the crash twice); the exits it decides
@@ -211,7 +211,7 @@ internal sealed partial class LivePipelineService : IHostedService, IAsyncDispos
             _journal.UpsertPosition(f.Spec.Id, f.DefinitionJson, now);
         }
         var fileSpecs = _options.FilePositions.ToDictionary(f => f.Spec.Id, f => f, StringComparer.Ordinal);
-        bool tape = _settings.FeedTape is not null;
+        bool restore = _options.RestoreState;
         int restored = 0;
         foreach (var p in _journal.LoadOpenPositions())
         {
@@ -228,7 +228,7 @@ internal sealed partial class LivePipelineService : IHostedService, IAsyncDispos
                 continue;
             }
             PositionState? state = null;
-            if (!tape)
+            if (restore)
             {
                 try
                 {
@@ -243,7 +243,7 @@ internal sealed partial class LivePipelineService : IHostedService, IAsyncDispos
             Monitor(spec, state, "journal");
             restored++;
         }
-        LogRestored(_log, restored, tape ? "re-derived from the tape" : "with their journaled state");
+        LogRestored(_log, restored, restore ? "with their journaled state" : "re-derived from the tape");
     }
 
     private PositionState? SavedState(string id)

@@ -123,6 +123,39 @@ public sealed class RunServiceTests
     }
 
     [Fact]
+    public async Task A_restart_resumes_open_positions_from_their_journaled_state_and_continues_exactly_where_it_stopped()
+    {
+        // the demo tape cut in two after SPY-PCS-1's first tranche (2026-01-20): run 2 sees only what
+        // came after, as a live feed does after a restart; the journal must carry the rest (4 of 10
+        // closed, tranche 1 fired, next sequence 2)
+        var expected = RunTestData.Replay(RunTestData.DemoPositions, RunTestData.DemoTape);
+        using var dir = new TempDirectory();
+        var rows = File.ReadAllLines(RunTestData.DemoTape);
+        int cut = Array.FindIndex(rows, r => r.StartsWith("2026-01-22", StringComparison.Ordinal));
+        File.WriteAllLines(dir.File("part1.csv"), rows[..cut]);
+        File.WriteAllLines(dir.File("part2.csv"), [rows[0], .. rows[cut..]]);
+        using var server = new NatsServerFixture();
+        var journalPath = dir.File("j.db");
+
+        var (code1, out1) = await StreamerProcess.RunAsync(dir.Path, Args(server, journalPath,
+            $"--Feed:Tape={dir.File("part1.csv")}", "--Feed:Speed=0", $"--Positions:File={RunTestData.DemoPositions}", "--Feed:ExitWhenDone=true"));
+        Assert.True(code1 == 0, out1);
+        Assert.Equal(["SPY-PCS-1:1"], RunTestData.JournaledExitIds(journalPath));
+
+        var (code2, out2) = await StreamerProcess.RunAsync(dir.Path, Args(server, journalPath,
+            $"--Feed:Tape={dir.File("part2.csv")}", "--Feed:Speed=0", $"--Positions:File={RunTestData.DemoPositions}", "--Feed:ExitWhenDone=true",
+            "--Journal:RestoreState=true"));
+        Assert.True(code2 == 0, out2);
+
+        using var bus = await TestBus.ConnectedAsync(server.Url);
+        var onStream = await JetStreamReader.ReadExitsFromStartAsync(new JetStreamClient(bus));
+        var byId = onStream.ToDictionary(m => ExitIdDeduplicator.ReadId(m.Data)); // throws on a duplicate id
+        Assert.Equal(expected.Select(e => e.Id).Order(StringComparer.Ordinal), byId.Keys.Order(StringComparer.Ordinal));
+        foreach (var e in expected)
+            Assert.Equal(RunTestData.WithoutLatency(e.Json), RunTestData.WithoutLatency(byId[e.Id].Data));
+    }
+
+    [Fact]
     public async Task Nats_stopped_and_restarted_mid_tape_loses_no_exit_and_keeps_their_order()
     {
         using var dir = new TempDirectory();
@@ -326,6 +359,7 @@ public sealed class RunServiceTests
     [InlineData("--Feed:ExitWhenDone=maybe", "Feed:ExitWhenDone")]
     [InlineData("--Alpaca:DataUrl=ws://127.0.0.1:1", "APCA_API_KEY_ID")]
     [InlineData("--Intake:DefaultBook=nope", "Intake:DefaultBook")]
+    [InlineData("--Journal:RestoreState=sometimes", "Journal:RestoreState")]
     public async Task A_bad_setting_exits_2_with_one_line_naming_it(string setting, string named)
     {
         using var dir = new TempDirectory();
