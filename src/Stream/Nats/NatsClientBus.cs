@@ -76,7 +76,7 @@ internal sealed class NatsClientBus : IMessageBus
             else connection.Publish(subject, replyTo, data);
             return true;
         }
-        catch (NATSException e)
+        catch (Exception e) when (IsConnectionFailure(e))
         {
             Failed(e);
             return false;
@@ -100,7 +100,7 @@ internal sealed class NatsClientBus : IMessageBus
             // 0.8.0 sometimes reports its own timeout as a cancellation
             throw new TimeoutException($"no reply on '{subject}' within {timeout.TotalMilliseconds:0} ms");
         }
-        catch (NATSException e)
+        catch (Exception e) when (IsConnectionFailure(e))
         {
             Failed(e);
             throw new MessageBusUnavailableException($"NATS request to '{subject}' failed: {e.Message}", e);
@@ -134,7 +134,7 @@ internal sealed class NatsClientBus : IMessageBus
             connection.Flush(ToMs(timeout));
             return true;
         }
-        catch (NATSException e)
+        catch (Exception e) when (IsConnectionFailure(e))
         {
             Failed(e);
             return false;
@@ -210,7 +210,13 @@ internal sealed class NatsClientBus : IMessageBus
         var options = ConnectionFactory.GetDefaultOptions();
         options.Url = _options.Url;
         options.Name = _options.Name;
-        options.AllowReconnect = false; // see remarks: the supervisor reconnects
+        // see remarks: the supervisor reconnects. Known hazard of this client (docs/nats.md): when its
+        // reader sees a socket error it closes and flushes its buffered writer into the broken socket
+        // on its own thread, an unhandled IOException that ends the process. Letting the client
+        // reconnect instead avoids the crash but can leave a publisher blocked forever on the dying
+        // connection (measured): a crash that a service manager restarts, with the journal replaying
+        // every unpublished exit, is the lesser evil.
+        options.AllowReconnect = false;
         options.Timeout = ToMs(_options.ConnectTimeout);
         options.DisconnectedEventHandler += (_, _) => Wake();
         options.ClosedEventHandler += (_, _) => Wake();
@@ -243,9 +249,9 @@ internal sealed class NatsClientBus : IMessageBus
         {
             connection.Flush(ToMs(_options.HealthTimeout));
         }
-        catch (NATSException e)
+        catch (Exception e) when (IsConnectionFailure(e))
         {
-            LastError = e.Message;
+            LastError = e.Message; // the next probe decides
         }
         SetState(BusState.Connected);
     }
@@ -287,7 +293,11 @@ internal sealed class NatsClientBus : IMessageBus
         _ = Task.Run(() => CloseQuietly(connection));
     }
 
-    private void Failed(NATSException e)
+    /// <summary>what the 0.8.0 client throws when its socket is gone: its own exceptions, or the stream's raw ones.</summary>
+    private static bool IsConnectionFailure(Exception e) =>
+        e is NATSException or IOException or ObjectDisposedException or System.Net.Sockets.SocketException or InvalidOperationException;
+
+    private void Failed(Exception e)
     {
         LastError = e.Message;
         Wake();
@@ -374,7 +384,7 @@ internal sealed class NatsClientBus : IMessageBus
             {
                 _current = connection.SubscribeAsync(subject, (_, e) => Deliver(e.Message));
             }
-            catch (NATSException e)
+            catch (Exception e) when (IsConnectionFailure(e))
             {
                 // the connection died under us; the supervisor re-attaches on the next one
                 owner.Failed(e);
@@ -404,12 +414,9 @@ internal sealed class NatsClientBus : IMessageBus
             {
                 current.Unsubscribe();
             }
-            catch (NATSException)
+            catch (Exception e) when (IsConnectionFailure(e))
             {
                 // a dead connection has no subscription left to remove
-            }
-            catch (IOException)
-            {
             }
         }
 
