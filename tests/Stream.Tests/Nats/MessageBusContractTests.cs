@@ -5,13 +5,28 @@ using Streamer.Stream.Tests.Infrastructure;
 
 namespace Streamer.Stream.Tests.Nats;
 
-public sealed class NatsClientBusTests
+/// <summary>The bus contract, run against each implementation.</summary>
+public abstract class MessageBusContractTests
 {
+    private protected abstract IMessageBus Create(string url);
+
+    private async Task<IMessageBus> ConnectedAsync(string url)
+    {
+        var bus = Create(url);
+        if (!await bus.WaitUntilConnectedAsync(TimeSpan.FromSeconds(20)))
+        {
+            var error = bus.LastError;
+            bus.Dispose();
+            throw new InvalidOperationException($"could not connect to {url}: {error}");
+        }
+        return bus;
+    }
+
     [Fact]
     public async Task Publish_reaches_a_subscriber_and_request_gets_the_reply()
     {
         using var server = new NatsServerFixture();
-        using var bus = await TestBus.ConnectedAsync(server.Url);
+        using var bus = await ConnectedAsync(server.Url);
         var got = new BlockingCollection<BusMessage>();
         using var sub = bus.Subscribe("test.echo", m =>
         {
@@ -33,7 +48,7 @@ public sealed class NatsClientBusTests
     public async Task Request_without_responder_times_out_as_TimeoutException()
     {
         using var server = new NatsServerFixture();
-        using var bus = await TestBus.ConnectedAsync(server.Url);
+        using var bus = await ConnectedAsync(server.Url);
         await Assert.ThrowsAsync<TimeoutException>(() => bus.RequestAsync("test.nobody", "x"u8.ToArray(), TimeSpan.FromMilliseconds(200)));
     }
 
@@ -42,7 +57,7 @@ public sealed class NatsClientBusTests
     {
         using var server = new NatsServerFixture();
         server.Stop();
-        using var bus = TestBus.Create(server.Url);
+        using var bus = Create(server.Url);
         Assert.False(await bus.WaitUntilConnectedAsync(TimeSpan.FromMilliseconds(300)));
         Assert.Equal(BusState.Connecting, bus.State);
         Assert.False(bus.TryPublish("test.x", "x"u8.ToArray()));
@@ -57,7 +72,7 @@ public sealed class NatsClientBusTests
     public async Task Reconnects_after_an_outage_and_keeps_its_subscriptions()
     {
         using var server = new NatsServerFixture();
-        using var bus = await TestBus.ConnectedAsync(server.Url);
+        using var bus = await ConnectedAsync(server.Url);
         var states = new ConcurrentQueue<BusState>();
         bus.StateChanged += states.Enqueue;
         var got = new BlockingCollection<string>();
@@ -70,7 +85,7 @@ public sealed class NatsClientBusTests
         Assert.True(await bus.WaitUntilConnectedAsync(TimeSpan.FromSeconds(20)), bus.LastError);
 
         // a second, independent connection publishes: the first one's subscription must be back
-        using var other = await TestBus.ConnectedAsync(server.Url);
+        using var other = await ConnectedAsync(server.Url);
         Assert.True(other.TryPublish("test.after", "again"u8.ToArray()));
         Assert.True(other.Flush(TimeSpan.FromSeconds(5)));
         Assert.True(got.TryTake(out var text, TimeSpan.FromSeconds(10)), "subscription was not restored after reconnect");
@@ -83,7 +98,7 @@ public sealed class NatsClientBusTests
     public async Task A_disposed_subscription_receives_nothing_more()
     {
         using var server = new NatsServerFixture();
-        using var bus = await TestBus.ConnectedAsync(server.Url);
+        using var bus = await ConnectedAsync(server.Url);
         var got = new BlockingCollection<string>();
         var sub = bus.Subscribe("test.once", m => got.Add(Encoding.UTF8.GetString(m.Data)));
         using var marker = bus.Subscribe("test.marker", m => got.Add("marker"));
@@ -104,9 +119,27 @@ public sealed class NatsClientBusTests
     public async Task Dispose_closes_and_reports_closed()
     {
         using var server = new NatsServerFixture();
-        var bus = await TestBus.ConnectedAsync(server.Url);
+        var bus = await ConnectedAsync(server.Url);
         bus.Dispose();
         Assert.Equal(BusState.Closed, bus.State);
         Assert.False(bus.TryPublish("test.x", "x"u8.ToArray()));
     }
+}
+
+public sealed class NatsWireBusTests : MessageBusContractTests
+{
+    private protected override IMessageBus Create(string url) => TestBus.Create(url);
+}
+
+public sealed class NatsClientBusTests : MessageBusContractTests
+{
+    private protected override IMessageBus Create(string url) => new NatsClientBus(new NatsBusOptions
+    {
+        Url = url,
+        ReconnectMinDelay = TimeSpan.FromMilliseconds(50),
+        ReconnectMaxDelay = TimeSpan.FromMilliseconds(400),
+        HealthInterval = TimeSpan.FromMilliseconds(100),
+        HealthTimeout = TimeSpan.FromSeconds(3),
+        ConnectTimeout = TimeSpan.FromSeconds(5),
+    });
 }
