@@ -165,6 +165,26 @@ internal sealed class NatsWireBus : IMessageBus
 
     private void Supervise()
     {
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                SuperviseLoop();
+            }
+#pragma warning disable CA1031 // the supervisor thread must never die: an exception here would end the process
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                LastError = $"bus supervisor: {e.GetType().Name}: {e.Message}";
+                var wire = Volatile.Read(ref _wire);
+                if (wire is not null) Drop(wire);
+                Sleep(_options.ReconnectMinDelay, wakeable: false);
+            }
+        }
+    }
+
+    private void SuperviseLoop()
+    {
         var delay = _options.ReconnectMinDelay;
         while (!_stop.IsCancellationRequested)
         {
@@ -270,7 +290,17 @@ internal sealed class NatsWireBus : IMessageBus
             if (state == BusState.Connected) _connected.TrySetResult();
             else if (_connected.Task.IsCompleted) _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
         }
-        if (previous != state) StateChanged?.Invoke(state);
+        if (previous == state) return;
+        try
+        {
+            StateChanged?.Invoke(state);
+        }
+#pragma warning disable CA1031 // a listener's bug must not stop the supervisor
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            LastError = $"StateChanged handler threw {e.GetType().Name}: {e.Message}";
+        }
     }
 
     private enum PingResult
