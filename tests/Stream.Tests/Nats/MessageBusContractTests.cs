@@ -45,6 +45,45 @@ public abstract class MessageBusContractTests
     }
 
     [Fact]
+    public async Task Large_payloads_and_many_small_ones_arrive_intact_and_in_order()
+    {
+        using var server = new NatsServerFixture();
+        using var bus = await ConnectedAsync(server.Url);
+        var got = new BlockingCollection<byte[]>();
+        using var sub = bus.Subscribe("test.big", m => got.Add(m.Data));
+        var big = new byte[200_000];
+        new Random(7).NextBytes(big);
+        Assert.True(bus.TryPublish("test.big", big));
+        for (int i = 0; i < 500; i++) Assert.True(bus.TryPublish("test.big", BitConverter.GetBytes(i)));
+        Assert.True(got.TryTake(out var first, TimeSpan.FromSeconds(10)));
+        Assert.Equal(big, first);
+        for (int i = 0; i < 500; i++)
+        {
+            Assert.True(got.TryTake(out var small, TimeSpan.FromSeconds(10)), $"message {i} missing");
+            Assert.Equal(i, BitConverter.ToInt32(small));
+        }
+    }
+
+    [Fact]
+    public async Task A_throwing_handler_does_not_stop_its_subscription()
+    {
+        using var server = new NatsServerFixture();
+        using var bus = await ConnectedAsync(server.Url);
+        var got = new BlockingCollection<string>();
+        using var sub = bus.Subscribe("test.throw", m =>
+        {
+            var text = Encoding.UTF8.GetString(m.Data);
+            if (text == "bad") throw new InvalidOperationException("handler bug");
+            got.Add(text);
+        });
+        bus.TryPublish("test.throw", "bad"u8.ToArray());
+        bus.TryPublish("test.throw", "good"u8.ToArray());
+        Assert.True(got.TryTake(out var text, TimeSpan.FromSeconds(10)));
+        Assert.Equal("good", text);
+        Assert.Contains("handler bug", bus.LastError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Request_without_responder_times_out_as_TimeoutException()
     {
         using var server = new NatsServerFixture();
