@@ -136,6 +136,12 @@ internal sealed class Shard
 
     // ------------------------------------------------------------------ writers (any thread)
 
+    /// <summary>Posts a command; when the shard is stopped the command is abandoned (its caller's task completes).</summary>
+    public void PostCommand(ShardCommand command)
+    {
+        if (!Post(ShardItem.ForCommand(command))) command.Abandon();
+    }
+
     /// <summary>Posts an item; waits (measured, counted) while the channel is full. False once the shard is stopping.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool Post(in ShardItem item)
