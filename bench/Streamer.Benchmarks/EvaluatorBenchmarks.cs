@@ -12,7 +12,9 @@ namespace Streamer.Benchmarks;
 /// One tick through the exit engine with no exit firing: an option quote (mark → IV solve → Greeks →
 /// every rule of the book) or an underlying tick (Greeks repriced at the new spot with the last IV →
 /// rules), for a single-leg and a two-leg position. Targets: ≤ 250 ns single-leg, ≤ 500 ns two-leg, 0 B.
-/// The quotes alternate between two prices so every option tick really re-solves the IV.
+/// The quotes alternate between two prices so every option tick really re-solves the IV. Both
+/// positions hold a short option leg in a book with delta_stop, so Greeks are recomputed on every
+/// tick (the engine's most expensive path; books without delta_stop compute Greeks on demand).
 /// </summary>
 [Config(typeof(BenchmarkConfig))]
 public class EvaluatorBenchmarks
@@ -25,7 +27,9 @@ public class EvaluatorBenchmarks
               underlying_target: {}
               premium_stop: { loss_pct: 0.9 }
               premium_target: { gain_pct: 5 }
-              trailing_stop: { activate_gain_pct: 4, trail_pct: 0.15 }
+              credit_stop: { debit_multiple: 3 }
+              delta_stop: { short_delta: 0.9 }
+              touch: {}
               day_trade_close: {}
               max_hold: { minutes: 100000 }
               expiry_risk: { hours: 24 }
@@ -56,11 +60,11 @@ public class EvaluatorBenchmarks
         var symbols = new SymbolTable();
         _single = new ExitEngine(symbols, books);
         _single.AddPosition(PositionsFile.ParseOne("""
-            { "id": "C", "book": "single", "stop_underlying": 500, "target_underlying": 700,
-              "legs": [ { "symbol": "SPY260220C00600000", "qty": 2, "entry_price": 10.00 } ] }
+            { "id": "C", "book": "single", "stop_underlying": 700, "target_underlying": 500,
+              "legs": [ { "symbol": "SPY260220C00620000", "qty": -2, "entry_price": 3.00 } ] }
             """));
-        int spy = symbols.Lookup("SPY"), call = symbols.Lookup("SPY260220C00600000");
-        _callQuotes = [Tick.Quote(t, call, 10.00, 10.10), Tick.Quote(t, call, 10.05, 10.15)];
+        int spy = symbols.Lookup("SPY"), call = symbols.Lookup("SPY260220C00620000");
+        _callQuotes = [Tick.Quote(t, call, 3.00, 3.10), Tick.Quote(t, call, 3.05, 3.15)];
         _singleSpot = [Tick.Quote(t, spy, 599.98, 600.02), Tick.Quote(t, spy, 600.08, 600.12)];
 
         var symbols2 = new SymbolTable();

@@ -176,6 +176,10 @@ public sealed class AlpacaStreamClient : IAsyncDisposable
                 {
                     break;
                 }
+                catch (ChannelClosedException)
+                {
+                    break; // the consumer completed the tick channel: nobody listens any more
+                }
                 catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException or AlpacaProtocolException)
                 {
                     end = SessionEnd.Retry;
@@ -348,7 +352,9 @@ public sealed class AlpacaStreamClient : IAsyncDisposable
         }
     }
 
-    private static async Task<(int Length, WebSocketMessageType Type, byte[] Buffer)> ReceiveMessageAsync(ClientWebSocket socket, byte[] buffer, CancellationToken ct)
+    // pooled: one call per frame on the live path, so no Task allocation per frame
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<(int Length, WebSocketMessageType Type, byte[] Buffer)> ReceiveMessageAsync(ClientWebSocket socket, byte[] buffer, CancellationToken ct)
     {
         int length = 0;
         while (true)
@@ -401,7 +407,12 @@ public sealed class AlpacaStreamClient : IAsyncDisposable
             case AlpacaControlKind.Error:
                 Raise(new AlpacaAlert(AlpacaAlertKind.ServerError, control.Code, $"{_options.Endpoint}: {control.Message}", []));
                 // 401/404: the session is not authenticated any more; 406/407: the server drops us; 500: internal
-                return control.Code is 401 or 404 or 406 or 407 or 500 ? SessionEnd.WasLive : null;
+                if (control.Code is 406 or 407)
+                {
+                    _sessionWentLive = false; // back off further each time: reconnecting at once would be refused again
+                    return SessionEnd.Retry;
+                }
+                return control.Code is 401 or 404 or 500 ? SessionEnd.WasLive : null;
             default:
                 return null;
         }

@@ -15,6 +15,6 @@ public struct EngineCounters
     public long IvFailures;
     /// <summary>Exits decided.</summary>
     public long Exits;
-    /// <summary>Evaluations where a rule held outside the regular session and was deferred to the next open.</summary>
+    /// <summary>Times a position had a rule hold outside the regular session and was deferred to the next open (once per deferral, not per tick).</summary>
     public long Deferred;
 }

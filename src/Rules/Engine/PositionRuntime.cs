@@ -26,6 +26,8 @@ internal sealed class PositionRuntime
     public required string[] TrancheReasons;
     public double Rate;
     public double Dividend;
+    /// <summary>delta_stop runs and there is a short option leg: Greeks are recomputed on every tick, else on demand.</summary>
+    public bool GreeksEveryTick;
 
     public long OpenedNs;               // long.MinValue: take the clock at the first evaluation
     public double UnderlyingEntry;      // NaN when unknown
@@ -137,6 +139,7 @@ internal sealed class PositionRuntime
             OpenUnits = (int)units,
         };
         rt.Direction = DirectionOf(spec, legs, underlyingEntry);
+        rt.GreeksEveryTick = p.Has(RuleId.DeltaStop) && Array.Exists(legs, l => l.IsOption && l.Ratio < 0);
         if (rt.Direction == 0 && ((p.Has(RuleId.UnderlyingStop) && !double.IsNaN(rt.Stop)) || (p.Has(RuleId.UnderlyingTarget) && !double.IsNaN(rt.Target))))
             throw new ConfigException($"position '{spec.Id}': cannot tell which side stop_underlying/target_underlying guard ({rt.Strategy} gains on neither side); give underlying_entry or both levels");
         if (p.Has(RuleId.UnderlyingMove) && double.IsNaN(underlyingEntry))

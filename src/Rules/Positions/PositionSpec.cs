@@ -34,6 +34,18 @@ public sealed record PositionSpec
         return p;
     }
 
+    /// <summary>
+    /// A copy with per-position overrides given as JSON or YAML (the positions file's <c>overrides</c>
+    /// object, e.g. <c>{ "trailing_stop": { "trail_pct": 0.1 } }</c>), checked now.
+    /// </summary>
+    public PositionSpec WithOverrides(string overrides, string source = "overrides")
+    {
+        var node = ConfigReader.Read(overrides, source);
+        var probe = BookParameters.Defaults;
+        BookCompiler.ApplyOverrides(ref probe, node, source, $"position '{Id}'.overrides");
+        return this with { Overrides = node, OverridesSource = source };
+    }
+
     /// <summary>Checks what the positions file parser checks, for specs built in code. Throws <see cref="ConfigException"/>.</summary>
     public void Validate() => PositionsFile.ValidateSpec(this, $"position '{Id}'");
 }

@@ -10,13 +10,13 @@ public readonly record struct AmericanValue(double Price, double Delta, double G
 /// fixed-point method (see <see cref="ExerciseBoundary"/>): price, delta and gamma analytic from
 /// the boundary integral representation; theta from the Black–Scholes PDE; vega and rho by central
 /// bumps that re-solve the boundary. Calls through put-call symmetry C(S,K,r,q) = P(K,S,q,r).
-/// When early exercise never pays (put with r ≤ 0 ≤ q − r... see <see cref="HasEarlyExercise"/>)
+/// When early exercise never pays (put with r ≤ 0, call with q ≤ 0: <see cref="HasEarlyExercise"/>)
 /// the value is the European one. The double-boundary regime of negative rates (put with
 /// q &lt; r &lt; 0, call with r &lt; q &lt; 0) is not modelled: <see cref="IsSupported"/> is false.
 /// </summary>
 public static class AmericanOption
 {
-    private static readonly GaussLegendre Premium = new(48);
+    private static readonly GaussLegendre Premium = new(32);
 
     /// <summary>false only in the negative-rate double-boundary regime.</summary>
     public static bool IsSupported(OptionRight right, double r, double q)
@@ -64,8 +64,11 @@ public static class AmericanOption
     /// </summary>
     public static OptionGreeks Greeks(OptionRight right, double spot, double strike, double t, double r, double q, double vol)
     {
+        if (!HasEarlyExercise(right, r, q))
+            return BlackScholes.Greeks(right, spot, strike, t, r, q, vol); // exactly European (and no bump across r = 0)
         var v = Value(right, spot, strike, t, r, q, vol);
-        bool exercised = v.Delta is 1.0 or -1.0 && v.Gamma == 0;
+        double exerciseNow = right == OptionRight.Call ? spot - strike : strike - spot;
+        bool exercised = v.Gamma == 0 && v.Price <= exerciseNow + 1e-12 * strike;
         double theta = exercised ? 0 : r * v.Price - (r - q) * spot * v.Delta - 0.5 * vol * vol * spot * spot * v.Gamma;
         const double dv = 1e-4, dr = 1e-4;
         double vega = vol > dv
@@ -73,6 +76,67 @@ public static class AmericanOption
             : (Price(right, spot, strike, t, r, q, vol + dv) - v.Price) / dv;
         double rho = (Price(right, spot, strike, t, r + dr, q, vol) - Price(right, spot, strike, t, r - dr, q, vol)) / (2 * dr);
         return new OptionGreeks(v.Price, v.Delta, v.Gamma, vega, theta, rho);
+    }
+
+    /// <summary>
+    /// Implied volatility on the American price: bracketed secant (Illinois) in σ from the European
+    /// implied vol of the same price (an upper bound, the American price being the larger). Prices
+    /// below the zero-vol value (≥ intrinsic) → BelowIntrinsic; at or above S (call) / K (put) → AboveMaximum.
+    /// </summary>
+    public static IvStatus TrySolveVol(OptionRight right, double price, double spot, double strike, double t, double r, double q, out double vol)
+    {
+        vol = 0;
+        if (!(spot > 0 && strike > 0 && t > 0 && double.IsFinite(spot) && double.IsFinite(strike) && double.IsFinite(t)
+              && double.IsFinite(price) && double.IsFinite(r) && double.IsFinite(q)) || right == OptionRight.None
+            || !IsSupported(right, r, q))
+            return IvStatus.InvalidInput;
+        if (!HasEarlyExercise(right, r, q))
+            return ImpliedVolatility.TrySolve(right, price, spot, strike, t, r, q, out vol);
+        double exerciseNow = right == OptionRight.Call ? spot - strike : strike - spot;
+        if (price < exerciseNow) return IvStatus.BelowIntrinsic;
+        if (price >= (right == OptionRight.Call ? spot : strike)) return IvStatus.AboveMaximum;
+
+        const double MinVol = 1e-3, MaxVol = 8.0;
+        double lo = MinVol, fLo = Price(right, spot, strike, t, r, q, lo) - price;
+        double tolerance = 1e-10 * Math.Max(price, 1e-3);
+        if (fLo >= 0)
+        {
+            if (fLo <= tolerance) return IvStatus.Ok; // no time value: zero vol
+            return IvStatus.BelowIntrinsic;
+        }
+        double hi = MaxVol, fHi = Price(right, spot, strike, t, r, q, hi) - price;
+        if (fHi <= 0) return IvStatus.AboveMaximum;
+
+        double x = ImpliedVolatility.TrySolve(right, price, spot, strike, t, r, q, out double european) == IvStatus.Ok
+            ? Math.Clamp(european, lo, hi) : 0.3;
+        double fx = Price(right, spot, strike, t, r, q, x) - price;
+        if (fx == 0) { vol = x; return IvStatus.Ok; }
+        if (fx < 0) { lo = x; fLo = fx; } else { hi = x; fHi = fx; }
+        // one Newton step on the European vega, then Illinois on the bracket
+        double vega = BlackScholes.Greeks(right, spot, strike, t, r, q, x).Vega;
+        double next = vega > 0 ? x - fx / vega : 0.5 * (lo + hi);
+        int side = 0;
+        for (int i = 0; i < 60; i++)
+        {
+            if (!(next > lo && next < hi)) next = (lo * fHi - hi * fLo) / (fHi - fLo);
+            double f = Price(right, spot, strike, t, r, q, next) - price;
+            if (Math.Abs(f) <= tolerance || hi - lo < 1e-12) { vol = next; return IvStatus.Ok; }
+            if (f < 0)
+            {
+                lo = next; fLo = f;
+                if (side == -1) fHi *= 0.5;
+                side = -1;
+            }
+            else
+            {
+                hi = next; fHi = f;
+                if (side == 1) fLo *= 0.5;
+                side = 1;
+            }
+            next = (lo * fHi - hi * fLo) / (fHi - fLo);
+        }
+        vol = 0.5 * (lo + hi);
+        return IvStatus.Ok;
     }
 
     private static AmericanValue Intrinsic(OptionRight right, double spot, double strike, OptionGreeks european)
@@ -105,13 +169,16 @@ public static class AmericanOption
             double sd = vol * s;
             double dp = (lnS - boundary.LnBoundary(t - dt) + drift * dt) / sd;
             double dm = dp - sd;
-            double pdfP = Normal.Pdf(dp), pdfM = Normal.Pdf(dm);
+            double pdfP = Normal.PdfQuick(dp), pdfM = Normal.PdfQuick(dm);
             double kr = r * strike * Math.Exp(-r * dt), sq = q * Math.Exp(-q * dt);
             double w = weights[k] * sqrtT;
             price += w * s * (kr * Normal.Cdf(-dm, pdfM) - sq * spot * Normal.Cdf(-dp, pdfP));
             delta += w * (-kr * pdfM / (spot * vol) + sq * pdfP / vol - s * sq * Normal.Cdf(-dp, pdfP));
             gamma += w * (kr * pdfM / (vol * spot * spot) * (dm / sd + 1) - sq * pdfP * dp / (spot * vol * sd) + sq * pdfP / (spot * vol));
         }
-        return new AmericanValue(e.Price + price, e.Delta + delta, e.Gamma + gamma);
+        double value = e.Price + price;
+        // never below exercise now (guards the vanishing-vol limit, where the quadrature resolves nothing)
+        if (!(value > strike - spot)) return new AmericanValue(strike - spot, -1, 0);
+        return new AmericanValue(value, e.Delta + delta, e.Gamma + gamma);
     }
 }

@@ -2,6 +2,14 @@ using System.Runtime.CompilerServices;
 
 namespace Streamer.Rules.Pricing;
 
+/// <summary>Chebyshev coefficients of the boundary, inline so the solve never allocates.</summary>
+[InlineArray(Nodes)]
+internal struct BoundaryCoefficients
+{
+    public const int Nodes = ExerciseBoundary.ChebyshevIntervals + 1;
+    private double _element0;
+}
+
 /// <summary>
 /// The early-exercise boundary of an American put with unit strike, after Andersen, Lake and
 /// Offengenden ("High-performance American option pricing", 2016): QD+ (Li 2010) as the first
@@ -10,20 +18,14 @@ namespace Streamer.Rules.Pricing;
 /// H(ξ) = ln(B/X)² interpolated in ξ = 2√(τ/T) − 1 (smooth there, so few nodes suffice).
 /// Fixed size, lives on the stack: no allocation.
 /// </summary>
-[InlineArray(Nodes)]
-internal struct BoundaryCoefficients
-{
-    public const int Nodes = ExerciseBoundary.ChebyshevIntervals + 1;
-    private double _element0;
-}
-
 internal struct ExerciseBoundary
 {
-    public const int ChebyshevIntervals = 12;
+    public const int ChebyshevIntervals = 6;
     private const int Nodes = ChebyshevIntervals + 1;
     private const int MaxIterations = 12;
+    private const double Tolerance = 1e-5;
 
-    private static readonly GaussLegendre Integration = new(24);
+    private static readonly GaussLegendre Integration = new(16);
     // cos(iπ/n): the Chebyshev–Lobatto nodes and the interpolation matrix cos(ikπ/n)
     private static readonly double[] ChebCos = BuildCos();
 
@@ -75,18 +77,47 @@ internal struct ExerciseBoundary
             b[i] = guess;
         }
         next[ChebyshevIntervals] = boundary.X;
+
+        // the quadrature points of every node stay put across iterations: tabulate what depends only on
+        // them (s = √(τ−u), e^{ru}, e^{qu}, the Chebyshev basis at ξ(u)) so an iteration is dot products
+        int points = Integration.Nodes.Length;
+        int count = ChebyshevIntervals * points;
+        Span<double> sq = stackalloc double[count];
+        Span<double> eru = stackalloc double[count];
+        Span<double> equ = stackalloc double[count];
+        Span<double> basis = stackalloc double[count * Nodes];
+        for (int i = 0; i < ChebyshevIntervals; i++)
+        {
+            double sqrtTau = Math.Sqrt(tau[i]);
+            for (int k = 0; k < points; k++)
+            {
+                int at = i * points + k;
+                double sk = 0.5 * sqrtTau * (1 + Integration.Nodes[k]);
+                double u = tau[i] - sk * sk;
+                sq[at] = sk;
+                eru[at] = Math.Exp(r * u);
+                equ[at] = Math.Exp(q * u);
+                double xi = 2 * Math.Sqrt(u / t) - 1;
+                var row = basis.Slice(at * Nodes, Nodes);
+                row[0] = 1;
+                row[1] = xi;
+                for (int j = 2; j < Nodes; j++) row[j] = 2 * xi * row[j - 1] - row[j - 2];
+            }
+        }
         for (int iter = 0; iter < MaxIterations; iter++)
         {
             boundary.Fit(b);
             double change = 0;
             for (int i = 0; i < ChebyshevIntervals; i++)
             {
-                next[i] = Math.Min(boundary.FixedPointB(tau[i], b[i]), boundary.X);
+                int from = i * points;
+                next[i] = Math.Min(boundary.FixedPointB(tau[i], b[i], sq.Slice(from, points), eru.Slice(from, points),
+                    equ.Slice(from, points), basis.Slice(from * Nodes, points * Nodes)), boundary.X);
                 change = Math.Max(change, Math.Abs(next[i] - b[i]));
             }
             next.CopyTo(b);
             boundary.Iterations = iter + 1;
-            if (change < 1e-11) break;
+            if (change < Tolerance) break;
         }
         boundary.Fit(b);
     }
@@ -127,40 +158,44 @@ internal struct ExerciseBoundary
     /// <summary>The boundary at maturity T (today), unit strike.</summary>
     public readonly double AtMaturity => Math.Exp(LnBoundary(T));
 
-    // one FP-B step at node τ with current boundary value bTau (ALO eq. FP-B)
-    private readonly double FixedPointB(double tau, double bTau)
+    // one FP-B step at node τ with current boundary value bTau (ALO eq. FP-B); the integrals over
+    // u in [0, τ] with τ − u = s², s = √τ (1 + y)/2, du = s √τ dy, on the tabulated points
+    private readonly double FixedPointB(double tau, double bTau, ReadOnlySpan<double> sq, ReadOnlySpan<double> eru,
+        ReadOnlySpan<double> equ, ReadOnlySpan<double> basis)
     {
         double r = R, q = Q, vol = Vol;
         double sqrtTau = Math.Sqrt(tau);
         double lnB = Math.Log(bTau);
         double sdT = vol * sqrtTau;
-        double dp0 = (lnB + (r - q + 0.5 * vol * vol) * tau) / sdT;
+        double drift = r - q + 0.5 * vol * vol;
+        double dp0 = (lnB + drift * tau) / sdT;
         double dm0 = dp0 - sdT;
         double pdfP0 = Normal.Pdf(dp0);
         double n = Normal.Pdf(dm0) / sdT;
         double d = pdfP0 / sdT + Normal.Cdf(dp0, pdfP0);
-        double drift = r - q + 0.5 * vol * vol;
-        var nodes = Integration.Nodes;
         var weights = Integration.Weights;
+        ReadOnlySpan<double> coef = Coef;
         double sumN = 0, sumD = 0;
-        for (int k = 0; k < nodes.Length; k++)
+        for (int k = 0; k < sq.Length; k++)
         {
-            // τ − u = s², s = √τ (1 + y)/2, du = s √τ dy
-            double s = 0.5 * sqrtTau * (1 + nodes[k]);
-            double dt = s * s;
-            double u = tau - dt;
-            double m = lnB - LnBoundary(u);
+            var row = basis.Slice(k * Nodes, Nodes);
+            double h = 0;
+            for (int j = 0; j < Nodes; j++) h = Math.FusedMultiplyAdd(coef[j], row[j], h);
+            double m = lnB - LnX + Math.Sqrt(Math.Max(h, 0));
+            double s = sq[k];
             double sd = vol * s;
+            double dt = s * s;
             double dp = (m + drift * dt) / sd;
             double dm = dp - sd;
-            double pdfP = Normal.Pdf(dp);
-            double eru = Math.Exp(r * u), equ = Math.Exp(q * u);
-            sumN += weights[k] * eru * Normal.Pdf(dm);
-            sumD += weights[k] * equ * (pdfP / vol + s * Normal.Cdf(dp, pdfP));
+            double pdfP = Normal.PdfQuick(dp);
+            sumN += weights[k] * eru[k] * Normal.PdfQuick(dm);
+            sumD += weights[k] * equ[k] * (pdfP / vol + s * Normal.Cdf(dp, pdfP));
         }
         n += r * sqrtTau / vol * sumN;
         d += q * sqrtTau * sumD;
-        return Math.Exp(-(r - q) * tau) * n / d;
+        double next = Math.Exp(-(r - q) * tau) * n / d;
+        // vanishing vol: both sides underflow; keep the current value rather than spread a NaN
+        return next > 0 && double.IsFinite(next) ? next : bTau;
     }
 
     /// <summary>
@@ -175,19 +210,37 @@ internal struct ExerciseBoundary
         double root = Math.Sqrt((omega - 1) * (omega - 1) + 4 * alpha / h);
         double lambda = 0.5 * (-(omega - 1) - root);
         double lambdaPrime = alpha / (h * h * root);
-        double s0 = Math.Min(start, x) * 0.999999, f0 = QdPlusEquation(s0, tau, r, q, vol, h, alpha, omega, lambda, lambdaPrime);
-        double s1 = s0 * 0.98, f1 = QdPlusEquation(s1, tau, r, q, vol, h, alpha, omega, lambda, lambdaPrime);
-        for (int i = 0; i < 30 && double.IsFinite(f1) && f1 != f0; i++)
+        // F < 0 deep in the money, F > 0 at X: Illinois regula falsi inside the bracket, from the warm start
+        double hi = x, fHi = QdPlusEquation(hi, tau, r, q, vol, h, alpha, omega, lambda, lambdaPrime);
+        double lo = Math.Min(start, x) * 0.97, fLo = QdPlusEquation(lo, tau, r, q, vol, h, alpha, omega, lambda, lambdaPrime);
+        for (int i = 0; i < 40 && fLo > 0; i++)
         {
-            double s2 = s1 - f1 * (s1 - s0) / (f1 - f0);
-            if (!(s2 > 0)) s2 = 0.5 * s1;
-            if (s2 > x) s2 = 0.5 * (s1 + x);
-            s0 = s1; f0 = f1;
-            s1 = s2;
-            if (Math.Abs(s1 - s0) < 1e-10 * x) break;
-            f1 = QdPlusEquation(s1, tau, r, q, vol, h, alpha, omega, lambda, lambdaPrime);
+            hi = lo; fHi = fLo;
+            lo *= 0.8;
+            fLo = QdPlusEquation(lo, tau, r, q, vol, h, alpha, omega, lambda, lambdaPrime);
         }
-        return s1 > 0 && s1 <= x && double.IsFinite(s1) ? s1 : Math.Min(start, x);
+        if (!(fLo < 0 && fHi > 0)) return Math.Min(start, x);
+        int side = 0;
+        double s = lo;
+        for (int i = 0; i < 60 && hi - lo > 1e-5 * x; i++)
+        {
+            s = (lo * fHi - hi * fLo) / (fHi - fLo);
+            double f = QdPlusEquation(s, tau, r, q, vol, h, alpha, omega, lambda, lambdaPrime);
+            if (f < 0)
+            {
+                lo = s; fLo = f;
+                if (side == -1) fHi *= 0.5;
+                side = -1;
+            }
+            else
+            {
+                hi = s; fHi = f;
+                if (side == 1) fLo *= 0.5;
+                side = 1;
+            }
+            if (Math.Abs(f) < 1e-7) break; // a first guess: the fixed point does the rest
+        }
+        return s;
     }
 
     private static double QdPlusEquation(double s, double tau, double r, double q, double vol, double h, double alpha, double omega, double lambda, double lambdaPrime)
@@ -197,7 +250,7 @@ internal struct ExerciseBoundary
         double dqPhi = -p.Delta; // e^{−qτ}Φ(−d₁)
         double denom = 2 * lambda + omega - 1;
         double c0 = exercise > 0
-            ? -((1 - h) * alpha / denom) * (1 / h - Math.Exp(r * tau) * p.Theta / (r * exercise) + lambdaPrime / denom)
+            ? -((1 - h) * alpha / denom) * (1 / h - p.Theta / (r * exercise) + lambdaPrime / denom)
             : 0;
         return (1 - dqPhi) * s + (lambda + c0) * exercise;
     }

@@ -20,10 +20,19 @@ public static class Normal
         return TailPdf(a);
     }
 
+    /// <summary>
+    /// φ(x) with one exponential: relative error up to x²/2 ulps (1e-13 at |x| = 30), for quadrature
+    /// sums where that is far below the discretisation error.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static double PdfQuick(double x) => InvSqrt2Pi * Math.Exp(-0.5 * x * x);
+
     // x² = h² + (a−h)(a+h) with h on a 1/16 grid: h² is exact, the small remainder is accurate
     private static double TailPdf(double a)
     {
-        if (a > 40.0) return 0.0; // underflows anyway; keeps ∞ from making ∞−∞
+        // beyond 37.5 the density is below the smallest normal double: 0, also keeping subnormal
+        // arithmetic (two orders of magnitude slower) out of the quadratures, and ∞ from making ∞−∞
+        if (a > 37.5) return 0.0;
         double h = Math.Round(a * 16.0) * 0.0625;
         return InvSqrt2Pi * Math.Exp(-0.5 * h * h) * Math.Exp(-0.5 * (a - h) * (a + h));
     }

@@ -1,10 +1,20 @@
+using Streamer.Stream.Cli;
+using Streamer.Stream.Greeks;
+
 namespace Streamer.Stream.Commands;
 
+/// <summary><c>streamer greeks --jsonl</c>: prices options line by line, stdin to stdout (formats.md).</summary>
 internal static class GreeksCommand
 {
     public static int Run(string[] args)
     {
-        Console.Error.WriteLine("streamer greeks: not built yet (issue 2); nothing was done");
-        return 3;
+        var cli = CliArgs.Parse("greeks", args, "jsonl");
+        if (!cli.Has("jsonl"))
+            throw new CliException("streamer greeks: --jsonl is required (usage: streamer greeks --jsonl, one JSON object per line on stdin)");
+        cli.RejectUnknown();
+        using var stdin = Console.OpenStandardInput();
+        using var stdout = Console.OpenStandardOutput();
+        JsonlGreeks.Run(stdin, stdout);
+        return 0;
     }
 }

@@ -19,16 +19,46 @@ namespace Streamer.Stream.Emulator;
 /// an auth window, 401/402/403/404/405/410/412/413 where Alpaca sends them, full-state
 /// subscription replies. All connections share one market clock that starts at the first
 /// subscription and runs at the configured speed; ticks due together go out as one frame.
+/// The same port serves the trading API and trade_updates over a paper broker
+/// (<see cref="TradingEndpoints"/>, <see cref="PaperBroker"/>).
 /// Tests start it in-process on port 0 and stop it.
 /// </summary>
-internal sealed class AlpacaEmulator(EmulatorTape tape, EmulatorOptions options) : IAsyncDisposable
+internal sealed class AlpacaEmulator : IAsyncDisposable
 {
+    private readonly EmulatorTape _tape;
+    private readonly EmulatorOptions _options;
     private readonly ConcurrentDictionary<EmulatorConnection, byte> _connections = new();
-    private readonly MarketClock _clock = new(options.Speed);
+    private readonly MarketClock _clock;
     private readonly CancellationTokenSource _stop = new();
+    private readonly TradingEndpoints _trading;
+    private long _lastDispatchedNs = long.MinValue;
+
+    public AlpacaEmulator(EmulatorTape tape, EmulatorOptions options)
+    {
+        _tape = tape;
+        _options = options;
+        _clock = new MarketClock(options.Speed);
+        Broker = new PaperBroker(MarketNowNs);
+        _trading = new TradingEndpoints(Broker, CredentialsAccepted);
+    }
+
+    /// <summary>The paper broker behind the trading endpoints (fills at the emulator's own quotes).</summary>
+    public PaperBroker Broker { get; }
+
+    /// <summary>What a client puts in <c>Alpaca:TradingUrl</c>; the trade_updates stream is <c>ws://…/stream</c>.</summary>
+    public Uri TradingUrl => new($"http://127.0.0.1:{Port}");
+
+    /// <summary>Market time for the broker: the clock when it runs in real time, else the last tick sent, else the wall clock.</summary>
+    private long MarketNowNs()
+    {
+        if (_clock.IsRunning && _clock.Speed > 0) return _clock.Now;
+        long last = Interlocked.Read(ref _lastDispatchedNs);
+        return last != long.MinValue ? last : Rules.Time.NanoTime.FromDateTime(DateTime.UtcNow);
+    }
     private WebApplication? _app;
     private Task? _player;
     private long _messagesSent;
+    private long _slowClientsDropped;
 
     /// <summary>The bound port (after <see cref="StartAsync"/>).</summary>
     public int Port { get; private set; }
@@ -40,13 +70,16 @@ internal sealed class AlpacaEmulator(EmulatorTape tape, EmulatorOptions options)
 
     public long MessagesSent => Interlocked.Read(ref _messagesSent);
 
+    /// <summary>Connections dropped because a frame could not be sent within <see cref="EmulatorOptions.SlowClientTimeout"/>.</summary>
+    public long SlowClientsDropped => Interlocked.Read(ref _slowClientsDropped);
+
     /// <summary>True once the tape has been played to its end (never with <see cref="EmulatorOptions.Loop"/>).</summary>
     public bool TapeFinished { get; private set; }
 
     public async Task StartAsync(CancellationToken ct = default)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "streamer-emulator" });
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, options.Port));
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, _options.Port));
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(2));
         builder.Logging.ClearProviders();
         var app = builder.Build();
@@ -87,6 +120,12 @@ internal sealed class AlpacaEmulator(EmulatorTape tape, EmulatorOptions options)
     {
         var path = context.Request.Path.Value ?? "";
         var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (TradingEndpoints.IsTradingPath(parts))
+        {
+            using var request = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, context.RequestAborted);
+            await _trading.HandleAsync(context, parts, request.Token).ConfigureAwait(false);
+            return;
+        }
         bool isOptions;
         if (parts.Length == 2 && parts[0] == "v2") isOptions = false;
         else if (parts.Length == 2 && parts[0] == "v1beta1") isOptions = true;
@@ -104,7 +143,7 @@ internal sealed class AlpacaEmulator(EmulatorTape tape, EmulatorOptions options)
         bool msgpack = context.Request.Headers.ContentType.ToString().Contains("msgpack", StringComparison.OrdinalIgnoreCase);
         var format = msgpack ? EmulatorFormat.MessagePack : EmulatorFormat.Json;
         using var socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
-        using var connection = new EmulatorConnection(socket, format, isOptions, tape.Symbols);
+        using var connection = new EmulatorConnection(socket, format, isOptions, _tape.Symbols);
         using var session = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, context.RequestAborted);
         var ct = session.Token;
         try
@@ -134,7 +173,7 @@ internal sealed class AlpacaEmulator(EmulatorTape tape, EmulatorOptions options)
     {
         try
         {
-            await Task.Delay(options.AuthTimeout, ct).ConfigureAwait(false);
+            await Task.Delay(_options.AuthTimeout, ct).ConfigureAwait(false);
             if (connection.Authenticated) return;
             await connection.SendAsync((b, f) => ServerMessages.Error(b, f, 404, "auth timeout"), ct).ConfigureAwait(false);
             await CloseAsync(connection.Socket, WebSocketCloseStatus.PolicyViolation, "auth timeout").ConfigureAwait(false);
@@ -227,14 +266,14 @@ internal sealed class AlpacaEmulator(EmulatorTape tape, EmulatorOptions options)
                     await connection.SendAsync((b, f) => ServerMessages.Error(b, f, 413, "star subscription is not allowed for option quotes"), ct).ConfigureAwait(false);
                     return;
                 }
-                if (request.Action == "subscribe" && connection.CountAfter(request.Action, request.Trades, request.Quotes) > options.SymbolLimit)
+                if (request.Action == "subscribe" && connection.CountAfter(request.Action, request.Trades, request.Quotes) > _options.SymbolLimit)
                 {
                     await connection.SendAsync((b, f) => ServerMessages.Error(b, f, 405, "symbol limit exceeded"), ct).ConfigureAwait(false);
                     return;
                 }
                 var (trades, quotes) = connection.Apply(request.Action, request.Trades, request.Quotes);
                 await connection.SendAsync((b, f) => ServerMessages.Subscription(b, f, connection.IsOptions, trades, quotes), ct).ConfigureAwait(false);
-                if (connection.HasSubscriptions) _clock.Start(tape.FirstTimeNs);
+                if (connection.HasSubscriptions) _clock.Start(_tape.FirstTimeNs);
                 return;
 
             default:
@@ -243,20 +282,22 @@ internal sealed class AlpacaEmulator(EmulatorTape tape, EmulatorOptions options)
         }
     }
 
-    private bool CredentialsAccepted(ClientRequest request)
+    private bool CredentialsAccepted(ClientRequest request) => CredentialsAccepted(request.Key, request.Secret);
+
+    private bool CredentialsAccepted(string? key, string? secret)
     {
-        if (string.IsNullOrEmpty(request.Key) || string.IsNullOrEmpty(request.Secret)) return false;
-        if (options.Key is null && options.Secret is null) return true;
-        return request.Key == options.Key && request.Secret == options.Secret;
+        if (string.IsNullOrEmpty(key) || string.IsNullOrEmpty(secret)) return false;
+        if (_options.Key is null && _options.Secret is null) return true;
+        return key == _options.Key && secret == _options.Secret;
     }
 
     private async Task PlayAsync(CancellationToken ct)
     {
-        var ticks = tape.Ticks;
+        var ticks = _tape.Ticks;
         if (ticks.Length == 0) { TapeFinished = true; return; }
         await _clock.Started.WaitAsync(ct).ConfigureAwait(false);
         long offset = 0;
-        long passLength = tape.LastTimeNs - tape.FirstTimeNs + 1_000_000; // next pass starts 1 ms after the last tick
+        long passLength = _tape.LastTimeNs - _tape.FirstTimeNs + 1_000_000; // next pass starts 1 ms after the last tick
         var sends = new List<Task<int>>();
         do
         {
@@ -274,6 +315,13 @@ internal sealed class AlpacaEmulator(EmulatorTape tape, EmulatorOptions options)
                 int j = i + 1;
                 while (j < ticks.Length && j - i < 4096 && ticks[j].TimeNs + offset <= now) j++;
 
+                // the paper broker sees every quote at market time, subscribed or not
+                for (int k = i; k < j; k++)
+                {
+                    if (ticks[k].HasQuote) Broker.OnQuote(_tape.Symbols[ticks[k].SymbolId], ticks[k].Bid, ticks[k].Ask);
+                }
+                Interlocked.Exchange(ref _lastDispatchedNs, ticks[j - 1].TimeNs + offset);
+
                 sends.Clear();
                 foreach (var c in _connections.Keys) sends.Add(SendSafelyAsync(c, ticks, i, j, offset, ct));
                 foreach (var s in sends) Interlocked.Add(ref _messagesSent, await s.ConfigureAwait(false));
@@ -281,15 +329,24 @@ internal sealed class AlpacaEmulator(EmulatorTape tape, EmulatorOptions options)
             }
             offset += passLength;
         }
-        while (options.Loop && !ct.IsCancellationRequested);
+        while (_options.Loop && !ct.IsCancellationRequested);
         TapeFinished = true;
     }
 
-    private static async Task<int> SendSafelyAsync(EmulatorConnection c, Rules.Market.Tick[] ticks, int from, int to, long offset, CancellationToken ct)
+    private async Task<int> SendSafelyAsync(EmulatorConnection c, Rules.Market.Tick[] ticks, int from, int to, long offset, CancellationToken ct)
     {
+        using var slow = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        slow.CancelAfter(_options.SlowClientTimeout);
         try
         {
-            return await c.SendTicksAsync(ticks, from, to, offset, ct).ConfigureAwait(false);
+            return await c.SendTicksAsync(ticks, from, to, offset, slow.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // a client that does not read holds up the tape for everyone: drop it, as Alpaca does (407)
+            Interlocked.Increment(ref _slowClientsDropped);
+            c.Socket.Abort();
+            return 0;
         }
         catch (Exception e) when (e is WebSocketException or IOException or ObjectDisposedException)
         {

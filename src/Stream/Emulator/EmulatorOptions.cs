@@ -20,6 +20,9 @@ internal sealed class EmulatorOptions
     /// <summary>Window between "connected" and a successful auth before 404 and close.</summary>
     public TimeSpan AuthTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>A data frame not sent within this drops the connection (the socket cannot take more: a client not reading).</summary>
+    public TimeSpan SlowClientTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Most distinct symbols (quotes ∪ trades) one connection may hold before 405.</summary>
     public int SymbolLimit { get; init; } = 1000;
 }

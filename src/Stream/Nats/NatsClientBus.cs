@@ -201,7 +201,7 @@ internal sealed class NatsClientBus : IMessageBus
                 continue;
             }
             if (!Sleep(_options.HealthInterval, wakeable: true)) return;
-            if (!IsAlive(connection)) Drop(connection);
+            if (!IsAliveWithin(connection)) Drop(connection);
         }
     }
 
@@ -256,6 +256,19 @@ internal sealed class NatsClientBus : IMessageBus
         SetState(BusState.Connected);
     }
 
+    /// <summary>
+    /// The probe on its own deadline: 0.8.0 can block inside State/Flush on a connection whose
+    /// server vanished (its lock held by a reader stuck on the socket); the supervisor must not
+    /// hang with it, or the bus would never report the outage nor reconnect.
+    /// </summary>
+    private bool IsAliveWithin(IConnection connection)
+    {
+        var probe = Task.Run(() => IsAlive(connection));
+        if (probe.Wait(_options.HealthTimeout + _options.HealthTimeout)) return probe.Result;
+        LastError = $"health probe of {_options.Url} hung for {(2 * _options.HealthTimeout).TotalMilliseconds:0} ms";
+        return false;
+    }
+
     private bool IsAlive(IConnection connection)
     {
         if (connection.State != ConnState.CONNECTED) return false;
@@ -286,7 +299,7 @@ internal sealed class NatsClientBus : IMessageBus
         {
             if (!ReferenceEquals(_connection, connection)) return;
             _connection = null;
-            foreach (var s in _subscriptions) s.Detach();
+            foreach (var s in _subscriptions) s.Forget();
         }
         SetState(BusState.Disconnected);
         // closing a dead 0.8.0 connection can block on its socket; never on the supervisor
@@ -404,6 +417,9 @@ internal sealed class NatsClientBus : IMessageBus
                 owner.LastError = $"handler for '{subject}' threw {e.GetType().Name}: {e.Message}";
             }
         }
+
+        /// <summary>The connection is dead: drop the handle without talking to it (an Unsubscribe could block on its socket).</summary>
+        public void Forget() => _current = null;
 
         public void Detach()
         {

@@ -178,6 +178,27 @@ public class TimeRuleTests
         Assert.Equal(0, h.Quote(Ny(2026, 1, 21, 16, 0), "SPY", 589, 589.1));    // 16:00 is outside [09:30, 16:00)
         Assert.Equal(0, h.Quote(Ny(2026, 1, 24, 12, 0), "SPY", 588, 588.1));    // a Saturday
         Assert.Equal(Ny(2026, 1, 26, 9, 30), h.Engine.NextWakeNs);               // Monday's open
-        Assert.True(h.Engine.Counters.Deferred >= 2);
+        // two deferrals: Wednesday 16:00 (dropped at Thursday's open: the quote was stale by then) and Saturday
+        Assert.Equal(2, h.Engine.Counters.Deferred);
+    }
+
+    [Fact]
+    public void A_position_is_not_evaluated_before_its_opened_at()
+    {
+        var h = new EngineHarness();
+        h.Quote(Utc("2026-01-20T15:00:00Z"), "SPY", 596, 596.02);
+        h.Add("""
+            positions:
+              - id: STK
+                book: day_trade
+                opened_at: 2026-01-21T15:00:00Z
+                stop_underlying: 590
+                legs: [ { symbol: SPY, qty: 100, entry_price: 596 } ]
+            """);
+        Assert.Equal(Utc("2026-01-21T15:00:00Z"), h.Engine.NextWakeNs);
+        Assert.Equal(0, h.Quote(Utc("2026-01-20T16:00:00Z"), "SPY", 580, 580.02));   // below the stop, but a day early
+        Assert.Equal(0, h.RunClockTo(Utc("2026-01-21T14:59:59Z")));                  // Tuesday's 15:55 passes: not open yet
+        Assert.Equal(1, h.Quote(Utc("2026-01-21T15:00:01Z"), "SPY", 589, 589.02));
+        Assert.Equal(RuleId.UnderlyingStop, h.Last.Rule);
     }
 }

@@ -135,4 +135,16 @@ public class PositionsFileTests
         }).ToList();
         Assert.Equal(expected, StrategyNames.Of(list));
     }
+
+    [Fact]
+    public void Specs_built_in_code_take_overrides_as_text()
+    {
+        var spec = new PositionSpec { Id = "X", Book = "primary", Legs = [new LegSpec("SPY260220P00580000", -3, 2.1)] }
+            .WithOverrides("""{ "delta_stop": { "short_delta": 0.2 }, "touch": {} }""");
+        var p = spec.ApplyOverrides(BookSet.BuiltIn.Get("primary"));
+        Assert.Equal(0.2, p.ShortDelta);
+        Assert.True(p.Has(RuleId.Touch));
+        var ex = Assert.Throws<ConfigException>(() => spec.WithOverrides("{ \"delta_stop\": { \"shortdelta\": 0.2 } }", "intake"));
+        Assert.Contains("intake: line 1: position 'X'.overrides.delta_stop.shortdelta: unknown parameter", ex.Message, StringComparison.Ordinal);
+    }
 }

@@ -127,3 +127,31 @@ public sealed class ImpliedVolatilityTests(ITestOutputHelper output)
         }
     }
 }
+
+public sealed class ImpliedVolatilityRobustnessTests
+{
+    [Fact]
+    public void Any_price_between_the_bounds_solves_to_a_finite_vol_that_reprices_it()
+    {
+        var rng = new Random(23);
+        for (int n = 0; n < 20000; n++)
+        {
+            var right = rng.Next(2) == 0 ? OptionRight.Call : OptionRight.Put;
+            double spot = 100, strike = 100 * Math.Exp(4 * rng.NextDouble() - 2);
+            double t = Math.Exp(rng.NextDouble() * Math.Log(5 * 365.0)) / 365.0, r = 0.05, q = 0.02;
+            double fs = spot * Math.Exp(-q * t), pk = strike * Math.Exp(-r * t);
+            double lo = right == OptionRight.Call ? Math.Max(fs - pk, 0) : Math.Max(pk - fs, 0);
+            double hi = right == OptionRight.Call ? fs : pk;
+            // time value from 1e-300 of the range up to just below the bound
+            double u = Math.Pow(10, -300 * rng.NextDouble() * rng.NextDouble());
+            double price = lo + (hi - lo) * u * (1 - 1e-15);
+            var status = ImpliedVolatility.TrySolve(right, price, spot, strike, t, r, q, out double vol);
+            Assert.True(double.IsFinite(vol) && vol >= 0, $"{right} K={strike} t={t} price={price:R}: {status} vol {vol}");
+            if (status != IvStatus.Ok) continue;
+            double back = BlackScholes.Price(right, spot, strike, t, r, q, vol);
+            // reprices to rounding of the larger of the price and the intrinsic value it sits on
+            Assert.True(Math.Abs(back - price) <= 1e-9 * Math.Max(price, 1e-3) || vol == 0 || vol > 50,
+                $"{right} K={strike:R} t={t:R} price={price:R}: vol {vol:R} reprices to {back:R}");
+        }
+    }
+}

@@ -201,4 +201,28 @@ public sealed class ClientEmulatorTests
         await WaitUntil(() => h.Client.SubscribedQuotes.Count == 0, "AAPL unsubscribed");
         Assert.Empty(h.Client.DesiredSymbols);
     }
+
+    [Fact]
+    public async Task A_quiet_feed_turns_stale_and_live_again_when_data_returns()
+    {
+        var tape = Tapes.Mixed(5);
+        await using var emulator = new AlpacaEmulator(tape, new EmulatorOptions { Speed = 200 });
+        await emulator.StartAsync();
+        var symbols = new SymbolTable();
+        symbols.Intern("AAPL");
+        var ticks = Channel.CreateUnbounded<Tick>();
+        await using var client = new AlpacaStreamClient(new AlpacaStreamOptions
+        {
+            DataUrl = emulator.DataUrl,
+            StaleAfter = TimeSpan.FromMilliseconds(300),
+        }, Good, symbols, ticks.Writer);
+        client.Start();
+        await client.SubscribeAsync(["AAPL"]);
+        await WaitUntil(() => emulator.TapeFinished, "the tape to end");
+        await WaitUntil(() => client.State == FeedState.Stale, "stale");
+
+        // any frame (here a subscription reply) proves the connection alive again
+        await client.SubscribeAsync(["SPY"]);
+        await WaitUntil(() => client.State == FeedState.Live, "live again");
+    }
 }

@@ -1,0 +1,39 @@
+namespace Streamer.Stream.Emulator;
+
+/// <summary>One leg of a paper order (a simple order is its own single leg).</summary>
+internal sealed class PaperLeg
+{
+    public required string Id { get; init; }
+    public required string Symbol { get; init; }
+    public required string Side { get; init; }            // buy | sell
+    public required string PositionIntent { get; init; }  // buy_to_open … sell_to_close, or ""
+    public required int RatioQty { get; init; }
+    public required bool IsOption { get; init; }
+    public decimal FilledAvgPrice { get; set; }
+}
+
+/// <summary>A paper order: simple (one leg) or mleg (2–4 legs), market or limit, day.</summary>
+internal sealed class PaperOrder
+{
+    public required string Id { get; init; }
+    public required string ClientOrderId { get; init; }
+    public required string OrderClass { get; init; }      // simple | mleg
+    public required string Type { get; init; }            // market | limit
+    public required string TimeInForce { get; init; }
+    public required long Qty { get; init; }
+    public decimal? LimitPrice { get; init; }
+    public required IReadOnlyList<PaperLeg> Legs { get; init; }
+    public required long CreatedAtNs { get; init; }
+
+    public string Status { get; set; } = "new";
+    public long FilledQty { get; set; }
+    public decimal? FilledAvgPrice { get; set; }
+    public long? FilledAtNs { get; set; }
+    public long? CanceledAtNs { get; set; }
+    public long UpdatedAtNs { get; set; }
+
+    public bool IsOpen => Status is "new" or "accepted" or "partially_filled";
+
+    /// <summary>For simple orders: the one symbol; for mleg: empty (Alpaca leaves it blank).</summary>
+    public string Symbol => OrderClass == "mleg" ? "" : Legs[0].Symbol;
+}

@@ -1,0 +1,169 @@
+using System.Globalization;
+using System.Text.Json;
+using Streamer.Rules.Time;
+
+namespace Streamer.Stream.Emulator;
+
+/// <summary>The trading API's JSON shapes (alpaca.md): every number a string, times RFC 3339.</summary>
+internal static class TradingJson
+{
+    public static string Money(decimal d) => d.ToString("0.##########", CultureInfo.InvariantCulture);
+
+    private static string Time(long ns) => NanoTime.FormatRfc3339(ns);
+
+    public static void Error(Utf8JsonWriter w, int code, string message)
+    {
+        w.WriteStartObject();
+        w.WriteNumber("code", code);
+        w.WriteString("message", message);
+        w.WriteEndObject();
+    }
+
+    public static void Position(Utf8JsonWriter w, PaperPosition p, (decimal Bid, decimal Ask)? quote)
+    {
+        decimal price = quote is { } q ? (q.Bid + q.Ask) / 2 : p.AvgEntryPrice;
+        decimal cost = p.Qty * p.AvgEntryPrice * p.Multiplier;
+        decimal value = p.Qty * price * p.Multiplier;
+        decimal pl = value - cost;
+        w.WriteStartObject();
+        w.WriteString("asset_id", AssetId(p.Symbol));
+        w.WriteString("symbol", p.Symbol);
+        w.WriteString("exchange", p.IsOption ? "" : "NASDAQ");
+        w.WriteString("asset_class", p.IsOption ? "us_option" : "us_equity");
+        w.WriteString("avg_entry_price", Money(p.AvgEntryPrice));
+        w.WriteString("qty", p.Qty.ToString(CultureInfo.InvariantCulture));
+        w.WriteString("qty_available", p.Qty.ToString(CultureInfo.InvariantCulture));
+        w.WriteString("side", p.Qty > 0 ? "long" : "short");
+        w.WriteString("market_value", Money(Math.Round(value, 4)));
+        w.WriteString("cost_basis", Money(Math.Round(cost, 4)));
+        w.WriteString("unrealized_pl", Money(Math.Round(pl, 4)));
+        w.WriteString("unrealized_plpc", cost == 0 ? "0" : Money(Math.Round(pl / Math.Abs(cost), 10)));
+        w.WriteString("current_price", Money(price));
+        w.WriteString("lastday_price", Money(price));
+        w.WriteString("change_today", "0");
+        w.WriteEndObject();
+    }
+
+    public static void Order(Utf8JsonWriter w, PaperOrder o)
+    {
+        w.WriteStartObject();
+        w.WriteString("id", o.Id);
+        w.WriteString("client_order_id", o.ClientOrderId);
+        w.WriteString("created_at", Time(o.CreatedAtNs));
+        w.WriteString("updated_at", Time(o.UpdatedAtNs));
+        w.WriteString("submitted_at", Time(o.CreatedAtNs));
+        NullableTime(w, "filled_at", o.FilledAtNs);
+        w.WriteNull("expired_at");
+        NullableTime(w, "canceled_at", o.CanceledAtNs);
+        w.WriteNull("failed_at");
+        if (o.OrderClass == "mleg")
+        {
+            w.WriteString("asset_id", "");
+            w.WriteString("symbol", "");
+            w.WriteString("asset_class", "");
+        }
+        else
+        {
+            w.WriteString("asset_id", AssetId(o.Legs[0].Symbol));
+            w.WriteString("symbol", o.Legs[0].Symbol);
+            w.WriteString("asset_class", o.Legs[0].IsOption ? "us_option" : "us_equity");
+        }
+        w.WriteString("qty", o.Qty.ToString(CultureInfo.InvariantCulture));
+        w.WriteString("filled_qty", o.FilledQty.ToString(CultureInfo.InvariantCulture));
+        if (o.FilledAvgPrice is { } fp) w.WriteString("filled_avg_price", Money(fp)); else w.WriteNull("filled_avg_price");
+        w.WriteString("order_class", o.OrderClass == "mleg" ? "mleg" : "simple");
+        w.WriteString("order_type", o.Type);
+        w.WriteString("type", o.Type);
+        if (o.OrderClass == "mleg")
+        {
+            w.WriteString("side", "");
+            w.WriteString("position_intent", "");
+        }
+        else
+        {
+            w.WriteString("side", o.Legs[0].Side);
+            w.WriteString("position_intent", o.Legs[0].PositionIntent);
+        }
+        w.WriteString("time_in_force", o.TimeInForce);
+        if (o.LimitPrice is { } lp) w.WriteString("limit_price", Money(lp)); else w.WriteNull("limit_price");
+        w.WriteNull("stop_price");
+        w.WriteString("status", o.Status);
+        w.WriteBoolean("extended_hours", false);
+        if (o.OrderClass == "mleg")
+        {
+            w.WriteStartArray("legs");
+            foreach (var leg in o.Legs)
+            {
+                w.WriteStartObject();
+                w.WriteString("id", leg.Id);
+                w.WriteString("asset_id", AssetId(leg.Symbol));
+                w.WriteString("symbol", leg.Symbol);
+                w.WriteString("asset_class", leg.IsOption ? "us_option" : "us_equity");
+                w.WriteString("side", leg.Side);
+                w.WriteString("position_intent", leg.PositionIntent);
+                w.WriteString("ratio_qty", leg.RatioQty.ToString(CultureInfo.InvariantCulture));
+                w.WriteString("qty", (o.Qty * leg.RatioQty).ToString(CultureInfo.InvariantCulture));
+                w.WriteString("filled_qty", (o.FilledQty * leg.RatioQty).ToString(CultureInfo.InvariantCulture));
+                if (o.FilledQty > 0) w.WriteString("filled_avg_price", Money(leg.FilledAvgPrice)); else w.WriteNull("filled_avg_price");
+                w.WriteString("status", o.Status);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
+        else
+        {
+            w.WriteNull("legs");
+        }
+        w.WriteEndObject();
+    }
+
+    /// <summary><c>{"stream":"trade_updates","data":{"event",…,"order":{…}}}</c></summary>
+    public static byte[] TradeUpdate(string eventName, PaperOrder order, long timestampNs, decimal? fillPrice, long? fillQty, IReadOnlyDictionary<string, long> positionQtys)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("stream", "trade_updates");
+            w.WriteStartObject("data");
+            w.WriteString("event", eventName);
+            w.WriteString("execution_id", Guid.NewGuid().ToString());
+            w.WritePropertyName("order");
+            Order(w, order);
+            w.WriteString("timestamp", Time(timestampNs));
+            if (fillPrice is { } price) w.WriteString("price", Money(price));
+            if (fillQty is { } qty) w.WriteString("qty", qty.ToString(CultureInfo.InvariantCulture));
+            if (eventName is "fill" or "partial_fill")
+            {
+                if (order.OrderClass == "mleg")
+                {
+                    w.WriteStartObject("position_qtys");
+                    foreach (var (symbol, q) in positionQtys) w.WriteString(symbol, q.ToString(CultureInfo.InvariantCulture));
+                    w.WriteEndObject();
+                }
+                else
+                {
+                    w.WriteString("position_qty", positionQtys.Values.First().ToString(CultureInfo.InvariantCulture));
+                }
+            }
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static void NullableTime(Utf8JsonWriter w, string name, long? ns)
+    {
+        if (ns is { } v) w.WriteString(name, Time(v)); else w.WriteNull(name);
+    }
+
+    /// <summary>A stable made-up asset id per symbol (a UUID-shaped hash).</summary>
+    private static string AssetId(string symbol)
+    {
+        Span<byte> hash = stackalloc byte[16];
+        Span<byte> full = stackalloc byte[32];
+        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(symbol), full);
+        full[..16].CopyTo(hash);
+        return new Guid(hash).ToString();
+    }
+}

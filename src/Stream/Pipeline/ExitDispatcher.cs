@@ -1,0 +1,260 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Threading.Channels;
+using Streamer.Stream.Nats;
+using Streamer.Stream.Outbox;
+using JournalExit = Streamer.Stream.Journal.PendingExit;
+
+namespace Streamer.Stream.Pipeline;
+
+/// <summary>
+/// The outbound side: shards post exits (and snapshots) into bounded channels; one loop hands each
+/// exit to the <see cref="IExitTarget"/> (journal first, then NATS) in the order shards decided them,
+/// another publishes snapshots. An exit is never dropped: when the outbox says Full the exit is held
+/// and retried (alerting), and the channel backs up into the shards, whose waits are measured.
+/// Snapshots are state, not events: one in flight per underlying, a full channel skips one (counted).
+/// </summary>
+internal sealed class ExitDispatcher : IAsyncDisposable
+{
+    private readonly Channel<ExitMessage> _exits;
+    private readonly Channel<SnapshotSlot> _snapshots;
+    private readonly IExitTarget _target;
+    private readonly ISnapshotTarget? _snapshotTarget;
+    private readonly Action<PipelineAlert> _alert;
+    private readonly BufferPool _buffers;
+    private readonly Dictionary<string, string> _exitSubjects = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _snapshotSubjects = new(StringComparer.Ordinal);
+    private readonly IdleSignal _exitSignal = new();
+    private readonly IdleSignal _snapshotSignal = new();
+    private readonly Thread _exitThread;
+    private readonly Thread _snapshotThread;
+    private volatile bool _stopping;
+    private bool _started;
+    private long _stalls;
+    private long _stallTicks;
+    private long _delivered;
+    private long _alreadyDecided;
+    private long _snapshotsPublished;
+    private long _snapshotsDropped;
+
+    public ExitDispatcher(int exitCapacity, int snapshotCapacity, IExitTarget target, ISnapshotTarget? snapshots, Action<PipelineAlert> alert)
+    {
+        _buffers = new BufferPool(4096, exitCapacity + 64, prefill: 64);
+        _exitThread = new Thread(ExitLoop) { IsBackground = true, Name = "streamer-exits" };
+        _snapshotThread = new Thread(SnapshotLoop) { IsBackground = true, Name = "streamer-snapshots" };
+        _target = target ?? throw new ArgumentNullException(nameof(target));
+        _snapshotTarget = snapshots;
+        _alert = alert;
+        _exits = Channel.CreateBounded<ExitMessage>(new BoundedChannelOptions(exitCapacity)
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = true,
+            SingleWriter = false,
+        });
+        ChannelPrime.Prime(_exits, exitCapacity);
+        _snapshots = Channel.CreateBounded<SnapshotSlot>(new BoundedChannelOptions(snapshotCapacity)
+        {
+            FullMode = BoundedChannelFullMode.Wait, // never waited on: PostSnapshot only tries
+            SingleReader = true,
+            SingleWriter = false,
+        });
+    }
+
+    /// <summary>Raised after the target took an exit (dispatcher thread): its journal record and the outcome.</summary>
+    public event Action<JournalExit, OutboxSubmitOutcome>? Delivered;
+
+    public long ExitsDelivered => Interlocked.Read(ref _delivered);
+
+    public long ExitsAlreadyDecided => Interlocked.Read(ref _alreadyDecided);
+
+    /// <summary>Times a shard found the exits channel full and waited.</summary>
+    public long Stalls => Interlocked.Read(ref _stalls);
+
+    public TimeSpan StallTime => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _stallTicks));
+
+    public long SnapshotsPublished => Interlocked.Read(ref _snapshotsPublished);
+
+    public long SnapshotsDropped => Interlocked.Read(ref _snapshotsDropped);
+
+    public int Pending => _exits.Reader.Count;
+
+    /// <summary>The buffers shards serialize exits into (returned here after delivery).</summary>
+    public BufferPool Buffers => _buffers;
+
+    public void Start()
+    {
+        if (_started) return;
+        _started = true;
+        _exitThread.Start();
+        _snapshotThread.Start();
+    }
+
+    /// <summary>From a shard thread. Waits (measured) when the channel is full; false after shutdown.</summary>
+    public bool PostExit(in ExitMessage exit)
+    {
+        long waited = BoundedWrite.Write(_exits.Writer, exit);
+        if (waited >= 0) _exitSignal.Wake();
+        if (waited == 0) return true;
+        if (waited < 0)
+        {
+            _buffers.Return(exit.Buffer);
+            return false;
+        }
+        OnStall(waited);
+        return true;
+    }
+
+    /// <summary>From a shard thread: lends the slot to the publisher; false (counted) when the channel is full.</summary>
+    public bool PostSnapshot(SnapshotSlot slot)
+    {
+        slot.Lend();
+        if (_snapshots.Writer.TryWrite(slot))
+        {
+            _snapshotSignal.Wake();
+            return true;
+        }
+        slot.GiveBack();
+        Interlocked.Increment(ref _snapshotsDropped);
+        return false;
+    }
+
+    /// <summary>No more exits will be posted (all shards stopped): the loops drain what is queued and end.</summary>
+    public Task CompleteAsync()
+    {
+        _exits.Writer.TryComplete();
+        _snapshots.Writer.TryComplete();
+        _exitSignal.WakeAlways();
+        _snapshotSignal.WakeAlways();
+        if (!_started) return Task.CompletedTask;
+        return Task.Run(() =>
+        {
+            _exitThread.Join();
+            _snapshotThread.Join();
+        });
+    }
+
+    /// <summary>Stops without waiting for an exit the outbox keeps refusing (it stays undelivered: the journal is the truth).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _stopping = true;
+        await CompleteAsync().ConfigureAwait(false);
+        _exitSignal.Dispose();
+        _snapshotSignal.Dispose();
+    }
+
+    private void OnStall(long ticks)
+    {
+        long n = Interlocked.Increment(ref _stalls);
+        Interlocked.Add(ref _stallTicks, ticks);
+        if (n == 1 || n % 1000 == 0)
+            _alert(new PipelineAlert(PipelineAlert.Kinds.Backpressure,
+                $"exits channel full: a shard waited {Stopwatch.GetElapsedTime(0, ticks).TotalMilliseconds:0.###} ms for the journal ({n} waits so far)",
+                "exits", [new("channel", "exits"), new("waits", n.ToString(CultureInfo.InvariantCulture))]));
+    }
+
+    private void ExitLoop()
+    {
+        var reader = _exits.Reader;
+        while (true)
+        {
+            while (reader.TryRead(out var exit))
+            {
+                try
+                {
+                    Deliver(exit);
+                }
+                finally
+                {
+                    _buffers.Return(exit.Buffer);
+                }
+            }
+            if (reader.Completion.IsCompleted) return;
+            _exitSignal.Sleep(1000, static r => r.TryPeek(out _) || r.Completion.IsCompleted, reader);
+        }
+    }
+
+    private void Deliver(in ExitMessage m)
+    {
+        var record = ToJournal(m);
+        int delayMs = 20;
+        for (int attempt = 1; ; attempt++)
+        {
+            OutboxSubmitOutcome outcome;
+            try
+            {
+                outcome = _target.Submit(record);
+            }
+            catch (Streamer.Stream.Journal.JournalConflictException e)
+            {
+                // a bug upstream (two decisions for one sequence): retrying cannot help; say so loudly
+                _alert(new PipelineAlert("journal_error", $"exit '{record.Id}' refused by the journal: {e.Message}", record.Id, [new("exit_id", record.Id)]));
+                return;
+            }
+            catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)
+            {
+                // the journal failed (disk full, ...): the exit stays here and is tried again, never dropped
+                _alert(new PipelineAlert("journal_error", $"exit '{record.Id}' not journaled (attempt {attempt}): {e.Message}", record.Id, [new("exit_id", record.Id)]));
+                outcome = OutboxSubmitOutcome.Full;
+            }
+            if (outcome != OutboxSubmitOutcome.Full)
+            {
+                if (outcome == OutboxSubmitOutcome.AlreadyDecided) Interlocked.Increment(ref _alreadyDecided);
+                Interlocked.Increment(ref _delivered);
+                Delivered?.Invoke(record, outcome);
+                return;
+            }
+            if (attempt == 1 || attempt % 50 == 0)
+                _alert(new PipelineAlert(PipelineAlert.Kinds.OutboxFull,
+                    $"exit '{record.Id}' held: the outbox is full (NATS down?); retrying (attempt {attempt})", record.Id, [new("exit_id", record.Id)]));
+            if (_stopping) return; // disposing: what was not journaled is decided again from the journaled state after a restart
+            Thread.Sleep(delayMs);
+            delayMs = Math.Min(delayMs * 2, 1000);
+        }
+    }
+
+    private JournalExit ToJournal(in ExitMessage m)
+    {
+        if (!_exitSubjects.TryGetValue(m.Underlying, out var subject)) _exitSubjects[m.Underlying] = subject = NatsSubjects.Exits(m.Underlying);
+        return new JournalExit(
+            Id: string.Create(CultureInfo.InvariantCulture, $"{m.PositionId}:{m.Sequence}"),
+            PositionId: m.PositionId,
+            Sequence: m.Sequence,
+            Subject: subject,
+            Payload: m.Payload.ToArray(),
+            DecidedAtNs: m.TimeNs,
+            TranchesFiredMask: m.State.TranchesFired,
+            PositionStateJson: Streamer.Stream.Journal.PositionStateJson.Write(m.State),
+            ClosesPosition: m.State.ContractsRemaining == 0);
+    }
+
+    private void SnapshotLoop()
+    {
+        var reader = _snapshots.Reader;
+        while (true)
+        {
+            while (reader.TryRead(out var snapshot))
+            {
+                try
+                {
+                    if (_snapshotTarget is null) continue;
+                    if (!_snapshotSubjects.TryGetValue(snapshot.Underlying, out var subject))
+                        _snapshotSubjects[snapshot.Underlying] = subject = NatsSubjects.SnapshotsPrefix + snapshot.Underlying;
+                    _snapshotTarget.Publish(subject, snapshot.Payload.ToArray());
+                    Interlocked.Increment(ref _snapshotsPublished);
+                }
+#pragma warning disable CA1031 // a failed snapshot publish is not worth a thread: snapshots are state, the next one follows
+                catch (Exception)
+#pragma warning restore CA1031
+                {
+                    Interlocked.Increment(ref _snapshotsDropped);
+                }
+                finally
+                {
+                    snapshot.GiveBack();
+                }
+            }
+            if (reader.Completion.IsCompleted) return;
+            _snapshotSignal.Sleep(1000, static r => r.TryPeek(out _) || r.Completion.IsCompleted, reader);
+        }
+    }
+}

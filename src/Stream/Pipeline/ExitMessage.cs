@@ -1,0 +1,52 @@
+using Streamer.Rules.Books;
+using Streamer.Rules.Engine;
+
+namespace Streamer.Stream.Pipeline;
+
+/// <summary>
+/// An exit on its way from a shard to the journal: the exit event JSON (formats.md) already
+/// serialized into a pooled buffer, and what the journal needs beside it. Built on the shard
+/// thread without allocating; the dispatcher returns <see cref="Buffer"/> to the pool.
+/// </summary>
+internal readonly struct ExitMessage
+{
+    public required byte[] Buffer { get; init; }
+    public required int Length { get; init; }
+    public required string PositionId { get; init; }
+    public required int Sequence { get; init; }
+    public required string Underlying { get; init; }
+    public required long TimeNs { get; init; }
+    public required RuleId Rule { get; init; }
+    /// <summary>the position's persistent state after this exit (tranches fired, remaining, next sequence).</summary>
+    public required PositionState State { get; init; }
+    /// <summary>tick (or clock event) in → decision out, ns.</summary>
+    public required long LatencyNs { get; init; }
+    public required int Shard { get; init; }
+
+    public ReadOnlySpan<byte> Payload => Buffer.AsSpan(0, Length);
+}
+
+/// <summary>
+/// One underlying's snapshot buffer, owned by its shard and lent to the dispatcher while a message
+/// is in flight (at most one per underlying: a snapshot is state, a newer one replaces an unsent
+/// one). Reused for every snapshot of the underlying, so writing snapshots allocates nothing once the
+/// buffer has grown to fit.
+/// </summary>
+internal sealed class SnapshotSlot(string underlying)
+{
+    private int _inFlight;
+
+    public string Underlying => underlying;
+
+    public byte[] Buffer { get; set; } = new byte[4096];
+
+    public int Length { get; set; }
+
+    public bool InFlight => Volatile.Read(ref _inFlight) != 0;
+
+    public void Lend() => Volatile.Write(ref _inFlight, 1);
+
+    public void GiveBack() => Volatile.Write(ref _inFlight, 0);
+
+    public ReadOnlySpan<byte> Payload => Buffer.AsSpan(0, Length);
+}

@@ -1,0 +1,26 @@
+namespace Streamer.Stream.Pipeline;
+
+/// <summary>
+/// Something an operator must hear about. The host publishes it with its AlertPublisher on
+/// <c>streamer.alerts.&lt;Kind&gt;</c> (<see cref="Key"/> feeds its repeat window; <see cref="Details"/> go into the payload).
+/// </summary>
+internal sealed record PipelineAlert(string Kind, string Message, string? Key, IReadOnlyList<KeyValuePair<string, string>> Details)
+{
+    /// <summary>Kinds the pipeline raises (the first three are AlertPublisher.Kinds' strings).</summary>
+    public static class Kinds
+    {
+        public const string UnmonitoredPosition = "unmonitored_position";
+        public const string StaleFeed = "stale_feed";
+        public const string FeedDown = "feed_down";
+        /// <summary>zero positions, or positions but no ticks at all: a monitor with nothing to monitor.</summary>
+        public const string NothingMonitored = "nothing_monitored";
+        /// <summary>a shard's channel (or the exits channel) was full: a writer waited (never dropped).</summary>
+        public const string Backpressure = "backpressure";
+        /// <summary>the outbox refused an exit (too many unpublished): it is held and retried.</summary>
+        public const string OutboxFull = "outbox_full";
+        /// <summary>a position the engine refused (unknown book, bad override) or a command that failed.</summary>
+        public const string RejectedInput = "rejected_input";
+    }
+
+    public override string ToString() => $"{Kind}: {Message}";
+}

@@ -1,0 +1,254 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Streamer.Rules.Instruments;
+using Streamer.Rules.Market;
+
+namespace Streamer.Stream.Pipeline;
+
+/// <summary>
+/// Where every source's ticks enter (any number of source threads at once: the merge). Per tick,
+/// by hand and without allocating: note the feed is alive, drop an insane quote's quote part
+/// (counted per symbol; rules.md: insane quotes never reach the marks), and route the tick by its
+/// underlying (stable hash) into that shard's bounded channel, waiting (measured) when it is full.
+/// With a tape clock it also keeps replay's order of things: positions join when the tape reaches
+/// their opened_at, and (virtual clock) every shard's engine is stepped to tape time each tape second
+/// and at the end, so time rules on a quiet shard fire too.
+/// </summary>
+internal sealed class TickIngress
+{
+    private static readonly long BroadcastStepNs = Streamer.Rules.Time.NanoTime.PerSecond;
+
+    private readonly Shard[] _shards;
+    private readonly SymbolTable _symbols;
+    private readonly FeedMonitor _feed;
+    private readonly PipelineClock _clock;
+    private readonly Lock _gate = new();
+    private int[] _shardOf = new int[64];          // symbol id → shard + 1; 0: not resolved yet
+    private long[] _insaneBySymbol = new long[64];
+    private long _ticks;
+    private long _insane;
+    private long _unknownSymbols;
+
+    // tape clock (one tape source at a time drives it)
+    private readonly bool _tapeClock;
+    private readonly bool _broadcast;
+    private long _tapeNow = long.MinValue;
+    private long _nextBroadcastNs;
+    private long _nextDeferredNs = long.MaxValue;
+    private readonly List<AddPositionCommand> _deferred = [];
+    private long _order;
+    private volatile bool _tapeFinished;
+
+    public TickIngress(Shard[] shards, SymbolTable symbols, FeedMonitor feed, PipelineClock clock)
+    {
+        _shards = shards;
+        _symbols = symbols;
+        _feed = feed;
+        _clock = clock;
+        _tapeClock = clock.Mode != ClockMode.Wall;
+        _broadcast = clock.Mode == ClockMode.Virtual;
+        _nextBroadcastNs = _broadcast ? long.MinValue : long.MaxValue;
+    }
+
+    public PipelineClock Clock => _clock;
+
+    public long Ticks => Interlocked.Read(ref _ticks);
+
+    /// <summary>Quotes that failed bid ≥ 0, ask &gt; 0, bid ≤ ask (their quote part never reached a shard).</summary>
+    public long InsaneQuotes => Interlocked.Read(ref _insane);
+
+    /// <summary>Ticks naming no interned symbol (a parser bug upstream): counted and not routed.</summary>
+    public long UnknownSymbolTicks => Interlocked.Read(ref _unknownSymbols);
+
+    /// <summary>The tape's time (tape clocks), long.MinValue before its first tick or without a tape.</summary>
+    public long TapeNowNs => Volatile.Read(ref _tapeNow);
+
+    public long InsaneQuotesOf(int symbolId)
+    {
+        var counts = _insaneBySymbol;
+        return (uint)symbolId < (uint)counts.Length ? Interlocked.Read(ref counts[symbolId]) : 0;
+    }
+
+    /// <summary>The shard that owns a symbol's underlying: FNV-1a of the underlying's UTF-8 bytes, mod the shard count (stable across runs).</summary>
+    public static int ShardFor(SymbolTable symbols, int symbolId, int shards)
+    {
+        var utf8 = symbols.Utf8(symbols.UnderlyingOf(symbolId));
+        uint h = 2166136261;
+        foreach (var b in utf8) h = (h ^ b) * 16777619;
+        return (int)(h % (uint)shards);
+    }
+
+    // ------------------------------------------------------------------ the tick path
+
+    /// <summary>One tick from a source. Thread-safe; allocates nothing; waits (measured) when the shard is full.</summary>
+    public void Publish(in Tick tick)
+    {
+        long ts = Stopwatch.GetTimestamp();
+        _feed.OnTick(ts);
+        Interlocked.Increment(ref _ticks);
+        Tick t = tick;
+        if ((t.Fields & TickFields.Quote) != 0 && !t.IsSaneQuote)
+        {
+            CountInsane(t.SymbolId);
+            // the trade part (if any) and the time still count: the engine's clock moves as in replay
+            t.Fields &= ~TickFields.Quote;
+        }
+        int shard = ShardOf(t.SymbolId);
+        if (shard < 0) return;
+        if (_tapeClock) TapeStep(t.TimeNs);
+        _shards[shard].Post(ShardItem.ForTick(in t, ts));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int ShardOf(int symbolId)
+    {
+        var map = _shardOf;
+        int s;
+        if ((uint)symbolId < (uint)map.Length && (s = map[symbolId]) != 0) return s - 1;
+        return ResolveShard(symbolId);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int ResolveShard(int symbolId)
+    {
+        if (symbolId <= 0 || symbolId > _symbols.Count)
+        {
+            Interlocked.Increment(ref _unknownSymbols);
+            return -1;
+        }
+        int shard = ShardFor(_symbols, symbolId, _shards.Length);
+        lock (_gate)
+        {
+            var map = _shardOf;
+            if (symbolId >= map.Length) Array.Resize(ref map, Math.Max(symbolId + 1, map.Length * 2));
+            map[symbolId] = shard + 1;
+            _shardOf = map;
+        }
+        return shard;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void CountInsane(int symbolId)
+    {
+        Interlocked.Increment(ref _insane);
+        if (symbolId <= 0) return;
+        lock (_gate)
+        {
+            if (symbolId >= _insaneBySymbol.Length) Array.Resize(ref _insaneBySymbol, Math.Max(symbolId + 1, _insaneBySymbol.Length * 2));
+            _insaneBySymbol[symbolId]++;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void TapeStep(long t)
+    {
+        if (_tapeNow == long.MinValue || t >= Volatile.Read(ref _nextDeferredNs) || t >= _nextBroadcastNs) TapeEvents(t);
+        if (t > _tapeNow) Volatile.Write(ref _tapeNow, t);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void TapeEvents(long t)
+    {
+        if (_tapeNow == long.MinValue && _clock.Mode == ClockMode.Scaled) _clock.Anchor(t);
+        if (t >= Volatile.Read(ref _nextDeferredNs)) ReleaseDeferred(t, _tapeNow);
+        if (_broadcast && t >= _nextBroadcastNs)
+        {
+            // replay's single engine starts its clock at the first tick and is at tape time on every tick:
+            // step every shard there (each tape second), so their clocks start together and quiet shards keep up
+            BroadcastClock(t);
+            _nextBroadcastNs = _nextBroadcastNs == long.MinValue ? t + BroadcastStepNs : Math.Max(_nextBroadcastNs + BroadcastStepNs, t);
+        }
+    }
+
+    private void BroadcastClock(long t)
+    {
+        long ts = Stopwatch.GetTimestamp();
+        foreach (var shard in _shards) shard.Post(ShardItem.ForClock(t, ts));
+    }
+
+    // ------------------------------------------------------------------ positions joining (cold)
+
+    /// <summary>
+    /// Routes an add to the shard of the position's underlying. With a tape clock and the tape still
+    /// running, the position waits until the tape reaches its opened_at (replay's rule); otherwise it
+    /// is posted now.
+    /// </summary>
+    public void Add(AddPositionCommand command, int shard)
+    {
+        if (_tapeClock && !_tapeFinished)
+        {
+            lock (_gate)
+            {
+                if (!_tapeFinished)
+                {
+                    command.Order = _order++;
+                    int at = _deferred.Count;
+                    while (at > 0 && _deferred[at - 1].Spec.OpenedAtNs > command.Spec.OpenedAtNs) at--;
+                    _deferred.Insert(at, command);
+                    Volatile.Write(ref _nextDeferredNs, _deferred[0].Spec.OpenedAtNs);
+                    command.ShardIndex = shard;
+                    return;
+                }
+            }
+        }
+        _shards[shard].PostCommand(command);
+    }
+
+    /// <summary>Takes a position that has not joined yet off the waiting list; false when it is not waiting.</summary>
+    public bool TryCancelDeferred(string positionId)
+    {
+        lock (_gate)
+        {
+            int i = _deferred.FindIndex(c => c.Spec.Id == positionId);
+            if (i < 0) return false;
+            _deferred.RemoveAt(i);
+            Volatile.Write(ref _nextDeferredNs, _deferred.Count == 0 ? long.MaxValue : _deferred[0].Spec.OpenedAtNs);
+            return true;
+        }
+    }
+
+    public int DeferredCount
+    {
+        get { lock (_gate) return _deferred.Count; }
+    }
+
+    private void ReleaseDeferred(long upTo, long tapeClock)
+    {
+        lock (_gate)
+        {
+            int n = 0;
+            while (n < _deferred.Count && _deferred[n].Spec.OpenedAtNs <= upTo)
+            {
+                var c = _deferred[n];
+                c.TapeClockNs = tapeClock;
+                _shards[c.ShardIndex].PostCommand(c);
+                n++;
+            }
+            _deferred.RemoveRange(0, n);
+            Volatile.Write(ref _nextDeferredNs, _deferred.Count == 0 ? long.MaxValue : _deferred[0].Spec.OpenedAtNs);
+        }
+    }
+
+    /// <summary>
+    /// The tape ended: (virtual clock) every shard steps to the last tick's time, as replay's clock
+    /// stops there; positions whose opened_at the tape never reached join now (replay reports them
+    /// open). Later adds go straight to their shard.
+    /// </summary>
+    public void FinishTape()
+    {
+        if (!_tapeClock) return;
+        lock (_gate)
+        {
+            if (_tapeFinished) return;
+            if (_broadcast && _tapeNow != long.MinValue) BroadcastClock(_tapeNow);
+            foreach (var c in _deferred)
+            {
+                c.TapeClockNs = long.MinValue;
+                _shards[c.ShardIndex].PostCommand(c);
+            }
+            _deferred.Clear();
+            Volatile.Write(ref _nextDeferredNs, long.MaxValue);
+            _tapeFinished = true;
+        }
+    }
+}

@@ -1,0 +1,34 @@
+namespace Streamer.Stream.Trading;
+
+/// <summary>A broker position (<c>GET /v2/positions</c>); Alpaca sends every number as a string.</summary>
+internal sealed record BrokerPosition(
+    string Symbol, string AssetClass, decimal Qty, string Side, decimal AvgEntryPrice,
+    decimal? MarketValue, decimal? CostBasis, decimal? UnrealizedPl, decimal? CurrentPrice)
+{
+    public bool IsOption => AssetClass == "us_option";
+}
+
+internal sealed record BrokerOrderLeg(string Symbol, string Side, string PositionIntent, int RatioQty, decimal? FilledAvgPrice);
+
+/// <summary>An order as the broker reports it.</summary>
+internal sealed record BrokerOrder(
+    string Id, string ClientOrderId, string OrderClass, string Symbol, string Side, string PositionIntent, string Type,
+    string Status, decimal Qty, decimal FilledQty, decimal? FilledAvgPrice, decimal? LimitPrice, IReadOnlyList<BrokerOrderLeg> Legs)
+{
+    public bool IsOpen => Status is "new" or "accepted" or "pending_new" or "partially_filled" or "accepted_for_bidding" or "pending_cancel" or "pending_replace";
+}
+
+/// <summary>One leg of an order to submit; a simple order has exactly one with ratio 1.</summary>
+internal sealed record OrderLegRequest(string Symbol, string Side, string PositionIntent, int RatioQty = 1);
+
+/// <summary>
+/// An order to submit (alpaca.md): one leg → a simple order on that symbol; 2–4 legs → <c>mleg</c>
+/// with <see cref="Qty"/> in strategy units. <see cref="LimitPrice"/> null → market; for mleg
+/// positive is a net debit, negative a net credit.
+/// </summary>
+internal sealed record OrderRequest(IReadOnlyList<OrderLegRequest> Legs, long Qty, decimal? LimitPrice, string ClientOrderId);
+
+/// <summary>One <c>trade_updates</c> event.</summary>
+internal sealed record TradeUpdate(
+    string Event, BrokerOrder Order, long? TimestampNs, decimal? Price, decimal? Qty, decimal? PositionQty,
+    IReadOnlyDictionary<string, decimal> PositionQtys);

@@ -1,0 +1,60 @@
+using System.Text;
+using Streamer.Rules.Books;
+using Streamer.Rules.Instruments;
+using Streamer.Stream.Journal;
+using Streamer.Stream.Nats;
+using Streamer.Stream.Outbox;
+using Streamer.Stream.Pipeline;
+using Streamer.Stream.Tests.Infrastructure;
+
+namespace Streamer.Stream.Tests.Pipeline;
+
+/// <summary>The pipeline against the real parts: a SQLite journal, its outbox and a real nats-server with JetStream.</summary>
+[Collection(PipelineCollection.Name)]
+public sealed class OutboxIntegrationTests
+{
+    [Fact]
+    public async Task The_demo_tapes_exits_reach_the_journal_and_the_jetstream_stream_exactly_as_replay_decides_them()
+    {
+        var expected = Demo.ReplayExits();
+        using var server = new NatsServerFixture();
+        using var dir = new TempDirectory();
+        using var journal = SqliteJournal.Open(dir.File("journal.db"));
+        using var bus = await TestBus.ConnectedAsync(server.Url);
+        var js = new JetStreamClient(bus);
+        await using (var outbox = new ExitOutbox(journal, js))
+        {
+            outbox.Start();
+            var symbols = new SymbolTable();
+            await using var pipeline = new TickPipeline(
+                new PipelineOptions { Shards = 3, Clock = ClockMode.Virtual, LatencyInPayload = false },
+                symbols, BookSet.BuiltIn, new OutboxExitTarget(outbox));
+            pipeline.Start();
+            foreach (var p in Demo.Positions()) _ = pipeline.AddPositionAsync(p);
+            await pipeline.RunSourceAsync(new TapeTickSource(Demo.File("ticks.csv"), symbols));
+            await pipeline.StopAsync();
+            await Waits.UntilAsync(() => outbox.Backlog == 0, "the outbox publishes every exit");
+        }
+
+        var onStream = await JetStreamReader.ReadExitsFromStartAsync(js);
+        var dedupe = new ExitIdDeduplicator();
+        var published = new Dictionary<string, (string Subject, string Json)>();
+        foreach (var m in onStream)
+            if (dedupe.IsFirst(m.Data, out var id)) published[id] = (m.Subject, Encoding.UTF8.GetString(m.Data));
+
+        Assert.Equal(expected.Select(e => e.Id).Order(StringComparer.Ordinal), published.Keys.Order(StringComparer.Ordinal));
+        foreach (var e in expected)
+        {
+            Assert.Equal(NatsSubjects.Exits(e.Underlying), published[e.Id].Subject);
+            Assert.Equal(Encoding.UTF8.GetString(e.Json), published[e.Id].Json);
+        }
+        // the journal has each exit with the position's state after it (what a restart restores)
+        var journaled = journal.ListExits();
+        Assert.Equal(expected.Count, journaled.Count);
+        Assert.True(journal.TryLoadPositionState("SPY-PCS-1", out var state));
+        var restored = PositionStateJson.Parse(state, "SPY-PCS-1");
+        Assert.Equal(0, restored.ContractsRemaining);
+        Assert.Equal(4, restored.NextSequence);
+        Assert.Equal(0b111, restored.TranchesFired);
+    }
+}
