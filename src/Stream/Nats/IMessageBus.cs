@@ -2,8 +2,9 @@ namespace Streamer.Stream.Nats;
 
 /// <summary>
 /// The service's view of NATS: plain publish, request/reply and subscriptions that survive
-/// reconnects. One implementation (<see cref="NatsClientBus"/>) wraps the NATS.Client package so
-/// a newer client can replace it in one file.
+/// reconnects. Two implementations, one file each: <see cref="NatsWireBus"/> (the core protocol
+/// over a socket, what the service uses) and <see cref="NatsClientBus"/> (the NATS.Client 0.8.0
+/// package, which can end the process when a server dies under traffic: docs/nats.md).
 /// </summary>
 internal interface IMessageBus : IDisposable
 {
@@ -11,6 +12,15 @@ internal interface IMessageBus : IDisposable
     BusState State { get; }
 
     bool IsConnected { get; }
+
+    /// <summary>the last connection or protocol error, for diagnostics and alerts.</summary>
+    string? LastError { get; }
+
+    /// <summary>how many times a connection was (re)established.</summary>
+    int Connections { get; }
+
+    /// <summary>Waits until connected; false when <paramref name="timeout"/> passes first.</summary>
+    Task<bool> WaitUntilConnectedAsync(TimeSpan timeout, CancellationToken cancellationToken = default);
 
     /// <summary>Raised (from a background thread) when <see cref="State"/> changes.</summary>
     event Action<BusState>? StateChanged;

@@ -76,7 +76,7 @@ internal sealed class NatsClientBus : IMessageBus
             else connection.Publish(subject, replyTo, data);
             return true;
         }
-        catch (NATSException e)
+        catch (Exception e) when (IsConnectionFailure(e))
         {
             Failed(e);
             return false;
@@ -100,7 +100,7 @@ internal sealed class NatsClientBus : IMessageBus
             // 0.8.0 sometimes reports its own timeout as a cancellation
             throw new TimeoutException($"no reply on '{subject}' within {timeout.TotalMilliseconds:0} ms");
         }
-        catch (NATSException e)
+        catch (Exception e) when (IsConnectionFailure(e))
         {
             Failed(e);
             throw new MessageBusUnavailableException($"NATS request to '{subject}' failed: {e.Message}", e);
@@ -134,7 +134,7 @@ internal sealed class NatsClientBus : IMessageBus
             connection.Flush(ToMs(timeout));
             return true;
         }
-        catch (NATSException e)
+        catch (Exception e) when (IsConnectionFailure(e))
         {
             Failed(e);
             return false;
@@ -201,7 +201,7 @@ internal sealed class NatsClientBus : IMessageBus
                 continue;
             }
             if (!Sleep(_options.HealthInterval, wakeable: true)) return;
-            if (!IsAlive(connection)) Drop(connection);
+            if (!IsAliveWithin(connection)) Drop(connection);
         }
     }
 
@@ -210,7 +210,13 @@ internal sealed class NatsClientBus : IMessageBus
         var options = ConnectionFactory.GetDefaultOptions();
         options.Url = _options.Url;
         options.Name = _options.Name;
-        options.AllowReconnect = false; // see remarks: the supervisor reconnects
+        // see remarks: the supervisor reconnects. Known hazard of this client (docs/nats.md): when its
+        // reader sees a socket error it closes and flushes its buffered writer into the broken socket
+        // on its own thread, an unhandled IOException that ends the process. Letting the client
+        // reconnect instead avoids the crash but can leave a publisher blocked forever on the dying
+        // connection (measured): a crash that a service manager restarts, with the journal replaying
+        // every unpublished exit, is the lesser evil.
+        options.AllowReconnect = false;
         options.Timeout = ToMs(_options.ConnectTimeout);
         options.DisconnectedEventHandler += (_, _) => Wake();
         options.ClosedEventHandler += (_, _) => Wake();
@@ -243,11 +249,24 @@ internal sealed class NatsClientBus : IMessageBus
         {
             connection.Flush(ToMs(_options.HealthTimeout));
         }
-        catch (NATSException e)
+        catch (Exception e) when (IsConnectionFailure(e))
         {
-            LastError = e.Message;
+            LastError = e.Message; // the next probe decides
         }
         SetState(BusState.Connected);
+    }
+
+    /// <summary>
+    /// The probe on its own deadline: 0.8.0 can block inside State/Flush on a connection whose
+    /// server vanished (its lock held by a reader stuck on the socket); the supervisor must not
+    /// hang with it, or the bus would never report the outage nor reconnect.
+    /// </summary>
+    private bool IsAliveWithin(IConnection connection)
+    {
+        var probe = Task.Run(() => IsAlive(connection));
+        if (probe.Wait(_options.HealthTimeout + _options.HealthTimeout)) return probe.Result;
+        LastError = $"health probe of {_options.Url} hung for {(2 * _options.HealthTimeout).TotalMilliseconds:0} ms";
+        return false;
     }
 
     private bool IsAlive(IConnection connection)
@@ -280,14 +299,18 @@ internal sealed class NatsClientBus : IMessageBus
         {
             if (!ReferenceEquals(_connection, connection)) return;
             _connection = null;
-            foreach (var s in _subscriptions) s.Detach();
+            foreach (var s in _subscriptions) s.Forget();
         }
         SetState(BusState.Disconnected);
         // closing a dead 0.8.0 connection can block on its socket; never on the supervisor
         _ = Task.Run(() => CloseQuietly(connection));
     }
 
-    private void Failed(NATSException e)
+    /// <summary>what the 0.8.0 client throws when its socket is gone: its own exceptions, or the stream's raw ones.</summary>
+    private static bool IsConnectionFailure(Exception e) =>
+        e is NATSException or IOException or ObjectDisposedException or System.Net.Sockets.SocketException or InvalidOperationException;
+
+    private void Failed(Exception e)
     {
         LastError = e.Message;
         Wake();
@@ -374,7 +397,7 @@ internal sealed class NatsClientBus : IMessageBus
             {
                 _current = connection.SubscribeAsync(subject, (_, e) => Deliver(e.Message));
             }
-            catch (NATSException e)
+            catch (Exception e) when (IsConnectionFailure(e))
             {
                 // the connection died under us; the supervisor re-attaches on the next one
                 owner.Failed(e);
@@ -395,6 +418,9 @@ internal sealed class NatsClientBus : IMessageBus
             }
         }
 
+        /// <summary>The connection is dead: drop the handle without talking to it (an Unsubscribe could block on its socket).</summary>
+        public void Forget() => _current = null;
+
         public void Detach()
         {
             var current = _current;
@@ -404,12 +430,9 @@ internal sealed class NatsClientBus : IMessageBus
             {
                 current.Unsubscribe();
             }
-            catch (NATSException)
+            catch (Exception e) when (IsConnectionFailure(e))
             {
                 // a dead connection has no subscription left to remove
-            }
-            catch (IOException)
-            {
             }
         }
 

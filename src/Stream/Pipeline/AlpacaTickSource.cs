@@ -92,25 +92,27 @@ internal sealed class AlpacaTickSource : ITickSource, IAsyncDisposable
         var pumps = Task.WhenAll(_stockPump.RunAsync(ingress, feed, cancellationToken), _optionPump.RunAsync(ingress, feed, cancellationToken));
         _stocks.Start();
         _options.Start();
-        using (cancellationToken.Register(() =>
+        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (cancellationToken.Register(() => stopped.TrySetResult()))
         {
-            // the pumps wait on the channels: completing them ends the pumps
-            _stockTicks.Writer.TryComplete();
-            _optionTicks.Writer.TryComplete();
-        }))
-        {
-            await Task.WhenAny(pumps, Task.WhenAll(_stocks.Completion, _options.Completion)).ConfigureAwait(false);
+            // until the pipeline stops, or both clients stop for good (gave up)
+            await Task.WhenAny(stopped.Task, Task.WhenAll(_stocks.Completion, _options.Completion)).ConfigureAwait(false);
         }
-        _stockTicks.Writer.TryComplete();
-        _optionTicks.Writer.TryComplete();
+        // the clients first (they write into the channels), then the channels: that ends the pumps
+        await StopClientsAsync().ConfigureAwait(false);
         await pumps.ConfigureAwait(false);
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => new(StopClientsAsync());
+
+    private async Task StopClientsAsync()
     {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0) return;
         await _stocks.DisposeAsync().ConfigureAwait(false);
         await _options.DisposeAsync().ConfigureAwait(false);
         _stockTicks.Writer.TryComplete();
         _optionTicks.Writer.TryComplete();
     }
+
+    private int _stopped;
 }

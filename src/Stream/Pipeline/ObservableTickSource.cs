@@ -19,7 +19,7 @@ internal sealed class ObservableTickSource(IObservable<Tick> ticks, string name)
         {
             await observer.Done.Task.ConfigureAwait(false);
         }
-        if (observer.Error is { } e) feed.Report(name, FeedStatus.Down);
+        if (observer.Error is not null) feed.Report(name, FeedStatus.Down);
     }
 
     private sealed class IngressObserver(TickIngress ingress) : IObserver<Tick>

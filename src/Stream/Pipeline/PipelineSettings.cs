@@ -8,7 +8,8 @@ namespace Streamer.Stream.Pipeline;
 /// The pipeline's keys of the <c>run</c> configuration (formats.md's <c>Feed:Tape</c>, <c>Feed:Speed</c>
 /// come from <see cref="StreamerSettings"/>): <c>Feed:StaleAfter</c> (seconds, 30),
 /// <c>Pipeline:Shards</c> (min(cores, 4)), <c>Pipeline:ShardCapacity</c> (8192),
-/// <c>Pipeline:UnmonitoredAfter</c> (seconds, 60), <c>Snapshots:Interval</c> (seconds, 1; 0 = off).
+/// <c>Pipeline:UnmonitoredAfter</c> (seconds, 60), <c>Snapshots:Interval</c> (seconds, 1; 0 = off),
+/// <c>Pipeline:SpinMicroseconds</c> (50).
 /// A bad value throws <see cref="SettingsException"/> naming the key.
 /// </summary>
 internal static class PipelineSettings
@@ -27,6 +28,7 @@ internal static class PipelineSettings
             StaleAfter = TimeSpan.FromSeconds(Number(c, "Feed:StaleAfter", 30, 0.001, 86_400)),
             UnmonitoredAfter = TimeSpan.FromSeconds(Number(c, "Pipeline:UnmonitoredAfter", 60, 0.001, 86_400)),
             SnapshotInterval = TimeSpan.FromSeconds(Number(c, "Snapshots:Interval", 1, 0, 86_400)),
+            SpinBeforeSleep = TimeSpan.FromMicroseconds(Number(c, "Pipeline:SpinMicroseconds", 50, 0, 1_000_000)),
         };
         try
         {

@@ -64,6 +64,7 @@ internal sealed class Shard
     private readonly long _snapshotIntervalTicks;
     private readonly long _unmonitoredTicks;
     private readonly long _housekeepingTicks;
+    private readonly long _spinTicks;
     private long _nextHousekeeping;
     private int _unmonitored;
 
@@ -100,6 +101,7 @@ internal sealed class Shard
         _snapshotIntervalTicks = options.SnapshotInterval > TimeSpan.Zero ? (long)(options.SnapshotInterval.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
         _unmonitoredTicks = (long)(options.UnmonitoredAfter.TotalSeconds * Stopwatch.Frequency);
         _housekeepingTicks = (long)(options.HousekeepingInterval.TotalSeconds * Stopwatch.Frequency);
+        _spinTicks = (long)(options.SpinBeforeSleep.TotalSeconds * Stopwatch.Frequency);
         _thread = new Thread(Run) { IsBackground = true, Name = $"streamer-shard-{index}" };
     }
 
@@ -133,6 +135,12 @@ internal sealed class Shard
     public void Start() => _thread.Start();
 
     // ------------------------------------------------------------------ writers (any thread)
+
+    /// <summary>Posts a command; when the shard is stopped the command is abandoned (its caller's task completes).</summary>
+    public void PostCommand(ShardCommand command)
+    {
+        if (!Post(ShardItem.ForCommand(command))) command.Abandon();
+    }
 
     /// <summary>Posts an item; waits (measured, counted) while the channel is full. False once the shard is stopping.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -239,6 +247,16 @@ internal sealed class Shard
 
     private void Sleep(long nowNs, long nowTs)
     {
+        // spin first: a tick arriving within the spin is taken without a wake-up (tens of µs)
+        if (_spinTicks > 0)
+        {
+            long until = nowTs + _spinTicks;
+            while (Stopwatch.GetTimestamp() < until)
+            {
+                if (_reader.TryPeek(out _) || _reader.Completion.IsCompleted) return;
+                Thread.SpinWait(16);
+            }
+        }
         int timeout = _clock.MillisecondsUntil(_engine.NextWakeNs, nowNs);
         int housekeeping = (int)Math.Max(1, (_nextHousekeeping - nowTs) * 1000 / Stopwatch.Frequency);
         timeout = Math.Min(timeout, housekeeping);

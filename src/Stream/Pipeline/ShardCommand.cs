@@ -8,6 +8,9 @@ internal abstract class ShardCommand
 {
     /// <summary>Runs on the shard thread; must not throw (failures complete the caller's task).</summary>
     public abstract void Execute(Shard shard);
+
+    /// <summary>The shard is stopped and will never run it: the caller's task fails instead of hanging.</summary>
+    public abstract void Abandon();
 }
 
 /// <summary>
@@ -34,6 +37,8 @@ internal sealed class AddPositionCommand(PositionSpec spec, PositionState? state
     /// <summary>The shard that owns the position's underlying.</summary>
     public int ShardIndex { get; set; }
 
+    public override void Abandon() => _done.TrySetResult($"position '{spec.Id}' not added: the pipeline is stopped");
+
     public override void Execute(Shard shard)
     {
         try
@@ -56,6 +61,8 @@ internal sealed class RemovePositionCommand(string id) : ShardCommand
     public Task<bool> Completion => _done.Task;
 
     public override void Execute(Shard shard) => _done.TrySetResult(shard.Remove(id));
+
+    public override void Abandon() => _done.TrySetResult(false);
 }
 
 /// <summary>Reads the engine on its own thread (snapshots for the control API, states for the journal, a barrier in tests).</summary>
@@ -64,6 +71,8 @@ internal sealed class QueryCommand<T>(Func<ExitEngine, T> query) : ShardCommand
     private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public Task<T> Completion => _done.Task;
+
+    public override void Abandon() => _done.TrySetException(new InvalidOperationException("the pipeline is stopped"));
 
     public override void Execute(Shard shard)
     {

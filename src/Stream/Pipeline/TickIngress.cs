@@ -191,7 +191,7 @@ internal sealed class TickIngress
                 }
             }
         }
-        _shards[shard].Post(ShardItem.ForCommand(command));
+        _shards[shard].PostCommand(command);
     }
 
     /// <summary>Takes a position that has not joined yet off the waiting list; false when it is not waiting.</summary>
@@ -221,7 +221,7 @@ internal sealed class TickIngress
             {
                 var c = _deferred[n];
                 c.TapeClockNs = tapeClock;
-                _shards[c.ShardIndex].Post(ShardItem.ForCommand(c));
+                _shards[c.ShardIndex].PostCommand(c);
                 n++;
             }
             _deferred.RemoveRange(0, n);
@@ -244,7 +244,7 @@ internal sealed class TickIngress
             foreach (var c in _deferred)
             {
                 c.TapeClockNs = long.MinValue;
-                _shards[c.ShardIndex].Post(ShardItem.ForCommand(c));
+                _shards[c.ShardIndex].PostCommand(c);
             }
             _deferred.Clear();
             Volatile.Write(ref _nextDeferredNs, long.MaxValue);

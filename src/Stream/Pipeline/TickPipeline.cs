@@ -171,7 +171,7 @@ internal sealed class TickPipeline : IAsyncDisposable
         }
         if (_ingress.TryCancelDeferred(id)) return true;
         var command = new RemovePositionCommand(id);
-        if (!_shards[shard].Post(ShardItem.ForCommand(command))) return false;
+        _shards[shard].PostCommand(command);
         return await command.Completion.ConfigureAwait(false);
     }
 
@@ -187,7 +187,7 @@ internal sealed class TickPipeline : IAsyncDisposable
         for (int i = 0; i < _shards.Length; i++)
         {
             var c = new QueryCommand<T>(query);
-            _shards[i].Post(ShardItem.ForCommand(c));
+            _shards[i].PostCommand(c);
             tasks[i] = c.Completion;
         }
         return Task.WhenAll(tasks);

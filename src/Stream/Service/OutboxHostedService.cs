@@ -8,7 +8,7 @@ namespace Streamer.Stream.Service;
 /// Starts the exit outbox (what the last run left unpublished goes out first) and turns its
 /// failures and the bus's outages into alerts.
 /// </summary>
-internal sealed class OutboxHostedService(ExitOutbox outbox, NatsClientBus bus, AlertPublisher alerts, TimeProvider time) : IHostedService
+internal sealed class OutboxHostedService(ExitOutbox outbox, IMessageBus bus, AlertPublisher alerts, TimeProvider time) : IHostedService
 {
     private long _downSince;
 

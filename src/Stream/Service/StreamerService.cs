@@ -56,8 +56,7 @@ internal static class StreamerService
         s.AddSingleton(settings);
         s.AddSingleton(TimeProvider.System);
         s.AddSingleton(_ => journal); // factory registration: the container disposes it, after the outbox
-        s.AddSingleton(_ => new NatsClientBus(new NatsBusOptions { Url = settings.NatsUrl }));
-        s.AddSingleton<IMessageBus>(sp => sp.GetRequiredService<NatsClientBus>());
+        s.AddSingleton<IMessageBus>(_ => new NatsWireBus(new NatsBusOptions { Url = settings.NatsUrl }));
         s.AddSingleton(sp => new JetStreamClient(sp.GetRequiredService<IMessageBus>()));
         s.AddSingleton(sp => new ExitOutbox(sp.GetRequiredService<SqliteJournal>(), sp.GetRequiredService<JetStreamClient>(), new ExitOutboxOptions { Capacity = settings.OutboxCapacity }));
         s.AddSingleton<ServiceStatus>();

@@ -58,7 +58,7 @@ public sealed class EngineOutboxTests
         }
 
         public SqliteJournal Journal { get; }
-        public NatsClientBus Bus { get; }
+        public NatsWireBus Bus { get; }
         public ExitOutbox Outbox { get; }
         public ExitHandoff Handoff { get; }
         public ExitEngine Engine { get; }

@@ -12,6 +12,7 @@ namespace Streamer.Stream.Tests.Pipeline;
 /// The per-tick path allocates nothing: measured with GC.GetAllocatedBytesForCurrentThread on the
 /// thread that does the work (the shard's own thread for the shard path).
 /// </summary>
+[Collection(PipelineCollection.Name)]
 public sealed class AllocationTests
 {
     [Fact]

@@ -9,6 +9,7 @@ using Streamer.Stream.Tests.Infrastructure;
 namespace Streamer.Stream.Tests.Pipeline;
 
 /// <summary>Live market data: the production Alpaca client against the in-repo emulator over real websockets on 127.0.0.1, into the pipeline.</summary>
+[Collection(PipelineCollection.Name)]
 public sealed class AlpacaSourceTests
 {
     [Fact]

@@ -6,6 +6,7 @@ using Streamer.Stream.Tests.Infrastructure;
 
 namespace Streamer.Stream.Tests.Pipeline;
 
+[Collection(PipelineCollection.Name)]
 public sealed class BackpressureAndFeedTests
 {
     [Fact]

@@ -11,6 +11,7 @@ using Streamer.Stream.Tests.Infrastructure;
 namespace Streamer.Stream.Tests.Pipeline;
 
 /// <summary>The pipeline as <c>streamer run</c> composes it: settings, journal, outbox, registry, alerts, a real nats-server.</summary>
+[Collection(PipelineCollection.Name)]
 public sealed class HostedServiceTests
 {
     [Fact]

@@ -7,6 +7,7 @@ using Streamer.Stream.Tests.Infrastructure;
 
 namespace Streamer.Stream.Tests.Pipeline;
 
+[Collection(PipelineCollection.Name)]
 public sealed class IntakeAndClockTests
 {
     private const string Short = "SPY260220P00580000";

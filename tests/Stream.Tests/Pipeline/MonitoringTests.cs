@@ -8,6 +8,7 @@ using Streamer.Stream.Tests.Infrastructure;
 namespace Streamer.Stream.Tests.Pipeline;
 
 /// <summary>The seeds' worst failure was a monitor with nothing to monitor: the pipeline says so, loudly.</summary>
+[Collection(PipelineCollection.Name)]
 public sealed class MonitoringTests
 {
     private static PipelineOptions Quick => new()

@@ -10,6 +10,7 @@ using Streamer.Stream.Tests.Infrastructure;
 namespace Streamer.Stream.Tests.Pipeline;
 
 /// <summary>The pipeline against the real parts: a SQLite journal, its outbox and a real nats-server with JetStream.</summary>
+[Collection(PipelineCollection.Name)]
 public sealed class OutboxIntegrationTests
 {
     [Fact]

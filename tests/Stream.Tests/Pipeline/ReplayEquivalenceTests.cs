@@ -6,6 +6,7 @@ namespace Streamer.Stream.Tests.Pipeline;
 /// The pipeline at Feed:Speed=0 is the backtest: the same tape gives the same exits as
 /// ReplaySession, byte for byte, whatever the number of shards.
 /// </summary>
+[Collection(PipelineCollection.Name)]
 public sealed class ReplayEquivalenceTests
 {
     [Fact]

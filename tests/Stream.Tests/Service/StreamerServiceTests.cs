@@ -27,7 +27,7 @@ public sealed class StreamerServiceTests
         public required NatsServerFixture Server { get; init; }
         public required TempDirectory Dir { get; init; }
         public required IHost Host { get; init; }
-        public required NatsClientBus Client { get; init; }
+        public required NatsWireBus Client { get; init; }
 
         public async Task<JsonElement> RequestAsync(string subject, string body)
         {
@@ -53,7 +53,7 @@ public sealed class StreamerServiceTests
             [$"--Nats:Url={server.Url}", "--Journal:Path=journal/streamer.db", "--Heartbeat:IntervalSeconds=0.2"],
             dir.Path, logging: _ => { });
         await host.StartAsync();
-        var bus = host.Services.GetRequiredService<NatsClientBus>();
+        var bus = host.Services.GetRequiredService<IMessageBus>();
         Assert.True(await bus.WaitUntilConnectedAsync(TimeSpan.FromSeconds(20)), bus.LastError);
         var client = await TestBus.ConnectedAsync(server.Url);
         return new Running { Server = server, Dir = dir, Host = host, Client = client };

@@ -5,13 +5,28 @@ using Streamer.Stream.Tests.Infrastructure;
 
 namespace Streamer.Stream.Tests.Nats;
 
-public sealed class NatsClientBusTests
+/// <summary>The bus contract, run against each implementation.</summary>
+public abstract class MessageBusContractTests
 {
+    private protected abstract IMessageBus Create(string url);
+
+    private async Task<IMessageBus> ConnectedAsync(string url)
+    {
+        var bus = Create(url);
+        if (!await bus.WaitUntilConnectedAsync(TimeSpan.FromSeconds(20)))
+        {
+            var error = bus.LastError;
+            bus.Dispose();
+            throw new InvalidOperationException($"could not connect to {url}: {error}");
+        }
+        return bus;
+    }
+
     [Fact]
     public async Task Publish_reaches_a_subscriber_and_request_gets_the_reply()
     {
         using var server = new NatsServerFixture();
-        using var bus = await TestBus.ConnectedAsync(server.Url);
+        using var bus = await ConnectedAsync(server.Url);
         var got = new BlockingCollection<BusMessage>();
         using var sub = bus.Subscribe("test.echo", m =>
         {
@@ -30,10 +45,49 @@ public sealed class NatsClientBusTests
     }
 
     [Fact]
+    public async Task Large_payloads_and_many_small_ones_arrive_intact_and_in_order()
+    {
+        using var server = new NatsServerFixture();
+        using var bus = await ConnectedAsync(server.Url);
+        var got = new BlockingCollection<byte[]>();
+        using var sub = bus.Subscribe("test.big", m => got.Add(m.Data));
+        var big = new byte[200_000];
+        new Random(7).NextBytes(big);
+        Assert.True(bus.TryPublish("test.big", big));
+        for (int i = 0; i < 500; i++) Assert.True(bus.TryPublish("test.big", BitConverter.GetBytes(i)));
+        Assert.True(got.TryTake(out var first, TimeSpan.FromSeconds(10)));
+        Assert.Equal(big, first);
+        for (int i = 0; i < 500; i++)
+        {
+            Assert.True(got.TryTake(out var small, TimeSpan.FromSeconds(10)), $"message {i} missing");
+            Assert.Equal(i, BitConverter.ToInt32(small));
+        }
+    }
+
+    [Fact]
+    public async Task A_throwing_handler_does_not_stop_its_subscription()
+    {
+        using var server = new NatsServerFixture();
+        using var bus = await ConnectedAsync(server.Url);
+        var got = new BlockingCollection<string>();
+        using var sub = bus.Subscribe("test.throw", m =>
+        {
+            var text = Encoding.UTF8.GetString(m.Data);
+            if (text == "bad") throw new InvalidOperationException("handler bug");
+            got.Add(text);
+        });
+        bus.TryPublish("test.throw", "bad"u8.ToArray());
+        bus.TryPublish("test.throw", "good"u8.ToArray());
+        Assert.True(got.TryTake(out var text, TimeSpan.FromSeconds(10)));
+        Assert.Equal("good", text);
+        Assert.Contains("handler bug", bus.LastError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Request_without_responder_times_out_as_TimeoutException()
     {
         using var server = new NatsServerFixture();
-        using var bus = await TestBus.ConnectedAsync(server.Url);
+        using var bus = await ConnectedAsync(server.Url);
         await Assert.ThrowsAsync<TimeoutException>(() => bus.RequestAsync("test.nobody", "x"u8.ToArray(), TimeSpan.FromMilliseconds(200)));
     }
 
@@ -42,7 +96,7 @@ public sealed class NatsClientBusTests
     {
         using var server = new NatsServerFixture();
         server.Stop();
-        using var bus = TestBus.Create(server.Url);
+        using var bus = Create(server.Url);
         Assert.False(await bus.WaitUntilConnectedAsync(TimeSpan.FromMilliseconds(300)));
         Assert.Equal(BusState.Connecting, bus.State);
         Assert.False(bus.TryPublish("test.x", "x"u8.ToArray()));
@@ -57,7 +111,7 @@ public sealed class NatsClientBusTests
     public async Task Reconnects_after_an_outage_and_keeps_its_subscriptions()
     {
         using var server = new NatsServerFixture();
-        using var bus = await TestBus.ConnectedAsync(server.Url);
+        using var bus = await ConnectedAsync(server.Url);
         var states = new ConcurrentQueue<BusState>();
         bus.StateChanged += states.Enqueue;
         var got = new BlockingCollection<string>();
@@ -70,7 +124,7 @@ public sealed class NatsClientBusTests
         Assert.True(await bus.WaitUntilConnectedAsync(TimeSpan.FromSeconds(20)), bus.LastError);
 
         // a second, independent connection publishes: the first one's subscription must be back
-        using var other = await TestBus.ConnectedAsync(server.Url);
+        using var other = await ConnectedAsync(server.Url);
         Assert.True(other.TryPublish("test.after", "again"u8.ToArray()));
         Assert.True(other.Flush(TimeSpan.FromSeconds(5)));
         Assert.True(got.TryTake(out var text, TimeSpan.FromSeconds(10)), "subscription was not restored after reconnect");
@@ -83,7 +137,7 @@ public sealed class NatsClientBusTests
     public async Task A_disposed_subscription_receives_nothing_more()
     {
         using var server = new NatsServerFixture();
-        using var bus = await TestBus.ConnectedAsync(server.Url);
+        using var bus = await ConnectedAsync(server.Url);
         var got = new BlockingCollection<string>();
         var sub = bus.Subscribe("test.once", m => got.Add(Encoding.UTF8.GetString(m.Data)));
         using var marker = bus.Subscribe("test.marker", m => got.Add("marker"));
@@ -104,9 +158,27 @@ public sealed class NatsClientBusTests
     public async Task Dispose_closes_and_reports_closed()
     {
         using var server = new NatsServerFixture();
-        var bus = await TestBus.ConnectedAsync(server.Url);
+        var bus = await ConnectedAsync(server.Url);
         bus.Dispose();
         Assert.Equal(BusState.Closed, bus.State);
         Assert.False(bus.TryPublish("test.x", "x"u8.ToArray()));
     }
+}
+
+public sealed class NatsWireBusTests : MessageBusContractTests
+{
+    private protected override IMessageBus Create(string url) => TestBus.Create(url);
+}
+
+public sealed class NatsClientBusTests : MessageBusContractTests
+{
+    private protected override IMessageBus Create(string url) => new NatsClientBus(new NatsBusOptions
+    {
+        Url = url,
+        ReconnectMinDelay = TimeSpan.FromMilliseconds(50),
+        ReconnectMaxDelay = TimeSpan.FromMilliseconds(400),
+        HealthInterval = TimeSpan.FromMilliseconds(100),
+        HealthTimeout = TimeSpan.FromSeconds(3),
+        ConnectTimeout = TimeSpan.FromSeconds(5),
+    });
 }
