@@ -51,8 +51,8 @@ internal static class TickToExitLatency
         using var server = NatsServer.Start(dir);
         Console.WriteLine($"nats-server on {server.Url}; {exits:N0} exits ({underlyings} underlyings x {perUnderlying}), {rate:N0} ticks/s, {shards} shards; journal {dir}/journal.db");
 
-        using var publisherBus = new NatsClientBus(new NatsBusOptions { Url = server.Url, Name = "latency-service" });
-        using var subscriberBus = new NatsClientBus(new NatsBusOptions { Url = server.Url, Name = "latency-subscriber" });
+        using var publisherBus = new NatsWireBus(new NatsBusOptions { Url = server.Url, Name = "latency-service" });
+        using var subscriberBus = new NatsWireBus(new NatsBusOptions { Url = server.Url, Name = "latency-subscriber" });
         if (!await publisherBus.WaitUntilConnectedAsync(TimeSpan.FromSeconds(20)) || !await subscriberBus.WaitUntilConnectedAsync(TimeSpan.FromSeconds(20)))
         {
             Console.Error.WriteLine($"cannot connect to {server.Url}: {publisherBus.LastError ?? subscriberBus.LastError}");

@@ -77,6 +77,8 @@ internal sealed partial class LivePipelineService : IHostedService, IAsyncDispos
         Symbols = new SymbolTable();
         Pipeline = new TickPipeline(options.Pipeline,
             Symbols, options.Books, new OutboxExitTarget(outbox), new BusSnapshotTarget(bus));
+        // now, not at start: the heartbeat starts (and beats once) before this service does
+        status.ExtraFields = WriteStatus;
     }
 
     public TickPipeline Pipeline { get; }
@@ -93,7 +95,6 @@ internal sealed partial class LivePipelineService : IHostedService, IAsyncDispos
         _intake = _services.GetRequiredService<ExecutionIntakeService>();
         _intake.FillRecorded += OnFill;
         _intake.FillDuplicate += OnDuplicateFill;
-        _status.ExtraFields = WriteStatus;
 
         Pipeline.Start();
         if (_options.Alpaca is { } alpaca)
