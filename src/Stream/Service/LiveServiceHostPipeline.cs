@@ -85,9 +85,6 @@ internal sealed partial class LivePipelineService : IHostedService, IAsyncDispos
 
     public SymbolTable Symbols { get; }
 
-    /// <summary>Completes when <c>Feed:ExitWhenDone</c> has asked the host to stop (tests, scripts).</summary>
-    public Task? Finished => _finish;
-
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _subscriptions.Add(Pipeline.Alerts.Subscribe(a => _alerts.Raise(a.Kind, a.Message, a.Key, a.Details)));

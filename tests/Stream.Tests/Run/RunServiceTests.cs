@@ -53,9 +53,19 @@ public sealed class RunServiceTests
         var expected = RunTestData.Replay(RunTestData.DemoPositions, RunTestData.DemoTape);
         using var server = new NatsServerFixture();
         using var dir = new TempDirectory();
+        using var live = await TestBus.ConnectedAsync(server.Url);
+        using var snapshots = new Collector(live, NatsSubjects.SnapshotsPrefix + ">");
         var (code, output) = await StreamerProcess.RunAsync(dir.Path, Args(server, dir.File("j.db"),
             $"--Feed:Tape={RunTestData.DemoTape}", "--Feed:Speed=0", $"--Positions:File={RunTestData.DemoPositions}", "--Feed:ExitWhenDone=true"));
         Assert.True(code == 0, output);
+        // position snapshots went out per underlying while the tape ran (throttled: at least the first of each)
+        await Waits.UntilAsync(() => snapshots.Messages.Select(m => m.Subject).Distinct().Count() >= 3, "a snapshot for each underlying", Long);
+        foreach (var (subject, id) in new[] { ("SPY", "SPY-PCS-1"), ("META", "META-1"), ("QCOM", "QCOM-1") })
+        {
+            var snapshot = JsonDocument.Parse(snapshots.Messages.First(m => m.Subject == NatsSubjects.SnapshotsPrefix + subject).Data).RootElement;
+            Assert.Equal(subject, snapshot.GetProperty("underlying").GetString());
+            Assert.Contains(snapshot.GetProperty("positions").EnumerateArray(), p => p.GetProperty("id").GetString() == id);
+        }
 
         // the service is gone; a late subscriber reads the stream from its start
         using var bus = await TestBus.ConnectedAsync(server.Url);
@@ -246,6 +256,9 @@ public sealed class RunServiceTests
         async Task<string[]> Listed() =>
             [.. (await Request("streamer.control.list", "")).GetProperty("positions").EnumerateArray().Select(p => p.GetProperty("id").GetString()!)];
         async Task<int> Monitored() => (await Request("streamer.control.status", "")).GetProperty("positions_monitored").GetInt32();
+
+        // the tape's end was announced
+        await Waits.UntilAsync(() => alerts.Any(a => a.GetProperty("kind").GetString() == "feed_down"), "a feed_down alert at the tape's end", Long);
 
         // a fill for a position nobody monitors opens it
         const string fill = """{"id":"fill-1","position_id":"META-9","symbol":"META260220C00720000","qty":3,"price":17.10,"time":"2026-01-29T17:00:00Z","book":"day_trade"}""";
