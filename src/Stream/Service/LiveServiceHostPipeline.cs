@@ -124,6 +124,7 @@ internal sealed partial class LivePipelineService : IHostedService, IAsyncDispos
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_finish is not null) await _finish.ConfigureAwait(false); // it sees the cancellation and returns
         if (_statusTimer is not null) await _statusTimer.DisposeAsync().ConfigureAwait(false);
         if (_intake is not null)
         {
@@ -332,7 +333,12 @@ internal sealed partial class LivePipelineService : IHostedService, IAsyncDispos
     {
         try
         {
-            await source.ConfigureAwait(false);
+            // a stop (Ctrl+C) while the tape runs: StopAsync ends the source after this returns
+            await source.WaitAsync(_stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
         }
 #pragma warning disable CA1031 // the source's failure is already an alert; stopping is what is asked
         catch (Exception)
