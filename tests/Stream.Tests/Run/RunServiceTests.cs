@@ -166,6 +166,30 @@ public sealed class RunServiceTests
     }
 
     [Fact]
+    public async Task Sigterm_mid_tape_stops_cleanly_with_every_decided_exit_journaled_and_acked()
+    {
+        using var dir = new TempDirectory();
+        var ramp = RampSession.Write(dir.Path);
+        using var server = new NatsServerFixture();
+        using var bus = await TestBus.ConnectedAsync(server.Url);
+        using var exits = new Collector(bus, NatsSubjects.ExitsWildcard);
+        var journalPath = dir.File("j.db");
+        using var service = StreamerProcess.Start(dir.Path, Args(server, journalPath,
+            $"--Feed:Tape={ramp.Tape}", $"--Positions:File={ramp.PositionsFile}", $"--Books:File={ramp.BooksFile}", "--Feed:Speed=10", "--Feed:ExitWhenDone=true"));
+        await Waits.UntilAsync(() => exits.Count >= 1 || service.HasExited, "the first exit reaches NATS", Long);
+        Assert.False(service.HasExited, service.Output);
+
+        service.Terminate();
+        Assert.Equal(0, await service.WaitForExitAsync(Long));
+        using var journal = SqliteJournal.Open(journalPath);
+        var journaled = journal.ListExits();
+        Assert.InRange(journaled.Count, 1, ramp.ExpectedExits - 1); // stopped mid-tape
+        Assert.Equal(0, journal.CountUnpublished()); // drained: NATS was up
+        var onStream = await JetStreamReader.ReadExitsFromStartAsync(new JetStreamClient(bus));
+        Assert.Equal(journaled.Select(e => e.Id).Order(StringComparer.Ordinal), onStream.Select(m => ExitIdDeduplicator.ReadId(m.Data)).Distinct().Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Nats_stopped_and_restarted_mid_tape_loses_no_exit_and_keeps_their_order()
     {
         using var dir = new TempDirectory();
