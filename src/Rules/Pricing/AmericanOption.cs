@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using Streamer.Rules.Instruments;
 
 namespace Streamer.Rules.Pricing;
@@ -16,7 +17,11 @@ public readonly record struct AmericanValue(double Price, double Delta, double G
 /// </summary>
 public static class AmericanOption
 {
-    private static readonly GaussLegendre Premium = new(32);
+    private const int PremiumPoints = 24;
+    // per premium point θ_k: √((T−u)/T) = cosθ_k, the weight (π/2) w_k sinθ_k, the boundary's Chebyshev basis
+    private static readonly double[] PremiumCos = BuildPremiumTable(0);
+    private static readonly double[] PremiumWeight = BuildPremiumTable(1);
+    private static readonly double[] PremiumBasis = BuildPremiumTable(2);
 
     /// <summary>false only in the negative-rate double-boundary regime.</summary>
     public static bool IsSupported(OptionRight right, double r, double q)
@@ -149,7 +154,8 @@ public static class AmericanOption
 
     // American put from the unit-strike boundary (scaled by K): European value plus the early-exercise premium
     // ∫₀ᵀ [rK e^{−r(T−u)} Φ(−d₋) − qS e^{−q(T−u)} Φ(−d₊)] du, d± = d±(T−u, S/B(u)); delta and gamma by
-    // differentiating under the integral
+    // differentiating under the integral. T − u = T cos²θ: √(T−u) and √u (where B has its √ shape) are
+    // both smooth in θ, so 24 Gauss–Legendre points in θ do; four lanes at a time.
     private static AmericanValue Put(double spot, double strike, in ExerciseBoundary boundary)
     {
         double r = boundary.R, q = boundary.Q, vol = boundary.Vol, t = boundary.T;
@@ -157,28 +163,57 @@ public static class AmericanOption
         if (lnS <= boundary.LnBoundary(t)) return new AmericanValue(strike - spot, -1, 0);
         var e = BlackScholes.Greeks(OptionRight.Put, spot, strike, t, r, q, vol);
         double sqrtT = Math.Sqrt(t);
-        double drift = r - q + 0.5 * vol * vol;
-        var nodes = Premium.Nodes;
-        var weights = Premium.Weights;
-        double price = 0, delta = 0, gamma = 0;
-        for (int k = 0; k < nodes.Length; k++)
+        var vSqrtT = Vector256.Create(sqrtT);
+        var vLnS = Vector256.Create(lnS);
+        var vDrift = Vector256.Create(r - q + 0.5 * vol * vol);
+        var vVol = Vector256.Create(vol);
+        var vSpot = Vector256.Create(spot);
+        var negR = Vector256.Create(-r);
+        var negQ = Vector256.Create(-q);
+        var rK = Vector256.Create(r * strike);
+        var vQ = Vector256.Create(q);
+        var half = Vector256.Create(-0.5);
+        var invSqrt2Pi = Vector256.Create(NormalVector.InvSqrt2Pi);
+        ReadOnlySpan<double> cosines = PremiumCos, weights = PremiumWeight;
+        Vector256<double> price = default, delta = default, gamma = default;
+        for (int at = 0; at < PremiumPoints; at += 4)
         {
-            // T − u = s², s = √T (1 + y)/2, du = s √T dy
-            double s = 0.5 * sqrtT * (1 + nodes[k]);
-            double dt = s * s;
-            double sd = vol * s;
-            double dp = (lnS - boundary.LnBoundary(t - dt) + drift * dt) / sd;
-            double dm = dp - sd;
-            double pdfP = Normal.PdfQuick(dp), pdfM = Normal.PdfQuick(dm);
-            double kr = r * strike * Math.Exp(-r * dt), sq = q * Math.Exp(-q * dt);
-            double w = weights[k] * sqrtT;
-            price += w * s * (kr * Normal.Cdf(-dm, pdfM) - sq * spot * Normal.Cdf(-dp, pdfP));
-            delta += w * (-kr * pdfM / (spot * vol) + sq * pdfP / vol - s * sq * Normal.Cdf(-dp, pdfP));
-            gamma += w * (kr * pdfM / (vol * spot * spot) * (dm / sd + 1) - sq * pdfP * dp / (spot * vol * sd) + sq * pdfP / (spot * vol));
+            var s = vSqrtT * Vector256.Create(cosines.Slice(at, 4));
+            var dt = s * s;
+            var sd = vVol * s;
+            var lnB = boundary.LnBoundary(PremiumBasis, at, PremiumPoints);
+            var dp = (vLnS - lnB + vDrift * dt) / sd;
+            var dm = dp - sd;
+            var pdfP = NormalVector.Exp(half * dp * dp) * invSqrt2Pi;
+            var pdfM = NormalVector.Exp(half * dm * dm) * invSqrt2Pi;
+            var kr = rK * Vector256.Exp(negR * dt);
+            var sq = vQ * Vector256.Exp(negQ * dt);
+            var cdfM = NormalVector.Cdf(-dm, pdfM);
+            var cdfP = NormalVector.Cdf(-dp, pdfP);
+            var w = vSqrtT * Vector256.Create(weights.Slice(at, 4));
+            price += w * s * (kr * cdfM - sq * vSpot * cdfP);
+            delta += w * ((sq * pdfP - kr * pdfM / vSpot) / vVol - s * sq * cdfP);
+            gamma += w * (kr * pdfM / (vVol * vSpot * vSpot) * (dm / sd + Vector256<double>.One)
+                          + sq * pdfP / (vSpot * vVol) * (Vector256<double>.One - dp / sd));
         }
-        double value = e.Price + price;
+        double value = e.Price + Vector256.Sum(price);
         // never below exercise now (guards the vanishing-vol limit, where the quadrature resolves nothing)
         if (!(value > strike - spot)) return new AmericanValue(strike - spot, -1, 0);
-        return new AmericanValue(value, e.Delta + delta, e.Gamma + gamma);
+        return new AmericanValue(value, e.Delta + Vector256.Sum(delta), e.Gamma + Vector256.Sum(gamma));
+    }
+
+    private static double[] BuildPremiumTable(int which)
+    {
+        var gl = new GaussLegendre(PremiumPoints);
+        var table = new double[which == 2 ? ExerciseBoundary.Nodes * PremiumPoints : PremiumPoints];
+        for (int k = 0; k < PremiumPoints; k++)
+        {
+            double theta = Math.PI / 4 * (1 + gl.Nodes[k]);
+            double sin = Math.Sin(theta);
+            if (which == 0) table[k] = Math.Cos(theta);
+            else if (which == 1) table[k] = gl.Weights[k] * Math.PI / 2 * sin;
+            else ExerciseBoundary.FillBasis(table, k, PremiumPoints, 2 * sin - 1); // boundary at u = T sin²θ
+        }
+        return table;
     }
 }
