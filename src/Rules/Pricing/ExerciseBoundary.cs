@@ -35,8 +35,9 @@ internal struct ExerciseBoundary
 
     // cos(iπ/n): the Chebyshev–Lobatto nodes and the interpolation matrix cos(ikπ/n)
     private static readonly double[] ChebCos = BuildCos();
-    // per node i: √(τ_i/T) = (1 + cos(iπ/n))/2
+    // per node i: √(τ_i/T) = (1 + cos(iπ/n))/2, and τ_i/T for the six interior nodes padded to eight lanes
     private static readonly double[] NodeRoot = new double[Nodes];
+    private static readonly double[] NodeTau = new double[8];
     // per point (node i, θ_k): s/√T = √(τ_i/T) cosθ_k, u/T = (τ_i/T) sin²θ_k, the weight (π/2) w_k sinθ_k √(τ_i/T)
     private static readonly double[] PointS = new double[Points];
     private static readonly double[] PointU = new double[Points];
@@ -60,6 +61,7 @@ internal struct ExerciseBoundary
     {
         var gl = new GaussLegendre(FixedPointPoints);
         for (int i = 0; i < Nodes; i++) NodeRoot[i] = 0.5 * (1 + ChebCos[i * Nodes + 1]);
+        for (int i = 0; i < 8; i++) NodeTau[i] = NodeRoot[Math.Min(i, ChebyshevIntervals - 1)] * NodeRoot[Math.Min(i, ChebyshevIntervals - 1)];
         for (int i = 0; i < ChebyshevIntervals; i++)
         {
             for (int k = 0; k < FixedPointPoints; k++)
@@ -111,57 +113,76 @@ internal struct ExerciseBoundary
         boundary.X = q > 0 ? Math.Min(1.0, r / q) : 1.0;
         boundary.LnX = Math.Log(boundary.X);
 
-        Span<double> b = stackalloc double[Nodes];
-        b[ChebyshevIntervals] = boundary.X;
-        double guess = boundary.X;
-        for (int i = ChebyshevIntervals - 1; i >= 0; i--)
-        {
-            guess = QdPlus(t * NodeRoot[i] * NodeRoot[i], r, q, vol, boundary.X, guess, ref boundary.QdEvaluations);
-            b[i] = guess;
-        }
+        // the six interior nodes in two 4-lane vectors, the last two lanes repeating node 5 (harmless copies)
+        var tauLo = Vector256.Create(t) * Vector256.Create(NodeTau, 0);
+        var tauHi = Vector256.Create(t) * Vector256.Create(NodeTau, 4);
+        var bLo = QdPlus(tauLo, r, q, vol, boundary.X, ref boundary.QdEvaluations);
+        var bHi = QdPlus(tauHi, r, q, vol, boundary.X, ref boundary.QdEvaluations);
 
         // e^{qu} at every point, once per solve
         Span<double> equ = stackalloc double[Points];
         Span<double> m0 = stackalloc double[Points];
         Span<double> termN = stackalloc double[Points];
         Span<double> termD = stackalloc double[Points];
+        Span<double> sums = stackalloc double[16];
+        Span<double> lnb = stackalloc double[8];
         var qT = Vector256.Create(q * t);
         ReadOnlySpan<double> pointU = PointU;
         for (int at = 0; at < Points; at += 4)
             Vector256.Exp(qT * Vector256.Create(pointU.Slice(at, 4))).CopyTo(equ.Slice(at, 4));
 
+        var x = Vector256.Create(boundary.X);
         for (int iter = 0; iter < MaxIterations; iter++)
         {
-            boundary.Fit(b);
+            var lnbLo = Vector256.Log(bLo);
+            var lnbHi = Vector256.Log(bHi);
+            lnbLo.CopyTo(lnb);
+            lnbHi.CopyTo(lnb[4..]);
+            boundary.Fit(lnb);
             for (int i = 0; i < ChebyshevIntervals; i++)
-                m0.Slice(i * FixedPointPoints, FixedPointPoints).Fill(Math.Log(b[i]));
+                m0.Slice(i * FixedPointPoints, FixedPointPoints).Fill(lnb[i]);
             boundary.Integrands(m0, equ, termN, termD);
-            double change = 0;
             for (int i = 0; i < ChebyshevIntervals; i++)
             {
-                double next = Math.Min(boundary.FixedPointB(t * NodeRoot[i] * NodeRoot[i], b[i],
-                    termN.Slice(i * FixedPointPoints, FixedPointPoints), termD.Slice(i * FixedPointPoints, FixedPointPoints)), boundary.X);
-                change = Math.Max(change, Math.Abs(next - b[i]));
-                b[i] = next;
+                double n = 0, d = 0;
+                for (int k = 0; k < FixedPointPoints; k++)
+                {
+                    n += termN[i * FixedPointPoints + k];
+                    d += termD[i * FixedPointPoints + k];
+                }
+                sums[i] = n;
+                sums[8 + i] = d;
             }
+            sums[6] = sums[7] = sums[5];
+            sums[14] = sums[15] = sums[13];
+            var nextLo = Vector256.Min(boundary.FixedPointB(tauLo, bLo, lnbLo, Vector256.Create(sums), Vector256.Create(sums[8..])), x);
+            var nextHi = Vector256.Min(boundary.FixedPointB(tauHi, bHi, lnbHi, Vector256.Create(sums[4..]), Vector256.Create(sums[12..])), x);
+            var moved = Vector256.Max(Vector256.Abs(nextLo - bLo), Vector256.Abs(nextHi - bHi));
+            double change = Math.Max(Math.Max(moved[0], moved[1]), Math.Max(moved[2], moved[3]));
+            bLo = nextLo;
+            bHi = nextHi;
             boundary.Iterations = iter + 1;
             if (change < Tolerance) break;
         }
-        boundary.Fit(b);
+        Vector256.Log(bLo).CopyTo(lnb);
+        Vector256.Log(bHi).CopyTo(lnb[4..]);
+        boundary.Fit(lnb);
     }
 
-    private void Fit(ReadOnlySpan<double> b)
+    // Chebyshev coefficients of H = (ln B − ln X)² from ln B at the interior nodes (H = 0 at τ = 0)
+    private void Fit(ReadOnlySpan<double> lnb)
     {
         const int n = ChebyshevIntervals;
         Span<double> h = stackalloc double[Nodes];
-        for (int i = 0; i < Nodes; i++)
+        for (int i = 0; i < n; i++)
         {
-            double g = Math.Log(b[i]) - LnX;
+            double g = lnb[i] - LnX;
             h[i] = g * g;
         }
+        h[n] = 0;
         for (int k = 0; k < Nodes; k++)
         {
-            double sum = 0.5 * (h[0] * ChebCos[k] + h[n] * ChebCos[n * Nodes + k]);
+            double sum = 0.5 * h[0] * ChebCos[k];
             for (int i = 1; i < n; i++) sum += h[i] * ChebCos[i * Nodes + k];
             double a = 2.0 / n * sum;
             Coef[k] = k == 0 || k == n ? 0.5 * a : a;
@@ -231,72 +252,88 @@ internal struct ExerciseBoundary
         }
     }
 
-    // one FP-B step at node τ: the closed-form parts at u = 0 plus the integrals from the weighted point terms
-    private readonly double FixedPointB(double tau, double bTau, ReadOnlySpan<double> termN, ReadOnlySpan<double> termD)
+    // one FP-B step at four nodes: the closed-form parts at u = 0 plus the integrals from the weighted point sums;
+    // where both sides underflow (vanishing vol) the current value is kept rather than spreading a NaN
+    private readonly Vector256<double> FixedPointB(Vector256<double> tau, Vector256<double> b, Vector256<double> lnB,
+        Vector256<double> sumN, Vector256<double> sumD)
     {
         double r = R, q = Q, vol = Vol;
-        double sqrtTau = Math.Sqrt(tau);
-        double lnB = Math.Log(bTau);
-        double sdT = vol * sqrtTau;
-        double drift = r - q + 0.5 * vol * vol;
-        double dp0 = (lnB + drift * tau) / sdT;
-        double dm0 = dp0 - sdT;
-        double pdfP0 = Normal.Pdf(dp0);
-        double n = Normal.Pdf(dm0) / sdT;
-        double d = pdfP0 / sdT + Normal.Cdf(dp0, pdfP0);
-        for (int k = 0; k < termN.Length; k++)
-        {
-            n += termN[k];
-            d += termD[k];
-        }
-        double next = Math.Exp(-(r - q) * tau) * n / d;
-        // vanishing vol: both sides underflow; keep the current value rather than spread a NaN
-        return next > 0 && double.IsFinite(next) ? next : bTau;
+        var sdT = Vector256.Create(vol) * Vector256.Sqrt(tau);
+        var dp0 = (lnB + Vector256.Create(r - q + 0.5 * vol * vol) * tau) / sdT;
+        var dm0 = dp0 - sdT;
+        var half = Vector256.Create(-0.5);
+        var invSqrt2Pi = Vector256.Create(InvSqrt2Pi);
+        var pdfP0 = NormalVector.Exp(half * dp0 * dp0) * invSqrt2Pi;
+        var pdfM0 = NormalVector.Exp(half * dm0 * dm0) * invSqrt2Pi;
+        var n = pdfM0 / sdT + sumN;
+        var d = pdfP0 / sdT + NormalVector.Cdf(dp0, pdfP0) + sumD;
+        var next = Vector256.Exp(Vector256.Create(q - r) * tau) * n / d;
+        var ok = Vector256.GreaterThan(next, Vector256<double>.Zero) & Vector256.LessThan(next, Vector256.Create(double.PositiveInfinity));
+        return Vector256.ConditionalSelect(ok, next, b);
     }
 
     /// <summary>
-    /// Li's QD+ boundary at τ (unit strike), in the division-free form of QuantLib's QdPlusAmericanEngine:
+    /// Li's QD+ boundary at four τ (unit strike), in the division-free form of QuantLib's QdPlusAmericanEngine:
     /// f(S) = (1 − e^{−qτ}Φ(−d₊))S − β(1 − S − p) + (α/e^{−rτ})θ = 0, solved by Halley steps with the
-    /// analytic f′ and f″ from a warm start (the previous node's value), kept inside the bracket by bisection.
+    /// analytic f′ and f″ from S = X, each lane kept inside its bracket by bisection, until every lane has converged.
     /// </summary>
-    private static double QdPlus(double tau, double r, double q, double vol, double x, double start, ref int evaluations)
+    private static Vector256<double> QdPlus(Vector256<double> tau, double r, double q, double vol, double x, ref int evaluations)
     {
         double v2 = vol * vol;
-        double v = vol * Math.Sqrt(tau);
-        double dr = Math.Exp(-r * tau), dq = Math.Exp(-q * tau);
-        double ddr = Math.Abs(r * tau) > 1e-5 ? r / (1 - dr) : 1 / (tau * (1 - 0.5 * r * tau * (1 - r * tau / 3)));
+        var one = Vector256<double>.One;
+        var vr = Vector256.Create(r);
+        var vq = Vector256.Create(q);
+        var v = Vector256.Create(vol) * Vector256.Sqrt(tau);
+        var dr = Vector256.Exp(-vr * tau);
+        var dq = Vector256.Exp(-vq * tau);
+        var rTau = vr * tau;
+        // r/(1 − e^{−rτ}), by its series where the difference would cancel
+        var ddr = Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.Abs(rTau), Vector256.Create(1e-5)),
+            vr / (one - dr), one / (tau * (one - Vector256.Create(0.5) * rTau * (one - rTau / Vector256.Create(3.0)))));
         double omega = 2 * (r - q) / v2;
-        double root = Math.Sqrt((omega - 1) * (omega - 1) + 8 * ddr / v2);
-        double lambda = 0.5 * (-(omega - 1) - root);
-        double lambdaPrime = 2 * ddr * ddr / (v2 * root);
-        double denom = 2 * lambda + omega - 1;
-        double alpha = 2 * dr / (v2 * denom);
-        double beta = alpha * (ddr + lambdaPrime / denom) - lambda;
-        double alphaOverDr = alpha / dr;
-        double lnDfRatio = Math.Log(dq / dr);
-        double s = Math.Min(start, x);
-        double lo = 0, hi = x;
+        var root = Vector256.Sqrt(Vector256.Create((omega - 1) * (omega - 1)) + Vector256.Create(8 / v2) * ddr);
+        var lambda = Vector256.Create(-0.5) * (Vector256.Create(omega - 1) + root);
+        var lambdaPrime = Vector256.Create(2 / v2) * ddr * ddr / root;
+        var denom = Vector256.Create(2.0) * lambda + Vector256.Create(omega - 1);
+        var alpha = Vector256.Create(2 / v2) * dr / denom;
+        var beta = alpha * (ddr + lambdaPrime / denom) - lambda;
+        var alphaOverDr = alpha / dr;
+        var lnDfRatio = (vr - vq) * tau;
+        var halfV = Vector256.Create(0.5) * v;
+        var twoTau = tau + tau;
+        var rMinusQ = Vector256.Create(r - q);
+        var invSqrt2Pi = Vector256.Create(InvSqrt2Pi);
+        var xv = Vector256.Create(x);
+        var s = xv;
+        var lo = Vector256<double>.Zero;
+        var hi = xv;
+        var tolerance = Vector256.Create(QdTolerance * x);
         for (int i = 0; i < 20; i++)
         {
             evaluations++;
-            double dp = (Math.Log(s) + lnDfRatio) / v + 0.5 * v;
-            double dm = dp - v;
-            double phiP = Normal.Pdf(dp);
-            double phiM = phiP * s * dq / dr; // φ(d₋) = φ(d₊)·S e^{−qτ}/(K e^{−rτ})
-            double cP = Normal.Cdf(-dp, phiP), cM = Normal.Cdf(-dm, phiM);
-            double npv = dr * cM - s * dq * cP;
-            double theta = r * dr * cM - q * s * dq * cP - v2 * s / (2 * v) * dq * phiP;
-            double charm = -dq * (phiP * ((r - q) / v - dm / (2 * tau)) + q * cP);
-            double f = (1 - dq * cP) * s - beta * (1 - s - npv) + alphaOverDr * theta;
-            double f1 = 1 - dq * cP + dq / v * phiP + beta * (1 - dq * cP) + alphaOverDr * charm;
-            double gamma = phiP * dq / (v * s);
-            double colour = gamma * (q + (r - q) * dp / v + (1 - dp * dm) / (2 * tau));
-            double f2 = dq * (phiP / (s * v) - phiP * dp / (s * v * v)) + beta * gamma + alphaOverDr * colour;
-            if (f > 0) hi = s; else lo = s;
-            double lf = f * f2 / (f1 * f1);
-            double next = s - f / f1 / (1 - 0.5 * lf);
-            if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
-            bool done = Math.Abs(next - s) < QdTolerance * x;
+            var dp = (Vector256.Log(s) + lnDfRatio) / v + halfV;
+            var dm = dp - v;
+            var phiP = NormalVector.Exp(Vector256.Create(-0.5) * dp * dp) * invSqrt2Pi;
+            var phiM = phiP * s * dq / dr; // φ(d₋) = φ(d₊)·S e^{−qτ}/(K e^{−rτ})
+            var cP = NormalVector.Cdf(-dp, phiP);
+            var cM = NormalVector.Cdf(-dm, phiM);
+            var npv = dr * cM - s * dq * cP;
+            var theta = vr * dr * cM - vq * s * dq * cP - Vector256.Create(v2) * s / (v + v) * dq * phiP;
+            var charm = -dq * (phiP * (rMinusQ / v - dm / twoTau) + vq * cP);
+            var exercised = one - dq * cP;
+            var f = exercised * s - beta * (one - s - npv) + alphaOverDr * theta;
+            var f1 = exercised + dq / v * phiP + beta * exercised + alphaOverDr * charm;
+            var gamma = phiP * dq / (v * s);
+            var colour = gamma * (vq + rMinusQ * dp / v + (one - dp * dm) / twoTau);
+            var f2 = dq * phiP / (s * v) * (one - dp / v) + beta * gamma + alphaOverDr * colour;
+            var above = Vector256.GreaterThan(f, Vector256<double>.Zero);
+            hi = Vector256.ConditionalSelect(above, s, hi);
+            lo = Vector256.ConditionalSelect(above, lo, s);
+            var lf = f * f2 / (f1 * f1);
+            var next = s - f / f1 / (one - Vector256.Create(0.5) * lf);
+            var inside = Vector256.GreaterThan(next, lo) & Vector256.LessThan(next, hi);
+            next = Vector256.ConditionalSelect(inside, next, Vector256.Create(0.5) * (lo + hi));
+            bool done = Vector256.LessThanAll(Vector256.Abs(next - s), tolerance);
             s = next;
             if (done) break;
         }
