@@ -57,30 +57,77 @@ public static class AmericanOption
         }
         // call = put on the strike with the roles of r and q swapped: P(S'=K, K'=S, r'=q, q'=r)
         ExerciseBoundary.Solve(q, r, vol, t, out var mirrored);
-        var p = Put(strike, spot, in mirrored);
-        // p is homogeneous of degree one in (S', K'): ∂P/∂K' = (P − S'·∂P/∂S')/K', ∂²P/∂K'² = (S'/K')²·∂²P/∂S'²
-        return new AmericanValue(p.Price, (p.Price - strike * p.Delta) / spot, strike * strike / (spot * spot) * p.Gamma);
+        return FromPut(call: true, spot, strike, Put(strike, spot, in mirrored));
     }
+
+    // a call's value from its mirrored put P(S' = K, K' = S): p is homogeneous of degree one in (S', K'),
+    // so ∂P/∂K' = (P − S'·∂P/∂S')/K' and ∂²P/∂K'² = (S'/K')²·∂²P/∂S'²
+    private static AmericanValue FromPut(bool call, double spot, double strike, AmericanValue p)
+        => call ? new AmericanValue(p.Price, (p.Price - strike * p.Delta) / spot, strike * strike / (spot * spot) * p.Gamma) : p;
 
     /// <summary>
     /// All Greeks in QuantLib's units (vega per 1.00 vol, theta per year, rho per 1.00 rate).
     /// Theta from the PDE θ = rV − (r−q)SΔ − ½σ²S²Γ (0 where exercise is optimal); vega and rho by
-    /// central differences of ±1e-4 with the boundary re-solved (four more solves).
+    /// central differences of ±1e-4, each bumped boundary re-solved from the base one (no QD+) with
+    /// the same fixed number of fixed-point steps on both sides.
     /// </summary>
     public static OptionGreeks Greeks(OptionRight right, double spot, double strike, double t, double r, double q, double vol)
     {
         if (!HasEarlyExercise(right, r, q))
             return BlackScholes.Greeks(right, spot, strike, t, r, q, vol); // exactly European (and no bump across r = 0)
-        var v = Value(right, spot, strike, t, r, q, vol);
-        double exerciseNow = right == OptionRight.Call ? spot - strike : strike - spot;
+        if (!(vol * Math.Sqrt(t) > 0))
+        {
+            var z = Value(right, spot, strike, t, r, q, vol);
+            return new OptionGreeks(z.Price, z.Delta, z.Gamma, 0, 0, 0);
+        }
+        // in put space: a call is the put P(S' = K, K' = S, r' = q, q' = r)
+        bool call = right == OptionRight.Call;
+        double sp = call ? strike : spot, kp = call ? spot : strike, rp = call ? q : r, qp = call ? r : q;
+        ExerciseBoundary.Solve(rp, qp, vol, t, out var boundary);
+        var v = FromPut(call, spot, strike, Put(sp, kp, in boundary));
+        double exerciseNow = call ? spot - strike : strike - spot;
         bool exercised = v.Gamma == 0 && v.Price <= exerciseNow + 1e-12 * strike;
         double theta = exercised ? 0 : r * v.Price - (r - q) * spot * v.Delta - 0.5 * vol * vol * spot * spot * v.Gamma;
         const double dv = 1e-4, dr = 1e-4;
         double vega = vol > dv
-            ? (Price(right, spot, strike, t, r, q, vol + dv) - Price(right, spot, strike, t, r, q, vol - dv)) / (2 * dv)
-            : (Price(right, spot, strike, t, r, q, vol + dv) - v.Price) / dv;
-        double rho = (Price(right, spot, strike, t, r + dr, q, vol) - Price(right, spot, strike, t, r - dr, q, vol)) / (2 * dr);
+            ? CentralDifference(in boundary, sp, kp, rp, qp, vol, dv, 0, 0)
+            : (BumpedUp(in boundary, sp, kp, rp, qp, vol + dv, out _) - v.Price) / dv;
+        // r is the put's r' for a put and its q' for a call
+        double rho = call ? CentralDifference(in boundary, sp, kp, rp, qp, vol, 0, 0, dr) : CentralDifference(in boundary, sp, kp, rp, qp, vol, 0, dr, 0);
         return new OptionGreeks(v.Price, v.Delta, v.Gamma, vega, theta, rho);
+    }
+
+    private const int DownSteps = 2;
+
+    // (P(x + h) − P(x − h))/2h for one of vol, r', q' bumped (the others' h are 0): the up-bump converges from
+    // the base boundary, the down-bump from the reflection 2·B₀ − B₊ (a start good to O(h²)); a side where
+    // the bump ends early exercise is European
+    private static double CentralDifference(in ExerciseBoundary start, double sp, double kp, double rp, double qp, double vol,
+        double dv, double dr, double dq)
+    {
+        double h = dv + dr + dq;
+        double up = BumpedUp(in start, sp, kp, rp + dr, qp + dq, vol + dv, out var upBoundary);
+        double rDown = rp - dr, qDown = qp - dq, volDown = vol - dv;
+        double down;
+        if (!(rDown > 0)) down = BlackScholes.Price(OptionRight.Put, sp, kp, start.T, rDown, qDown, volDown);
+        else if (!(rp + dr > 0 && upBoundary.T > 0)) down = BumpedUp(in start, sp, kp, rDown, qDown, volDown, out _);
+        else
+        {
+            ExerciseBoundary.SolveReflected(in start, in upBoundary, rDown, qDown, volDown, DownSteps, out var downBoundary);
+            down = Put(sp, kp, in downBoundary).Price;
+        }
+        return (up - down) / (2 * h);
+    }
+
+    private static double BumpedUp(in ExerciseBoundary start, double sp, double kp, double rp, double qp, double vol, out ExerciseBoundary boundary)
+    {
+        if (!(rp > 0))
+        {
+            boundary = default;
+            return BlackScholes.Price(OptionRight.Put, sp, kp, start.T, rp, qp, vol);
+        }
+        ExerciseBoundary.SolveFrom(in start, rp, qp, vol, 0, out boundary);
+        return Put(sp, kp, in boundary).Price;
     }
 
     /// <summary>

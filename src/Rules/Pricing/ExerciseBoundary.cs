@@ -10,6 +10,13 @@ internal struct BoundaryCoefficients
     private double _element0;
 }
 
+/// <summary>The boundary at the interior nodes, padded to two 4-lane vectors.</summary>
+[InlineArray(8)]
+internal struct NodeValues
+{
+    private double _element0;
+}
+
 /// <summary>
 /// The early-exercise boundary of an American put with unit strike, after Andersen, Lake and
 /// Offengenden ("High-performance American option pricing", 2016): QD+ (Li 2010) as the first
@@ -30,6 +37,7 @@ internal struct ExerciseBoundary
     private const int Points = ChebyshevIntervals * FixedPointPoints; // 36: a whole number of 4-lane vectors
     private const int MaxIterations = 12;
     private const double Tolerance = 1e-5;
+    internal const double BumpTolerance = 1e-6;
     private const double QdTolerance = 1e-7;
     private const double InvSqrt2Pi = NormalVector.InvSqrt2Pi;
 
@@ -54,6 +62,8 @@ internal struct ExerciseBoundary
     public double Q;
     /// <summary>H(ξ) Chebyshev coefficients with the first and last halved (plain Clenshaw sum).</summary>
     public BoundaryCoefficients Coef;
+    /// <summary>B at the six interior nodes (lanes 6 and 7 repeat node 5): the start of a bumped re-solve.</summary>
+    public NodeValues NodeValues;
     public int Iterations;
     public int QdEvaluations;
 
@@ -104,6 +114,30 @@ internal struct ExerciseBoundary
 
     /// <summary>Solve the unit-strike put boundary; requires r &gt; 0 (else early exercise never pays).</summary>
     public static void Solve(double r, double q, double vol, double t, out ExerciseBoundary boundary)
+        => Solve(r, q, vol, t, out boundary, default, 0);
+
+    /// <summary>
+    /// Re-solve for nearby parameters (same T) from a solved boundary instead of QD+: a bumped solve for a
+    /// finite-difference Greek. With <paramref name="iterations"/> &gt; 0 exactly that many fixed-point steps
+    /// (so both sides of a central difference take the same count and the quotient stays smooth in the
+    /// bump); with 0, until no node moves by more than <see cref="BumpTolerance"/> (the count is in
+    /// <see cref="Iterations"/>).
+    /// </summary>
+    public static void SolveFrom(in ExerciseBoundary start, double r, double q, double vol, int iterations, out ExerciseBoundary boundary)
+        => Solve(r, q, vol, start.T, out boundary, start.NodeValues, iterations == 0 ? -1 : iterations);
+
+    /// <summary>As <see cref="SolveFrom(in ExerciseBoundary, double, double, double, int, out ExerciseBoundary)"/>
+    /// from the reflection 2·B₀ − B₊ of an up-bumped solve through the base one: the down-bump's boundary to O(h²).</summary>
+    public static void SolveReflected(in ExerciseBoundary baseBoundary, in ExerciseBoundary up, double r, double q, double vol, int iterations,
+        out ExerciseBoundary boundary)
+    {
+        NodeValues start = default;
+        for (int i = 0; i < 8; i++) start[i] = Math.Max(2 * baseBoundary.NodeValues[i] - up.NodeValues[i], 0.5 * baseBoundary.NodeValues[i]);
+        Solve(r, q, vol, baseBoundary.T, out boundary, start, iterations == 0 ? -1 : iterations);
+    }
+
+    // fixedIterations: 0 = QD+ start and Tolerance; −1 = given start and BumpTolerance; n > 0 = given start, n steps
+    private static void Solve(double r, double q, double vol, double t, out ExerciseBoundary boundary, NodeValues start, int fixedIterations)
     {
         boundary = default;
         boundary.R = r;
@@ -116,8 +150,19 @@ internal struct ExerciseBoundary
         // the six interior nodes in two 4-lane vectors, the last two lanes repeating node 5 (harmless copies)
         var tauLo = Vector256.Create(t) * Vector256.Create(NodeTau, 0);
         var tauHi = Vector256.Create(t) * Vector256.Create(NodeTau, 4);
-        var bLo = QdPlus(tauLo, r, q, vol, boundary.X, ref boundary.QdEvaluations);
-        var bHi = QdPlus(tauHi, r, q, vol, boundary.X, ref boundary.QdEvaluations);
+        var x = Vector256.Create(boundary.X);
+        Vector256<double> bLo, bHi;
+        if (fixedIterations == 0)
+        {
+            bLo = QdPlus(tauLo, r, q, vol, boundary.X, ref boundary.QdEvaluations);
+            bHi = QdPlus(tauHi, r, q, vol, boundary.X, ref boundary.QdEvaluations);
+        }
+        else
+        {
+            ReadOnlySpan<double> from = start;
+            bLo = Vector256.Min(Vector256.Create(from), x);
+            bHi = Vector256.Min(Vector256.Create(from[4..]), x);
+        }
 
         // e^{qu} at every point, once per solve
         Span<double> equ = stackalloc double[Points];
@@ -131,8 +176,9 @@ internal struct ExerciseBoundary
         for (int at = 0; at < Points; at += 4)
             Vector256.Exp(qT * Vector256.Create(pointU.Slice(at, 4))).CopyTo(equ.Slice(at, 4));
 
-        var x = Vector256.Create(boundary.X);
-        for (int iter = 0; iter < MaxIterations; iter++)
+        int maxIterations = fixedIterations <= 0 ? MaxIterations : fixedIterations;
+        double tolerance = fixedIterations == 0 ? Tolerance : fixedIterations < 0 ? BumpTolerance : 0;
+        for (int iter = 0; iter < maxIterations; iter++)
         {
             var lnbLo = Vector256.Log(bLo);
             var lnbHi = Vector256.Log(bHi);
@@ -162,8 +208,11 @@ internal struct ExerciseBoundary
             bLo = nextLo;
             bHi = nextHi;
             boundary.Iterations = iter + 1;
-            if (change < Tolerance) break;
+            if (change < tolerance) break;
         }
+        Span<double> values = boundary.NodeValues;
+        bLo.CopyTo(values);
+        bHi.CopyTo(values[4..]);
         Vector256.Log(bLo).CopyTo(lnb);
         Vector256.Log(bHi).CopyTo(lnb[4..]);
         boundary.Fit(lnb);
