@@ -38,7 +38,7 @@ internal struct ExerciseBoundary
     private const int MaxIterations = 12;
     private const double Tolerance = 1e-5;
     internal const double BumpTolerance = 1e-6;
-    private const double QdTolerance = 1e-7;
+    private const double QdTolerance = 1e-3;
     private const double InvSqrt2Pi = NormalVector.InvSqrt2Pi;
 
     // cos(iπ/n): the Chebyshev–Lobatto nodes and the interpolation matrix cos(ikπ/n)
