@@ -37,6 +37,8 @@ internal struct ExerciseBoundary
     private const int Points = ChebyshevIntervals * FixedPointPoints; // 36: a whole number of 4-lane vectors
     private const int MaxIterations = 12;
     private const double Tolerance = 1e-5;
+    // nodes where the FP-B map is steep (|∂f/∂B(τ)| above this) take a Jacobi–Newton step instead of the plain one
+    private const double NewtonThreshold = 0.8;
     internal const double BumpTolerance = 1e-6;
     private const double QdTolerance = 1e-3;
     private const double InvSqrt2Pi = NormalVector.InvSqrt2Pi;
@@ -169,7 +171,9 @@ internal struct ExerciseBoundary
         Span<double> m0 = stackalloc double[Points];
         Span<double> termN = stackalloc double[Points];
         Span<double> termD = stackalloc double[Points];
-        Span<double> sums = stackalloc double[16];
+        Span<double> termNd = stackalloc double[Points];
+        Span<double> termDd = stackalloc double[Points];
+        Span<double> sums = stackalloc double[32];
         Span<double> lnb = stackalloc double[8];
         var qT = Vector256.Create(q * t);
         ReadOnlySpan<double> pointU = PointU;
@@ -187,22 +191,27 @@ internal struct ExerciseBoundary
             boundary.Fit(lnb);
             for (int i = 0; i < ChebyshevIntervals; i++)
                 m0.Slice(i * FixedPointPoints, FixedPointPoints).Fill(lnb[i]);
-            boundary.Integrands(m0, equ, termN, termD);
+            boundary.Integrands(m0, equ, termN, termD, termNd, termDd);
             for (int i = 0; i < ChebyshevIntervals; i++)
             {
-                double n = 0, d = 0;
+                double n = 0, d = 0, nd = 0, dd = 0;
                 for (int k = 0; k < FixedPointPoints; k++)
                 {
                     n += termN[i * FixedPointPoints + k];
                     d += termD[i * FixedPointPoints + k];
+                    nd += termNd[i * FixedPointPoints + k];
+                    dd += termDd[i * FixedPointPoints + k];
                 }
                 sums[i] = n;
                 sums[8 + i] = d;
+                sums[16 + i] = nd;
+                sums[24 + i] = dd;
             }
-            sums[6] = sums[7] = sums[5];
-            sums[14] = sums[15] = sums[13];
-            var nextLo = Vector256.Min(boundary.FixedPointB(tauLo, bLo, lnbLo, Vector256.Create(sums), Vector256.Create(sums[8..])), x);
-            var nextHi = Vector256.Min(boundary.FixedPointB(tauHi, bHi, lnbHi, Vector256.Create(sums[4..]), Vector256.Create(sums[12..])), x);
+            for (int j = 0; j < 32; j += 8) sums[j + 6] = sums[j + 7] = sums[j + 5];
+            var nextLo = Vector256.Min(boundary.FixedPointB(tauLo, bLo, lnbLo, Vector256.Create(sums), Vector256.Create(sums[8..]),
+                Vector256.Create(sums[16..]), Vector256.Create(sums[24..])), x);
+            var nextHi = Vector256.Min(boundary.FixedPointB(tauHi, bHi, lnbHi, Vector256.Create(sums[4..]), Vector256.Create(sums[12..]),
+                Vector256.Create(sums[20..]), Vector256.Create(sums[28..])), x);
             var moved = Vector256.Max(Vector256.Abs(nextLo - bLo), Vector256.Abs(nextHi - bHi));
             double change = Math.Max(Math.Max(moved[0], moved[1]), Math.Max(moved[2], moved[3]));
             bLo = nextLo;
@@ -269,7 +278,8 @@ internal struct ExerciseBoundary
 
     // the FP-B integrands at every point, weighted (ALO eq. FP-B; u = τ sin²θ, s = √(τ−u) = √τ cosθ):
     //   N: (2√τ/σ) r e^{ru} φ(d₋(s², B(τ)/B(u))) sinθ dθ,   D: 2√τ q e^{qu} [φ(d₊)/σ + s Φ(d₊)] sinθ dθ
-    private readonly void Integrands(ReadOnlySpan<double> m0, ReadOnlySpan<double> equ, Span<double> termN, Span<double> termD)
+    private readonly void Integrands(ReadOnlySpan<double> m0, ReadOnlySpan<double> equ, Span<double> termN, Span<double> termD,
+        Span<double> termNd, Span<double> termDd)
     {
         double r = R, q = Q, vol = Vol, t = T;
         double sqrtT = Math.Sqrt(t);
@@ -296,17 +306,23 @@ internal struct ExerciseBoundary
             var n = NormalVector.Exp(rT * u + half * dm * dm);
             var pdfP = NormalVector.Exp(half * dp * dp) * invSqrt2Pi;
             var cdfP = NormalVector.Cdf(dp, pdfP);
-            (nScale * w * n).CopyTo(termN.Slice(at, 4));
-            (dScale * w * Vector256.Create(equ.Slice(at, 4)) * (pdfP + sd * cdfP) * invVol).CopyTo(termD.Slice(at, 4));
+            var tn = nScale * w * n;
+            var td = dScale * w * Vector256.Create(equ.Slice(at, 4)) * invVol;
+            tn.CopyTo(termN.Slice(at, 4));
+            (td * (pdfP + sd * cdfP)).CopyTo(termD.Slice(at, 4));
+            // B(τ)·∂/∂B(τ) of both integrands (d± move by 1/sd per unit of ln B(τ))
+            (-tn * dm / sd).CopyTo(termNd.Slice(at, 4));
+            (td * pdfP * (Vector256<double>.One - dp / sd)).CopyTo(termDd.Slice(at, 4));
         }
     }
 
     // one FP-B step at four nodes: the closed-form parts at u = 0 plus the integrals from the weighted point sums;
     // where both sides underflow (vanishing vol) the current value is kept rather than spreading a NaN
     private readonly Vector256<double> FixedPointB(Vector256<double> tau, Vector256<double> b, Vector256<double> lnB,
-        Vector256<double> sumN, Vector256<double> sumD)
+        Vector256<double> sumN, Vector256<double> sumD, Vector256<double> sumNd, Vector256<double> sumDd)
     {
         double r = R, q = Q, vol = Vol;
+        var one = Vector256<double>.One;
         var sdT = Vector256.Create(vol) * Vector256.Sqrt(tau);
         var dp0 = (lnB + Vector256.Create(r - q + 0.5 * vol * vol) * tau) / sdT;
         var dm0 = dp0 - sdT;
@@ -316,7 +332,18 @@ internal struct ExerciseBoundary
         var pdfM0 = NormalVector.Exp(half * dm0 * dm0) * invSqrt2Pi;
         var n = pdfM0 / sdT + sumN;
         var d = pdfP0 / sdT + NormalVector.Cdf(dp0, pdfP0) + sumD;
-        var next = Vector256.Exp(Vector256.Create(q - r) * tau) * n / d;
+        var f = Vector256.Exp(Vector256.Create(q - r) * tau) * n / d;
+        // Jacobi–Newton (ALO): B − (B − f)/(1 − f′) with f′ = ∂f/∂B(τ) at this node only
+        var bnd = -dm0 * pdfM0 / (sdT * sdT) + sumNd;
+        var bdd = pdfP0 / sdT * (one - dp0 / sdT) + sumDd;
+        var fPrime = f / b * (bnd / n - bdd / d);
+        var jn = b - (b - f) / (one - fPrime);
+        // plain steps converge where the map is flat (and the node-only f′ would ignore the coupling through the
+        // interpolated B(u) that dominates there); where it is steep — low vol, high rates — plain steps
+        // oscillate or diverge and the Newton step is what converges
+        var usable = Vector256.GreaterThan(Vector256.Abs(fPrime), Vector256.Create(NewtonThreshold))
+            & Vector256.LessThan(fPrime, Vector256.Create(0.9)) & Vector256.GreaterThan(jn, Vector256<double>.Zero);
+        var next = Vector256.ConditionalSelect(usable, jn, f);
         var ok = Vector256.GreaterThan(next, Vector256<double>.Zero) & Vector256.LessThan(next, Vector256.Create(double.PositiveInfinity));
         return Vector256.ConditionalSelect(ok, next, b);
     }
