@@ -35,7 +35,7 @@ internal struct ExerciseBoundary
     public const int Nodes = ChebyshevIntervals + 1;
     public const int FixedPointPoints = 6;
     private const int Points = ChebyshevIntervals * FixedPointPoints; // 36: a whole number of 4-lane vectors
-    private const int MaxIterations = 12;
+    private const int MaxIterations = 8;
     private const double Tolerance = 1e-5;
     // nodes where the FP-B map is steep (|∂f/∂B(τ)| above this) take a Jacobi–Newton step instead of the plain one
     private const double NewtonThreshold = 0.8;
