@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Streamer.Rules.Instruments;
 
@@ -68,18 +69,15 @@ public static class AmericanOption
     /// <summary>
     /// All Greeks in QuantLib's units (vega per 1.00 vol, theta per year, rho per 1.00 rate).
     /// Theta from the PDE θ = rV − (r−q)SΔ − ½σ²S²Γ (0 where exercise is optimal); vega and rho by
-    /// central differences of ±1e-4, each bumped boundary re-solved from the base one (no QD+) with
-    /// the same fixed number of fixed-point steps on both sides.
+    /// central differences of ±1e-4, the bumped boundaries re-solved from the base one instead of from
+    /// QD+ (<see cref="CentralDifference"/>).
     /// </summary>
     public static OptionGreeks Greeks(OptionRight right, double spot, double strike, double t, double r, double q, double vol)
     {
         if (!HasEarlyExercise(right, r, q))
             return BlackScholes.Greeks(right, spot, strike, t, r, q, vol); // exactly European (and no bump across r = 0)
         if (!(vol * Math.Sqrt(t) > 0))
-        {
-            var z = Value(right, spot, strike, t, r, q, vol);
-            return new OptionGreeks(z.Price, z.Delta, z.Gamma, 0, 0, 0);
-        }
+            return DegenerateGreeks(right, spot, strike, t, r, q, vol);
         // in put space: a call is the put P(S' = K, K' = S, r' = q, q' = r)
         bool call = right == OptionRight.Call;
         double sp = call ? strike : spot, kp = call ? spot : strike, rp = call ? q : r, qp = call ? r : q;
@@ -98,6 +96,20 @@ public static class AmericanOption
     }
 
     private const int DownSteps = 2;
+
+    // zero vol or time: no boundary to reuse; the plain bumps of the price (vega one-sided, from vol 0)
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static OptionGreeks DegenerateGreeks(OptionRight right, double spot, double strike, double t, double r, double q, double vol)
+    {
+        var v = Value(right, spot, strike, t, r, q, vol);
+        double exerciseNow = right == OptionRight.Call ? spot - strike : strike - spot;
+        bool exercised = v.Gamma == 0 && v.Price <= exerciseNow + 1e-12 * strike;
+        double theta = exercised ? 0 : r * v.Price - (r - q) * spot * v.Delta;
+        const double dv = 1e-4, dr = 1e-4;
+        double vega = (Price(right, spot, strike, t, r, q, vol + dv) - v.Price) / dv;
+        double rho = (Price(right, spot, strike, t, r + dr, q, vol) - Price(right, spot, strike, t, r - dr, q, vol)) / (2 * dr);
+        return new OptionGreeks(v.Price, v.Delta, v.Gamma, vega, theta, rho);
+    }
 
     // (P(x + h) − P(x − h))/2h for one of vol, r', q' bumped (the others' h are 0): the up-bump converges from
     // the base boundary, the down-bump from the reflection 2·B₀ − B₊ (a start good to O(h²)); a side where

@@ -26,7 +26,8 @@ internal struct NodeValues
 /// The integrals over u ∈ [0, τ] use u = τ sin²θ: τ − u = τ cos²θ cancels the 1/√(τ−u) kernel and
 /// √u = √τ sinθ the √u shape of B near expiry, so the integrands are smooth in θ and six points do.
 /// Every quadrature point is a fixed fraction of T, so the points, weights and Chebyshev basis are
-/// static tables; an iteration is four-lane vector arithmetic over all 36 points at once.
+/// static tables; an iteration is four-lane vector arithmetic over all 36 points at once. Nodes where
+/// the map is steep (low vol, high rates: plain steps oscillate there) take ALO's Jacobi–Newton step.
 /// Fixed size, lives on the stack: no allocation.
 /// </summary>
 internal struct ExerciseBoundary
