@@ -58,6 +58,24 @@ public class PricingBenchmarks
         return sum;
     }
 
+    // expiries 1 day to 2 years, puts and calls, strikes across the money: the mix a chain sees
+    private static readonly (OptionRight Right, double Strike, double Days, double Vol)[] AmericanMix =
+    [
+        (OptionRight.Put, 95, 1, 0.6), (OptionRight.Call, 105, 1, 0.6), (OptionRight.Put, 100, 7, 0.35), (OptionRight.Call, 98, 7, 0.35),
+        (OptionRight.Put, 110, 30, 0.25), (OptionRight.Call, 90, 30, 0.25), (OptionRight.Put, 100, 30, 0.25), (OptionRight.Call, 102, 60, 0.3),
+        (OptionRight.Put, 90, 91, 0.3), (OptionRight.Call, 110, 91, 0.3), (OptionRight.Put, 105, 182, 0.2), (OptionRight.Call, 95, 182, 0.2),
+        (OptionRight.Put, 100, 365, 0.15), (OptionRight.Call, 120, 365, 0.4), (OptionRight.Put, 80, 730, 0.5), (OptionRight.Call, 100, 730, 0.1),
+    ];
+
+    [Benchmark(OperationsPerInvoke = 16)]
+    public double AmericanPriceDeltaMix()
+    {
+        double sum = 0;
+        foreach (var (right, strike, days, vol) in AmericanMix)
+            sum += AmericanOption.Value(right, 100, strike, days / 365.0, 0.045, 0.02, vol).Delta;
+        return sum;
+    }
+
     [Benchmark]
     public double AmericanPutPriceDelta()
         => AmericanOption.Value(OptionRight.Put, 97, 100, 91 / 365.0, 0.045, 0.01, 0.3).Delta;
@@ -67,6 +85,10 @@ public class PricingBenchmarks
         => AmericanOption.Value(OptionRight.Call, 103, 100, 182 / 365.0, 0.045, 0.03, 0.25).Delta;
 
     [Benchmark]
-    public double AmericanGreeks() // price, delta, gamma + 4 bumped boundary solves for vega and rho
+    public double AmericanPutLowVolHighRate() // r/σ² = 12.5: the Jacobi–Newton steps engage
+        => AmericanOption.Value(OptionRight.Put, 100, 100, 730 / 365.0, 0.08, 0.0, 0.08).Delta;
+
+    [Benchmark]
+    public double AmericanGreeks() // price, delta, gamma + 4 bumped re-solves (from the base boundary) for vega and rho
         => AmericanOption.Greeks(OptionRight.Put, 97, 100, 91 / 365.0, 0.045, 0.01, 0.3).Vega;
 }

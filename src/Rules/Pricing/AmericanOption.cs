@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using Streamer.Rules.Instruments;
 
 namespace Streamer.Rules.Pricing;
@@ -16,7 +18,11 @@ public readonly record struct AmericanValue(double Price, double Delta, double G
 /// </summary>
 public static class AmericanOption
 {
-    private static readonly GaussLegendre Premium = new(32);
+    private const int PremiumPoints = 32;
+    // per premium point θ_k: √((T−u)/T) = cosθ_k, the weight (π/2) w_k sinθ_k, the boundary's Chebyshev basis
+    private static readonly double[] PremiumCos = BuildPremiumTable(0);
+    private static readonly double[] PremiumWeight = BuildPremiumTable(1);
+    private static readonly double[] PremiumBasis = BuildPremiumTable(2);
 
     /// <summary>false only in the negative-rate double-boundary regime.</summary>
     public static bool IsSupported(OptionRight right, double r, double q)
@@ -52,30 +58,88 @@ public static class AmericanOption
         }
         // call = put on the strike with the roles of r and q swapped: P(S'=K, K'=S, r'=q, q'=r)
         ExerciseBoundary.Solve(q, r, vol, t, out var mirrored);
-        var p = Put(strike, spot, in mirrored);
-        // p is homogeneous of degree one in (S', K'): ∂P/∂K' = (P − S'·∂P/∂S')/K', ∂²P/∂K'² = (S'/K')²·∂²P/∂S'²
-        return new AmericanValue(p.Price, (p.Price - strike * p.Delta) / spot, strike * strike / (spot * spot) * p.Gamma);
+        return FromPut(call: true, spot, strike, Put(strike, spot, in mirrored));
     }
+
+    // a call's value from its mirrored put P(S' = K, K' = S): p is homogeneous of degree one in (S', K'),
+    // so ∂P/∂K' = (P − S'·∂P/∂S')/K' and ∂²P/∂K'² = (S'/K')²·∂²P/∂S'²
+    private static AmericanValue FromPut(bool call, double spot, double strike, AmericanValue p)
+        => call ? new AmericanValue(p.Price, (p.Price - strike * p.Delta) / spot, strike * strike / (spot * spot) * p.Gamma) : p;
 
     /// <summary>
     /// All Greeks in QuantLib's units (vega per 1.00 vol, theta per year, rho per 1.00 rate).
     /// Theta from the PDE θ = rV − (r−q)SΔ − ½σ²S²Γ (0 where exercise is optimal); vega and rho by
-    /// central differences of ±1e-4 with the boundary re-solved (four more solves).
+    /// central differences of ±1e-4, the bumped boundaries re-solved from the base one instead of from
+    /// QD+ (<see cref="CentralDifference"/>).
     /// </summary>
     public static OptionGreeks Greeks(OptionRight right, double spot, double strike, double t, double r, double q, double vol)
     {
         if (!HasEarlyExercise(right, r, q))
             return BlackScholes.Greeks(right, spot, strike, t, r, q, vol); // exactly European (and no bump across r = 0)
-        var v = Value(right, spot, strike, t, r, q, vol);
-        double exerciseNow = right == OptionRight.Call ? spot - strike : strike - spot;
+        if (!(vol * Math.Sqrt(t) > 0))
+            return DegenerateGreeks(right, spot, strike, t, r, q, vol);
+        // in put space: a call is the put P(S' = K, K' = S, r' = q, q' = r)
+        bool call = right == OptionRight.Call;
+        double sp = call ? strike : spot, kp = call ? spot : strike, rp = call ? q : r, qp = call ? r : q;
+        ExerciseBoundary.Solve(rp, qp, vol, t, out var boundary);
+        var v = FromPut(call, spot, strike, Put(sp, kp, in boundary));
+        double exerciseNow = call ? spot - strike : strike - spot;
         bool exercised = v.Gamma == 0 && v.Price <= exerciseNow + 1e-12 * strike;
         double theta = exercised ? 0 : r * v.Price - (r - q) * spot * v.Delta - 0.5 * vol * vol * spot * spot * v.Gamma;
         const double dv = 1e-4, dr = 1e-4;
         double vega = vol > dv
-            ? (Price(right, spot, strike, t, r, q, vol + dv) - Price(right, spot, strike, t, r, q, vol - dv)) / (2 * dv)
-            : (Price(right, spot, strike, t, r, q, vol + dv) - v.Price) / dv;
+            ? CentralDifference(in boundary, sp, kp, rp, qp, vol, dv, 0, 0)
+            : (BumpedUp(in boundary, sp, kp, rp, qp, vol + dv, out _) - v.Price) / dv;
+        // r is the put's r' for a put and its q' for a call
+        double rho = call ? CentralDifference(in boundary, sp, kp, rp, qp, vol, 0, 0, dr) : CentralDifference(in boundary, sp, kp, rp, qp, vol, 0, dr, 0);
+        return new OptionGreeks(v.Price, v.Delta, v.Gamma, vega, theta, rho);
+    }
+
+    private const int DownSteps = 2;
+
+    // zero vol or time: no boundary to reuse; the plain bumps of the price (vega one-sided, from vol 0)
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static OptionGreeks DegenerateGreeks(OptionRight right, double spot, double strike, double t, double r, double q, double vol)
+    {
+        var v = Value(right, spot, strike, t, r, q, vol);
+        double exerciseNow = right == OptionRight.Call ? spot - strike : strike - spot;
+        bool exercised = v.Gamma == 0 && v.Price <= exerciseNow + 1e-12 * strike;
+        double theta = exercised ? 0 : r * v.Price - (r - q) * spot * v.Delta;
+        const double dv = 1e-4, dr = 1e-4;
+        double vega = (Price(right, spot, strike, t, r, q, vol + dv) - v.Price) / dv;
         double rho = (Price(right, spot, strike, t, r + dr, q, vol) - Price(right, spot, strike, t, r - dr, q, vol)) / (2 * dr);
         return new OptionGreeks(v.Price, v.Delta, v.Gamma, vega, theta, rho);
+    }
+
+    // (P(x + h) − P(x − h))/2h for one of vol, r', q' bumped (the others' h are 0): the up-bump converges from
+    // the base boundary, the down-bump from the reflection 2·B₀ − B₊ (a start good to O(h²)); a side where
+    // the bump ends early exercise is European
+    private static double CentralDifference(in ExerciseBoundary start, double sp, double kp, double rp, double qp, double vol,
+        double dv, double dr, double dq)
+    {
+        double h = dv + dr + dq;
+        double up = BumpedUp(in start, sp, kp, rp + dr, qp + dq, vol + dv, out var upBoundary);
+        double rDown = rp - dr, qDown = qp - dq, volDown = vol - dv;
+        double down;
+        if (!(rDown > 0)) down = BlackScholes.Price(OptionRight.Put, sp, kp, start.T, rDown, qDown, volDown);
+        else if (!(rp + dr > 0 && upBoundary.T > 0)) down = BumpedUp(in start, sp, kp, rDown, qDown, volDown, out _);
+        else
+        {
+            ExerciseBoundary.SolveReflected(in start, in upBoundary, rDown, qDown, volDown, DownSteps, out var downBoundary);
+            down = Put(sp, kp, in downBoundary).Price;
+        }
+        return (up - down) / (2 * h);
+    }
+
+    private static double BumpedUp(in ExerciseBoundary start, double sp, double kp, double rp, double qp, double vol, out ExerciseBoundary boundary)
+    {
+        if (!(rp > 0))
+        {
+            boundary = default;
+            return BlackScholes.Price(OptionRight.Put, sp, kp, start.T, rp, qp, vol);
+        }
+        ExerciseBoundary.SolveFrom(in start, rp, qp, vol, 0, out boundary);
+        return Put(sp, kp, in boundary).Price;
     }
 
     /// <summary>
@@ -149,7 +213,8 @@ public static class AmericanOption
 
     // American put from the unit-strike boundary (scaled by K): European value plus the early-exercise premium
     // ∫₀ᵀ [rK e^{−r(T−u)} Φ(−d₋) − qS e^{−q(T−u)} Φ(−d₊)] du, d± = d±(T−u, S/B(u)); delta and gamma by
-    // differentiating under the integral
+    // differentiating under the integral. T − u = T cos²θ: √(T−u) and √u (where B has its √ shape) are
+    // both smooth in θ, so 32 Gauss–Legendre points in θ do (24 already hold the price; 32 halve the delta error); four lanes at a time.
     private static AmericanValue Put(double spot, double strike, in ExerciseBoundary boundary)
     {
         double r = boundary.R, q = boundary.Q, vol = boundary.Vol, t = boundary.T;
@@ -157,28 +222,57 @@ public static class AmericanOption
         if (lnS <= boundary.LnBoundary(t)) return new AmericanValue(strike - spot, -1, 0);
         var e = BlackScholes.Greeks(OptionRight.Put, spot, strike, t, r, q, vol);
         double sqrtT = Math.Sqrt(t);
-        double drift = r - q + 0.5 * vol * vol;
-        var nodes = Premium.Nodes;
-        var weights = Premium.Weights;
-        double price = 0, delta = 0, gamma = 0;
-        for (int k = 0; k < nodes.Length; k++)
+        var vSqrtT = Vector256.Create(sqrtT);
+        var vLnS = Vector256.Create(lnS);
+        var vDrift = Vector256.Create(r - q + 0.5 * vol * vol);
+        var vVol = Vector256.Create(vol);
+        var vSpot = Vector256.Create(spot);
+        var negR = Vector256.Create(-r);
+        var negQ = Vector256.Create(-q);
+        var rK = Vector256.Create(r * strike);
+        var vQ = Vector256.Create(q);
+        var half = Vector256.Create(-0.5);
+        var invSqrt2Pi = Vector256.Create(NormalVector.InvSqrt2Pi);
+        ReadOnlySpan<double> cosines = PremiumCos, weights = PremiumWeight;
+        Vector256<double> price = default, delta = default, gamma = default;
+        for (int at = 0; at < PremiumPoints; at += 4)
         {
-            // T − u = s², s = √T (1 + y)/2, du = s √T dy
-            double s = 0.5 * sqrtT * (1 + nodes[k]);
-            double dt = s * s;
-            double sd = vol * s;
-            double dp = (lnS - boundary.LnBoundary(t - dt) + drift * dt) / sd;
-            double dm = dp - sd;
-            double pdfP = Normal.PdfQuick(dp), pdfM = Normal.PdfQuick(dm);
-            double kr = r * strike * Math.Exp(-r * dt), sq = q * Math.Exp(-q * dt);
-            double w = weights[k] * sqrtT;
-            price += w * s * (kr * Normal.Cdf(-dm, pdfM) - sq * spot * Normal.Cdf(-dp, pdfP));
-            delta += w * (-kr * pdfM / (spot * vol) + sq * pdfP / vol - s * sq * Normal.Cdf(-dp, pdfP));
-            gamma += w * (kr * pdfM / (vol * spot * spot) * (dm / sd + 1) - sq * pdfP * dp / (spot * vol * sd) + sq * pdfP / (spot * vol));
+            var s = vSqrtT * Vector256.Create(cosines.Slice(at, 4));
+            var dt = s * s;
+            var sd = vVol * s;
+            var lnB = boundary.LnBoundary(PremiumBasis, at, PremiumPoints);
+            var dp = (vLnS - lnB + vDrift * dt) / sd;
+            var dm = dp - sd;
+            var pdfP = NormalVector.Exp(half * dp * dp) * invSqrt2Pi;
+            var pdfM = NormalVector.Exp(half * dm * dm) * invSqrt2Pi;
+            var kr = rK * Vector256.Exp(negR * dt);
+            var sq = vQ * Vector256.Exp(negQ * dt);
+            var cdfM = NormalVector.Cdf(-dm, pdfM);
+            var cdfP = NormalVector.Cdf(-dp, pdfP);
+            var w = vSqrtT * Vector256.Create(weights.Slice(at, 4));
+            price += w * s * (kr * cdfM - sq * vSpot * cdfP);
+            delta += w * ((sq * pdfP - kr * pdfM / vSpot) / vVol - s * sq * cdfP);
+            gamma += w * (kr * pdfM / (vVol * vSpot * vSpot) * (dm / sd + Vector256<double>.One)
+                          + sq * pdfP / (vSpot * vVol) * (Vector256<double>.One - dp / sd));
         }
-        double value = e.Price + price;
+        double value = e.Price + Vector256.Sum(price);
         // never below exercise now (guards the vanishing-vol limit, where the quadrature resolves nothing)
         if (!(value > strike - spot)) return new AmericanValue(strike - spot, -1, 0);
-        return new AmericanValue(value, e.Delta + delta, e.Gamma + gamma);
+        return new AmericanValue(value, e.Delta + Vector256.Sum(delta), e.Gamma + Vector256.Sum(gamma));
+    }
+
+    private static double[] BuildPremiumTable(int which)
+    {
+        var gl = new GaussLegendre(PremiumPoints);
+        var table = new double[which == 2 ? ExerciseBoundary.Nodes * PremiumPoints : PremiumPoints];
+        for (int k = 0; k < PremiumPoints; k++)
+        {
+            double theta = Math.PI / 4 * (1 + gl.Nodes[k]);
+            double sin = Math.Sin(theta);
+            if (which == 0) table[k] = Math.Cos(theta);
+            else if (which == 1) table[k] = gl.Weights[k] * Math.PI / 2 * sin;
+            else ExerciseBoundary.FillBasis(table, k, PremiumPoints, 2 * sin - 1); // boundary at u = T sin²θ
+        }
+        return table;
     }
 }
