@@ -131,9 +131,9 @@ internal sealed partial class LivePipelineService : IHostedService, IAsyncDispos
             _intake.FillRecorded -= OnFill;
             _intake.FillDuplicate -= OnDuplicateFill;
         }
-        if (_alpaca is not null) await _alpaca.DisposeAsync().ConfigureAwait(false);
-        // every exit decided reaches the journal (and the outbox) before the host goes on stopping
+        // the sources stop (the Alpaca streams too), and every exit decided reaches the journal (and the outbox) before the host goes on stopping
         await Pipeline.StopAsync().ConfigureAwait(false);
+        if (_alpaca is not null) await _alpaca.DisposeAsync().ConfigureAwait(false);
         SyncStatus();
         var drain = Stopwatch.StartNew();
         while (_outbox.Backlog > 0 && _bus.IsConnected && drain.Elapsed < _options.DrainTimeout)
