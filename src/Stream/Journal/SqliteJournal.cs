@@ -227,6 +227,24 @@ internal sealed class SqliteJournal : IDisposable
         }
     }
 
+    /// <summary>
+    /// Saves state the engine reached without an exit (a trailing stop's new peak), but only when the
+    /// journal already holds every exit the engine decided for the position (the state's next sequence
+    /// is the journal's): a state saved ahead of an exit still in the outbox would let a restart skip
+    /// that exit. Checked and written under the journal's lock, so an exit recorded meanwhile wins.
+    /// False when skipped.
+    /// </summary>
+    public bool SaveStateIfCurrent(string positionId, in Streamer.Rules.Engine.PositionState state, long nowNs)
+    {
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            if (NextSequence(positionId) != state.NextSequence) return false;
+            UpsertState(positionId, PositionStateJson.Write(state), nowNs, null);
+            return true;
+        }
+    }
+
     /// <summary>A position's saved rule state, whether or not the position itself is journaled; false when none.</summary>
     public bool TryLoadPositionState(string positionId, out string stateJson)
     {

@@ -9,7 +9,7 @@ internal sealed record PipelineAlert(string Kind, string Message, string? Key, I
     /// <summary>Kinds the pipeline raises (the first three are AlertPublisher.Kinds' strings).</summary>
     public static class Kinds
     {
-        public const string UnmonitoredPosition = "unmonitored_position";
+        public const string UnmonitoredPosition = "unmonitored"; // issue 4 and formats.md: streamer.alerts.unmonitored
         public const string StaleFeed = "stale_feed";
         public const string FeedDown = "feed_down";
         /// <summary>zero positions, or positions but no ticks at all: a monitor with nothing to monitor.</summary>

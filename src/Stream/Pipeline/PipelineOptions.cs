@@ -23,7 +23,7 @@ internal sealed record PipelineOptions
     /// <summary><c>Feed:StaleAfter</c>: no tick for this long → the feed is stale (alert); the next tick makes it live again.</summary>
     public TimeSpan StaleAfter { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>A position whose symbols had no market data this long after it was added → <c>unmonitored_position</c> alert.</summary>
+    /// <summary>A position whose symbols had no market data this long after it was added → <c>unmonitored</c> alert.</summary>
     public TimeSpan UnmonitoredAfter { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>At most one snapshot message per underlying per interval (zero or less: none).</summary>

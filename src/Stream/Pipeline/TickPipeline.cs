@@ -215,6 +215,12 @@ internal sealed class TickPipeline : IAsyncDisposable
     /// Stops the sources, lets every shard drain its channel, then delivers every exit already
     /// decided to the target. After it returns nothing is in flight.
     /// </summary>
+    /// <summary>True once <see cref="StopAsync"/> has begun: queries and new positions are refused.</summary>
+    public bool IsStopped
+    {
+        get { lock (_gate) return _stopped; }
+    }
+
     public async Task StopAsync()
     {
         lock (_gate)

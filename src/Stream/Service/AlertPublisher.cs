@@ -14,7 +14,7 @@ internal sealed partial class AlertPublisher(IMessageBus bus, TimeProvider time,
 {
     public static class Kinds
     {
-        public const string UnmonitoredPosition = "unmonitored_position";
+        public const string UnmonitoredPosition = "unmonitored"; // issue 4 and formats.md: streamer.alerts.unmonitored
         public const string StaleFeed = "stale_feed";
         public const string FeedDown = "feed_down";
         public const string RejectedInput = "rejected_input";

@@ -13,7 +13,7 @@ namespace Streamer.Stream.Service;
 /// <c>{"id":"exec-1","position_id":"META-1","symbol":"META260220C00720000","qty":-2,"price":18.40,"time":"2026-01-29T16:40:00Z"}</c>
 /// (<c>qty</c> signed: + bought, − sold). A valid fill is journaled once per id (a repeat is
 /// ignored: senders retry); a bad one raises <c>rejected_input</c> naming the field; a fill for a
-/// position nobody monitors is kept and raises <c>unmonitored_position</c>. When the message has a
+/// position nobody monitors is kept and raises <c>unmonitored</c>. When the message has a
 /// reply subject the sender gets <c>{"ok":true,"id","duplicate":bool}</c> or <c>{"ok":false,"error"}</c>.
 /// Applying a fill to the position's contracts is the engine's (branch <c>engine</c>); it can
 /// subscribe to <see cref="FillRecorded"/>.

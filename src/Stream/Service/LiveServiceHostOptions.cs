@@ -44,6 +44,9 @@ internal sealed record LiveServiceOptions
     /// <summary><c>Shutdown:DrainSeconds</c> (5): how long a stop waits for NATS to ack what is still unpublished.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary><c>Journal:StateSaveMilliseconds</c> (1000; 0 = off): how often rule state that moves without an exit (trailing peaks) is journaled.</summary>
+    public TimeSpan StateSaveInterval { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Set when <c>Alpaca:DataUrl</c> is (and no tape is): the live market-data source.</summary>
     public AlpacaFeedOptions? Alpaca { get; init; }
 
@@ -62,8 +65,11 @@ internal sealed record LiveServiceOptions
         if (exitWhenDone && settings.FeedTape is null) throw new SettingsException("Feed:ExitWhenDone: needs Feed:Tape (a live feed never ends)");
         var restore = c["Journal:RestoreState"] is { Length: > 0 } r ? r.Trim().ToLowerInvariant() : "auto";
         if (restore is not ("auto" or "true" or "false")) throw new SettingsException($"Journal:RestoreState: '{restore}' is not auto, true or false");
+        var stateSave = Number(c, "Journal:StateSaveMilliseconds", 1000);
+        if (stateSave < 0) throw new SettingsException("Journal:StateSaveMilliseconds: must be 0 (off) or more");
         return new LiveServiceOptions
         {
+            StateSaveInterval = TimeSpan.FromMilliseconds(stateSave),
             RestoreState = restore == "auto" ? settings.FeedTape is null : restore == "true",
             Books = books,
             FilePositions = positions,

@@ -118,6 +118,7 @@ internal sealed partial class LivePipelineService : IHostedService, IAsyncDispos
             LogNoFeed(_log);
         }
         _statusTimer = new Timer(_ => SyncStatus(), null, TimeSpan.Zero, TimeSpan.FromMilliseconds(200));
+        StartStateSaving(_options.StateSaveInterval);
         return Task.CompletedTask;
     }
 
@@ -132,6 +133,7 @@ internal sealed partial class LivePipelineService : IHostedService, IAsyncDispos
             _intake.FillDuplicate -= OnDuplicateFill;
         }
         // the sources stop (the Alpaca streams too), and every exit decided reaches the journal (and the outbox) before the host goes on stopping
+        await StopStateSavingAsync().ConfigureAwait(false); // the engines' last word before the shards stop
         await Pipeline.StopAsync().ConfigureAwait(false);
         if (_alpaca is not null) await _alpaca.DisposeAsync().ConfigureAwait(false);
         SyncStatus();

@@ -147,7 +147,7 @@ public sealed class StreamerServiceTests
         var stray = await s.RequestAsync(NatsSubjects.Executions, """{"id":"exec-3","position_id":"GHOST-1","symbol":"SPY","qty":5,"price":600,"time":"2026-01-29T16:41:00Z"}""");
         Assert.True(stray.GetProperty("ok").GetBoolean());
         Assert.True(alerts.TryTake(out var unmonitored, Wait));
-        Assert.Equal("unmonitored_position", unmonitored.GetProperty("kind").GetString());
+        Assert.Equal("unmonitored", unmonitored.GetProperty("kind").GetString());
         Assert.Equal("GHOST-1", unmonitored.GetProperty("position_id").GetString());
         Assert.Single(journal.Fills("GHOST-1"));
     }

@@ -1,0 +1,70 @@
+using Microsoft.Extensions.Logging;
+using Streamer.Rules.Engine;
+
+namespace Streamer.Stream.Service;
+
+/// <summary>
+/// Rule state that changes without an exit (a trailing stop's peak, its activation) is journaled on a
+/// timer, so a restart with restored state trails from the peak it had reached, not from where the
+/// last exit left it. Exits journal their own state atomically with the exit (the outbox); this only
+/// fills the gaps between them and never writes ahead of an exit still on its way to the journal.
+/// </summary>
+internal sealed partial class LivePipelineService
+{
+    private readonly Dictionary<string, PositionState> _savedStates = new(StringComparer.Ordinal);
+    private Timer? _stateTimer;
+    private int _savingStates;
+
+    private void StartStateSaving(TimeSpan interval)
+    {
+        if (interval <= TimeSpan.Zero) return;
+        _stateTimer = new Timer(_ => _ = SaveStatesAsync(), null, interval, interval);
+    }
+
+    private async Task StopStateSavingAsync()
+    {
+        if (_stateTimer is not null) await _stateTimer.DisposeAsync().ConfigureAwait(false);
+        await SaveStatesAsync().ConfigureAwait(false);
+    }
+
+    internal async Task SaveStatesAsync()
+    {
+        // stopped first (Feed:ExitWhenDone): the engines are gone, and so is anything left to save
+        if (Pipeline.IsStopped || Interlocked.Exchange(ref _savingStates, 1) != 0) return;
+        try
+        {
+            // read on the shard threads (each engine's single owner); cold path, once per interval
+            var perShard = await Pipeline.QueryAsync(static engine =>
+            {
+                var list = new List<(string Id, PositionState State)>();
+                foreach (var id in engine.PositionIds)
+                    if (engine.TryGetState(id, out var s) && !s.Closed) list.Add((id, s));
+                return list;
+            }).ConfigureAwait(false);
+            long now = _time.GetUtcNow().ToUnixTimeMilliseconds() * 1_000_000;
+            foreach (var shard in perShard)
+            {
+                foreach (var (id, state) in shard)
+                {
+                    if (_savedStates.TryGetValue(id, out var saved) && saved == state) continue;
+                    if (_journal.SaveStateIfCurrent(id, state, now)) _savedStates[id] = state;
+                }
+            }
+        }
+        catch (InvalidOperationException) when (Pipeline.IsStopped)
+        {
+            // stopped between the check and the query
+        }
+        catch (Exception e) when (e is ObjectDisposedException or OperationCanceledException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            LogStateSaveFailed(_log, e.Message);
+        }
+        finally
+        {
+            Volatile.Write(ref _savingStates, 0);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "rule state not journaled this round: {Reason}")]
+    private static partial void LogStateSaveFailed(ILogger logger, string reason);
+}
