@@ -19,7 +19,7 @@ internal sealed class NatsClientBus : IMessageBus
     private readonly Lock _gate = new();
     private readonly List<Subscription> _subscriptions = [];
     private readonly CancellationTokenSource _stop = new();
-    private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly SupervisorSleep _sleep = new();
     private readonly Thread _supervisor;
     private IConnection? _connection;
     private int _slowProbes;
@@ -158,7 +158,7 @@ internal sealed class NatsClientBus : IMessageBus
         SetState(BusState.Closed);
         if (!ended) return; // a connect stuck in the old client; it still uses these
         _stop.Dispose();
-        _wake.Dispose();
+        _sleep.Dispose();
     }
 
     private void Supervise()
@@ -316,35 +316,9 @@ internal sealed class NatsClientBus : IMessageBus
         Wake();
     }
 
-    private void Wake()
-    {
-        try
-        {
-            if (_wake.CurrentCount == 0) _wake.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-            // already awake
-        }
-        catch (ObjectDisposedException)
-        {
-            // disposed
-        }
-    }
+    private void Wake() => _sleep.Wake();
 
-    private bool Sleep(TimeSpan delay, bool wakeable)
-    {
-        try
-        {
-            if (wakeable) _wake.Wait(delay, _stop.Token);
-            else _stop.Token.WaitHandle.WaitOne(delay);
-            return !_stop.IsCancellationRequested;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
+    private bool Sleep(TimeSpan delay, bool wakeable) => _sleep.Sleep(delay, wakeable, _stop.Token);
 
     private void SetState(BusState state)
     {

@@ -24,7 +24,7 @@ internal sealed class NatsWireBus : IMessageBus
     private readonly Lock _gate = new();
     private readonly List<Subscription> _subscriptions = [];
     private readonly CancellationTokenSource _stop = new();
-    private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly SupervisorSleep _sleep = new();
     private readonly Thread _supervisor;
     private readonly string _inboxPrefix = "_INBOX." + Guid.NewGuid().ToString("N") + ".";
     private Wire? _wire;
@@ -254,33 +254,9 @@ internal sealed class NatsWireBus : IMessageBus
         SetState(BusState.Disconnected);
     }
 
-    private void Wake()
-    {
-        try
-        {
-            if (_wake.CurrentCount == 0) _wake.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-    }
+    private void Wake() => _sleep.Wake();
 
-    private bool Sleep(TimeSpan delay, bool wakeable)
-    {
-        try
-        {
-            if (wakeable) _wake.Wait(delay, _stop.Token);
-            else _stop.Token.WaitHandle.WaitOne(delay);
-            return !_stop.IsCancellationRequested;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
+    private bool Sleep(TimeSpan delay, bool wakeable) => _sleep.Sleep(delay, wakeable, _stop.Token);
 
     private void SetState(BusState state)
     {
