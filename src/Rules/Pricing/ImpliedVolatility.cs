@@ -27,6 +27,19 @@ public static class ImpliedVolatility
     private const int MaxIterations = 12;
 
     public static IvStatus TrySolve(OptionRight right, double price, double spot, double strike, double t, double r, double q, out double vol)
+        => Solve(right, price, spot, strike, t, r, q, double.NaN, out vol);
+
+    /// <summary>
+    /// As <see cref="TrySolve(OptionRight, double, double, double, double, double, double, out double)"/>,
+    /// starting the iteration from <paramref name="guess"/> (e.g. the last implied vol of the same
+    /// contract): when the quote moved little, one or two Householder steps land where the cold solve
+    /// does. A guess that is unusable (not positive and finite) or from which two steps do not converge
+    /// falls back to the cold solve, so the result does not depend on the guess beyond rounding.
+    /// </summary>
+    public static IvStatus TrySolve(OptionRight right, double price, double spot, double strike, double t, double r, double q, double guess, out double vol)
+        => Solve(right, price, spot, strike, t, r, q, guess, out vol);
+
+    private static IvStatus Solve(OptionRight right, double price, double spot, double strike, double t, double r, double q, double guess, out double vol)
     {
         vol = 0;
         if (!(spot > 0 && strike > 0 && t > 0 && double.IsFinite(spot) && double.IsFinite(strike) && double.IsFinite(t)
@@ -40,124 +53,215 @@ public static class ImpliedVolatility
         // parity: an in-the-money price minus its intrinsic value is the out-of-the-money price
         double otm = price - intrinsic;
         if (otm == 0) return IvStatus.Ok; // no time value at all: zero volatility
-        double x = -Math.Abs(Math.Log(fwdSpot / pvStrike));
+        double ratio = Math.Min(fwdSpot, pvStrike) / Math.Max(fwdSpot, pvStrike);
+        double x = Math.Log(ratio);     // = −|ln(F/K)|
+        double bMax = Math.Sqrt(ratio); // = e^{x/2} without an exponential
         double beta = otm / Math.Sqrt(fwdSpot * pvStrike);
-        if (beta >= Math.Exp(0.5 * x)) return IvStatus.AboveMaximum;
-        vol = NormalisedImpliedVol(beta, x, out _) / Math.Sqrt(t);
+        if (beta >= bMax) return IvStatus.AboveMaximum;
+        double sqrtT = Math.Sqrt(t);
+        double s = guess > 0 && double.IsFinite(guess) && TryWarm(beta, x, bMax, guess * sqrtT, out double warm)
+            ? warm
+            : NormalisedImpliedVol(beta, x, bMax, out _);
+        vol = s / sqrtT;
         return IvStatus.Ok;
     }
 
+    internal static double NormalisedImpliedVol(double beta, double x, out int iterations)
+        => NormalisedImpliedVol(beta, x, Math.Exp(0.5 * x), out iterations);
+
+    // a third-order step of relative size below this leaves an error of order C·StopStep³ ≈ 1e-15
+    // (C is O(1) on the transformed objectives): the next evaluation would only confirm it. (1e-4
+    // still passed every test set; 3e-4 did not — 1e-5 keeps a margin.)
+    private const double StopStep = 1e-5;
+
+    // the lower objective 1/ln b (with the small-s asymptotic guess) is used below this fraction of
+    // s_c, not only below s_l: near the money s_l ≈ 0 and the plain b objective started from the
+    // tangent at s_c needs several steps to get down there
+    private const double LowerSplit = 0.5;
+
     /// <summary>
     /// s = σ√T with b(x, s) = β for the normalised out-of-the-money call
-    /// b(x, s) = e^{x/2} Φ(x/s + s/2) − e^{−x/2} Φ(x/s − s/2), x ≤ 0, 0 &lt; β &lt; e^{x/2}.
+    /// b(x, s) = e^{x/2} Φ(x/s + s/2) − e^{−x/2} Φ(x/s − s/2), x ≤ 0, 0 &lt; β &lt; e^{x/2} = b_max.
     /// </summary>
-    internal static double NormalisedImpliedVol(double beta, double x, out int iterations)
+    internal static double NormalisedImpliedVol(double beta, double x, double bMax, out int iterations)
     {
         iterations = 0;
-        double bMax = Math.Exp(0.5 * x);
-        double x2 = x * x;
         // the inflection point s_c, and where its tangent reaches 0 (s_l) and b_max (s_u): Jäckel's
-        // three regions; in the middle b is nearly linear in s, outside it the transformed objectives are
+        // three regions; in the middle b is nearly linear in s, outside it the transformed objectives are.
+        // at s_c: h = x/s_c = −s_c/2, so b' = φ(0)e^{x/2} and b = b'·(M(0) − M(s_c)): no exponential
         double sc = Math.Sqrt(-2 * x);
-        double bc = x < 0 ? NormalisedBlack(x, sc) : 0;
-        double vc = Normal.Pdf(0) * Math.Exp(0.5 * x); // b'(s_c) = φ(0)·e^{−(h²+s²/4)/2} with h = −s/2
+        double vc = Normal.Pdf(0) * bMax;
+        double bc = vc * (MillsAtZero - Normal.Mills(sc));
         Region region;
         double s, lo, hi;
         if (beta < bc)
         {
             double sl = sc - bc / vc;
-            if (sl > 0 && beta < NormalisedBlack(x, sl))
+            // the small-s asymptotic guess is accurate exactly where the lower region is: it decides
+            // the region without evaluating b(s_l); the bracket is the whole side of s_c (β < b_c ⇔ s < s_c),
+            // so a guess on the wrong side of s_l costs steps, never the answer
+            double guess = LowerGuess(beta, x, sc);
+            if (guess < LowerSplit * sc)
             {
                 region = Region.Lower;
                 lo = 0;
-                hi = sl;
-                s = LowerGuess(beta, x, sl);
+                hi = sc;
+                s = guess;
             }
             else
             {
                 region = Region.Middle;
-                lo = Math.Max(sl, 0);
+                lo = 0;
                 hi = sc;
-                s = Math.Max(sc + (beta - bc) / vc, 0.5 * (lo + sc));
+                s = Math.Max(MiddleGuess(sc, (beta - bc) / vc), 0.5 * (Math.Max(sl, 0) + sc));
             }
         }
         else
         {
             double su = sc + (bMax - bc) / vc;
-            if (beta > NormalisedBlack(x, su))
+            double guess = UpperGuess(beta, x, bMax, sc);
+            if (guess > su)
             {
                 region = Region.Upper;
-                lo = su;
+                lo = sc;
                 hi = double.PositiveInfinity;
-                s = UpperGuess(beta, x, bMax, su);
+                s = guess;
             }
             else
             {
                 region = Region.Middle;
                 lo = sc;
-                hi = su;
-                s = Math.Min(sc + (beta - bc) / vc, su);
+                hi = double.PositiveInfinity;
+                s = Math.Min(MiddleGuess(sc, (beta - bc) / vc), su);
             }
         }
-        double lnBeta = Math.Log(beta), lnGap = Math.Log(bMax - beta);
+        var target = new Target(beta, x, bMax);
         for (int i = 0; i < MaxIterations; i++)
         {
             iterations = i + 1;
-            double h = x / s, half = 0.5 * s;
-            double vega = Normal.Pdf(0) * Math.Exp(-0.5 * (h * h + half * half)); // b'(s)
-            if (!(vega > 0)) { s = Bisect(lo, hi, s); continue; }
-            double a = x2 / (s * s * s) - 0.25 * s;                         // b''/b'
-            double c3 = a * a - 3 * x2 / (s * s * s * s) - 0.25;            // b'''/b'
-            // objective f = g(b(s)) − g(β); g1b1 = g'·b', g21b1 = (g''/g')·b', g31b1sq = (g'''/g')·b'²
-            double f, g1b1, g21b1, g31b1sq;
-            bool tooLow;
-            if (region == Region.Lower)
+            var e = Evaluate(region, in target, s);
+            switch (e.Status)
             {
-                // g = 1/ln b
-                double b = vega * (Normal.Mills(-h - half) - Normal.Mills(half - h));
-                if (!(b > 0)) { lo = s; s = Bisect(lo, hi, s); continue; }
-                double lnB = Math.Log(b);
-                f = 1 / lnB - 1 / lnBeta;
-                tooLow = f > 0;
-                g1b1 = -vega / (b * lnB * lnB);
-                g21b1 = -(lnB + 2) / (lnB * b) * vega;
-                g31b1sq = 2 * (lnB * lnB + 3 * lnB + 3) / (b * b * lnB * lnB) * vega * vega;
+                case StepStatus.Exact:
+                    return s;
+                case StepStatus.TooLow or StepStatus.TooHigh:
+                    if (e.Status == StepStatus.TooLow) lo = s; else hi = s;
+                    if (Math.Abs(e.Step) <= StopStep * s) return s + e.Step;
+                    double next = s + e.Step;
+                    s = next > lo && next < hi ? next : Bisect(lo, hi, s);
+                    break;
+                default:
+                    // no usable value or derivative at s (underflow): the status says which side to move
+                    if (e.Status == StepStatus.UnderflowLow) lo = s; else if (e.Status == StepStatus.UnderflowHigh) hi = s;
+                    s = Bisect(lo, hi, s);
+                    break;
             }
-            else if (region == Region.Middle)
-            {
-                // g = b
-                f = (h + half <= 0
-                    ? vega * (Normal.Mills(-h - half) - Normal.Mills(half - h))
-                    : bMax - UpperGap(h, half, vega)) - beta;
-                tooLow = f < 0;
-                g1b1 = vega;
-                g21b1 = 0;
-                g31b1sq = 0;
-            }
-            else
-            {
-                // g = −ln(b_max − b)
-                double gap = UpperGap(h, half, vega);
-                if (!(gap > 0)) { hi = s; s = Bisect(lo, hi, s); continue; }
-                f = lnGap - Math.Log(gap);
-                tooLow = f < 0;
-                g1b1 = vega / gap;
-                g21b1 = vega / gap;
-                g31b1sq = 2 * vega * vega / (gap * gap);
-            }
-            if (f == 0) return s;
-            if (tooLow) lo = s; else hi = s;
-            double nu = -f / g1b1;
-            double h2 = g21b1 + a;
-            double h3 = g31b1sq + 3 * g21b1 * a + c3;
-            double step = nu * (1 + 0.5 * h2 * nu) / (1 + nu * (h2 + h3 * nu / 6));
-            if (!double.IsFinite(step)) step = nu;
-            // third order: a step of relative size 1e-7 leaves an error of order (1e-7)³, far below rounding
-            if (Math.Abs(step) <= 1e-7 * s) return s + step;
-            double next = s + step;
-            s = next > lo && next < hi ? next : Bisect(lo, hi, s);
         }
         return s;
+    }
+
+    // warm start: the region of the guess, at most two Householder steps, no bracket (the cold
+    // solve is the safeguard)
+    private static bool TryWarm(double beta, double x, double bMax, double s, out double result)
+    {
+        result = 0;
+        double sc = Math.Sqrt(-2 * x);
+        double vc = Normal.Pdf(0) * bMax;
+        double bc = vc * (MillsAtZero - Normal.Mills(sc));
+        Region region = s < sc - bc / vc ? Region.Lower : s > sc + (bMax - bc) / vc ? Region.Upper : Region.Middle;
+        var target = new Target(beta, x, bMax);
+        for (int i = 0; i < 2; i++)
+        {
+            var e = Evaluate(region, in target, s);
+            if (e.Status == StepStatus.Exact) { result = s; return true; }
+            if (e.Status is not (StepStatus.TooLow or StepStatus.TooHigh)) return false;
+            double next = s + e.Step;
+            if (!(next > 0) || !double.IsFinite(next)) return false;
+            if (Math.Abs(e.Step) <= StopStep * s) { result = next; return true; }
+            s = next;
+        }
+        return false;
+    }
+
+    private readonly struct Target(double beta, double x, double bMax)
+    {
+        public readonly double Beta = beta, X = x, X2 = x * x, BMax = bMax;
+        public readonly double InvLnBeta = 1 / Math.Log(beta), LnGap = Math.Log(bMax - beta);
+    }
+
+    private enum StepStatus : byte { Exact, TooLow, TooHigh, UnderflowLow, UnderflowHigh, NoVega }
+
+    private readonly record struct Evaluation(StepStatus Status, double Step);
+
+    // one evaluation of b(s) and its third-order Householder step on the region's objective
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Evaluation Evaluate(Region region, in Target tg, double s)
+    {
+        double x = tg.X, x2 = tg.X2;
+        double h = x / s, half = 0.5 * s;
+        double vega = Normal.Pdf(0) * Math.Exp(-0.5 * (h * h + half * half)); // b'(s)
+        if (!(vega > 0)) return new Evaluation(StepStatus.NoVega, 0);
+        double s2 = s * s;
+        double a = x2 / (s2 * s) - 0.25 * s;                  // b''/b'
+        double c3 = a * a - 3 * x2 / (s2 * s2) - 0.25;        // b'''/b'
+        // objective f = g(b(s)) − g(β); g1b1 = g'·b', g21b1 = (g''/g')·b', g31b1sq = (g'''/g')·b'²
+        double f, g1b1, g21b1, g31b1sq;
+        bool tooLow;
+        if (region == Region.Lower)
+        {
+            // g = 1/ln b
+            double b = vega * (Normal.Mills(-h - half) - Normal.Mills(half - h));
+            if (!(b > 0)) return new Evaluation(StepStatus.UnderflowLow, 0);
+            double lnB = Math.Log(b), invLnB = 1 / lnB, vb = vega / b;
+            f = invLnB - tg.InvLnBeta;
+            tooLow = f > 0;
+            g1b1 = -vb * invLnB * invLnB;
+            g21b1 = -(lnB + 2) * invLnB * vb;
+            g31b1sq = 2 * (lnB * lnB + 3 * lnB + 3) * invLnB * invLnB * vb * vb;
+        }
+        else if (region == Region.Middle)
+        {
+            // g = b
+            f = (h + half <= 0
+                ? vega * (Normal.Mills(-h - half) - Normal.Mills(half - h))
+                : tg.BMax - UpperGap(h, half, vega)) - tg.Beta;
+            tooLow = f < 0;
+            g1b1 = vega;
+            g21b1 = 0;
+            g31b1sq = 0;
+        }
+        else
+        {
+            // g = −ln(b_max − b)
+            double gap = UpperGap(h, half, vega);
+            if (!(gap > 0)) return new Evaluation(StepStatus.UnderflowHigh, 0);
+            f = tg.LnGap - Math.Log(gap);
+            tooLow = f < 0;
+            double vg = vega / gap;
+            g1b1 = vg;
+            g21b1 = vg;
+            g31b1sq = 2 * vg * vg;
+        }
+        if (f == 0) return new Evaluation(StepStatus.Exact, 0);
+        double nu = -f / g1b1;
+        double h2 = g21b1 + a;
+        double h3 = g31b1sq + 3 * g21b1 * a + c3;
+        double step = nu * (1 + 0.5 * h2 * nu) / (1 + nu * (h2 + h3 * nu / 6));
+        if (!double.IsFinite(step)) step = nu;
+        return new Evaluation(tooLow ? StepStatus.TooLow : StepStatus.TooHigh, step);
+    }
+
+    private const double MillsAtZero = 1.2533141373155002512; // √(π/2)
+
+    // around the inflection point b'' = 0 and b'''/b' = −1, so b ≈ b_c + b'_c·(d − d³/6), d = s − s_c:
+    // one Newton step on that cubic from the tangent's d = δ
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double MiddleGuess(double sc, double delta)
+    {
+        double d = delta;
+        double denom = 1 - 0.5 * d * d;
+        if (denom > 0.25) d += d * d * d / (6 * denom);
+        return sc + d;
     }
 
     private enum Region : byte { Lower, Middle, Upper }
