@@ -135,7 +135,7 @@ public static class ImpliedVolatility
                 s = Math.Min(MiddleGuess(sc, (beta - bc) / vc), su);
             }
         }
-        var target = new Target(beta, x, bMax);
+        var target = new Target(region, beta, x, bMax);
         for (int i = 0; i < MaxIterations; i++)
         {
             iterations = i + 1;
@@ -169,7 +169,7 @@ public static class ImpliedVolatility
         double vc = Normal.Pdf(0) * bMax;
         double bc = vc * (MillsAtZero - Normal.Mills(sc));
         Region region = s < sc - bc / vc ? Region.Lower : s > sc + (bMax - bc) / vc ? Region.Upper : Region.Middle;
-        var target = new Target(beta, x, bMax);
+        var target = new Target(region, beta, x, bMax);
         for (int i = 0; i < 2; i++)
         {
             var e = Evaluate(region, in target, s);
@@ -183,10 +183,16 @@ public static class ImpliedVolatility
         return false;
     }
 
-    private readonly struct Target(double beta, double x, double bMax)
+    // β and g(β) for the region's objective: only the one logarithm that objective needs
+    private readonly struct Target(Region region, double beta, double x, double bMax)
     {
         public readonly double Beta = beta, X = x, X2 = x * x, BMax = bMax;
-        public readonly double InvLnBeta = 1 / Math.Log(beta), LnGap = Math.Log(bMax - beta);
+        public readonly double GBeta = region switch
+        {
+            Region.Lower => 1 / Math.Log(beta),
+            Region.Upper => Math.Log(bMax - beta),
+            _ => 0,
+        };
     }
 
     private enum StepStatus : byte { Exact, TooLow, TooHigh, UnderflowLow, UnderflowHigh, NoVega }
@@ -213,7 +219,7 @@ public static class ImpliedVolatility
             double b = vega * (Normal.Mills(-h - half) - Normal.Mills(half - h));
             if (!(b > 0)) return new Evaluation(StepStatus.UnderflowLow, 0);
             double lnB = Math.Log(b), invLnB = 1 / lnB, vb = vega / b;
-            f = invLnB - tg.InvLnBeta;
+            f = invLnB - tg.GBeta;
             tooLow = f > 0;
             g1b1 = -vb * invLnB * invLnB;
             g21b1 = -(lnB + 2) * invLnB * vb;
@@ -235,7 +241,7 @@ public static class ImpliedVolatility
             // g = −ln(b_max − b)
             double gap = UpperGap(h, half, vega);
             if (!(gap > 0)) return new Evaluation(StepStatus.UnderflowHigh, 0);
-            f = tg.LnGap - Math.Log(gap);
+            f = tg.GBeta - Math.Log(gap);
             tooLow = f < 0;
             double vg = vega / gap;
             g1b1 = vg;
