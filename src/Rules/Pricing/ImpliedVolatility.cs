@@ -76,10 +76,11 @@ public static class ImpliedVolatility
     // Householder step shrunk far from the root stopped a 3e-4 solve at the wrong place
     private const double StopStep = 5e-4;
 
-    // the lower objective 1/ln b (with the small-s asymptotic guess) is used below this fraction of
-    // s_c, not only below s_l: near the money s_l ≈ 0 and the plain b objective started from the
-    // tangent at s_c needs several steps to get down there
-    private const double LowerSplit = 0.5;
+    // below s_c the lower objective 1/ln b, started from the Bachelier-form guess (LowerGuess), is used
+    // wherever that guess is below this fraction of s_c, not only below s_l: near the money s_l ≈ 0,
+    // and the plain b objective started from the tangent at s_c needed 4–7 steps to get down there.
+    // measured (iterations over a 1,000-case mix, fraction 0.2/0.5/0.8/1.0): mean 2.3/2.0/1.96/1.97
+    private const double LowerSplit = 0.8;
 
     /// <summary>
     /// s = σ√T with b(x, s) = β for the normalised out-of-the-money call
@@ -299,18 +300,32 @@ public static class ImpliedVolatility
             ? vega * (Normal.Mills(h + half) + Normal.Mills(half - h))
             : vega * (1 / Normal.Pdf(h + half) - Normal.Mills(-h - half) + Normal.Mills(half - h));
 
-    // small-s asymptotics b ≈ φ(0) e^{−(h²+s²/4)/2} s/(h² − s²/4) ≈ φ(0) e^{−x²/(2s²)} s³/x², solved
-    // by two fixed-point passes for x²/(2s²) = ln(φ(0) s³/x²) − ln β
+    // below s_c: for small s, b(x, s) ≈ s·ψ(x/s) with ψ(h) = φ(h) + hΦ(h) = φ(a)·R(a), a = |x|/s,
+    // R(a) = 1 − a·M(a) (the normalised Bachelier price; error O(s²)); with the rational
+    // 1/R ≈ a² + (3a + k)/(a + k), k = 2/M(0) (exact value and slope at 0, 1/a² − 3/a⁴ at ∞, within 5%),
+    // solve ln β = ln s − a²/2 − ln √(2π) − ln(a²·D(a)/a)… i.e. G(a) = −a²/2 − ln(a·D(a)) − ln(√(2π)β/|x|) = 0
+    // by Newton in a (G is decreasing); one logarithm per step, no Φ
     private static double LowerGuess(double beta, double x, double sc)
     {
-        double x2 = x * x, lnBeta = Math.Log(beta);
-        double s = -x / Math.Sqrt(-2 * lnBeta);
-        for (int i = 0; i < 2; i++)
+        const double k = 1.5957691216057308; // 2/M(0) = 2·√(2/π)
+        double u = -x;
+        double l = Math.Log(2.5066282746310002 * beta / u);
+        // start: a·D(a) ≈ 1 for small a gives a ≈ e^{−l}; the tail a³ e^{a²/2} = e^{−l} gives a ≈ √(−2l)
+        double a = l > -1 ? Math.Exp(-l) : Math.Sqrt(-2 * l);
+        for (int i = 0; i < 4; i++)
         {
-            double rhs = Math.Log(Normal.Pdf(0) * s * s * s / x2) - lnBeta;
-            if (!(rhs > 0)) break;
-            s = -x / Math.Sqrt(2 * rhs);
+            double ak = a + k;
+            double d = a * a + (3 * a + k) / ak;
+            double dPrime = 2 * a + 2 * k / (ak * ak);
+            double g = -0.5 * a * a - Math.Log(a * d) - l;
+            double gPrime = -a - 1 / a - dPrime / d;
+            double next = a - g / gPrime;
+            next = next > 0 ? next : 0.5 * a;
+            bool done = Math.Abs(next - a) <= 1e-3 * a;
+            a = next;
+            if (done) break;
         }
+        double s = u / a;
         return s > 0 && s < sc ? s : 0.5 * sc;
     }
 
