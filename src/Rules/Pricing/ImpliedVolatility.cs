@@ -19,8 +19,10 @@ public enum IvStatus : byte
 /// "Let's Be Rational" 2015): the price is normalised to Black's b(x, s) with x = ln(F/K) and
 /// s = σ√T, moved to the out-of-the-money side by put-call parity (so no intrinsic value swamps
 /// the time value), then s is found by third-order Householder steps on a transformed objective:
-/// 1/ln b below the inflection point s_c = √(2|x|) and ln(b_max − b) above it, both close to
-/// linear in s there, with b_max − b computed without cancellation. See docs/pricing.md.
+/// 1/ln b well below the inflection point s_c = √(2|x|) (started from a Bachelier-form guess), b near
+/// it (from the cubic through s_c) and −ln(b_max − b) well above it (from the tail of Φ), each close
+/// to linear in s there, with b_max − b computed without cancellation: ~2 evaluations of b per cold
+/// solve. The warm-start overload starts from a previous vol instead. See docs/pricing.md.
 /// </summary>
 public static class ImpliedVolatility
 {
