@@ -160,7 +160,9 @@ public sealed partial class ExitEngine
         {
             leg.IvSolvedMark = leg.Mark;
             leg.IvSolvedSpot = spot;
-            if (ImpliedVolatility.TrySolve(leg.Right, leg.Mark, spot, leg.Strike, t, rt.Rate, rt.Dividend, out double vol) == IvStatus.Ok && vol > 0 && double.IsFinite(vol))
+            // warm start from the leg's last IV (consecutive quotes are close); NaN → cold solve
+            double guess = leg.HasIv ? leg.Iv : double.NaN;
+            if (ImpliedVolatility.TrySolve(leg.Right, leg.Mark, spot, leg.Strike, t, rt.Rate, rt.Dividend, guess, out double vol) == IvStatus.Ok && vol > 0 && double.IsFinite(vol))
             {
                 leg.Iv = vol;
                 leg.HasIv = true;
