@@ -23,8 +23,7 @@ internal sealed class NatsClientBus : IMessageBus
     private readonly Thread _supervisor;
     private IConnection? _connection;
     private int _slowProbes;
-    private int _state = (int)BusState.Connecting;
-    private TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly BusStateTracker _state = new();
 
     public NatsClientBus(NatsBusOptions options)
     {
@@ -35,7 +34,7 @@ internal sealed class NatsClientBus : IMessageBus
         _supervisor.Start();
     }
 
-    public BusState State => (BusState)Volatile.Read(ref _state);
+    public BusState State => _state.State;
 
     public bool IsConnected => State == BusState.Connected;
 
@@ -45,24 +44,15 @@ internal sealed class NatsClientBus : IMessageBus
     /// <summary>how many times a connection was (re)established.</summary>
     public int Connections { get; private set; }
 
-    public event Action<BusState>? StateChanged;
+    public event Action<BusState>? StateChanged
+    {
+        add => _state.Changed += value;
+        remove => _state.Changed -= value;
+    }
 
     /// <summary>Waits until connected; false when <paramref name="timeout"/> passes first.</summary>
-    public async Task<bool> WaitUntilConnectedAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
-    {
-        Task connected;
-        lock (_gate) connected = _connected.Task;
-        if (connected.IsCompleted) return true;
-        try
-        {
-            await connected.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (TimeoutException)
-        {
-            return false;
-        }
-    }
+    public Task<bool> WaitUntilConnectedAsync(TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        _state.WaitUntilConnectedAsync(timeout, cancellationToken);
 
     public bool TryPublish(string subject, ReadOnlyMemory<byte> payload, string? replyTo = null)
     {
@@ -322,13 +312,7 @@ internal sealed class NatsClientBus : IMessageBus
 
     private void SetState(BusState state)
     {
-        var previous = (BusState)Interlocked.Exchange(ref _state, (int)state);
-        lock (_gate)
-        {
-            if (state == BusState.Connected) _connected.TrySetResult();
-            else if (_connected.Task.IsCompleted) _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        }
-        if (previous != state) StateChanged?.Invoke(state);
+        if (_state.Set(state) is { } listenerError) LastError = listenerError;
     }
 
     private static void CloseQuietly(IConnection connection)

@@ -28,11 +28,10 @@ internal sealed class NatsWireBus : IMessageBus
     private readonly Thread _supervisor;
     private readonly string _inboxPrefix = "_INBOX." + Guid.NewGuid().ToString("N") + ".";
     private Wire? _wire;
-    private int _state = (int)BusState.Connecting;
+    private readonly BusStateTracker _state = new();
     private int _slowProbes;
     private long _nextSid;
     private long _nextRequest;
-    private TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public NatsWireBus(NatsBusOptions options)
     {
@@ -50,7 +49,7 @@ internal sealed class NatsWireBus : IMessageBus
 
     private int Port { get; }
 
-    public BusState State => (BusState)Volatile.Read(ref _state);
+    public BusState State => _state.State;
 
     public bool IsConnected => State == BusState.Connected;
 
@@ -63,23 +62,15 @@ internal sealed class NatsWireBus : IMessageBus
 
     private long _dropped;
 
-    public event Action<BusState>? StateChanged;
-
-    public async Task<bool> WaitUntilConnectedAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    public event Action<BusState>? StateChanged
     {
-        Task connected;
-        lock (_gate) connected = _connected.Task;
-        if (connected.IsCompleted) return true;
-        try
-        {
-            await connected.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (TimeoutException)
-        {
-            return false;
-        }
+        add => _state.Changed += value;
+        remove => _state.Changed -= value;
     }
+
+    /// <summary>Waits until connected; false when <paramref name="timeout"/> passes first.</summary>
+    public Task<bool> WaitUntilConnectedAsync(TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        _state.WaitUntilConnectedAsync(timeout, cancellationToken);
 
     public bool TryPublish(string subject, ReadOnlyMemory<byte> payload, string? replyTo = null)
     {
@@ -260,23 +251,7 @@ internal sealed class NatsWireBus : IMessageBus
 
     private void SetState(BusState state)
     {
-        var previous = (BusState)Interlocked.Exchange(ref _state, (int)state);
-        lock (_gate)
-        {
-            if (state == BusState.Connected) _connected.TrySetResult();
-            else if (_connected.Task.IsCompleted) _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        }
-        if (previous == state) return;
-        try
-        {
-            StateChanged?.Invoke(state);
-        }
-#pragma warning disable CA1031 // a listener's bug must not stop the supervisor
-        catch (Exception e)
-#pragma warning restore CA1031
-        {
-            LastError = $"StateChanged handler threw {e.GetType().Name}: {e.Message}";
-        }
+        if (_state.Set(state) is { } listenerError) LastError = listenerError;
     }
 
     private enum PingResult
