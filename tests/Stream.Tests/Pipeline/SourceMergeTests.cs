@@ -15,7 +15,9 @@ public sealed class SourceMergeTests
     {
         var symbols = new SymbolTable();
         var target = new CollectingExitTarget();
-        // wall clock (live), and a book with a price rule only: the tape's January times and today's clock never meet in a time rule
+        // wall clock (live) and a price rule only. The ticks are stamped in the next regular session after
+        // today, ahead of the wall clock: a shard timer firing meanwhile can never move an engine past them
+        // (with past times it could, and the last quote would then rightly be stale and fire nothing)
         var books = BookSet.Parse("books:\n  stop_only:\n    rules:\n      underlying_stop: {}\n", "test books");
         await using var pipeline = new TickPipeline(new PipelineOptions { Shards = 2, ShardCapacity = 16 }, symbols, books, target);
         pipeline.Start();
@@ -26,7 +28,8 @@ public sealed class SourceMergeTests
                 $$"""{ "id": "{{r}}-1", "book": "stop_only", "stop_underlying": 100, "legs": [ { "symbol": "{{r}}", "qty": 100, "entry_price": 150 } ] }""")));
         var subjects = roots.Select(_ => new Subject<Tick>()).ToArray();
         var runs = roots.Select((r, i) => pipeline.RunSourceAsync(new ObservableTickSource(subjects[i], r))).ToArray();
-        long t0 = Ticks.At("2026-01-06T15:00:00Z");
+        long t0 = Streamer.Rules.Calendar.MarketCalendar.Nyse.NextSessionOpenAfter(
+            Streamer.Rules.Time.NanoTime.FromDateTime(DateTime.UtcNow.AddDays(1))) + 30 * Streamer.Rules.Time.NanoTime.PerMinute;
         const int Count = 20_000;
         var feeds = roots.Select((r, i) => Task.Run(() =>
         {
