@@ -6,7 +6,7 @@ namespace Streamer.Rules.Tests.Pricing;
 /// <summary>
 /// Spot checks against QuantLib 1.29 QdFpAmericanEngine(highPrecisionScheme) outside the vector grid
 /// (same setup as tools/quantlib/generate_vectors.py: K = 100, t = days/365). Vega and rho there are
-/// central differences of that engine with h = 1e-4.
+/// central differences of that engine with h = 1e-4. Regenerate: /usr/bin/python3 tools/quantlib/spot_checks.py
 /// </summary>
 public sealed class AmericanQuantLibSpotTests
 {
