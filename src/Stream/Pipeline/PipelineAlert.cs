@@ -6,7 +6,7 @@ namespace Streamer.Stream.Pipeline;
 /// </summary>
 internal sealed record PipelineAlert(string Kind, string Message, string? Key, IReadOnlyList<KeyValuePair<string, string>> Details)
 {
-    /// <summary>Kinds the pipeline raises (the first three are AlertPublisher.Kinds' strings).</summary>
+    /// <summary>Kinds the pipeline raises; the host's AlertPublisher.Kinds refers to these.</summary>
     public static class Kinds
     {
         public const string UnmonitoredPosition = "unmonitored"; // issue 4 and formats.md: streamer.alerts.unmonitored

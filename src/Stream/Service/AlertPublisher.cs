@@ -12,14 +12,15 @@ namespace Streamer.Stream.Service;
 /// </summary>
 internal sealed partial class AlertPublisher(IMessageBus bus, TimeProvider time, ILogger<AlertPublisher> log)
 {
+    /// <summary>Every kind published; the ones the pipeline raises are its own constants (one spelling).</summary>
     public static class Kinds
     {
-        public const string UnmonitoredPosition = "unmonitored"; // issue 4 and formats.md: streamer.alerts.unmonitored
-        public const string StaleFeed = "stale_feed";
-        public const string FeedDown = "feed_down";
-        public const string RejectedInput = "rejected_input";
+        public const string UnmonitoredPosition = Pipeline.PipelineAlert.Kinds.UnmonitoredPosition;
+        public const string StaleFeed = Pipeline.PipelineAlert.Kinds.StaleFeed;
+        public const string FeedDown = Pipeline.PipelineAlert.Kinds.FeedDown;
+        public const string RejectedInput = Pipeline.PipelineAlert.Kinds.RejectedInput;
+        public const string OutboxFull = Pipeline.PipelineAlert.Kinds.OutboxFull;
         public const string ExitPublishFailed = "exit_publish_failed";
-        public const string OutboxFull = "outbox_full";
         public const string JournalError = "journal_error";
         public const string NatsOutage = "nats_outage";
     }

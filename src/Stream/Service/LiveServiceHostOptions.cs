@@ -57,7 +57,7 @@ internal sealed record LiveServiceOptions
         var books = LoadBooks(settings.BooksFile);
         var positions = LoadPositions(settings.PositionsFile, books);
         var pipeline = PipelineSettings.From(c, settings) with { LatencyInPayload = Bool(c, "Pipeline:LatencyInPayload", true) };
-        var drain = Number(c, "Shutdown:DrainSeconds", 5);
+        var drain = StreamerSettings.Number(c, "Shutdown:DrainSeconds", 5);
         if (drain < 0) throw new SettingsException("Shutdown:DrainSeconds: must be 0 or more");
         var defaultBook = c["Intake:DefaultBook"] is { Length: > 0 } b ? b : "day_trade";
         if (!books.TryGet(defaultBook, out _)) throw new SettingsException($"Intake:DefaultBook: unknown book '{defaultBook}' (known: {string.Join(", ", books.Names.Order(StringComparer.Ordinal))})");
@@ -65,7 +65,7 @@ internal sealed record LiveServiceOptions
         if (exitWhenDone && settings.FeedTape is null) throw new SettingsException("Feed:ExitWhenDone: needs Feed:Tape (a live feed never ends)");
         var restore = c["Journal:RestoreState"] is { Length: > 0 } r ? r.Trim().ToLowerInvariant() : "auto";
         if (restore is not ("auto" or "true" or "false")) throw new SettingsException($"Journal:RestoreState: '{restore}' is not auto, true or false");
-        var stateSave = Number(c, "Journal:StateSaveMilliseconds", 1000);
+        var stateSave = StreamerSettings.Number(c, "Journal:StateSaveMilliseconds", 1000);
         if (stateSave < 0) throw new SettingsException("Journal:StateSaveMilliseconds: must be 0 (off) or more");
         return new LiveServiceOptions
         {
@@ -146,15 +146,6 @@ internal sealed record LiveServiceOptions
             // YAML: the same objects as JSON
             return YamlPositions.ToJson(text, count, path);
         }
-    }
-
-    internal static double Number(IConfiguration c, string key, double fallback)
-    {
-        var v = c[key];
-        if (string.IsNullOrWhiteSpace(v)) return fallback;
-        return double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d)
-            ? d
-            : throw new SettingsException($"{key}: '{v}' is not a number");
     }
 
     private static bool Bool(IConfiguration c, string key, bool fallback)

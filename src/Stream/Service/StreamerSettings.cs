@@ -98,7 +98,8 @@ internal sealed record StreamerSettings
         };
     }
 
-    private static double Number(IConfiguration c, string key, double fallback)
+    /// <summary>A number setting; a value that is not one stops start-up naming the key.</summary>
+    internal static double Number(IConfiguration c, string key, double fallback)
     {
         var v = c[key];
         if (string.IsNullOrWhiteSpace(v)) return fallback;
