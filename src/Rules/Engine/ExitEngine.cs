@@ -169,6 +169,20 @@ public sealed partial class ExitEngine
         _wakeDirty = true;
     }
 
+    /// <summary>
+    /// What a position holds now, per leg: signed quantity (ratio × open units; 0 once closed) and
+    /// entry price. Cold: reconciliation against the broker and the control API. Null when unknown.
+    /// </summary>
+    public IReadOnlyList<(string Symbol, long Qty, double EntryPrice)>? OpenLegs(string id)
+    {
+        if (!_byId.TryGetValue(id, out int index)) return null;
+        var rt = _positions[index];
+        var legs = new (string, long, double)[rt.Legs.Length];
+        for (int i = 0; i < legs.Length; i++)
+            legs[i] = (rt.ExitLegs[i].Symbol, (long)rt.Legs[i].Ratio * rt.OpenUnits, rt.Legs[i].EntryPrice);
+        return legs;
+    }
+
     /// <summary>A position's current valuation (cold: for snapshots and the control API).</summary>
     public bool TryGetSnapshot(string id, out PositionSnapshot snapshot)
     {
