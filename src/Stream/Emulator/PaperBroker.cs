@@ -72,8 +72,8 @@ internal sealed class PaperBroker
             book.Ask = Round(ask);
             book.BidLeft = _options.PartialFills ? Math.Max(0, bidSize) : long.MaxValue;
             book.AskLeft = _options.PartialFills ? Math.Max(0, askSize) : long.MaxValue;
-            if (_working.Count == 0) return;
-            foreach (var o in _working.ToArray())
+            if (!AnyWorkingOn(symbol)) return; // the usual case on a busy tape: no allocation
+            foreach (var o in _working.ToArray()) // TryFill removes filled orders
                 if (o.IsOpen && o.Touches(symbol)) TryFill(o, _pending);
         }
         Drain();
@@ -248,6 +248,12 @@ internal sealed class PaperBroker
         bool isLong = have > 0;
         return Submit(new PaperOrderRequest.Parsed("simple", "market", "day", close, null, Guid.NewGuid().ToString(),
             [new PaperOrderRequest.Leg(symbol, isLong ? "sell" : "buy", isLong ? "sell_to_close" : "buy_to_close", 1)]));
+    }
+
+    private bool AnyWorkingOn(string symbol)
+    {
+        foreach (var o in _working) if (o.Touches(symbol)) return true;
+        return false;
     }
 
     private bool IsListed(string symbol) =>
