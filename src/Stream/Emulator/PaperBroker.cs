@@ -37,6 +37,7 @@ internal sealed class PaperBroker
     private readonly Dictionary<string, PaperOrder> _byId = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PaperOrder> _byClientId = new(StringComparer.Ordinal);
     private readonly List<PaperActivity> _activities = [];
+    private readonly List<PaperOrder> _rejectLater = []; // accepted orders on RejectAsyncSymbols
     private long _clockNs = long.MinValue; // latest time given to AdvanceTo
     private long _nextDueNs = long.MaxValue; // earliest order expiry or option expiration
     private long _sequence;
@@ -65,18 +66,23 @@ internal sealed class PaperBroker
     public void OnQuote(string symbol, double bid, double ask, long bidSize, long askSize)
     {
         if (!(bid >= 0 && ask > 0 && bid <= ask)) return; // insane quotes never fill anything
+        bool raise;
         lock (_gate)
         {
+            RejectLaterLocked();
             if (!_quotes.TryGetValue(symbol, out var book)) _quotes[symbol] = book = new Book();
             book.Bid = Round(bid);
             book.Ask = Round(ask);
             book.BidLeft = _options.PartialFills ? Math.Max(0, bidSize) : long.MaxValue;
             book.AskLeft = _options.PartialFills ? Math.Max(0, askSize) : long.MaxValue;
-            if (!AnyWorkingOn(symbol)) return; // the usual case on a busy tape: no allocation
-            foreach (var o in _working.ToArray()) // TryFill removes filled orders
-                if (o.IsOpen && o.Touches(symbol)) TryFill(o, _pending);
+            if (AnyWorkingOn(symbol)) // else the usual case on a busy tape: no allocation
+            {
+                foreach (var o in _working.ToArray()) // TryFill removes filled orders
+                    if (o.IsOpen && o.Touches(symbol)) TryFill(o, _pending);
+            }
+            raise = _pendingRead < _pending.Count;
         }
-        Drain();
+        if (raise) Drain();
     }
 
     /// <summary>
@@ -85,20 +91,29 @@ internal sealed class PaperBroker
     /// </summary>
     public void AdvanceTo(long timeNs)
     {
+        bool raise;
         lock (_gate)
         {
-            if (timeNs <= _clockNs) return;
-            _clockNs = timeNs;
-            if (timeNs < _nextDueNs) return;
-            foreach (var o in _working.ToArray())
-                if (o.ExpiresAtNs <= timeNs) Expire(o, _pending);
-            foreach (var p in _positions.Values.ToArray())
-                if (p.ExpiresAtNs <= timeNs) SettleExpiration(p);
-            _nextDueNs = long.MaxValue;
-            foreach (var o in _working) _nextDueNs = Math.Min(_nextDueNs, o.ExpiresAtNs);
-            foreach (var p in _positions.Values) _nextDueNs = Math.Min(_nextDueNs, p.ExpiresAtNs);
+            RejectLaterLocked();
+            if (timeNs > _clockNs)
+            {
+                _clockNs = timeNs;
+                if (timeNs >= _nextDueNs) SettleDueLocked(timeNs);
+            }
+            raise = _pendingRead < _pending.Count;
         }
-        Drain();
+        if (raise) Drain();
+    }
+
+    private void SettleDueLocked(long timeNs)
+    {
+        foreach (var o in _working.ToArray())
+            if (o.ExpiresAtNs <= timeNs) Expire(o, _pending);
+        foreach (var p in _positions.Values.ToArray())
+            if (p.ExpiresAtNs <= timeNs) SettleExpiration(p);
+        _nextDueNs = long.MaxValue;
+        foreach (var o in _working) _nextDueNs = Math.Min(_nextDueNs, o.ExpiresAtNs);
+        foreach (var p in _positions.Values) _nextDueNs = Math.Min(_nextDueNs, p.ExpiresAtNs);
     }
 
     public (decimal Bid, decimal Ask)? QuoteOf(string symbol)
@@ -151,71 +166,107 @@ internal sealed class PaperBroker
     public PaperOrder Submit(PaperOrderRequest.Parsed request)
     {
         PaperOrder order;
-        lock (_gate)
+        try
         {
-            foreach (var leg in request.Legs)
-                if (!IsListed(leg.Symbol)) throw TradingApiException.Invalid($"asset not found: {leg.Symbol}");
-            if (_byClientId.ContainsKey(request.ClientOrderId))
-                throw TradingApiException.Invalid("client_order_id must be unique");
-            foreach (var leg in request.Legs)
-                if (_options.RejectSymbols.Contains(leg.Symbol))
-                    throw new TradingApiException(403, 40310000, $"order rejected: {leg.Symbol} is on the emulator's reject list (--reject-symbols)");
-            foreach (var leg in request.Legs) CheckClosable(leg, request.Qty * leg.RatioQty);
-            long now = Now;
-            order = new PaperOrder
+            lock (_gate)
             {
-                Id = Guid.NewGuid().ToString(),
-                ClientOrderId = request.ClientOrderId,
-                OrderClass = request.OrderClass,
-                Type = request.Type,
-                TimeInForce = request.TimeInForce,
-                Qty = request.Qty,
-                LimitPrice = request.LimitPrice,
-                CreatedAtNs = now,
-                UpdatedAtNs = now,
-                Sequence = ++_sequence,
-                ExpiresAtNs = request.TimeInForce == "day" ? _options.Calendar.NextSessionCloseAfter(now) : long.MaxValue,
-                Legs = [.. request.Legs.Select(l => new PaperLeg
+                RejectLaterLocked(); // an earlier order's rejection comes before anything later
+                foreach (var leg in request.Legs)
+                    if (!IsListed(leg.Symbol)) throw TradingApiException.Invalid($"asset not found: {leg.Symbol}");
+                if (_byClientId.ContainsKey(request.ClientOrderId))
+                    throw TradingApiException.Invalid("client_order_id must be unique");
+                foreach (var leg in request.Legs)
+                    if (_options.RejectSymbols.Contains(leg.Symbol))
+                        throw new TradingApiException(403, 40310000, $"order rejected: {leg.Symbol} is on the emulator's reject list (--reject-symbols)");
+                foreach (var leg in request.Legs) CheckClosable(leg, request.Qty * leg.RatioQty);
+                long now = Now;
+                order = new PaperOrder
                 {
                     Id = Guid.NewGuid().ToString(),
-                    Symbol = l.Symbol,
-                    Side = l.Side,
-                    PositionIntent = l.PositionIntent,
-                    RatioQty = l.RatioQty,
-                    IsOption = OccSymbol.LooksLikeOption(l.Symbol),
-                })],
-            };
-            _orders.Add(order);
-            _byId[order.Id] = order;
-            _byClientId[order.ClientOrderId] = order;
-            _pending.Add(Make("new", order, now, null));
-            if (order.Legs.Any(l => _options.RejectAsyncSymbols.Contains(l.Symbol)))
-            {
-                order.Status = "rejected";
-                order.FailedAtNs = now;
-                _pending.Add(Make("rejected", order, now, null));
-            }
-            else
-            {
-                _working.Add(order);
-                _nextDueNs = Math.Min(_nextDueNs, order.ExpiresAtNs);
-                TryFill(order, _pending);
+                    ClientOrderId = request.ClientOrderId,
+                    OrderClass = request.OrderClass,
+                    Type = request.Type,
+                    TimeInForce = request.TimeInForce,
+                    Qty = request.Qty,
+                    LimitPrice = request.LimitPrice,
+                    CreatedAtNs = now,
+                    UpdatedAtNs = now,
+                    Sequence = ++_sequence,
+                    ExpiresAtNs = request.TimeInForce == "day" ? _options.Calendar.NextSessionCloseAfter(now) : long.MaxValue,
+                    Legs = [.. request.Legs.Select(l => new PaperLeg
+                    {
+                        Id = Guid.NewGuid().ToString(),
+                        Symbol = l.Symbol,
+                        Side = l.Side,
+                        PositionIntent = l.PositionIntent,
+                        RatioQty = l.RatioQty,
+                        IsOption = OccSymbol.LooksLikeOption(l.Symbol),
+                    })],
+                };
+                _orders.Add(order);
+                _byId[order.Id] = order;
+                _byClientId[order.ClientOrderId] = order;
+                _pending.Add(Make("new", order, now, null));
+                if (order.Legs.Any(l => _options.RejectAsyncSymbols.Contains(l.Symbol)))
+                {
+                    _rejectLater.Add(order); // the response says "new"; the rejection follows on the stream
+                }
+                else
+                {
+                    _working.Add(order);
+                    _nextDueNs = Math.Min(_nextDueNs, order.ExpiresAtNs);
+                    TryFill(order, _pending);
+                }
             }
         }
-        Drain();
+        finally
+        {
+            Drain(); // also what an exception left queued
+        }
         return order;
+    }
+
+    /// <summary>
+    /// Sends the <c>rejected</c> updates of orders accepted on <see cref="PaperBrokerOptions.RejectAsyncSymbols"/>
+    /// (the endpoint calls it once the order's response is written; the next quote or clock step does too).
+    /// </summary>
+    public void FlushRejections()
+    {
+        lock (_gate) RejectLaterLocked();
+        Drain();
+    }
+
+    private void RejectLaterLocked()
+    {
+        if (_rejectLater.Count == 0) return;
+        long now = Now;
+        foreach (var o in _rejectLater)
+        {
+            o.Status = "rejected";
+            o.FailedAtNs = now;
+            o.UpdatedAtNs = now;
+            _pending.Add(Make("rejected", o, now, null));
+        }
+        _rejectLater.Clear();
     }
 
     public PaperOrder Cancel(string id)
     {
         PaperOrder order;
-        lock (_gate)
+        try
         {
-            order = _byId.GetValueOrDefault(id) ?? throw new TradingApiException(404, 40410000, $"order not found: {id}");
-            if (!order.IsOpen) throw new TradingApiException(422, 42210000, $"order is not cancelable: {id} is {order.Status}");
-            CancelLocked(order, _pending);
+            lock (_gate)
+            {
+                RejectLaterLocked();
+                order = _byId.GetValueOrDefault(id) ?? throw new TradingApiException(404, 40410000, $"order not found: {id}");
+                if (!order.IsOpen) throw new TradingApiException(422, 42210000, $"order is not cancelable: {id} is {order.Status}");
+                CancelLocked(order, _pending);
+            }
         }
-        Drain();
+        finally
+        {
+            Drain(); // also what an exception left queued
+        }
         return order;
     }
 
@@ -225,6 +276,7 @@ internal sealed class PaperBroker
         PaperOrder[] open;
         lock (_gate)
         {
+            RejectLaterLocked();
             open = [.. _working];
             foreach (var o in open) CancelLocked(o, _pending);
         }
@@ -342,6 +394,7 @@ internal sealed class PaperBroker
         long now = Now;
         order.Status = "canceled";
         _working.Remove(order);
+        _rejectLater.Remove(order);
         order.CanceledAtNs = now;
         order.UpdatedAtNs = now;
         updates.Add(Make("canceled", order, now, null));

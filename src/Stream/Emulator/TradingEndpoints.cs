@@ -80,11 +80,13 @@ internal sealed class TradingEndpoints
                     if (pct is < 0 or > 100) throw TradingApiException.Invalid("percentage must be 0-100");
                     var closing = _broker.ClosePosition(symbol, qty, pct);
                     await WriteAsync(context, 200, w => TradingJson.Order(w, closing)).ConfigureAwait(false);
+                    _broker.FlushRejections();
                     return;
                 case ("orders", "POST", null):
                     var body = await ReadBodyAsync(request, ct).ConfigureAwait(false);
                     var order = _broker.Submit(PaperOrderRequest.Parse(body));
                     await WriteAsync(context, 200, w => TradingJson.Order(w, order)).ConfigureAwait(false);
+                    _broker.FlushRejections(); // after the response, as a rejection from downstream comes
                     return;
                 case ("orders", "GET", null):
                     var orders = ListOrders(request);
