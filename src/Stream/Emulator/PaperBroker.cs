@@ -13,7 +13,7 @@ namespace Streamer.Stream.Emulator;
 /// displayed size (each quote's size is used up by the orders it fills, in submission order;
 /// mleg in whole strategy units). Time comes from <see cref="AdvanceTo"/>: day orders expire
 /// at their session's close, held options settle at their expiration (ITM: exercised or
-/// assigned into the underlying at the strike; OTM: gone), neither on the quotes' account.
+/// assigned into the underlying at the strike; OTM: gone); the clock drives both, not quotes.
 /// Deterministic for a given sequence of quotes, times and orders.
 /// </summary>
 internal sealed class PaperBroker
