@@ -85,7 +85,8 @@ internal sealed class ExecutionIntakeService(IMessageBus bus, SqliteJournal jour
         FillRecordOutcome outcome;
         try
         {
-            outcome = journal.RecordFill(fill, NanoTime.FromDateTime(time.GetUtcNow().UtcDateTime));
+            outcome = journal.RecordFill(fill, NanoTime.FromDateTime(time.GetUtcNow().UtcDateTime), out long ordinal);
+            fill = fill with { Ordinal = ordinal };
         }
         catch (Microsoft.Data.Sqlite.SqliteException e)
         {

@@ -13,8 +13,11 @@ internal interface IPositionRegistry
 
     bool Contains(string positionId);
 
-    /// <summary>null when added; otherwise why not (e.g. already monitored).</summary>
-    string? Add(string positionId, string definitionJson);
+    /// <summary>
+    /// null when added; otherwise why not (e.g. already monitored). <paramref name="openingFillId"/>:
+    /// the fill that opens it, marked so in the same journal transaction (a restart must not apply it again).
+    /// </summary>
+    string? Add(string positionId, string definitionJson, string? openingFillId = null);
 
     /// <summary>Stops monitoring; false when the id is not monitored.</summary>
     bool Remove(string positionId);

@@ -15,13 +15,12 @@ internal sealed class JournalPositionRegistry(SqliteJournal journal, TimeProvide
 
     public bool Contains(string positionId) => journal.LoadOpenPositions().Any(p => p.Id == positionId);
 
-    public string? Add(string positionId, string definitionJson)
+    public string? Add(string positionId, string definitionJson, string? openingFillId = null)
     {
         lock (_gate)
         {
             if (Contains(positionId)) return $"position '{positionId}' is already monitored (remove it first to replace it)";
-            journal.UpsertPosition(positionId, definitionJson, Now());
-            journal.SetPositionStatus(positionId, PositionStatus.Open, Now());
+            journal.OpenPosition(positionId, definitionJson, Now(), openingFillId);
         }
         Added?.Invoke(positionId, definitionJson);
         return null;

@@ -76,7 +76,7 @@ internal sealed partial class LivePipelineService : IHostedService, IAsyncDispos
         _log = log;
         Symbols = new SymbolTable();
         Pipeline = new TickPipeline(options.Pipeline,
-            Symbols, options.Books, new OutboxExitTarget(outbox), new BusSnapshotTarget(bus));
+            Symbols, options.Books, new OutboxExitTarget(outbox, journal), new BusSnapshotTarget(bus));
         // now, not at start: the heartbeat starts (and beats once) before this service does
         status.ExtraFields = WriteStatus;
     }
@@ -242,6 +242,9 @@ internal sealed partial class LivePipelineService : IHostedService, IAsyncDispos
                 }
             }
             Monitor(spec, state, "journal");
+            // fills journaled after the state (a crash before their resize reached the journal, or a spread's basket still filling)
+            if (restore)
+                foreach (var fill in _journal.FillsToApply(p.Id, state?.FillWatermark ?? 0)) ApplyToMonitored(fill);
             restored++;
         }
         LogRestored(_log, restored, restore ? "with their journaled state" : "re-derived from the tape");
@@ -260,29 +263,91 @@ internal sealed partial class LivePipelineService : IHostedService, IAsyncDispos
     /// A fill for a position nobody monitors opens it: one leg (symbol, qty, entry price = fill price),
     /// opened at the fill's time, book from the fill's optional <c>book</c> (else <c>Intake:DefaultBook</c>),
     /// optional <c>stop_underlying</c>/<c>target_underlying</c>/<c>underlying_entry</c>. A fill for a
-    /// monitored position is journaled only (its contracts are not changed: see docs/run.md).
+    /// monitored position grows or reduces it on its shard (the engine's fill basket: legs of a spread
+    /// add up to whole strategy units first). A fill with <c>exit_id</c> confirms that exit's order:
+    /// the engine took those contracts off when it decided the exit, so nothing changes.
     /// </summary>
     private void OnFill(FillRecord fill)
     {
+        if (fill.ExitId is { } exitId)
+        {
+            if (_journal.FindExit(exitId) is null)
+                _alerts.Raise(AlertPublisher.Kinds.RejectedInput, $"fill '{fill.Id}' names exit '{exitId}', which was never decided: journaled, nothing changed", "exit|" + fill.Id,
+                    [new("fill_id", fill.Id), new("exit_id", exitId), new("position_id", fill.PositionId)]);
+            else LogExitFill(_log, fill.Id, exitId);
+            return;
+        }
         var registry = _services.GetRequiredService<IPositionRegistry>();
         if (registry.Contains(fill.PositionId))
         {
-            LogFillOnOpenPosition(_log, fill.Id, fill.PositionId);
+            ApplyToMonitored(fill);
             return;
         }
         string? error;
         try
         {
             var definition = PositionFromFill(fill, _options.DefaultBook);
-            error = registry.Add(fill.PositionId, definition);
+            error = registry.Add(fill.PositionId, definition, openingFillId: fill.Id);
         }
         catch (FormatException e)
         {
             error = e.Message;
         }
-        if (error is not null)
-            _alerts.Raise(AlertPublisher.Kinds.RejectedInput, $"fill '{fill.Id}' cannot open position '{fill.PositionId}': {error}", fill.PositionId,
+        if (error is not null) RejectFill(fill, $"fill '{fill.Id}' cannot open position '{fill.PositionId}': {error}");
+    }
+
+    private void ApplyToMonitored(FillRecord fill)
+    {
+        if (fill.Quantity != Math.Floor(fill.Quantity) || Math.Abs(fill.Quantity) > int.MaxValue)
+        {
+            RejectFill(fill, $"fill '{fill.Id}' for position '{fill.PositionId}': qty {fill.Quantity.ToString(CultureInfo.InvariantCulture)} is not a whole number of contracts/shares");
+            return;
+        }
+        _ = ApplyAsync(fill);
+    }
+
+    private async Task ApplyAsync(FillRecord fill)
+    {
+        FillResult result;
+        try
+        {
+            result = await Pipeline.ApplyFillAsync(fill, (long)fill.Quantity).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // a fill that could not be applied is an alert, never a crash; it stays journaled and is fed again at the next start
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            _alerts.Raise(AlertPublisher.Kinds.RejectedInput, $"fill '{fill.Id}' for position '{fill.PositionId}' not applied: {e.Message}", "fill|" + fill.Id,
                 [new("fill_id", fill.Id), new("position_id", fill.PositionId)]);
+            return;
+        }
+        switch (result.Effect)
+        {
+            case FillEffect.Rejected:
+                RejectFill(fill, $"fill '{fill.Id}' for position '{fill.PositionId}' not applied: {result.Message}");
+                break;
+            case FillEffect.Held:
+                LogFillHeld(_log, fill.Id, fill.PositionId);
+                break;
+            case FillEffect.Resized:
+                LogFillResized(_log, fill.Id, fill.PositionId, result.Units);
+                if (result.Message is { } warning)
+                    _alerts.Raise(AlertPublisher.Kinds.PositionMismatch, warning, fill.PositionId, [new("fill_id", fill.Id), new("position_id", fill.PositionId)]);
+                break;
+        }
+    }
+
+    private void RejectFill(FillRecord fill, string message)
+    {
+        _alerts.Raise(AlertPublisher.Kinds.RejectedInput, message, fill.PositionId, [new("fill_id", fill.Id), new("position_id", fill.PositionId)]);
+        try
+        {
+            _journal.SetFillDisposition(fill.Id, "rejected: " + message);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            LogStateSaveFailed(_log, e.Message);
+        }
     }
 
     private void OnDuplicateFill(FillRecord fill) =>
@@ -410,6 +475,12 @@ internal sealed partial class LivePipelineService : IHostedService, IAsyncDispos
     [LoggerMessage(Level = LogLevel.Warning, Message = "stopping with {Backlog} exits not yet acked by NATS: they stay in the journal and are published at the next start")]
     private static partial void LogUndelivered(ILogger logger, int backlog);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "fill '{FillId}' for monitored position '{PositionId}' journaled (contracts unchanged)")]
-    private static partial void LogFillOnOpenPosition(ILogger logger, string fillId, string positionId);
+    [LoggerMessage(Level = LogLevel.Information, Message = "fill '{FillId}' confirms exit '{ExitId}' (contracts already taken off)")]
+    private static partial void LogExitFill(ILogger logger, string fillId, string exitId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "fill '{FillId}' held for position '{PositionId}': its legs do not yet add up to whole strategy units")]
+    private static partial void LogFillHeld(ILogger logger, string fillId, string positionId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "fill '{FillId}' resized position '{PositionId}' by {Units} units")]
+    private static partial void LogFillResized(ILogger logger, string fillId, string positionId, int units);
 }
