@@ -389,6 +389,13 @@ internal sealed class Shard
         foreach (var t in _tracked.Values)
         {
             if (t.Confirmed) continue;
+            // closed (by an exit or a fill) before its data came: it needs none, and its symbols may have left the feed
+            if (_engine.TryGetState(t.Spec.Id, out var state) && state.Closed)
+            {
+                t.Confirmed = true;
+                if (t.Alerted) _unmonitored--;
+                continue;
+            }
             bool all = true;
             foreach (int id in t.SymbolIds)
                 if (id >= _lastSeen.Length || _lastSeen[id] < t.AddedTs) { all = false; break; }

@@ -92,6 +92,8 @@ internal sealed partial class LivePipelineService : IHostedService, IAsyncDispos
         _intake = _services.GetRequiredService<ExecutionIntakeService>();
         _intake.FillRecorded += OnFill;
         _intake.FillDuplicate += OnDuplicateFill;
+        Pipeline.Exits.Delivered += OnExitJournaled;
+        Pipeline.Exits.ChangeRecorded += OnChangeJournaled;
 
         Pipeline.Start();
         if (_options.Alpaca is { } alpaca)
@@ -132,6 +134,8 @@ internal sealed partial class LivePipelineService : IHostedService, IAsyncDispos
             _intake.FillRecorded -= OnFill;
             _intake.FillDuplicate -= OnDuplicateFill;
         }
+        Pipeline.Exits.Delivered -= OnExitJournaled;
+        Pipeline.Exits.ChangeRecorded -= OnChangeJournaled;
         // the sources stop (the Alpaca streams too), and every exit decided reaches the journal (and the outbox) before the host goes on stopping
         await StopStateSavingAsync().ConfigureAwait(false); // the engines' last word before the shards stop
         await Pipeline.StopAsync().ConfigureAwait(false);
@@ -174,6 +178,17 @@ internal sealed partial class LivePipelineService : IHostedService, IAsyncDispos
             _ = _alpaca.SubscribeAsync(spec);
             _ = WatchAddAsync(added, spec.Id);
         }
+    }
+
+    // a closed position needs no market data: its symbols leave the feed (others holding them keep them: ref-counted)
+    private void OnExitJournaled(Streamer.Stream.Journal.PendingExit exit, Streamer.Stream.Outbox.OutboxSubmitOutcome outcome)
+    {
+        if (exit.ClosesPosition) Unsubscribe(exit.PositionId);
+    }
+
+    private void OnChangeJournaled(PositionChange change)
+    {
+        if (change.State.Closed) Unsubscribe(change.PositionId);
     }
 
     private async Task WatchAddAsync(Task<string?> added, string id)
