@@ -79,7 +79,7 @@ internal sealed partial class SqliteJournal
     /// Records a position as open (new, or an existing definition replaced) and, when a fill opens it,
     /// marks that fill in the same transaction: the fill is the position's opening size, never a resize.
     /// </summary>
-    public void OpenPosition(string positionId, string definitionJson, long nowNs, string? openingFillId = null)
+    public void OpenPosition(string positionId, string definitionJson, long nowNs, IReadOnlyList<string>? openingFillIds = null)
     {
         lock (_gate)
         {
@@ -96,15 +96,39 @@ internal sealed partial class SqliteJournal
                 c.Parameters.AddWithValue("$now", nowNs);
                 c.ExecuteNonQuery();
             }
-            if (openingFillId is not null)
+            foreach (var fillId in openingFillIds ?? [])
             {
                 using var f = Command("UPDATE fills SET disposition = 'opened the position' WHERE id = $id", tx);
-                f.Parameters.AddWithValue("$id", openingFillId);
+                f.Parameters.AddWithValue("$id", fillId);
                 f.ExecuteNonQuery();
             }
             tx.Commit();
         }
     }
+
+    /// <summary>A position's status; null when the journal never had it.</summary>
+    public PositionStatus? StatusOf(string positionId)
+    {
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            using var c = Command("SELECT status FROM positions WHERE id = $id");
+            c.Parameters.AddWithValue("$id", positionId);
+            return c.ExecuteScalar() switch
+            {
+                "open" => PositionStatus.Open,
+                "closed" => PositionStatus.Closed,
+                _ => null,
+            };
+        }
+    }
+
+    /// <summary>
+    /// Fills for positions the journal never had, not yet disposed of: a crash between journaling a
+    /// fill and opening its position. A restart opens them (the sender's retry would be a duplicate).
+    /// </summary>
+    public IReadOnlyList<FillRecord> OrphanFills() =>
+        ReadFills("WHERE position_id NOT IN (SELECT id FROM positions) AND exit_id IS NULL AND disposition IS NULL AND $position = $position", "", 0);
 
     /// <summary>A fill's disposition (null: none, or the fill is unknown).</summary>
     public string? FillDisposition(string fillId)

@@ -99,7 +99,8 @@ internal sealed class ApplyFillCommand(Streamer.Stream.Journal.FillRecord fill, 
 
     public Task<FillResult> Completion => _done.Task;
 
-    public override void Abandon() => _done.TrySetResult(new FillResult(FillEffect.Rejected, 0, "the pipeline is stopped"));
+    // not a rejection: the fill stays journaled without a disposition and is fed again at the next start
+    public override void Abandon() => _done.TrySetException(new InvalidOperationException("the pipeline is stopped"));
 
     public override void Execute(Shard shard)
     {

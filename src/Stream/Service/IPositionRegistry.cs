@@ -14,10 +14,11 @@ internal interface IPositionRegistry
     bool Contains(string positionId);
 
     /// <summary>
-    /// null when added; otherwise why not (e.g. already monitored). <paramref name="openingFillId"/>:
-    /// the fill that opens it, marked so in the same journal transaction (a restart must not apply it again).
+    /// null when added; otherwise why not (e.g. already monitored, or closed: an id is never reused).
+    /// <paramref name="openingFillIds"/>: the fills that open it, marked so in the same journal
+    /// transaction (a restart must not apply them again).
     /// </summary>
-    string? Add(string positionId, string definitionJson, string? openingFillId = null);
+    string? Add(string positionId, string definitionJson, IReadOnlyList<string>? openingFillIds = null);
 
     /// <summary>Stops monitoring; false when the id is not monitored.</summary>
     bool Remove(string positionId);

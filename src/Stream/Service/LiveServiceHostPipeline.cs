@@ -263,6 +263,13 @@ internal sealed partial class LivePipelineService : IHostedService, IAsyncDispos
             restored++;
         }
         LogRestored(_log, restored, restore ? "with their journaled state" : "re-derived from the tape");
+        // a crash after a fill was journaled and before the position it opens was: open it now (a resend would be a duplicate)
+        var registry = _services.GetRequiredService<IPositionRegistry>();
+        foreach (var orphan in _journal.OrphanFills().GroupBy(f => (f.PositionId, ExecutionIntakeService.ExecutionId(f))))
+        {
+            if (registry.Contains(orphan.Key.PositionId)) foreach (var fill in orphan) ApplyToMonitored(fill);
+            else OpenFromFills(registry, [.. orphan]);
+        }
     }
 
     private PositionState? SavedState(string id)
@@ -282,33 +289,46 @@ internal sealed partial class LivePipelineService : IHostedService, IAsyncDispos
     /// add up to whole strategy units first). A fill with <c>exit_id</c> confirms that exit's order:
     /// the engine took those contracts off when it decided the exit, so nothing changes.
     /// </summary>
-    private void OnFill(FillRecord fill)
+    private void OnFill(IReadOnlyList<FillRecord> fills)
     {
-        if (fill.ExitId is { } exitId)
+        var first = fills[0];
+        if (first.ExitId is { } exitId)
         {
+            var id = ExecutionIntakeService.ExecutionId(first);
             if (_journal.FindExit(exitId) is null)
-                _alerts.Raise(AlertPublisher.Kinds.RejectedInput, $"fill '{fill.Id}' names exit '{exitId}', which was never decided: journaled, nothing changed", "exit|" + fill.Id,
-                    [new("fill_id", fill.Id), new("exit_id", exitId), new("position_id", fill.PositionId)]);
-            else LogExitFill(_log, fill.Id, exitId);
+                _alerts.Raise(AlertPublisher.Kinds.RejectedInput, $"fill '{id}' names exit '{exitId}', which was never decided: journaled, nothing changed", "exit|" + id,
+                    [new("fill_id", id), new("exit_id", exitId), new("position_id", first.PositionId)]);
+            else LogExitFill(_log, id, exitId);
             return;
         }
         var registry = _services.GetRequiredService<IPositionRegistry>();
-        if (registry.Contains(fill.PositionId))
+        if (registry.Contains(first.PositionId))
         {
-            ApplyToMonitored(fill);
+            foreach (var fill in fills) ApplyToMonitored(fill);
             return;
         }
+        OpenFromFills(registry, fills);
+    }
+
+    /// <summary>A position nobody monitors, opened by an execution's legs (all of them: a resent multi-leg execution's journaled legs count too).</summary>
+    private void OpenFromFills(IPositionRegistry registry, IReadOnlyList<FillRecord> fills)
+    {
+        var first = fills[0];
+        var execution = ExecutionIntakeService.ExecutionId(first);
+        if (execution != first.Id)
+            fills = [.. _journal.Fills(first.PositionId).Where(f => ExecutionIntakeService.ExecutionId(f) == execution && _journal.FillDisposition(f.Id) is null)];
         string? error;
         try
         {
-            var definition = PositionFromFill(fill, _options.DefaultBook);
-            error = registry.Add(fill.PositionId, definition, openingFillId: fill.Id);
+            var definition = PositionFromFills(fills, _options.DefaultBook);
+            error = registry.Add(first.PositionId, definition, [.. fills.Select(f => f.Id)]);
         }
         catch (FormatException e)
         {
             error = e.Message;
         }
-        if (error is not null) RejectFill(fill, $"fill '{fill.Id}' cannot open position '{fill.PositionId}': {error}");
+        if (error is not null)
+            foreach (var fill in fills) RejectFill(fill, $"fill '{execution}' cannot open position '{first.PositionId}': {error}");
     }
 
     private void ApplyToMonitored(FillRecord fill)
@@ -332,7 +352,7 @@ internal sealed partial class LivePipelineService : IHostedService, IAsyncDispos
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            _alerts.Raise(AlertPublisher.Kinds.RejectedInput, $"fill '{fill.Id}' for position '{fill.PositionId}' not applied: {e.Message}", "fill|" + fill.Id,
+            _alerts.Raise(AlertPublisher.Kinds.RejectedInput, $"fill '{fill.Id}' for position '{fill.PositionId}' not applied now ({e.Message}): it stays journaled and is applied at the next start", "fill|" + fill.Id,
                 [new("fill_id", fill.Id), new("position_id", fill.PositionId)]);
             return;
         }
@@ -369,12 +389,15 @@ internal sealed partial class LivePipelineService : IHostedService, IAsyncDispos
         _alerts.Raise(AlertPublisher.Kinds.RejectedInput, $"fill '{fill.Id}' was already received: ignored (nothing changed)", "duplicate|" + fill.Id,
             [new("fill_id", fill.Id), new("position_id", fill.PositionId)]);
 
-    internal static string PositionFromFill(FillRecord fill, string defaultBook)
+    /// <summary>The definition of a position opened by fills: one leg per fill (qty, entry price = fill price), opened at the first fill's time.</summary>
+    internal static string PositionFromFills(IReadOnlyList<FillRecord> fills, string defaultBook)
     {
-        if (fill.Quantity != Math.Floor(fill.Quantity)) throw new FormatException($"qty {fill.Quantity.ToString(CultureInfo.InvariantCulture)} is not a whole number of contracts/shares");
+        var first = fills[0];
+        foreach (var fill in fills)
+            if (fill.Quantity != Math.Floor(fill.Quantity)) throw new FormatException($"{fill.Symbol}: qty {fill.Quantity.ToString(CultureInfo.InvariantCulture)} is not a whole number of contracts/shares");
         string book = defaultBook;
         var levels = new List<(string Name, double Value)>();
-        if (fill.RawJson is { } raw)
+        if (first.RawJson is { } raw)
         {
             using var doc = JsonDocument.Parse(raw);
             var r = doc.RootElement;
@@ -386,16 +409,19 @@ internal sealed partial class LivePipelineService : IHostedService, IAsyncDispos
         using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
-            w.WriteString("id"u8, fill.PositionId);
+            w.WriteString("id"u8, first.PositionId);
             w.WriteString("book"u8, book);
-            w.WriteString("opened_at"u8, NanoTime.FormatRfc3339(fill.TimeNs));
+            w.WriteString("opened_at"u8, NanoTime.FormatRfc3339(first.TimeNs));
             foreach (var (name, value) in levels) w.WriteNumber(name, value);
             w.WriteStartArray("legs"u8);
-            w.WriteStartObject();
-            w.WriteString("symbol"u8, fill.Symbol);
-            w.WriteNumber("qty"u8, (long)fill.Quantity);
-            w.WriteNumber("entry_price"u8, fill.Price);
-            w.WriteEndObject();
+            foreach (var fill in fills)
+            {
+                w.WriteStartObject();
+                w.WriteString("symbol"u8, fill.Symbol);
+                w.WriteNumber("qty"u8, (long)fill.Quantity);
+                w.WriteNumber("entry_price"u8, fill.Price);
+                w.WriteEndObject();
+            }
             w.WriteEndArray();
             w.WriteEndObject();
         }

@@ -201,4 +201,56 @@ public sealed class FillResizeRunTests
         Assert.True(after.TryLoadPositionState("META-9", out var json));
         Assert.Equal(5, PositionStateJson.Parse(json, "META-9").ContractsOriginal);   // a second start did not grow it again
     }
+
+    [Fact]
+    public async Task A_multi_leg_execution_opens_and_closes_a_spread_in_whole_units_and_a_closed_id_is_never_reused()
+    {
+        using var server = new NatsServerFixture();
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("books.yaml"), Books);
+        // a crash after a fill was journaled and before the position it opens was: the next start opens it
+        using (var journal = SqliteJournal.Open(dir.File("j.db")))
+            journal.RecordFill(new FillRecord("orphan-1", "META-7", Call, 4, 12.5, 1, """{"book":"so"}"""), 1);
+        using var bus = await TestBus.ConnectedAsync(server.Url);
+        using var service = StreamerProcess.Start(dir.Path, Args(server, dir));
+        try
+        {
+            await UpAsync(bus, service);
+            var orphan = (await ListedAsync(bus, "META-7")) ?? throw new InvalidOperationException("the orphan fill's position was not opened");
+            Assert.Equal(4, LegQty(orphan, 0));
+
+            const string open = """{"id":"x-1","position_id":"PCS-7","time":"2026-01-29T17:00:00Z","book":"so","legs":[{"symbol":"SPY260220P00580000","qty":-3,"price":5.3},{"symbol":"SPY260220P00575000","qty":3,"price":4.0}]}""";
+            var opened = await RequestAsync(bus, NatsSubjects.Executions, open);
+            Assert.Equal(("x-1", false), (opened.GetProperty("id").GetString(), opened.GetProperty("duplicate").GetBoolean()));
+            await UntilListedAsync(bus, service, "PCS-7", listed: true);
+            var listed = (await ListedAsync(bus, "PCS-7"))!.Value;
+            Assert.Equal((-3L, 3L), (LegQty(listed, 0), LegQty(listed, 1)));
+            Assert.Equal((5.3, 4.0), (LegEntry(listed, 0), LegEntry(listed, 1)));
+            Assert.True((await RequestAsync(bus, NatsSubjects.Executions, open)).GetProperty("duplicate").GetBoolean());
+
+            // bought back in one execution: both legs, 3 units, closed
+            await RequestAsync(bus, NatsSubjects.Executions,
+                """{"id":"x-2","position_id":"PCS-7","time":"2026-01-29T18:00:00Z","legs":[{"symbol":"SPY260220P00580000","qty":3,"price":2.0},{"symbol":"SPY260220P00575000","qty":-3,"price":1.5}]}""");
+            await UntilListedAsync(bus, service, "PCS-7", listed: false);
+
+            // the id is spent: neither a control add nor a fill reopens it
+            const string again = """{"id":"PCS-7","book":"so","legs":[{"symbol":"SPY260220P00580000","qty":-1,"entry_price":5.0},{"symbol":"SPY260220P00575000","qty":1,"entry_price":4.2}]}""";
+            var refused = await RequestAsync(bus, "streamer.control.add", again);
+            Assert.False(refused.GetProperty("ok").GetBoolean());
+            Assert.Contains("was closed", refused.GetProperty("error").GetString(), StringComparison.Ordinal);
+            service.Terminate();
+            Assert.Equal(0, await service.WaitForExitAsync(Long));
+        }
+        catch (Exception e) when (e is not TimeoutException)
+        {
+            throw new InvalidOperationException($"{e.Message}\nservice output:\n{service.Output}", e);
+        }
+        using var after = SqliteJournal.Open(dir.File("j.db"));
+        Assert.True(after.TryLoadPositionState("PCS-7", out var json));
+        var state = PositionStateJson.Parse(json, "PCS-7");
+        Assert.Equal((3, 0), (state.ContractsOriginal, state.ContractsRemaining));
+        // short bought back 3.30 under its credit, long sold 2.50 under its cost: 3 × (330 − 250)
+        Assert.Equal(240, state.RealizedPnl, 6);
+        Assert.Equal("opened the position", after.FillDisposition("orphan-1"));
+    }
 }
