@@ -374,9 +374,11 @@ internal sealed class AlpacaEmulator : IAsyncDisposable
         {
             return await c.SendTicksAsync(ticks, from, to, offset, slow.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        catch (Exception e) when (!ct.IsCancellationRequested && slow.IsCancellationRequested
+            && e is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException)
         {
-            // a client that does not read holds up the tape for everyone: drop it, as Alpaca does (407)
+            // a client that does not read holds up the tape for everyone: drop it, as Alpaca does (407).
+            // a send cancelled mid-frame aborts the socket and may surface as a websocket/IO error, not a cancellation
             Interlocked.Increment(ref _slowClientsDropped);
             c.Socket.Abort();
             return 0;

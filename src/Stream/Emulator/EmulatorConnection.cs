@@ -108,7 +108,7 @@ internal sealed class EmulatorConnection(WebSocket socket, EmulatorFormat format
     /// <summary>Sends the ticks of <paramref name="ticks"/>[from..to) this client subscribed to, as one frame; returns how many messages.</summary>
     public async Task<int> SendTicksAsync(Tick[] ticks, int from, int to, long timeOffsetNs, CancellationToken ct)
     {
-        if (!Authenticated) return 0;
+        if (!Authenticated || socket.State != WebSocketState.Open) return 0; // gone: nothing is sent, nothing counted
         await _send.WaitAsync(ct).ConfigureAwait(false);
         try
         {

@@ -31,10 +31,14 @@ public sealed class EmulatorSlowClientTests
         }
         // "stuck" takes everything and never reads again; "reader" takes a little and keeps reading
         var deadline = Environment.TickCount64 + 60_000; // kernel socket buffers must fill first: slow on a loaded machine
+        int frames = 0;
+        var started = Environment.TickCount64;
         while (fast.SlowClientsDropped == 0)
         {
-            Assert.True(Environment.TickCount64 < deadline, "the stuck client was never dropped");
+            Assert.True(Environment.TickCount64 < deadline,
+                $"the stuck client was never dropped: the emulator sent {fast.MessagesSent} messages, the reader took {frames} frames in {Environment.TickCount64 - started} ms");
             await reader.ReceiveAsync();
+            frames++;
         }
         var (type, _) = await reader.ReceiveAsync();
         Assert.Equal(WebSocketMessageType.Text, type); // still fed after the drop
