@@ -9,7 +9,7 @@ namespace Streamer.Stream.Journal;
 /// survives a crash of the process and of the machine. One connection behind a lock: every call
 /// is thread-safe and short; exits are rare next to ticks, so the lock is not a hot path.
 /// </summary>
-internal sealed class SqliteJournal : IDisposable
+internal sealed partial class SqliteJournal : IDisposable
 {
     private readonly SqliteConnection _db;
     private readonly Lock _gate = new();

@@ -23,6 +23,10 @@ internal sealed partial class AlertPublisher(IMessageBus bus, TimeProvider time,
         public const string ExitPublishFailed = "exit_publish_failed";
         public const string JournalError = "journal_error";
         public const string NatsOutage = "nats_outage";
+        /// <summary>Alpaca reconciliation: a monitored position the broker no longer holds (or holds less of): closed out.</summary>
+        public const string PositionMismatch = "position_mismatch";
+        /// <summary>the Alpaca executor: an exit's closing order refused, not filled in time, or given up.</summary>
+        public const string OrderFailed = "order_failed";
     }
 
     private readonly Dictionary<string, long> _lastSent = new(StringComparer.Ordinal);

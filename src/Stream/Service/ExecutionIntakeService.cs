@@ -98,7 +98,7 @@ internal sealed class ExecutionIntakeService(IMessageBus bus, SqliteJournal jour
             return new FillIntakeResult(FillIntakeOutcome.Duplicate, null);
         }
         FillRecorded?.Invoke(fill); // first: a handler may open the position the fill is for
-        if (!positions.Contains(fill.PositionId))
+        if (fill.ExitId is null && !positions.Contains(fill.PositionId)) // an exit's fill may close its position: not unmonitored
             alerts.Raise(AlertPublisher.Kinds.UnmonitoredPosition, $"fill '{fill.Id}' is for position '{fill.PositionId}', which is not monitored", key: fill.PositionId,
                 [new("position_id", fill.PositionId), new("fill_id", fill.Id)]);
         return new FillIntakeResult(FillIntakeOutcome.Recorded, null);

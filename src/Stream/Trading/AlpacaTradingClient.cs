@@ -55,6 +55,13 @@ internal sealed class AlpacaTradingClient(HttpClient http, Uri tradingUrl, Alpac
         return [.. doc!.RootElement.EnumerateArray().Select(TradingJsonReader.Order)];
     }
 
+    /// <summary><c>GET /v2/orders?status=open|closed|all</c>.</summary>
+    public async Task<IReadOnlyList<BrokerOrder>> GetOrdersAsync(string status, CancellationToken ct = default)
+    {
+        using var doc = await SendAsync(HttpMethod.Get, $"v2/orders?status={Uri.EscapeDataString(status)}&limit=500", null, ct).ConfigureAwait(false);
+        return [.. doc!.RootElement.EnumerateArray().Select(TradingJsonReader.Order)];
+    }
+
     public async Task CancelOrderAsync(string id, CancellationToken ct = default)
     {
         using var _ = await SendAsync(HttpMethod.Delete, $"v2/orders/{Uri.EscapeDataString(id)}", null, ct).ConfigureAwait(false);
