@@ -264,6 +264,7 @@ internal sealed partial class LivePipelineService : IHostedService, IAsyncDispos
     /// </summary>
     private void OnFill(FillRecord fill)
     {
+        if (fill.ExitId is not null) return; // an exit's closing order filled: the engine took the contracts off when it decided (never reopen)
         var registry = _services.GetRequiredService<IPositionRegistry>();
         if (registry.Contains(fill.PositionId))
         {

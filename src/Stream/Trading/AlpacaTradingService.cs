@@ -3,7 +3,6 @@ using System.Net.Http;
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Streamer.Rules.Time;
 using Streamer.Stream.Journal;
 using Streamer.Stream.Nats;
 using Streamer.Stream.Service;
@@ -256,12 +255,11 @@ internal sealed partial class AlpacaTradingService : IHostedService, IAsyncDispo
 
     private void Apply(ReconcilePlan plan)
     {
-        long now = NanoTime.FromDateTime(_time.GetUtcNow().UtcDateTime);
         foreach (var a in plan.Adopt)
         {
             if (a.Qty == 0) continue;
             string id = _monitored.NewId(a.Symbol);
-            string definition = MonitoredPositions.Definition(id, _options.DefaultBook, now, [(a.Symbol, a.Qty, a.AvgEntryPrice)]);
+            string definition = MonitoredPositions.Definition(id, _options.DefaultBook, [(a.Symbol, a.Qty, a.AvgEntryPrice)]);
             var error = _registry.Add(id, definition);
             var details = new List<KeyValuePair<string, string>>
             {

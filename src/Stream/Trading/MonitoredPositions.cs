@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Streamer.Rules.Time;
 using Streamer.Stream.Journal;
 using Streamer.Stream.Service;
 
@@ -63,8 +62,12 @@ internal sealed class MonitoredPositions(LivePipelineService pipeline, SqliteJou
         }
     }
 
-    /// <summary>The positions-file JSON of an adopted position (formats.md).</summary>
-    public static string Definition(string id, string book, long openedAtNs, IEnumerable<(string Symbol, long Qty, decimal EntryPrice)> legs)
+    /// <summary>
+    /// The positions-file JSON of an adopted position (formats.md). Without <c>opened_at</c>: the engine
+    /// stamps it with its own clock (the feed's time) when the position joins; a wall-clock time ahead of
+    /// the feed's would move a shard's clock past the ticks it is about to get.
+    /// </summary>
+    public static string Definition(string id, string book, IEnumerable<(string Symbol, long Qty, decimal EntryPrice)> legs)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
         using (var w = new Utf8JsonWriter(buffer))
@@ -72,7 +75,6 @@ internal sealed class MonitoredPositions(LivePipelineService pipeline, SqliteJou
             w.WriteStartObject();
             w.WriteString("id"u8, id);
             w.WriteString("book"u8, book);
-            w.WriteString("opened_at"u8, NanoTime.FormatRfc3339(openedAtNs));
             w.WriteStartArray("legs"u8);
             foreach (var (symbol, qty, entry) in legs)
             {

@@ -79,7 +79,7 @@ internal sealed partial class TradeUpdatesIntake(
         string name = OccSymbol.LooksLikeOption(fills[0].Symbol) && OccSymbol.TryParse(fills[0].Symbol, out var occ, out _) ? occ.Root : fills[0].Symbol;
         string id = monitored.NewId(name);
         string? error = legs.Any(l => l.Qty != Math.Floor(l.Qty)) ? "a leg quantity is not whole" : null;
-        string definition = MonitoredPositions.Definition(id, options.DefaultBook, fills[0].TimeNs, legs.Select(l => (l.Symbol, (long)l.Qty, l.Price)));
+        string definition = MonitoredPositions.Definition(id, options.DefaultBook, legs.Select(l => (l.Symbol, (long)l.Qty, l.Price)));
         foreach (var f in fills)
             journal.RecordFill(new FillRecord(f.FillId, id, f.Symbol, (double)f.Qty, (double)f.Price, f.TimeNs, Raw(update, f, null)), now);
         error ??= registry.Add(id, definition);

@@ -1,0 +1,208 @@
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Streamer.Rules.Instruments;
+using Streamer.Rules.Market;
+using Streamer.Rules.Time;
+using Streamer.Stream.Emulator;
+using Streamer.Stream.Nats;
+using Streamer.Stream.Tests.Infrastructure;
+
+namespace Streamer.Stream.Tests.Run;
+
+/// <summary>
+/// <c>streamer run</c> with <c>Alpaca:DataUrl</c> + <c>Alpaca:TradingUrl</c> + the executor against the
+/// in-repo emulator (market data and paper broker on loopback), a real nats-server and a real journal:
+/// exits become orders, the broker's fills come back on trade_updates, and reconciliation adopts what
+/// nobody monitors and closes out what the broker does not hold.
+/// </summary>
+[Collection(Pipeline.PipelineCollection.Name)]
+public sealed class AlpacaTradingRunTests
+{
+    private static readonly TimeSpan Long = TimeSpan.FromSeconds(40);
+    private const string Short580 = "SPY300118P00580000";
+    private const string Long575 = "SPY300118P00575000";
+
+    private static readonly Dictionary<string, string> Keys = new() { ["APCA_API_KEY_ID"] = "K", ["APCA_API_SECRET_KEY"] = "S" };
+
+    /// <summary>AAPL 200.00 → 197.01 and SPY 600.00 → 597.01 in 10 ms steps, the two puts and MSFT quoted at every step, looping.</summary>
+    private static EmulatorTape Tape()
+    {
+        var symbols = new SymbolTable();
+        int aapl = symbols.Intern("AAPL"), spy = symbols.Intern("SPY"), msft = symbols.Intern("MSFT");
+        int p580 = symbols.Intern(Short580), p575 = symbols.Intern(Long575);
+        long t0 = NanoTime.ParseRfc3339("2026-01-21T15:00:00Z");
+        var ticks = new List<Tick>();
+        for (int k = 0; k < 300; k++)
+        {
+            long t = t0 + k * 10_000_000L;
+            ticks.Add(Tick.Quote(t, aapl, 200 - k * 0.01, 200.02 - k * 0.01));
+            ticks.Add(Tick.Quote(t, spy, 600 - k * 0.01, 600.02 - k * 0.01));
+            ticks.Add(Tick.Quote(t, p580, 2.00, 2.10));
+            ticks.Add(Tick.Quote(t, p575, 0.80, 0.90));
+            ticks.Add(Tick.Quote(t, msft, 400.00, 400.02));
+        }
+        return EmulatorTape.FromTicks(symbols, ticks);
+    }
+
+    private static string[] Args(NatsServerFixture server, TempDirectory dir, AlpacaEmulator emulator) =>
+    [
+        "run", $"--Nats:Url={server.Url}", $"--Journal:Path={dir.File("j.db")}", "--Heartbeat:IntervalSeconds=0.5",
+        $"--Alpaca:DataUrl={emulator.DataUrl}", $"--Alpaca:TradingUrl={emulator.TradingUrl}", "--Alpaca:Executor=true",
+        "--Alpaca:ReconcileSeconds=1", "--Alpaca:DefaultBook=stop_only",
+        $"--Positions:File={dir.File("positions.json")}", $"--Books:File={dir.File("books.yaml")}",
+    ];
+
+    [Fact]
+    public async Task Exits_are_executed_at_the_broker_and_positions_are_reconciled()
+    {
+        await using var emulator = new AlpacaEmulator(Tape(), new EmulatorOptions { Speed = 1, Loop = true, Key = "K", Secret = "S" });
+        await emulator.StartAsync();
+        // the broker: what the positions file monitors (AAPL, the spread), MSFT that nobody monitors; no TSLA although TSLA-1 is monitored
+        emulator.Broker.SetPosition("AAPL", 100, 200m);
+        emulator.Broker.SetPosition(Short580, -2, 2.10m);
+        emulator.Broker.SetPosition(Long575, 2, 0.90m);
+        emulator.Broker.SetPosition("MSFT", 50, 400m);
+
+        using var server = new NatsServerFixture();
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("books.yaml"), "books:\n  stop_only:\n    rules:\n      underlying_stop: {}\n");
+        File.WriteAllText(dir.File("positions.json"), $$"""
+            { "positions": [
+              { "id": "AAPL-1", "book": "stop_only", "stop_underlying": 198.00, "legs": [ { "symbol": "AAPL", "qty": 100, "entry_price": 200 } ] },
+              { "id": "SPY-PCS-1", "book": "stop_only", "stop_underlying": 598.00,
+                "legs": [ { "symbol": "{{Short580}}", "qty": -2, "entry_price": 2.10 }, { "symbol": "{{Long575}}", "qty": 2, "entry_price": 0.90 } ] },
+              { "id": "TSLA-1", "book": "stop_only", "stop_underlying": 1.00, "legs": [ { "symbol": "TSLA", "qty": 10, "entry_price": 300 } ] }
+            ] }
+            """);
+        using var bus = await TestBus.ConnectedAsync(server.Url);
+        using var exits = new Collector(bus, NatsSubjects.ExitsWildcard);
+        using var alerts = new Collector(bus, NatsSubjects.AlertsPrefix + ">");
+        using var reported = new Collector(bus, "streamer.executions.reported");
+        using var beats = new Collector(bus, NatsSubjects.Heartbeat);
+        Func<string> debug = () => string.Join("\n", beats.Messages.TakeLast(2).Select(m => System.Text.Encoding.UTF8.GetString(m.Data))) + "\n" + string.Join("\n", alerts.Messages.Select(m => System.Text.Encoding.UTF8.GetString(m.Data)));
+
+        using (var service = StreamerProcess.Start(dir.Path, Keys, Args(server, dir, emulator)))
+        {
+            // both stops fire on streamed quotes; the executor's orders fill at the paper broker; the reports come back
+            await UntilAsync(service, () => reported.Count >= 2, "both exits executed and reported", debug);
+            Assert.False(service.HasExited, service.Output);
+            // TSLA-1 (the broker holds none) is closed out after two passes; MSFT adopted on the first
+            await UntilAsync(service, () => Alerts(alerts, "position_mismatch").Any(a => Str(a, "position_id") == "TSLA-1"), "TSLA-1 flagged");
+            await UntilAsync(service, () => Alerts(alerts, "unmonitored").Any(a => Str(a, "symbol") == "MSFT"), "MSFT adopted");
+            await Task.Delay(2500); // two more passes: nothing else may happen
+            service.Terminate();
+            Assert.Equal(0, await service.WaitForExitAsync(Long));
+
+            var exitIds = exits.Messages.Select(m => ExitIdDeduplicator.ReadId(m.Data)).Order(StringComparer.Ordinal).ToList();
+            Assert.Equal(["AAPL-1:1", "SPY-PCS-1:1"], exitIds);
+
+            // one order per exit, keyed by the exit id; the spread closed as one mleg, never leg by leg
+            var orders = emulator.Broker.Orders();
+            Assert.Equal(2, orders.Count);
+            var aaplOrder = Assert.Single(orders, o => o.ClientOrderId == "AAPL-1:1");
+            Assert.Equal(("simple", "filled", 100L), (aaplOrder.OrderClass, aaplOrder.Status, aaplOrder.Qty));
+            Assert.Equal(("AAPL", "sell", "sell_to_close"), (aaplOrder.Legs[0].Symbol, aaplOrder.Legs[0].Side, aaplOrder.Legs[0].PositionIntent));
+            var spreadOrder = Assert.Single(orders, o => o.ClientOrderId == "SPY-PCS-1:1");
+            Assert.Equal(("mleg", "filled", 2L), (spreadOrder.OrderClass, spreadOrder.Status, spreadOrder.Qty));
+            Assert.Equal([(Short580, "buy", "buy_to_close", 1), (Long575, "sell", "sell_to_close", 1)],
+                spreadOrder.Legs.Select(l => (l.Symbol, l.Side, l.PositionIntent, l.RatioQty)).OrderBy(l => l.Symbol, StringComparer.Ordinal).Reverse());
+
+            // the broker is flat where the exits closed; MSFT stays (adopted, monitored now)
+            var held = emulator.Broker.Positions().ToDictionary(p => p.Symbol, p => p.Qty);
+            Assert.Equal(new Dictionary<string, long> { ["MSFT"] = 50 }, held);
+
+            // the reports name exit, order and legs
+            var reports = reported.Messages.Select(m => JsonDocument.Parse(m.Data).RootElement).ToDictionary(r => Str(r, "exit_id")!);
+            Assert.Equal(aaplOrder.Id, Str(reports["AAPL-1:1"], "order_id"));
+            Assert.Equal(-100, reports["AAPL-1:1"].GetProperty("legs")[0].GetProperty("qty").GetDecimal());
+            Assert.Equal("mleg", Str(reports["SPY-PCS-1:1"], "order_class"));
+            Assert.Equal(2, reports["SPY-PCS-1:1"].GetProperty("legs").GetArrayLength());
+
+            // alerts: MSFT adopted (once), TSLA-1 closed out; no unmonitored alert for the exits' own fills, no order failures
+            var adopted = Assert.Single(Alerts(alerts, "unmonitored"), a => Str(a, "symbol") == "MSFT");
+            Assert.Equal("50", Str(adopted, "adopted_qty"));
+            Assert.Equal("alpaca-MSFT", Str(adopted, "position_id"));
+            Assert.DoesNotContain(Alerts(alerts, "unmonitored"), a => Str(a, "position_id") is "AAPL-1" or "SPY-PCS-1");
+            Assert.Empty(Alerts(alerts, "order_failed"));
+            Assert.Equal(["TSLA-1"], Alerts(alerts, "position_mismatch").Select(a => Str(a, "position_id")).Distinct());
+        }
+
+        // the journal: fills of the exits' orders carry the exit ids; positions open/closed as reconciled; each exit's order filled
+        var journal = dir.File("j.db");
+        var fills = Query(journal, "SELECT position_id, symbol, qty, json_extract(raw_json, '$.exit_id') FROM fills ORDER BY position_id, symbol");
+        Assert.Equal(
+            [
+                ["AAPL-1", "AAPL", "-100", "AAPL-1:1"],
+                ["SPY-PCS-1", Long575, "-2", "SPY-PCS-1:1"],
+                ["SPY-PCS-1", Short580, "2", "SPY-PCS-1:1"],
+            ],
+            fills);
+        Assert.Equal([["AAPL-1:1", "filled", "1"], ["SPY-PCS-1:1", "filled", "1"]], Query(journal, "SELECT exit_id, status, attempts FROM exit_orders ORDER BY exit_id"));
+        var status = Query(journal, "SELECT id, status FROM positions ORDER BY id").ToDictionary(r => r[0], r => r[1]);
+        Assert.Equal("closed", status["TSLA-1"]);
+        Assert.Equal("closed", status["AAPL-1"]);
+        Assert.Equal("closed", status["SPY-PCS-1"]);
+        Assert.Equal("open", status["alpaca-MSFT"]);
+        var definition = JsonDocument.Parse(Query(journal, "SELECT definition_json FROM positions WHERE id = 'alpaca-MSFT'")[0][0]).RootElement;
+        Assert.Equal("stop_only", Str(definition, "book"));
+        Assert.Equal(50, definition.GetProperty("legs")[0].GetProperty("qty").GetInt64());
+        Assert.Equal(400m, definition.GetProperty("legs")[0].GetProperty("entry_price").GetDecimal());
+
+        // a restart on the same journal: no order is sent again, nothing is adopted or closed out again
+        int alertsBefore = alerts.Count;
+        using (var again = StreamerProcess.Start(dir.Path, Keys, Args(server, dir, emulator)))
+        {
+            await UntilAsync(again, () => CountOf(again.Output, "reconciled:") >= 3, "three reconciliation passes after the restart");
+            Assert.False(again.HasExited, again.Output);
+            again.Terminate();
+            Assert.Equal(0, await again.WaitForExitAsync(Long));
+            Assert.Equal(2, emulator.Broker.Orders().Count);
+            Assert.DoesNotContain(alerts.Messages.Skip(alertsBefore), m => m.Subject is "streamer.alerts.unmonitored" or "streamer.alerts.position_mismatch" or "streamer.alerts.order_failed");
+            Assert.Contains("adopted 0, closed out 0", again.Output, StringComparison.Ordinal);
+        }
+    }
+
+    private static async Task UntilAsync(StreamerProcess service, Func<bool> condition, string what, Func<string>? debug = null)
+    {
+        try
+        {
+            await Waits.UntilAsync(() => condition() || service.HasExited, what, Long);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}; service output:\n{service.Output}\n{debug?.Invoke()}", e);
+        }
+        Assert.False(service.HasExited, $"{what}: the service stopped:\n{service.Output}");
+    }
+
+    private static List<JsonElement> Alerts(Collector alerts, string kind) =>
+        [.. alerts.Messages.Where(m => m.Subject == NatsSubjects.Alerts(kind)).Select(m => JsonDocument.Parse(m.Data).RootElement)];
+
+    private static string? Str(JsonElement o, string name) =>
+        o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    private static int CountOf(string text, string what)
+    {
+        int n = 0;
+        for (int i = text.IndexOf(what, StringComparison.Ordinal); i >= 0; i = text.IndexOf(what, i + what.Length, StringComparison.Ordinal)) n++;
+        return n;
+    }
+
+    private static List<string[]> Query(string path, string sql)
+    {
+        var cs = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString();
+        using var db = new SqliteConnection(cs);
+        db.Open();
+        using var c = db.CreateCommand();
+        c.CommandText = sql;
+        using var r = c.ExecuteReader();
+        var rows = new List<string[]>();
+        while (r.Read())
+        {
+            var row = new string[r.FieldCount];
+            for (int i = 0; i < row.Length; i++) row[i] = Convert.ToString(r.GetValue(i), System.Globalization.CultureInfo.InvariantCulture) ?? "";
+            rows.Add(row);
+        }
+        return rows;
+    }
+}
