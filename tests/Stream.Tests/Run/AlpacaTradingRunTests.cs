@@ -162,6 +162,84 @@ public sealed class AlpacaTradingRunTests
         }
     }
 
+    [Fact]
+    public async Task A_refused_or_unfilled_exit_order_is_retried_then_given_up_loudly()
+    {
+        const string call = "SPY300118C00600000"; // never quoted: a market order for it cannot fill
+        await using var emulator = new AlpacaEmulator(Tape(), new EmulatorOptions { Speed = 1, Loop = true, Key = "K", Secret = "S" });
+        await emulator.StartAsync();
+        emulator.Broker.SetPosition(call, 1, 3.00m); // held; AAPL is not: selling it to close is refused (403)
+        using var server = new NatsServerFixture();
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("books.yaml"), "books:\n  stop_only:\n    rules:\n      underlying_stop: {}\n");
+        File.WriteAllText(dir.File("positions.json"), $$"""
+            { "positions": [
+              { "id": "AAPL-1", "book": "stop_only", "stop_underlying": 198.00, "legs": [ { "symbol": "AAPL", "qty": 100, "entry_price": 200 } ] },
+              { "id": "SPY-C-1", "book": "stop_only", "stop_underlying": 598.00, "legs": [ { "symbol": "{{call}}", "qty": 1, "entry_price": 3.00 } ] }
+            ] }
+            """);
+        using var bus = await TestBus.ConnectedAsync(server.Url);
+        using var alerts = new Collector(bus, NatsSubjects.AlertsPrefix + ">");
+        using var reported = new Collector(bus, "streamer.executions.reported");
+        string[] args =
+        [
+            .. Args(server, dir, emulator).Where(a => !a.StartsWith("--Alpaca:ReconcileSeconds", StringComparison.Ordinal)),
+            "--Alpaca:ReconcileSeconds=0", "--Alpaca:OrderRetries=1", "--Alpaca:OrderTimeoutSeconds=1", "--Alpaca:RetryBackoffSeconds=0.2",
+        ];
+        using var service = StreamerProcess.Start(dir.Path, Keys, args);
+        bool GaveUp(string exit) => Alerts(alerts, "order_failed").Any(a => Str(a, "exit_id") == exit && Str(a, "final") == "true");
+        await UntilAsync(service, () => GaveUp("AAPL-1:1") && GaveUp("SPY-C-1:1"), "both exits given up");
+        service.Terminate();
+        Assert.Equal(0, await service.WaitForExitAsync(Long));
+
+        var failed = Alerts(alerts, "order_failed");
+        // each: one retry announced, then the final alert naming the flagged position
+        foreach (var (exit, position, why) in new[] { ("AAPL-1:1", "AAPL-1", "refused (403"), ("SPY-C-1:1", "SPY-C-1", "not filled within 1 s") })
+        {
+            var mine = failed.Where(a => Str(a, "exit_id") == exit).ToList();
+            Assert.Equal(2, mine.Count);
+            Assert.Contains(why, Str(mine[0], "message"), StringComparison.Ordinal);
+            Assert.Equal(("1", null), (Str(mine[0], "attempts"), Str(mine[0], "final")));
+            Assert.Contains("GAVE UP after 2 attempts", Str(mine[1], "message"), StringComparison.Ordinal);
+            Assert.Contains($"position '{position}' is flagged", Str(mine[1], "message"), StringComparison.Ordinal);
+        }
+        Assert.Equal(0, reported.Count);
+        // the refused AAPL orders never existed; the call's two orders (the exit id, then the retry's) were canceled; it is still held
+        var orders = emulator.Broker.Orders();
+        Assert.Equal([("SPY-C-1:1", "canceled"), ("SPY-C-1:1#2", "canceled")], orders.Select(o => (o.ClientOrderId, o.Status)).Order());
+        Assert.Equal(1, emulator.Broker.Position(call)!.Qty);
+        Assert.Equal(
+            [["AAPL-1:1", "failed", "2", "AAPL-1:1#2"], ["SPY-C-1:1", "failed", "2", "SPY-C-1:1#2"]],
+            Query(dir.File("j.db"), "SELECT exit_id, status, attempts, client_order_id FROM exit_orders ORDER BY exit_id"));
+    }
+
+    [Theory]
+    [InlineData("--Alpaca:TradingUrl=ftp://127.0.0.1:1", "Alpaca:TradingUrl")]
+    [InlineData("--Alpaca:ReconcileSeconds=-1", "Alpaca:ReconcileSeconds")]
+    [InlineData("--Alpaca:Executor=maybe", "Alpaca:Executor")]
+    [InlineData("--Alpaca:DefaultBook=nope", "Alpaca:DefaultBook")]
+    [InlineData("--Alpaca:OrderRetries=1.5", "Alpaca:OrderRetries")]
+    [InlineData("--Alpaca:OrderTimeoutSeconds=0", "Alpaca:OrderTimeoutSeconds")]
+    public async Task A_bad_trading_setting_exits_2_naming_it(string setting, string named)
+    {
+        using var dir = new TempDirectory();
+        using var p = StreamerProcess.Start(dir.Path, Keys, "run", $"--Journal:Path={dir.File("j.db")}", "--Alpaca:TradingUrl=http://127.0.0.1:1", setting);
+        Assert.Equal(2, await p.WaitForExitAsync(Long));
+        var line = Assert.Single(p.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.StartsWith("streamer run: " + named, line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_trading_url_without_keys_exits_2_and_names_the_variables()
+    {
+        using var dir = new TempDirectory();
+        var (code, output) = await StreamerProcess.RunAsync(dir.Path, "run", $"--Journal:Path={dir.File("j.db")}", "--Alpaca:TradingUrl=http://127.0.0.1:1");
+        Assert.Equal(2, code);
+        var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.Contains("Alpaca:TradingUrl", line, StringComparison.Ordinal);
+        Assert.Contains("APCA_API_KEY_ID", line, StringComparison.Ordinal);
+    }
+
     private static async Task UntilAsync(StreamerProcess service, Func<bool> condition, string what, Func<string>? debug = null)
     {
         try
