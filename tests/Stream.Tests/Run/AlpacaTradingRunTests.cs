@@ -213,6 +213,60 @@ public sealed class AlpacaTradingRunTests
             Query(dir.File("j.db"), "SELECT exit_id, status, attempts, client_order_id FROM exit_orders ORDER BY exit_id"));
     }
 
+    [Fact]
+    public async Task Fills_from_orders_placed_elsewhere_feed_the_holder_or_open_positions()
+    {
+        await using var emulator = new AlpacaEmulator(Tape(), new EmulatorOptions { Speed = 1, Loop = true, Key = "K", Secret = "S" });
+        await emulator.StartAsync();
+        emulator.Broker.SetPosition("AAPL", 100, 200m);
+        using var server = new NatsServerFixture();
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("books.yaml"), "books:\n  stop_only:\n    rules:\n      underlying_stop: {}\n");
+        File.WriteAllText(dir.File("positions.json"), """{ "positions": [ { "id": "AAPL-1", "book": "stop_only", "stop_underlying": 1.00, "legs": [ { "symbol": "AAPL", "qty": 100, "entry_price": 200 } ] } ] }""");
+        using var bus = await TestBus.ConnectedAsync(server.Url);
+        using var alerts = new Collector(bus, NatsSubjects.AlertsPrefix + ">");
+        using var beats = new Collector(bus, NatsSubjects.Heartbeat);
+        string[] args =
+        [
+            .. Args(server, dir, emulator).Where(a => !a.StartsWith("--Alpaca:ReconcileSeconds", StringComparison.Ordinal) && !a.StartsWith("--Alpaca:Executor", StringComparison.Ordinal)),
+            "--Alpaca:ReconcileSeconds=0",
+        ];
+        using var service = StreamerProcess.Start(dir.Path, Keys, args);
+        // quotes flow (the broker fills market orders against them) and the start's reconciliation is done
+        await UntilAsync(service, () => CountOf(service.Output, "reconciled:") >= 1 && beats.Messages.Any(b => JsonDocument.Parse(b.Data).RootElement.GetProperty("ticks_total").GetInt64() > 0), "live and reconciled");
+
+        // someone else trades on the account: a stock nobody monitors, an mleg spread nobody monitors, part of the monitored AAPL
+        using var http = new HttpClient();
+        var client = new Streamer.Stream.Trading.AlpacaTradingClient(http, emulator.TradingUrl, new Streamer.Feed.Alpaca.AlpacaCredentials("K", "S"));
+        await client.SubmitOrderAsync(new([new("MSFT", "buy", "buy_to_open")], 10, null, "manual-msft"));
+        await client.SubmitOrderAsync(new([new(Short580, "sell", "sell_to_open"), new(Long575, "buy", "buy_to_open")], 2, null, "manual-spread"));
+        await client.SubmitOrderAsync(new([new("AAPL", "sell", "sell_to_close")], 20, null, "manual-aapl"));
+        await UntilAsync(service, () => JournalCount(dir.File("j.db"), "SELECT COUNT(*) FROM fills") >= 4 && JournalCount(dir.File("j.db"), "SELECT COUNT(*) FROM positions WHERE status = 'open'") >= 3, "four fills journaled, two positions opened");
+        await Task.Delay(500); // nothing more may come
+        service.Terminate();
+        Assert.Equal(0, await service.WaitForExitAsync(Long));
+
+        var journal = dir.File("j.db");
+        Assert.Equal(
+            [
+                ["AAPL-1", "AAPL", "-20", "manual-aapl"],
+                ["alpaca-MSFT", "MSFT", "10", "manual-msft"],
+                ["alpaca-SPY", Long575, "2", "manual-spread"],
+                ["alpaca-SPY", Short580, "-2", "manual-spread"],
+            ],
+            Query(journal, "SELECT position_id, symbol, qty, json_extract(raw_json, '$.client_order_id') FROM fills ORDER BY position_id, symbol"));
+        var open = Query(journal, "SELECT id, definition_json FROM positions WHERE status = 'open' ORDER BY id").ToDictionary(r => r[0], r => JsonDocument.Parse(r[1]).RootElement);
+        Assert.Equal(["AAPL-1", "alpaca-MSFT", "alpaca-SPY"], open.Keys);
+        // the stock opened from its fill (one leg, the fill's price, Alpaca:DefaultBook); the spread adopted whole, both legs at their fill prices
+        Assert.Equal("stop_only", Str(open["alpaca-MSFT"], "book"));
+        Assert.Equal((10, 400.02m), (open["alpaca-MSFT"].GetProperty("legs")[0].GetProperty("qty").GetInt64(), open["alpaca-MSFT"].GetProperty("legs")[0].GetProperty("entry_price").GetDecimal()));
+        Assert.Equal([(Short580, -2L, 2.00m), (Long575, 2L, 0.90m)],
+            open["alpaca-SPY"].GetProperty("legs").EnumerateArray().Select(l => (l.GetProperty("symbol").GetString(), l.GetProperty("qty").GetInt64(), l.GetProperty("entry_price").GetDecimal())));
+        var adopted = Assert.Single(Alerts(alerts, "unmonitored"));
+        Assert.Equal("alpaca-SPY", Str(adopted, "position_id"));
+        Assert.Empty(Alerts(alerts, "rejected_input"));
+    }
+
     [Theory]
     [InlineData("--Alpaca:TradingUrl=ftp://127.0.0.1:1", "Alpaca:TradingUrl")]
     [InlineData("--Alpaca:ReconcileSeconds=-1", "Alpaca:ReconcileSeconds")]
@@ -264,6 +318,18 @@ public sealed class AlpacaTradingRunTests
         int n = 0;
         for (int i = text.IndexOf(what, StringComparison.Ordinal); i >= 0; i = text.IndexOf(what, i + what.Length, StringComparison.Ordinal)) n++;
         return n;
+    }
+
+    private static int JournalCount(string path, string sql)
+    {
+        try
+        {
+            return int.Parse(Query(path, sql)[0][0], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (SqliteException)
+        {
+            return 0; // not created yet
+        }
     }
 
     private static List<string[]> Query(string path, string sql)
