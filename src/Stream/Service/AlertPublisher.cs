@@ -23,7 +23,7 @@ internal sealed partial class AlertPublisher(IMessageBus bus, TimeProvider time,
         public const string ExitPublishFailed = "exit_publish_failed";
         public const string JournalError = "journal_error";
         public const string NatsOutage = "nats_outage";
-        /// <summary>Alpaca reconciliation: a monitored position the broker no longer holds (or holds less of): closed out.</summary>
+        /// <summary>what the engine holds and what fills or the broker say disagree (e.g. a close larger than what was open).</summary>
         public const string PositionMismatch = "position_mismatch";
         /// <summary>the Alpaca executor: an exit's closing order refused, not filled in time, or given up.</summary>
         public const string OrderFailed = "order_failed";

@@ -57,7 +57,7 @@ internal sealed partial class AlpacaTradingService : IHostedService, IAsyncDispo
         _http = new HttpClient { Timeout = TimeSpan.FromSeconds(15) };
         _client = new AlpacaTradingClient(_http, options.TradingUrl, options.Credentials);
         _monitored = new MonitoredPositions(pipeline, journal, registry);
-        _intake = new TradeUpdatesIntake(intake, journal, registry, _monitored, alerts, options, time, log);
+        _intake = new TradeUpdatesIntake(intake, journal, _monitored, options, time, log);
         if (options.Executor)
         {
             _executor = new ExitExecutor(_client, journal, _intake, alerts, bus, options, time, log);

@@ -4,7 +4,7 @@ namespace Streamer.Stream.Trading;
 
 /// <summary>One leg's execution from a <c>fill</c>/<c>partial_fill</c> update: signed (+ bought, − sold).</summary>
 /// <param name="FillId">stable across reconnects and restarts: <c>alpaca:&lt;order id&gt;:&lt;cumulative filled qty&gt;</c>
-/// (mleg: <c>…:&lt;symbol&gt;</c> per leg), so the same execution seen again is a duplicate.</param>
+/// (mleg: <c>…/&lt;symbol&gt;</c> per leg, the intake's multi-leg convention), so the same execution seen again is a duplicate.</param>
 internal sealed record BrokerFill(string FillId, string Symbol, decimal Qty, decimal Price, long TimeNs);
 
 /// <summary>Turns trade updates into leg fills (pure).</summary>
@@ -38,7 +38,7 @@ internal static class BrokerFills
         }
         var fills = new List<BrokerFill>(o.Legs.Count);
         foreach (var leg in o.Legs)
-            fills.Add(new BrokerFill($"{OrderPrefix(o.Id)}{cum}:{leg.Symbol}", leg.Symbol, Signed(leg.Side, units * Math.Max(1, leg.RatioQty)), leg.FilledAvgPrice ?? 0, time));
+            fills.Add(new BrokerFill($"{OrderPrefix(o.Id)}{cum}/{leg.Symbol}", leg.Symbol, Signed(leg.Side, units * Math.Max(1, leg.RatioQty)), leg.FilledAvgPrice ?? 0, time));
         return fills;
     }
 

@@ -231,7 +231,8 @@ internal sealed partial class ExitExecutor(
         if (!journal.HasFillWithPrefix(BrokerFills.OrderPrefix(order.Id)))
         {
             var update = new TradeUpdate("fill", order, now, order.FilledAvgPrice, order.FilledQty, null, new Dictionary<string, decimal>());
-            foreach (var f in BrokerFills.FromFilledOrder(order, now)) intake.Accept(f, w.Exit.PositionId, update, w.Exit.Id);
+            var fills = BrokerFills.FromFilledOrder(order, now);
+            if (fills.Count > 0) intake.Accept(fills, w.Exit.PositionId, update, w.Exit.Id);
         }
         w.Record = w.Record with { OrderId = order.Id, Status = ExitOrderStatus.Filled, LastError = null };
         journal.SaveExitOrder(w.Record, now);

@@ -12,20 +12,20 @@ namespace Streamer.Stream.Trading;
 /// <summary>
 /// Alpaca's <c>trade_updates</c> into the service. Every <c>fill</c>/<c>partial_fill</c> becomes one
 /// <see cref="FillRecord"/> per leg through <see cref="ExecutionIntakeService.Accept"/> (journaled once
-/// per id: <c>alpaca:&lt;order id&gt;:&lt;cumulative filled qty&gt;[:&lt;symbol&gt;]</c>, stable across reconnects):
+/// per id: <c>alpaca:&lt;order id&gt;:&lt;cumulative filled qty&gt;[/&lt;symbol&gt;]</c>, stable across reconnects):
 /// <list type="bullet">
 /// <item>an order whose client_order_id is a journaled exit (or <c>&lt;exit&gt;#&lt;n&gt;</c>, a retry) → the
 /// fill carries that <c>ExitId</c> and the exit's position: a confirmation (the engine took the contracts off when it decided);</item>
 /// <item>otherwise → the monitored position holding the symbol (the one the fill reduces first), or a new
 /// id <c>alpaca-&lt;symbol&gt;</c> that the intake opens as a one-leg position in <c>Alpaca:DefaultBook</c>;</item>
-/// <item>an mleg order on symbols nobody monitors → the whole strategy adopted at once (all legs), its leg
-/// fills journaled with it (not leg by leg, which would open one position per leg).</item>
+/// <item>an mleg order on symbols nobody monitors → one multi-leg execution for a new <c>alpaca-&lt;root&gt;</c>:
+/// the intake opens the whole strategy at once (all legs), not one position per leg.</item>
 /// </list>
 /// Other events (<c>new</c>, <c>canceled</c>, <c>expired</c>, <c>rejected</c>, …) only reach the executor.
 /// </summary>
 internal sealed partial class TradeUpdatesIntake(
-    ExecutionIntakeService intake, SqliteJournal journal, IPositionRegistry registry, MonitoredPositions monitored,
-    AlertPublisher alerts, AlpacaTradingOptions options, TimeProvider time, ILogger log)
+    ExecutionIntakeService intake, SqliteJournal journal, MonitoredPositions monitored,
+    AlpacaTradingOptions options, TimeProvider time, ILogger log)
 {
     /// <summary>Every update for an exit's order (exit id, update), for the executor.</summary>
     public event Action<string, TradeUpdate>? ExitOrderUpdate;
@@ -40,59 +40,39 @@ internal sealed partial class TradeUpdatesIntake(
         var fills = BrokerFills.From(update, now);
         if (exitId is not null)
         {
-            var exit = journal.FindExit(exitId)!;
-            foreach (var f in fills) Accept(f, exit.PositionId, update, exitId);
+            if (fills.Count > 0) Accept(fills, journal.FindExit(exitId)!.PositionId, update, exitId);
             ExitOrderUpdate?.Invoke(exitId, update);
             return;
         }
         if (fills.Count == 0) return;
         var legs = await monitored.LegsAsync().ConfigureAwait(false) ?? [];
-        if (fills.Count > 1 && fills.All(f => legs.All(l => l.Symbol != f.Symbol)))
+        // one execution per position: legs a monitored position holds go to it (it resizes by whole units);
+        // the rest, all together, open a new position (an mleg nobody monitors is adopted whole)
+        string? newId = null;
+        foreach (var group in fills.GroupBy(f => MonitoredPositions.HolderOf(f.Symbol, f.Qty, legs) ?? "", StringComparer.Ordinal))
         {
-            AdoptStrategy(update, fills, now);
-            return;
-        }
-        foreach (var f in fills)
-        {
-            var position = MonitoredPositions.HolderOf(f.Symbol, f.Qty, legs) ?? monitored.NewId(f.Symbol);
-            Accept(f, position, update, null);
+            string position = group.Key.Length > 0 ? group.Key : newId ??= monitored.NewId(NameOf(group.First().Symbol, fills.Count > 1));
+            Accept([.. group], position, update, null);
         }
     }
 
-    /// <summary>Journals a broker fill and applies it (the intake's one way in); for the executor's REST fallback too.</summary>
-    public FillIntakeResult Accept(BrokerFill f, string positionId, TradeUpdate update, string? exitId)
+    /// <summary>Journals one execution's leg fills for one position and applies them (the intake's one way in); for the executor's REST fallback too.</summary>
+    public FillIntakeResult Accept(IReadOnlyList<BrokerFill> fills, string positionId, TradeUpdate update, string? exitId)
     {
-        ArgumentNullException.ThrowIfNull(f);
-        var result = intake.Accept(new FillRecord(f.FillId, positionId, f.Symbol, (double)f.Qty, (double)f.Price, f.TimeNs, Raw(update, f, exitId), exitId));
+        ArgumentNullException.ThrowIfNull(fills);
+        var records = fills.Select(f => new FillRecord(f.FillId, positionId, f.Symbol, (double)f.Qty, (double)f.Price, f.TimeNs, Raw(update, f, exitId), exitId)).ToList();
+        var result = intake.Accept(records);
         if (result.Outcome == FillIntakeOutcome.Recorded)
         {
-            FillsAccepted++;
-            LogFill(log, f.FillId, f.Symbol, f.Qty, f.Price, positionId, exitId ?? "-");
+            FillsAccepted += records.Count;
+            foreach (var f in fills) LogFill(log, f.FillId, f.Symbol, f.Qty, f.Price, positionId, exitId ?? "-");
         }
         return result;
     }
 
-    private void AdoptStrategy(TradeUpdate update, IReadOnlyList<BrokerFill> fills, long now)
-    {
-        if (journal.HasFill(fills[0].FillId)) return; // seen before: the strategy was adopted then
-        var legs = fills.Select(f => (f.Symbol, Qty: f.Qty, f.Price)).ToList();
-        string name = OccSymbol.LooksLikeOption(fills[0].Symbol) && OccSymbol.TryParse(fills[0].Symbol, out var occ, out _) ? occ.Root : fills[0].Symbol;
-        string id = monitored.NewId(name);
-        string? error = legs.Any(l => l.Qty != Math.Floor(l.Qty)) ? "a leg quantity is not whole" : null;
-        string definition = MonitoredPositions.Definition(id, options.DefaultBook, legs.Select(l => (l.Symbol, (long)l.Qty, l.Price)));
-        foreach (var f in fills)
-            journal.RecordFill(new FillRecord(f.FillId, id, f.Symbol, (double)f.Qty, (double)f.Price, f.TimeNs, Raw(update, f, null)), now);
-        error ??= registry.Add(id, definition);
-        if (error is not null)
-        {
-            alerts.Raise(AlertPublisher.Kinds.RejectedInput, $"trade_updates: mleg order {update.Order.Id} on unmonitored symbols cannot be adopted as '{id}': {error}", update.Order.Id,
-                [new("order_id", update.Order.Id), new("position_id", id)]);
-            return;
-        }
-        alerts.Raise(AlertPublisher.Kinds.UnmonitoredPosition,
-            $"mleg order {update.Order.Id} ({update.Order.ClientOrderId}) filled on symbols nobody monitors: adopted as position '{id}' ({string.Join(", ", legs.Select(l => $"{l.Symbol} {l.Qty.ToString(CultureInfo.InvariantCulture)}"))}, book {options.DefaultBook})",
-            id, [new("position_id", id), new("order_id", update.Order.Id)]);
-    }
+    /// <summary>A new position's name: the symbol, or an option strategy's root.</summary>
+    private static string NameOf(string symbol, bool strategy) =>
+        strategy && OccSymbol.LooksLikeOption(symbol) && OccSymbol.TryParse(symbol, out var occ, out _) ? occ.Root : symbol;
 
     /// <summary>The fill as journaled for audit; <c>book</c> is what a position opened from it gets.</summary>
     private string Raw(TradeUpdate u, BrokerFill f, string? exitId)

@@ -17,7 +17,7 @@ public sealed class ExitOrdersJournalTests
             db.Open();
             using var c = db.CreateCommand();
             c.CommandText = JournalSchema.Create[..JournalSchema.Create.IndexOf("-- the Alpaca executor", StringComparison.Ordinal)]
-                + "PRAGMA user_version=1; INSERT INTO exits (id, position_id, seq, subject, payload, decided_at) VALUES ('OLD-1:1', 'OLD-1', 1, 'streamer.exits.X', x'7b7d', 5);";
+                + $"PRAGMA user_version={JournalSchema.Version}; INSERT INTO exits (id, position_id, seq, subject, payload, decided_at) VALUES ('OLD-1:1', 'OLD-1', 1, 'streamer.exits.X', x'7b7d', 5);";
             c.ExecuteNonQuery();
         }
         using var journal = SqliteJournal.Open(path);

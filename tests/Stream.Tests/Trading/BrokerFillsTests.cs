@@ -47,7 +47,7 @@ public sealed class BrokerFillsTests
         ]);
         var fills = BrokerFills.From(new TradeUpdate("fill", order, 5, 1.3m, 2, null, NoQtys), 0);
         Assert.Equal(
-            [("alpaca:ord-9:2:SPY260220P00580000", 2m, 2.10m), ("alpaca:ord-9:2:SPY260220P00575000", -2m, 0.80m)],
+            [("alpaca:ord-9:2/SPY260220P00580000", 2m, 2.10m), ("alpaca:ord-9:2/SPY260220P00575000", -2m, 0.80m)],
             fills.Select(f => (f.FillId, f.Qty, f.Price)));
         var fly = order with { Legs = [new BrokerOrderLeg("C1", "sell", "sell_to_close", 1, 1m), new BrokerOrderLeg("C2", "buy", "buy_to_close", 2, 1m), new BrokerOrderLeg("C3", "sell", "sell_to_close", 1, 1m)] };
         Assert.Equal([-2m, 4m, -2m], BrokerFills.From(new TradeUpdate("fill", fly, 5, 0m, 2, null, NoQtys), 0).Select(f => f.Qty));
