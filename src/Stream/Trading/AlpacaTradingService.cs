@@ -24,6 +24,7 @@ internal sealed partial class AlpacaTradingService : IHostedService, IAsyncDispo
 
     private readonly AlpacaTradingOptions _options;
     private readonly SqliteJournal _journal;
+    private readonly ServiceStatus _status;
     private readonly IPositionRegistry _registry;
     private readonly AlertPublisher _alerts;
     private readonly TimeProvider _time;
@@ -40,16 +41,21 @@ internal sealed partial class AlpacaTradingService : IHostedService, IAsyncDispo
     private readonly CancellationTokenSource _stop = new();
     private readonly Dictionary<string, (IReadOnlyList<string> Symbols, long SeenAt)> _inFlight = new(StringComparer.Ordinal); // exits not yet confirmed by a fill
     private long _exitWatermark;
+    private volatile string _streamState = "connecting";
+    private long _lastReconcileTimestamp;
+    private long _adopted;
+    private long _closedOut;
     private bool _reconciledOnce;
     private volatile bool _reconcileSoon;
     private Task? _loop;
     private Task? _consumer;
 
     public AlpacaTradingService(AlpacaTradingOptions options, SqliteJournal journal, ExecutionIntakeService intake, IPositionRegistry registry,
-        LivePipelineService pipeline, AlertPublisher alerts, IMessageBus bus, TimeProvider time, ILogger<AlpacaTradingService> log)
+        LivePipelineService pipeline, AlertPublisher alerts, IMessageBus bus, ServiceStatus status, TimeProvider time, ILogger<AlpacaTradingService> log)
     {
         _options = options;
         _journal = journal;
+        _status = status;
         _registry = registry;
         _alerts = alerts;
         _time = time;
@@ -69,10 +75,15 @@ internal sealed partial class AlpacaTradingService : IHostedService, IAsyncDispo
                 lock (_inFlight) _inFlight.Remove(exitId);
         };
         _stream = new TradeUpdatesClient(options.TradingUrl, options.Credentials, _updates.Writer);
-        _stream.Malformed += m => LogStreamProblem(_log, m);
+        _stream.Malformed += m =>
+        {
+            if (m.StartsWith("trade_updates connection:", StringComparison.Ordinal)) _streamState = "reconnecting";
+            LogStreamProblem(_log, m);
+        };
         bool connectedBefore = false;
         _stream.Connected += () =>
         {
+            _streamState = "listening";
             LogStreamConnected(_log, _stream.Endpoint.ToString());
             if (connectedBefore) _reconcileSoon = true; // updates missed while away are not replayed: compare now
             connectedBefore = true;
@@ -88,6 +99,18 @@ internal sealed partial class AlpacaTradingService : IHostedService, IAsyncDispo
         _exitWatermark = _journal.LastExitOrd();
         _executor?.LoadBacklog(_exitWatermark);
         _stream.Start();
+        _ = _stream.Completion.ContinueWith(_ =>
+        {
+            if (!_stream.Unauthorized) return;
+            _streamState = "unauthorized";
+            _alerts.Raise(AlertPublisher.Kinds.OrderFailed, $"alpaca trade_updates ({_stream.Endpoint}): the keys were refused; fills from the broker are not received (reconciliation still runs)", "trade_updates_unauthorized");
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        var before = _status.ExtraFields; // the pipeline's fields, then ours
+        _status.ExtraFields = w =>
+        {
+            before?.Invoke(w);
+            WriteStatus(w);
+        };
         _consumer = Task.Run(() => ConsumeAsync(_stop.Token), CancellationToken.None);
         _loop = Task.Run(() => RunAsync(_stop.Token), CancellationToken.None);
         return Task.CompletedTask;
@@ -244,6 +267,9 @@ internal sealed partial class AlpacaTradingService : IHostedService, IAsyncDispo
             var plan = _planner.Plan(positions, legs, busy, firstPass: !_reconciledOnce);
             _reconciledOnce = true;
             Apply(plan);
+            Interlocked.Exchange(ref _lastReconcileTimestamp, _time.GetTimestamp());
+            Interlocked.Add(ref _adopted, plan.Adopt.Count(a => a.Qty != 0));
+            Interlocked.Add(ref _closedOut, plan.CloseOut.Sum(c => c.PositionIds.Count));
             LogReconciled(_log, positions.Count, legs.Count, plan.Adopt.Count, plan.CloseOut.Count, plan.Waiting.Count, plan.Skipped.Count);
             return true;
         }
@@ -285,6 +311,27 @@ internal sealed partial class AlpacaTradingService : IHostedService, IAsyncDispo
         }
         foreach (var u in plan.Unfixable)
             _alerts.Raise(AlertPublisher.Kinds.PositionMismatch, u, u);
+    }
+
+    /// <summary>The heartbeat's <c>alpaca_trading</c> object (docs/run.md).</summary>
+    private void WriteStatus(System.Text.Json.Utf8JsonWriter w)
+    {
+        w.WriteStartObject("alpaca_trading"u8);
+        w.WriteString("trade_updates"u8, _streamState);
+        w.WriteNumber("fills_received"u8, _intake.FillsAccepted);
+        long last = Interlocked.Read(ref _lastReconcileTimestamp);
+        if (last == 0) w.WriteNull("last_reconcile_age_s"u8);
+        else w.WriteNumber("last_reconcile_age_s"u8, Math.Round(_time.GetElapsedTime(last).TotalSeconds, 3));
+        w.WriteNumber("adopted"u8, Interlocked.Read(ref _adopted));
+        w.WriteNumber("closed_out"u8, Interlocked.Read(ref _closedOut));
+        w.WriteBoolean("executor"u8, _executor is not null);
+        if (_executor is not null)
+        {
+            w.WriteNumber("orders_working"u8, _executor.Working);
+            w.WriteNumber("orders_filled"u8, _executor.OrdersFilled);
+            w.WriteNumber("orders_failed"u8, _executor.OrdersFailed);
+        }
+        w.WriteEndObject();
     }
 
     private static string Num(decimal d) => d.ToString(CultureInfo.InvariantCulture);

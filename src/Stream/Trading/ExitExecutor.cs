@@ -42,7 +42,19 @@ internal sealed partial class ExitExecutor(
     private readonly Dictionary<string, Work> _active = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
-    public long OrdersFilled { get; private set; }
+    private long _filled;
+    private long _failed;
+
+    public long OrdersFilled => Interlocked.Read(ref _filled);
+
+    /// <summary>exits given up (flagged) this run.</summary>
+    public long OrdersFailed => Interlocked.Read(ref _failed);
+
+    /// <summary>exits whose orders are not done.</summary>
+    public int Working
+    {
+        get { lock (_gate) return _active.Count; }
+    }
 
     /// <summary>Symbols of exits whose orders are not done: reconciliation leaves them alone.</summary>
     public IReadOnlySet<string> ActiveSymbols()
@@ -86,6 +98,7 @@ internal sealed partial class ExitExecutor(
         {
             var failed = new ExitOrderRecord(exit.Id, exit.PositionId, exit.Id, null, ExitOrderStatus.Failed, 0, e.Message);
             journal.SaveExitOrder(failed, Now());
+            Interlocked.Increment(ref _failed);
             alerts.Raise(AlertPublisher.Kinds.OrderFailed, $"exit '{exit.Id}' cannot be executed: {e.Message}; position '{exit.PositionId}' flagged", exit.Id,
                 [new("exit_id", exit.Id), new("position_id", exit.PositionId)]);
             return;
@@ -236,7 +249,7 @@ internal sealed partial class ExitExecutor(
         }
         w.Record = w.Record with { OrderId = order.Id, Status = ExitOrderStatus.Filled, LastError = null };
         journal.SaveExitOrder(w.Record, now);
-        OrdersFilled++;
+        Interlocked.Increment(ref _filled);
         LogFilled(log, w.Exit.Id, order.Id, order.FilledQty, order.FilledAvgPrice ?? 0);
         bus.TryPublish(ReportSubject, Report(w, order, now));
     }
@@ -248,6 +261,7 @@ internal sealed partial class ExitExecutor(
         {
             w.Record = w.Record with { Status = ExitOrderStatus.Failed, LastError = reason };
             journal.SaveExitOrder(w.Record, now);
+            Interlocked.Increment(ref _failed);
             alerts.Raise(AlertPublisher.Kinds.OrderFailed,
                 $"exit '{w.Exit.Id}': GAVE UP after {attempt} attempts ({reason}); position '{w.Exit.PositionId}' is flagged: its closing order was not executed",
                 "gave_up|" + w.Exit.Id, [new("exit_id", w.Exit.Id), new("position_id", w.Exit.PositionId), new("attempts", attempt.ToString(CultureInfo.InvariantCulture)), new("final", "true")]);

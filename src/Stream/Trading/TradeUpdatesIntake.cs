@@ -30,7 +30,9 @@ internal sealed partial class TradeUpdatesIntake(
     /// <summary>Every update for an exit's order (exit id, update), for the executor.</summary>
     public event Action<string, TradeUpdate>? ExitOrderUpdate;
 
-    public long FillsAccepted { get; private set; }
+    private long _fillsAccepted;
+
+    public long FillsAccepted => Interlocked.Read(ref _fillsAccepted);
 
     public async Task HandleAsync(TradeUpdate update)
     {
@@ -64,7 +66,7 @@ internal sealed partial class TradeUpdatesIntake(
         var result = intake.Accept(records);
         if (result.Outcome == FillIntakeOutcome.Recorded)
         {
-            FillsAccepted += records.Count;
+            Interlocked.Add(ref _fillsAccepted, records.Count);
             foreach (var f in fills) LogFill(log, f.FillId, f.Symbol, f.Qty, f.Price, positionId, exitId ?? "-");
         }
         return result;

@@ -89,6 +89,11 @@ public sealed class AlpacaTradingRunTests
             // TSLA-1 (the broker holds none) is closed out after two passes; MSFT adopted on the first
             await UntilAsync(service, () => Alerts(alerts, "position_mismatch").Any(a => Str(a, "position_id") == "TSLA-1"), "TSLA-1 flagged");
             await UntilAsync(service, () => Alerts(alerts, "unmonitored").Any(a => Str(a, "symbol") == "MSFT"), "MSFT adopted");
+            // the heartbeat says so too
+            await UntilAsync(service, () => beats.Messages.Select(m => JsonDocument.Parse(m.Data).RootElement).Any(b =>
+                b.TryGetProperty("alpaca_trading", out var t) && Str(t, "trade_updates") == "listening" && t.GetProperty("orders_filled").GetInt64() == 2
+                && t.GetProperty("orders_working").GetInt64() == 0 && t.GetProperty("adopted").GetInt64() == 1 && t.GetProperty("closed_out").GetInt64() == 1
+                && t.GetProperty("fills_received").GetInt64() == 3 && t.GetProperty("last_reconcile_age_s").GetDouble() < 5), "a heartbeat with the trading counters");
             await Task.Delay(2500); // two more passes: nothing else may happen
             service.Terminate();
             Assert.Equal(0, await service.WaitForExitAsync(Long));
