@@ -255,6 +255,7 @@ internal sealed partial class AlpacaTradingService : IHostedService, IAsyncDispo
             }
             var legs = await _monitored.LegsAsync().ConfigureAwait(false);
             if (legs is null) return false;
+            WatchExits(); // an exit the engine decided before the read above is in the journal by now (or within the dispatcher's ms)
             var busy = new HashSet<string>(StringComparer.Ordinal);
             foreach (var o in open)
             {

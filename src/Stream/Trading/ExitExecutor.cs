@@ -105,7 +105,8 @@ internal sealed partial class ExitExecutor(
         }
         record ??= new ExitOrderRecord(exit.Id, exit.PositionId, exit.Id, null, ExitOrderStatus.Pending, 1, null);
         var work = new Work(exit, legs, record) { MayExistAtBroker = recovered || record.OrderId is not null };
-        if (record.Status == ExitOrderStatus.Submitted) work.SubmittedAt = Now();
+        // submitted before a restart: ask the broker at once (its fill may have come while nobody listened)
+        if (record.Status == ExitOrderStatus.Submitted) work.SubmittedAt = recovered ? Now() - options.OrderTimeout.Ticks * 100 : Now();
         lock (_gate) _active.TryAdd(exit.Id, work);
     }
 
@@ -160,6 +161,8 @@ internal sealed partial class ExitExecutor(
                 if (existing is not null)
                 {
                     Submitted(w, existing, now);
+                    // it ended while nobody listened (trade_updates does not replay): take its end from the broker now
+                    if (Terminal(existing.Status)) lock (_gate) w.Latest = existing;
                     return;
                 }
             }
@@ -234,7 +237,7 @@ internal sealed partial class ExitExecutor(
     {
         w.Record = w.Record with { OrderId = order.Id, Status = ExitOrderStatus.Submitted, LastError = null };
         w.SubmittedAt = now;
-        lock (_gate) w.Latest = order.Status is "new" or "accepted" or "pending_new" ? w.Latest : order;
+        // the reply's status is not used: the fill is taken from trade_updates (or, when late, from the broker), so its fills are journaled once
         journal.SaveExitOrder(w.Record, now);
     }
 

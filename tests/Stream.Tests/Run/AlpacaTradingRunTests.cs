@@ -129,6 +129,7 @@ public sealed class AlpacaTradingRunTests
             Assert.Equal("alpaca-MSFT", Str(adopted, "position_id"));
             Assert.DoesNotContain(Alerts(alerts, "unmonitored"), a => Str(a, "position_id") is "AAPL-1" or "SPY-PCS-1");
             Assert.Empty(Alerts(alerts, "order_failed"));
+            Assert.Empty(Alerts(alerts, "rejected_input")); // no fill came twice
             Assert.Equal(["TSLA-1"], Alerts(alerts, "position_mismatch").Select(a => Str(a, "position_id")).Distinct());
         }
 
@@ -274,6 +275,49 @@ public sealed class AlpacaTradingRunTests
         Assert.Empty(Alerts(alerts, "unmonitored"));
         Assert.Empty(Alerts(alerts, "rejected_input"));
         Assert.Empty(Alerts(alerts, "position_mismatch"));
+    }
+
+    [Fact]
+    public async Task An_order_sent_before_a_crash_is_found_by_its_client_order_id_not_sent_again()
+    {
+        await using var emulator = new AlpacaEmulator(Tape(), new EmulatorOptions { Speed = 1, Loop = true, Key = "K", Secret = "S" });
+        await emulator.StartAsync();
+        emulator.Broker.SetPosition("AAPL", 100, 200m);
+        emulator.Broker.OnQuote("AAPL", 199.00, 199.02);
+        using var server = new NatsServerFixture();
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("books.yaml"), "books:\n  stop_only:\n    rules:\n      underlying_stop: {}\n");
+        File.WriteAllText(dir.File("positions.json"), """{ "positions": [] }""");
+        // the crashed run: executor on, exit OLD-1:1 journaled, its order row written (pending), the order sent and filled — then the crash
+        using (var journal = Streamer.Stream.Journal.SqliteJournal.Open(dir.File("j.db")))
+        {
+            Assert.Equal(0, journal.ExecutorStartOrd());
+            var payload = System.Text.Encoding.UTF8.GetBytes("""{"id":"OLD-1:1","position_id":"OLD-1","underlying":"AAPL","legs":[{"symbol":"AAPL","qty":-100,"mark":199.01}]}""");
+            journal.RecordExitDecided(new Streamer.Stream.Journal.PendingExit("OLD-1:1", "OLD-1", 1, NatsSubjects.Exits("AAPL"), payload, 1));
+            journal.SaveExitOrder(new Streamer.Stream.Journal.ExitOrderRecord("OLD-1:1", "OLD-1", "OLD-1:1", null, Streamer.Stream.Journal.ExitOrderStatus.Pending, 1, null), 1);
+        }
+        using (var http = new HttpClient())
+        {
+            var client = new Streamer.Stream.Trading.AlpacaTradingClient(http, emulator.TradingUrl, new Streamer.Feed.Alpaca.AlpacaCredentials("K", "S"));
+            var sent = await client.SubmitOrderAsync(Streamer.Stream.Trading.ExitOrders.Build("OLD-1:1", [("AAPL", -100)]));
+            Assert.Equal("filled", sent.Status);
+        }
+        using var bus = await TestBus.ConnectedAsync(server.Url);
+        using var reported = new Collector(bus, "streamer.executions.reported");
+        using var alerts = new Collector(bus, NatsSubjects.AlertsPrefix + ">");
+        using (var service = StreamerProcess.Start(dir.Path, Keys, Args(server, dir, emulator)))
+        {
+            await UntilAsync(service, () => reported.Count >= 1, "the found order reported");
+            service.Terminate();
+            Assert.Equal(0, await service.WaitForExitAsync(Long));
+        }
+        var order = Assert.Single(emulator.Broker.Orders()); // not sent again
+        var report = JsonDocument.Parse(reported.Messages[0].Data).RootElement;
+        Assert.Equal(("OLD-1:1", order.Id, "filled"), (Str(report, "exit_id"), Str(report, "order_id"), Str(report, "status")));
+        Assert.Equal([["OLD-1:1", "filled", order.Id]], Query(dir.File("j.db"), "SELECT exit_id, status, order_id FROM exit_orders"));
+        // its fill, missed on trade_updates (nobody listened), journaled from the broker's order with the exit id
+        Assert.Equal([[$"alpaca:{order.Id}:100", "OLD-1", "-100", "OLD-1:1"]], Query(dir.File("j.db"), "SELECT id, position_id, qty, exit_id FROM fills"));
+        Assert.Empty(Alerts(alerts, "order_failed"));
     }
 
     [Theory]
