@@ -34,7 +34,8 @@ internal sealed record AlpacaTradingOptions
     /// <summary><c>Alpaca:RetryBackoffSeconds</c> (1): the first retry's delay, doubled each time up to 30 s.</summary>
     public TimeSpan RetryBackoff { get; init; } = TimeSpan.FromSeconds(1);
 
-    public static AlpacaTradingOptions? From(IConfiguration c, LiveServiceOptions live)
+    /// <param name="tape">true with <c>Feed:Tape</c>: the executor is refused (a tape's exits are history, not orders to send).</param>
+    public static AlpacaTradingOptions? From(IConfiguration c, LiveServiceOptions live, bool tape = false)
     {
         ArgumentNullException.ThrowIfNull(c);
         ArgumentNullException.ThrowIfNull(live);
@@ -42,6 +43,10 @@ internal sealed record AlpacaTradingOptions
         if (string.IsNullOrWhiteSpace(url)) return null;
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
             throw new SettingsException($"Alpaca:TradingUrl: '{url}' is not an http(s):// address");
+        // the base, as Alpaca documents it, with or without its /v2
+        var path = uri.AbsolutePath.TrimEnd('/');
+        if (path.EndsWith("/v2", StringComparison.OrdinalIgnoreCase)) path = path[..^3];
+        uri = new UriBuilder(uri) { Path = path + "/" }.Uri;
         var reconcile = StreamerSettings.Number(c, "Alpaca:ReconcileSeconds", 60);
         if (reconcile < 0) throw new SettingsException("Alpaca:ReconcileSeconds: must be 0 (only at start) or more");
         var book = c["Alpaca:DefaultBook"] is { Length: > 0 } b ? b : live.DefaultBook;
@@ -50,6 +55,7 @@ internal sealed record AlpacaTradingOptions
         var executor = c["Alpaca:Executor"] is { Length: > 0 } e
             ? bool.TryParse(e, out var on) ? on : throw new SettingsException($"Alpaca:Executor: '{e}' is not true or false")
             : false;
+        if (executor && tape) throw new SettingsException("Alpaca:Executor: true with Feed:Tape would send orders for a tape's exits; use Alpaca:DataUrl (the emulator serves tapes) or turn the executor off");
         var retries = StreamerSettings.Number(c, "Alpaca:OrderRetries", 3);
         if (retries < 0 || retries != Math.Floor(retries) || retries > 100) throw new SettingsException("Alpaca:OrderRetries: must be a whole number, 0 to 100");
         var timeout = StreamerSettings.Number(c, "Alpaca:OrderTimeoutSeconds", 30);

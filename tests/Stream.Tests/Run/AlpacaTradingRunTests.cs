@@ -305,7 +305,9 @@ public sealed class AlpacaTradingRunTests
         using var bus = await TestBus.ConnectedAsync(server.Url);
         using var reported = new Collector(bus, "streamer.executions.reported");
         using var alerts = new Collector(bus, NatsSubjects.AlertsPrefix + ">");
-        using (var service = StreamerProcess.Start(dir.Path, Keys, Args(server, dir, emulator)))
+        // the base as Alpaca's docs write it, with /v2: the same
+        string[] args = [.. Args(server, dir, emulator).Select(a => a.StartsWith("--Alpaca:TradingUrl=", StringComparison.Ordinal) ? $"--Alpaca:TradingUrl={emulator.TradingUrl}v2/" : a)];
+        using (var service = StreamerProcess.Start(dir.Path, Keys, args))
         {
             await UntilAsync(service, () => reported.Count >= 1, "the found order reported");
             service.Terminate();
@@ -334,6 +336,17 @@ public sealed class AlpacaTradingRunTests
         Assert.Equal(2, await p.WaitForExitAsync(Long));
         var line = Assert.Single(p.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         Assert.StartsWith("streamer run: " + named, line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_executor_refuses_to_trade_a_tapes_exits()
+    {
+        using var dir = new TempDirectory();
+        using var p = StreamerProcess.Start(dir.Path, Keys, "run", $"--Journal:Path={dir.File("j.db")}", $"--Feed:Tape={RunTestData.DemoTape}",
+            "--Alpaca:TradingUrl=http://127.0.0.1:1", "--Alpaca:Executor=true");
+        Assert.Equal(2, await p.WaitForExitAsync(Long));
+        var line = Assert.Single(p.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.StartsWith("streamer run: Alpaca:Executor: true with Feed:Tape", line, StringComparison.Ordinal);
     }
 
     [Fact]
