@@ -13,7 +13,7 @@ namespace Streamer.Stream.Tests.Run;
 /// </summary>
 public sealed class FillResizeRunTests
 {
-    private static readonly TimeSpan Long = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Long = TimeSpan.FromSeconds(60); // a child process on a loaded 2-core machine
 
     // price rules only: with no feed nothing can fire, so every change below is the fills'
     private const string Books = """
