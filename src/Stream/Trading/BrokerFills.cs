@@ -18,7 +18,8 @@ internal static class BrokerFills
     /// <summary>
     /// The leg fills an update reports; empty for every other event. Quantity of this execution:
     /// the update's <c>qty</c>, else the order's cumulative <c>filled_qty</c> (a one-shot fill);
-    /// mleg quantities are strategy units × each leg's ratio, at the leg's <c>filled_avg_price</c>.
+    /// mleg quantities are strategy units × each leg's ratio, at the execution's leg price
+    /// (<c>legs[].price</c>), else the order leg's <c>filled_avg_price</c>.
     /// </summary>
     public static IReadOnlyList<BrokerFill> From(TradeUpdate update, long fallbackTimeNs)
     {
@@ -38,7 +39,8 @@ internal static class BrokerFills
         }
         var fills = new List<BrokerFill>(o.Legs.Count);
         foreach (var leg in o.Legs)
-            fills.Add(new BrokerFill($"{OrderPrefix(o.Id)}{cum}/{leg.Symbol}", leg.Symbol, Signed(leg.Side, units * Math.Max(1, leg.RatioQty)), leg.FilledAvgPrice ?? 0, time));
+            fills.Add(new BrokerFill($"{OrderPrefix(o.Id)}{cum}/{leg.Symbol}", leg.Symbol, Signed(leg.Side, units * Math.Max(1, leg.RatioQty)),
+                update.LegPrices.TryGetValue(leg.Symbol, out var own) ? own : leg.FilledAvgPrice ?? 0, time));
         return fills;
     }
 

@@ -156,7 +156,7 @@ internal sealed partial class ExitExecutor(
             if (now < w.NextTryAt) return;
             if (w.MayExistAtBroker)
             {
-                var existing = (await client.GetOrdersAsync("all", ct).ConfigureAwait(false)).FirstOrDefault(o => o.ClientOrderId == w.Record.ClientOrderId);
+                var existing = await client.GetOrderByClientOrderIdAsync(w.Record.ClientOrderId, ct).ConfigureAwait(false);
                 w.MayExistAtBroker = false;
                 if (existing is not null)
                 {

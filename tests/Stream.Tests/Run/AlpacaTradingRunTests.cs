@@ -169,6 +169,58 @@ public sealed class AlpacaTradingRunTests
     }
 
     [Fact]
+    public async Task Exit_orders_filled_in_pieces_are_journaled_piece_by_piece_and_reported_once()
+    {
+        // the paper broker fills at most the displayed size (1-3) per quote: the 100 shares and the 2-lot spread fill in pieces
+        await using var emulator = new AlpacaEmulator(Tape(), new EmulatorOptions
+        {
+            Speed = 1, Loop = true, Key = "K", Secret = "S", QuoteSize = (1, 3), Broker = new PaperBrokerOptions { PartialFills = true },
+        });
+        await emulator.StartAsync();
+        emulator.Broker.SetPosition("AAPL", 100, 200m);
+        emulator.Broker.SetPosition(Short580, -2, 2.10m);
+        emulator.Broker.SetPosition(Long575, 2, 0.90m);
+        using var server = new NatsServerFixture();
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("books.yaml"), "books:\n  stop_only:\n    rules:\n      underlying_stop: {}\n");
+        File.WriteAllText(dir.File("positions.json"), $$"""
+            { "positions": [
+              { "id": "AAPL-1", "book": "stop_only", "stop_underlying": 198.00, "legs": [ { "symbol": "AAPL", "qty": 100, "entry_price": 200 } ] },
+              { "id": "SPY-PCS-1", "book": "stop_only", "stop_underlying": 598.00,
+                "legs": [ { "symbol": "{{Short580}}", "qty": -2, "entry_price": 2.10 }, { "symbol": "{{Long575}}", "qty": 2, "entry_price": 0.90 } ] }
+            ] }
+            """);
+        using var bus = await TestBus.ConnectedAsync(server.Url);
+        using var alerts = new Collector(bus, NatsSubjects.AlertsPrefix + ">");
+        using var reported = new Collector(bus, "streamer.executions.reported");
+        using (var service = StreamerProcess.Start(dir.Path, Keys, Args(server, dir, emulator)))
+        {
+            await UntilAsync(service, () => reported.Count >= 2, "both exits executed and reported");
+            await Task.Delay(1500); // a late piece or a second report would show now
+            service.Terminate();
+            Assert.Equal(0, await service.WaitForExitAsync(Long));
+        }
+        Assert.Empty(emulator.Broker.Positions());
+        Assert.Equal(2, reported.Count);
+        var reports = reported.Messages.Select(m => JsonDocument.Parse(m.Data).RootElement).ToDictionary(r => Str(r, "exit_id")!);
+        Assert.Equal(100m, reports["AAPL-1:1"].GetProperty("qty").GetDecimal());
+        Assert.Equal(2m, reports["SPY-PCS-1:1"].GetProperty("qty").GetDecimal());
+
+        var fills = Query(dir.File("j.db"), "SELECT position_id, symbol, qty, exit_id, id FROM fills");
+        Assert.All(fills, f => Assert.Equal(f[0] + ":1", f[3])); // every piece confirms its exit
+        Assert.Equal(fills.Count, fills.Select(f => f[4]).Distinct().Count());
+        var aapl = fills.Where(f => f[1] == "AAPL").ToList();
+        Assert.True(aapl.Count >= 2, $"the 100 shares filled in pieces: {aapl.Count}");
+        Assert.Equal(-100, aapl.Sum(f => double.Parse(f[2], System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Equal(2, fills.Where(f => f[1] == Short580).Sum(f => double.Parse(f[2], System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Equal(-2, fills.Where(f => f[1] == Long575).Sum(f => double.Parse(f[2], System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Equal([["AAPL-1:1", "filled", "1"], ["SPY-PCS-1:1", "filled", "1"]], Query(dir.File("j.db"), "SELECT exit_id, status, attempts FROM exit_orders ORDER BY exit_id"));
+        Assert.Empty(Alerts(alerts, "order_failed"));
+        Assert.Empty(Alerts(alerts, "rejected_input"));
+        Assert.Empty(Alerts(alerts, "position_mismatch"));
+    }
+
+    [Fact]
     public async Task A_refused_or_unfilled_exit_order_is_retried_then_given_up_loudly()
     {
         const string call = "SPY300118C00600000"; // never quoted: a market order for it cannot fill

@@ -49,6 +49,13 @@ public sealed class BrokerFillsTests
         Assert.Equal(
             [("alpaca:ord-9:2/SPY260220P00580000", 2m, 2.10m), ("alpaca:ord-9:2/SPY260220P00575000", -2m, 0.80m)],
             fills.Select(f => (f.FillId, f.Qty, f.Price)));
+        // a partial mleg execution: its own leg prices, not the order's running averages
+        var piece = new TradeUpdate("partial_fill", order with { FilledQty = 1, Status = "partially_filled" }, 5, 1.2m, 1, null, NoQtys)
+        {
+            LegPrices = new Dictionary<string, decimal> { ["SPY260220P00580000"] = 2.05m, ["SPY260220P00575000"] = 0.85m },
+        };
+        Assert.Equal([("alpaca:ord-9:1/SPY260220P00580000", 1m, 2.05m), ("alpaca:ord-9:1/SPY260220P00575000", -1m, 0.85m)],
+            BrokerFills.From(piece, 0).Select(f => (f.FillId, f.Qty, f.Price)));
         var fly = order with { Legs = [new BrokerOrderLeg("C1", "sell", "sell_to_close", 1, 1m), new BrokerOrderLeg("C2", "buy", "buy_to_close", 2, 1m), new BrokerOrderLeg("C3", "sell", "sell_to_close", 1, 1m)] };
         Assert.Equal([-2m, 4m, -2m], BrokerFills.From(new TradeUpdate("fill", fly, 5, 0m, 2, null, NoQtys), 0).Select(f => f.Qty));
     }
