@@ -224,16 +224,22 @@ public sealed class AlpacaTradingRunTests
     public async Task A_refused_or_unfilled_exit_order_is_retried_then_given_up_loudly()
     {
         const string call = "SPY300118C00600000"; // never quoted: a market order for it cannot fill
-        await using var emulator = new AlpacaEmulator(Tape(), new EmulatorOptions { Speed = 1, Loop = true, Key = "K", Secret = "S" });
+        // MSFT orders are accepted, then rejected on trade_updates
+        await using var emulator = new AlpacaEmulator(Tape(), new EmulatorOptions
+        {
+            Speed = 1, Loop = true, Key = "K", Secret = "S", Broker = new PaperBrokerOptions { RejectAsyncSymbols = new HashSet<string> { "MSFT" } },
+        });
         await emulator.StartAsync();
         emulator.Broker.SetPosition(call, 1, 3.00m); // held; AAPL is not: selling it to close is refused (403)
+        emulator.Broker.SetPosition("MSFT", 50, 400m);
         using var server = new NatsServerFixture();
         using var dir = new TempDirectory();
         File.WriteAllText(dir.File("books.yaml"), "books:\n  stop_only:\n    rules:\n      underlying_stop: {}\n");
         File.WriteAllText(dir.File("positions.json"), $$"""
             { "positions": [
               { "id": "AAPL-1", "book": "stop_only", "stop_underlying": 198.00, "legs": [ { "symbol": "AAPL", "qty": 100, "entry_price": 200 } ] },
-              { "id": "SPY-C-1", "book": "stop_only", "stop_underlying": 598.00, "legs": [ { "symbol": "{{call}}", "qty": 1, "entry_price": 3.00 } ] }
+              { "id": "SPY-C-1", "book": "stop_only", "stop_underlying": 598.00, "legs": [ { "symbol": "{{call}}", "qty": 1, "entry_price": 3.00 } ] },
+              { "id": "MSFT-1", "book": "stop_only", "stop_underlying": 401.00, "legs": [ { "symbol": "MSFT", "qty": 50, "entry_price": 400 } ] }
             ] }
             """);
         using var bus = await TestBus.ConnectedAsync(server.Url);
@@ -246,13 +252,13 @@ public sealed class AlpacaTradingRunTests
         ];
         using var service = StreamerProcess.Start(dir.Path, Keys, args);
         bool GaveUp(string exit) => Alerts(alerts, "order_failed").Any(a => Str(a, "exit_id") == exit && Str(a, "final") == "true");
-        await UntilAsync(service, () => GaveUp("AAPL-1:1") && GaveUp("SPY-C-1:1"), "both exits given up");
+        await UntilAsync(service, () => GaveUp("AAPL-1:1") && GaveUp("SPY-C-1:1") && GaveUp("MSFT-1:1"), "the three exits given up");
         service.Terminate();
         Assert.Equal(0, await service.WaitForExitAsync(Long));
 
         var failed = Alerts(alerts, "order_failed");
         // each: one retry announced, then the final alert naming the flagged position
-        foreach (var (exit, position, why) in new[] { ("AAPL-1:1", "AAPL-1", "refused (403"), ("SPY-C-1:1", "SPY-C-1", "not filled within 1 s") })
+        foreach (var (exit, position, why) in new[] { ("AAPL-1:1", "AAPL-1", "refused (403"), ("SPY-C-1:1", "SPY-C-1", "not filled within 1 s"), ("MSFT-1:1", "MSFT-1", "rejected") })
         {
             var mine = failed.Where(a => Str(a, "exit_id") == exit).ToList();
             Assert.Equal(2, mine.Count);
@@ -264,10 +270,11 @@ public sealed class AlpacaTradingRunTests
         Assert.Equal(0, reported.Count);
         // the refused AAPL orders never existed; the call's two orders (the exit id, then the retry's) were canceled; it is still held
         var orders = emulator.Broker.Orders();
-        Assert.Equal([("SPY-C-1:1", "canceled"), ("SPY-C-1:1#2", "canceled")], orders.Select(o => (o.ClientOrderId, o.Status)).Order());
+        Assert.Equal([("MSFT-1:1", "rejected"), ("MSFT-1:1#2", "rejected"), ("SPY-C-1:1", "canceled"), ("SPY-C-1:1#2", "canceled")], orders.Select(o => (o.ClientOrderId, o.Status)).Order());
         Assert.Equal(1, emulator.Broker.Position(call)!.Qty);
+        Assert.Equal(50, emulator.Broker.Position("MSFT")!.Qty);
         Assert.Equal(
-            [["AAPL-1:1", "failed", "2", "AAPL-1:1#2"], ["SPY-C-1:1", "failed", "2", "SPY-C-1:1#2"]],
+            [["AAPL-1:1", "failed", "2", "AAPL-1:1#2"], ["MSFT-1:1", "failed", "2", "MSFT-1:1#2"], ["SPY-C-1:1", "failed", "2", "SPY-C-1:1#2"]],
             Query(dir.File("j.db"), "SELECT exit_id, status, attempts, client_order_id FROM exit_orders ORDER BY exit_id"));
     }
 
