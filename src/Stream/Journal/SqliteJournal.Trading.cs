@@ -121,6 +121,20 @@ internal sealed partial class SqliteJournal
         }
     }
 
+    /// <summary>The ids of the open positions (cheap: no state, no tranches).</summary>
+    public IReadOnlySet<string> OpenPositionIds()
+    {
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            using var c = Command("SELECT id FROM positions WHERE status = 'open'");
+            var ids = new HashSet<string>(StringComparer.Ordinal);
+            using var r = c.ExecuteReader();
+            while (r.Read()) ids.Add(r.GetString(0));
+            return ids;
+        }
+    }
+
     /// <summary>True when a fill with this id is journaled.</summary>
     public bool HasFill(string fillId)
     {

@@ -62,7 +62,7 @@ internal sealed partial class AlpacaTradingService : IHostedService, IAsyncDispo
         _log = log;
         _http = new HttpClient { Timeout = TimeSpan.FromSeconds(15) };
         _client = new AlpacaTradingClient(_http, options.TradingUrl, options.Credentials);
-        _monitored = new MonitoredPositions(pipeline, journal, registry);
+        _monitored = new MonitoredPositions(pipeline, journal);
         _intake = new TradeUpdatesIntake(intake, journal, _monitored, options, time, log);
         if (options.Executor)
         {
@@ -89,8 +89,6 @@ internal sealed partial class AlpacaTradingService : IHostedService, IAsyncDispo
             connectedBefore = true;
         };
     }
-
-    public ReconcilePlanner Planner => _planner;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {

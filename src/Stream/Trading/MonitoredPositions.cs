@@ -10,7 +10,7 @@ namespace Streamer.Stream.Trading;
 /// What the engine monitors, as the trading side needs it: every open position's legs (read on the
 /// shard threads, <c>ExitEngine.OpenLegs</c>), fresh ids and definitions for adopted positions.
 /// </summary>
-internal sealed class MonitoredPositions(LivePipelineService pipeline, SqliteJournal journal, IPositionRegistry registry)
+internal sealed class MonitoredPositions(LivePipelineService pipeline, SqliteJournal journal)
 {
     /// <summary>Every monitored position's legs with a non-zero quantity; null when the pipeline is stopping.</summary>
     public async Task<IReadOnlyList<MonitoredLeg>?> LegsAsync()
@@ -29,7 +29,8 @@ internal sealed class MonitoredPositions(LivePipelineService pipeline, SqliteJou
                 }
                 return list;
             }).ConfigureAwait(false);
-            return [.. perShard.SelectMany(l => l).Where(l => registry.Contains(l.PositionId))];
+            var open = journal.OpenPositionIds(); // the engine may still hold a position the journal closed a moment ago
+            return [.. perShard.SelectMany(l => l).Where(l => open.Contains(l.PositionId))];
         }
         catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException or OperationCanceledException)
         {
@@ -54,11 +55,11 @@ internal sealed class MonitoredPositions(LivePipelineService pipeline, SqliteJou
     public string NewId(string name)
     {
         string stem = "alpaca-" + name;
-        if (!journal.KnowsPosition(stem) && !registry.Contains(stem)) return stem;
+        if (!journal.KnowsPosition(stem)) return stem;
         for (int n = 2; ; n++)
         {
             string id = string.Create(CultureInfo.InvariantCulture, $"{stem}-{n}");
-            if (!journal.KnowsPosition(id) && !registry.Contains(id)) return id;
+            if (!journal.KnowsPosition(id)) return id;
         }
     }
 

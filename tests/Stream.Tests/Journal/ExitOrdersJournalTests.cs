@@ -75,6 +75,8 @@ public sealed class ExitOrdersJournalTests
         journal.UpsertPosition("alpaca-MSFT", "{}", 1);
         journal.SetPositionStatus("alpaca-MSFT", PositionStatus.Closed, 2);
         Assert.True(journal.KnowsPosition("alpaca-MSFT")); // closed still counts: its exit ids are taken
+        journal.UpsertPosition("OPEN-1", "{}", 1);
+        Assert.Equal(["OPEN-1"], journal.OpenPositionIds());
         journal.RecordExitDecided(JournalTestData.Exit("FILEONLY", 1));
         Assert.True(journal.KnowsPosition("FILEONLY"));
 
