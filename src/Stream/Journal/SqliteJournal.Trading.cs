@@ -39,6 +39,30 @@ internal sealed partial class SqliteJournal
         }
     }
 
+    /// <summary>A value of <c>trading_state</c>; null when never set.</summary>
+    public long? TradingValue(string key)
+    {
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            using var c = Command("SELECT value FROM trading_state WHERE key = $key");
+            c.Parameters.AddWithValue("$key", key);
+            return c.ExecuteScalar() is { } v and not DBNull ? Convert.ToInt64(v, CultureInfo.InvariantCulture) : null;
+        }
+    }
+
+    public void SetTradingValue(string key, long value)
+    {
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            using var c = Command("INSERT INTO trading_state (key, value) VALUES ($key, $value) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+            c.Parameters.AddWithValue("$key", key);
+            c.Parameters.AddWithValue("$value", value);
+            c.ExecuteNonQuery();
+        }
+    }
+
     /// <summary>The newest exit's decision order (0 for none).</summary>
     public long LastExitOrd()
     {

@@ -225,6 +225,7 @@ internal sealed partial class AlpacaTradingService : IHostedService, IAsyncDispo
             lock (_inFlight) _inFlight[exit.Id] = (symbols, now);
             _executor?.Track(exit);
         }
+        if (batch.Count > 0) _executor?.MarkSeen(batch[^1].Ord);
         // without the executor, an exit someone else trades counts as in flight for one order timeout
         lock (_inFlight)
         {

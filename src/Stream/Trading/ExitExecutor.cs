@@ -62,24 +62,56 @@ internal sealed partial class ExitExecutor(
         lock (_gate) return _active.Values.SelectMany(w => w.Legs.Select(l => l.Symbol)).ToHashSet(StringComparer.Ordinal);
     }
 
-    /// <summary>At start: the exits after the executor's start mark up to <paramref name="upToOrd"/> that have no finished order.</summary>
+    /// <summary>
+    /// At start: exits up to <paramref name="upToOrd"/> the executor had seen (after its start mark) whose
+    /// order is not finished are resumed. Exits it never saw (decided while it was off, or in the
+    /// moment before a crash) and that have no order row are not traded late: each is marked
+    /// <c>failed</c> and one <c>order_failed</c> alert lists them.
+    /// </summary>
     public void LoadBacklog(long upToOrd)
     {
         long from = journal.ExecutorStartOrd();
+        long seen = Math.Max(from, journal.TradingValue(SeenKey) ?? from);
+        var unseen = new List<JournaledExit>();
         while (from < upToOrd)
         {
             var batch = journal.ExitsAfter(from);
             if (batch.Count == 0) break;
             foreach (var (ord, exit) in batch)
             {
-                if (ord > upToOrd) return;
+                if (ord > upToOrd) break;
                 var record = journal.FindExitOrder(exit.Id);
                 if (record is { IsDone: true }) continue;
-                Track(exit, record, recovered: true);
+                if (ord > seen && record is null) unseen.Add(exit);
+                else Track(exit, record, recovered: true);
             }
             from = batch[^1].Ord;
         }
+        MarkSeen(upToOrd);
+        if (unseen.Count == 0) return;
+        long now = Now();
+        foreach (var exit in unseen)
+        {
+            journal.SaveExitOrder(new ExitOrderRecord(exit.Id, exit.PositionId, exit.Id, null, ExitOrderStatus.Failed, 0, "decided while the executor was not running: not traded late"), now);
+            Interlocked.Increment(ref _failed);
+        }
+        alerts.Raise(AlertPublisher.Kinds.OrderFailed,
+            $"{unseen.Count} exit(s) decided while the executor was not running are NOT traded (their positions are flagged): {string.Join(", ", unseen.Take(20).Select(e => e.Id))}{(unseen.Count > 20 ? ", …" : "")}",
+            "unseen", [new("exit_ids", string.Join(",", unseen.Select(e => e.Id))), new("final", "true")]);
     }
+
+    /// <summary>The executor has seen every exit up to <paramref name="ord"/> (journaled, so a restart knows which ones it never saw).</summary>
+    public void MarkSeen(long ord)
+    {
+        if (ord > _seen)
+        {
+            journal.SetTradingValue(SeenKey, ord);
+            _seen = ord;
+        }
+    }
+
+    private const string SeenKey = "executor_seen_ord";
+    private long _seen;
 
     /// <summary>A newly journaled exit.</summary>
     public void Track(JournaledExit exit) => Track(exit, journal.FindExitOrder(exit.Id), recovered: false);

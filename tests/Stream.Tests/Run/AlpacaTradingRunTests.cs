@@ -354,6 +354,9 @@ public sealed class AlpacaTradingRunTests
             var payload = System.Text.Encoding.UTF8.GetBytes("""{"id":"OLD-1:1","position_id":"OLD-1","underlying":"AAPL","legs":[{"symbol":"AAPL","qty":-100,"mark":199.01}]}""");
             journal.RecordExitDecided(new Streamer.Stream.Journal.PendingExit("OLD-1:1", "OLD-1", 1, NatsSubjects.Exits("AAPL"), payload, 1));
             journal.SaveExitOrder(new Streamer.Stream.Journal.ExitOrderRecord("OLD-1:1", "OLD-1", "OLD-1:1", null, Streamer.Stream.Journal.ExitOrderStatus.Pending, 1, null), 1);
+            // and one the executor never saw (no row: decided while it was not running): not traded late, flagged
+            var unseen = System.Text.Encoding.UTF8.GetBytes("""{"id":"OLD-2:1","position_id":"OLD-2","underlying":"MSFT","legs":[{"symbol":"MSFT","qty":-5,"mark":400}]}""");
+            journal.RecordExitDecided(new Streamer.Stream.Journal.PendingExit("OLD-2:1", "OLD-2", 1, NatsSubjects.Exits("MSFT"), unseen, 2));
         }
         using (var http = new HttpClient())
         {
@@ -375,10 +378,12 @@ public sealed class AlpacaTradingRunTests
         var order = Assert.Single(emulator.Broker.Orders()); // not sent again
         var report = JsonDocument.Parse(reported.Messages[0].Data).RootElement;
         Assert.Equal(("OLD-1:1", order.Id, "filled"), (Str(report, "exit_id"), Str(report, "order_id"), Str(report, "status")));
-        Assert.Equal([["OLD-1:1", "filled", order.Id]], Query(dir.File("j.db"), "SELECT exit_id, status, order_id FROM exit_orders"));
+        Assert.Equal([["OLD-1:1", "filled", order.Id, "1"], ["OLD-2:1", "failed", "", "0"]], Query(dir.File("j.db"), "SELECT exit_id, status, order_id, attempts FROM exit_orders ORDER BY exit_id"));
         // its fill, missed on trade_updates (nobody listened), journaled from the broker's order with the exit id
         Assert.Equal([[$"alpaca:{order.Id}:100", "OLD-1", "-100", "OLD-1:1"]], Query(dir.File("j.db"), "SELECT id, position_id, qty, exit_id FROM fills"));
-        Assert.Empty(Alerts(alerts, "order_failed"));
+        var flagged = Assert.Single(Alerts(alerts, "order_failed"));
+        Assert.Equal(("OLD-2:1", "true"), (Str(flagged, "exit_ids"), Str(flagged, "final")));
+        Assert.Contains("NOT traded", Str(flagged, "message"), StringComparison.Ordinal);
     }
 
     [Theory]
