@@ -43,7 +43,14 @@ public sealed class ExitOrdersJournalTests
             Assert.Equal([(1L, "P:1"), (2L, "P:2")], journal.ExitsAfter(0).Select(e => (e.Ord, e.Exit.Id)));
         }
         using (var again = SqliteJournal.Open(path))
+        {
             Assert.Equal(0, again.ExecutorStartOrd());
+            Assert.Null(again.TradingValue("executor_seen_ord"));
+            again.SetTradingValue("executor_seen_ord", 2);
+            again.SetTradingValue("executor_seen_ord", 5);
+        }
+        using (var third = SqliteJournal.Open(path))
+            Assert.Equal(5, third.TradingValue("executor_seen_ord"));
     }
 
     [Fact]
