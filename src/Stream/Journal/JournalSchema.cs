@@ -53,6 +53,21 @@ internal static class JournalSchema
             UNIQUE (position_id, seq)
         );
         CREATE INDEX IF NOT EXISTS exits_unpublished ON exits (ord) WHERE published_at IS NULL;
+        -- the Alpaca executor (docs/alpaca.md): one row per exit it trades; added later, IF NOT EXISTS keeps older files valid
+        CREATE TABLE IF NOT EXISTS exit_orders (
+            exit_id         TEXT PRIMARY KEY,
+            position_id     TEXT NOT NULL,
+            client_order_id TEXT NOT NULL,
+            order_id        TEXT,
+            status          TEXT NOT NULL CHECK (status IN ('pending', 'submitted', 'filled', 'failed')),
+            attempts        INTEGER NOT NULL,
+            last_error      TEXT,
+            updated_at      INTEGER NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS trading_state (
+            key   TEXT PRIMARY KEY,
+            value INTEGER NOT NULL
+        );
         """;
 
     /// <summary>

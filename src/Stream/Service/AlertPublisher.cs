@@ -25,6 +25,8 @@ internal sealed partial class AlertPublisher(IMessageBus bus, TimeProvider time,
         public const string NatsOutage = "nats_outage";
         /// <summary>what the engine holds and what fills or the broker say disagree (e.g. a close larger than what was open).</summary>
         public const string PositionMismatch = "position_mismatch";
+        /// <summary>the Alpaca executor: an exit's closing order refused, not filled in time, or given up.</summary>
+        public const string OrderFailed = "order_failed";
     }
 
     private readonly Dictionary<string, long> _lastSent = new(StringComparer.Ordinal);

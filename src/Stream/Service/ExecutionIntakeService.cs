@@ -116,7 +116,7 @@ internal sealed class ExecutionIntakeService(IMessageBus bus, SqliteJournal jour
             return new FillIntakeResult(FillIntakeOutcome.Duplicate, null);
         }
         FillRecorded?.Invoke(recorded); // first: a handler may open the position the fill is for
-        if (!positions.Contains(first.PositionId))
+        if (first.ExitId is null && !positions.Contains(first.PositionId)) // an exit's fill may close its position: not unmonitored
             alerts.Raise(AlertPublisher.Kinds.UnmonitoredPosition, $"fill '{ExecutionId(first)}' is for position '{first.PositionId}', which is not monitored", key: first.PositionId,
                 [new("position_id", first.PositionId), new("fill_id", ExecutionId(first))]);
         return new FillIntakeResult(FillIntakeOutcome.Recorded, null);

@@ -41,5 +41,7 @@ internal static class LiveServiceHost
             services.AddSingleton<LivePipelineService>();
             services.AddSingleton<IPositionRegistry, PipelinePositionRegistry>(); // replaces the journal-only registry
             services.AddHostedService(sp => sp.GetRequiredService<LivePipelineService>()); // last: stops first, drains into the outbox
+            if (Trading.AlpacaTradingOptions.From(configuration, options, settings.FeedTape is not null) is { } trading) // Alpaca:TradingUrl: after the pipeline (its positions restored), stopped before it
+                services.AddSingleton(trading).AddHostedService<Trading.AlpacaTradingService>();
         });
 }

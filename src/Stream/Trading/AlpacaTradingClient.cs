@@ -55,6 +55,27 @@ internal sealed class AlpacaTradingClient(HttpClient http, Uri tradingUrl, Alpac
         return [.. doc!.RootElement.EnumerateArray().Select(TradingJsonReader.Order)];
     }
 
+    /// <summary><c>GET /v2/orders:by_client_order_id</c>: the order with that client id (any status), null when none (404).</summary>
+    public async Task<BrokerOrder?> GetOrderByClientOrderIdAsync(string clientOrderId, CancellationToken ct = default)
+    {
+        try
+        {
+            using var doc = await SendAsync(HttpMethod.Get, $"v2/orders:by_client_order_id?client_order_id={Uri.EscapeDataString(clientOrderId)}", null, ct).ConfigureAwait(false);
+            return TradingJsonReader.Order(doc!.RootElement);
+        }
+        catch (AlpacaApiException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    /// <summary><c>GET /v2/orders?status=open|closed|all</c>.</summary>
+    public async Task<IReadOnlyList<BrokerOrder>> GetOrdersAsync(string status, CancellationToken ct = default)
+    {
+        using var doc = await SendAsync(HttpMethod.Get, $"v2/orders?status={Uri.EscapeDataString(status)}&limit=500", null, ct).ConfigureAwait(false);
+        return [.. doc!.RootElement.EnumerateArray().Select(TradingJsonReader.Order)];
+    }
+
     public async Task CancelOrderAsync(string id, CancellationToken ct = default)
     {
         using var _ = await SendAsync(HttpMethod.Delete, $"v2/orders/{Uri.EscapeDataString(id)}", null, ct).ConfigureAwait(false);

@@ -50,11 +50,17 @@ internal static class TradingJsonReader
             foreach (var p in pq.EnumerateObject())
                 if (Parse(p.Value) is { } q) qtys[p.Name] = q;
         }
+        var legPrices = new Dictionary<string, decimal>(StringComparer.Ordinal);
+        if (data.TryGetProperty("legs", out var legs) && legs.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var leg in legs.EnumerateArray())
+                if (Str(leg, "symbol") is { } symbol && Num(leg, "price") is { } price) legPrices[symbol] = price;
+        }
         long? ts = Str(data, "timestamp") is { } t && NanoTime.TryParseRfc3339(t.AsSpan(), out long ns) ? ns : null;
         return new TradeUpdate(
             Str(data, "event") ?? throw Bad("trade update without an event"),
             data.TryGetProperty("order", out var o) ? Order(o) : throw Bad("trade update without an order"),
-            ts, Num(data, "price"), Num(data, "qty"), Num(data, "position_qty"), qtys);
+            ts, Num(data, "price"), Num(data, "qty"), Num(data, "position_qty"), qtys) { LegPrices = legPrices };
     }
 
     public static string? Str(JsonElement e, string name) =>
