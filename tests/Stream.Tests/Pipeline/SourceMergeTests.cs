@@ -43,7 +43,7 @@ public sealed class SourceMergeTests
         })).ToArray();
         await Task.WhenAll(feeds);
         await Task.WhenAll(runs);
-        await pipeline.FlushAsync();
+        await pipeline.DeliveredAsync(TimeSpan.FromSeconds(30)); // the exits too: they reach the target after the flush
 
         var status = pipeline.Status();
         Assert.Equal(2 * Count, status.TicksIn);
