@@ -90,5 +90,7 @@ public class PipelineBenchmarks
     private sealed class DiscardTarget : IExitTarget
     {
         public OutboxSubmitOutcome Submit(Streamer.Stream.Journal.PendingExit exit) => OutboxSubmitOutcome.Accepted;
+
+        public void Record(Streamer.Stream.Journal.PositionChange change) { }
     }
 }

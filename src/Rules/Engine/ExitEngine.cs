@@ -163,6 +163,8 @@ public sealed partial class ExitEngine
         rt.TrailPeakPerUnit = state.TrailingPeakPerContract;
         rt.NextSequence = state.NextSequence;
         rt.RealizedPnl = state.RealizedPnl;
+        rt.FillWatermark = state.FillWatermark;
+        rt.Basket = null;
         rt.Closed = state.ContractsRemaining == 0;
         rt.Pending = false;
         UpdateWake(rt);

@@ -57,14 +57,16 @@ internal sealed class PositionRuntime
     public double TrailPeakPerUnit;
     public int NextSequence = 1;
     public double RealizedPnl;
+    public long FillWatermark;          // journal ordinal of the last fill that emptied the basket
 
     // engine bookkeeping
+    public FillBasket? Basket;          // fills not yet forming whole units (null: none)
     public bool Closed;
     public bool Removed;
     public bool Pending;                // a rule held outside the session: evaluate again at the next open
     public long WakeNs = long.MaxValue;
 
-    public PositionState State => new(OriginalUnits, OpenUnits, TranchesFired, TrailActive, TrailPeakPerUnit, NextSequence, RealizedPnl);
+    public PositionState State => new(OriginalUnits, OpenUnits, TranchesFired, TrailActive, TrailPeakPerUnit, NextSequence, RealizedPnl, FillWatermark);
 
     public static PositionRuntime Create(PositionSpec spec, RuleBook book, PricingParameters pricing, SymbolTable symbols)
     {
@@ -145,17 +147,23 @@ internal sealed class PositionRuntime
         if (p.Has(RuleId.UnderlyingMove) && double.IsNaN(underlyingEntry))
             throw new ConfigException($"position '{spec.Id}': book '{book.Name}' runs underlying_move, which needs underlying_entry");
 
-        Span<int> sizes = stackalloc int[BookParameters.MaxTranches];
-        Span<double> levels = stackalloc double[BookParameters.MaxTranches];
-        rt.TrancheCount = ScaleOutPlan.Compute(rt.OriginalUnits, p, sizes, levels);
-        for (int i = 0; i < rt.TrancheCount; i++)
-        {
-            rt.TrancheSize[i] = sizes[i];
-            rt.TrancheLevel[i] = levels[i];
-            rt.TrancheReasons[i] = ReasonTexts.Tranche(levels[i], rt.IsCredit);
-        }
+        rt.RecomputeScaleOut();
         rt.RecomputeTimeInstants(earliestExpiry, earliestDate);
         return rt;
+    }
+
+    /// <summary>The scale-out tranches for the current original size (on add, and when a fill grows the position).</summary>
+    public void RecomputeScaleOut()
+    {
+        Span<int> sizes = stackalloc int[BookParameters.MaxTranches];
+        Span<double> levels = stackalloc double[BookParameters.MaxTranches];
+        TrancheCount = ScaleOutPlan.Compute(OriginalUnits, P, sizes, levels);
+        for (int i = 0; i < TrancheCount; i++)
+        {
+            TrancheSize[i] = sizes[i];
+            TrancheLevel[i] = levels[i];
+            TrancheReasons[i] = ReasonTexts.Tranche(levels[i], IsCredit);
+        }
     }
 
     public void RecomputeTimeInstants(long earliestExpiryNs, DateOnly earliestDate)

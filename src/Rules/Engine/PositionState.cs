@@ -3,7 +3,8 @@ namespace Streamer.Rules.Engine;
 /// <summary>
 /// The part of a position's evaluation state that must survive a restart (a journal persists it
 /// after each exit and restores it before the first tick): what is still open, which scale-out
-/// tranches have fired, the trailing-stop peak, the next exit sequence and the realized P&amp;L.
+/// tranches have fired, the trailing-stop peak, the next exit sequence, the realized P&amp;L and the
+/// journal ordinal of the last fill applied (<see cref="FillWatermark"/>: fills after it are fed again).
 /// Everything else (marks, IV, Greeks) is rebuilt from the feed.
 /// </summary>
 public readonly record struct PositionState(
@@ -13,7 +14,8 @@ public readonly record struct PositionState(
     bool TrailingActive,
     double TrailingPeakPerContract,
     int NextSequence,
-    double RealizedPnl)
+    double RealizedPnl,
+    long FillWatermark = 0)
 {
     public bool Closed => ContractsRemaining == 0;
 }

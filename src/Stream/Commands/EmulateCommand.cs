@@ -7,14 +7,15 @@ using Streamer.Stream.Emulator;
 namespace Streamer.Stream.Commands;
 
 /// <summary>
-/// <c>streamer emulate --ticks T [--port N] [--speed X] [--loop] [--key K --secret S] [--symbol-limit N]</c>:
-/// serves Alpaca's market-data stream protocol on 127.0.0.1 from a tape until Ctrl+C.
+/// <c>streamer emulate --ticks T [--port N] [--speed X] [--loop] [--key K --secret S] [--symbol-limit N]
+/// [--partial-fills] [--quote-size N|MIN-MAX] [--reject-symbols L] [--reject-async-symbols L] [--no-fill-symbols L]</c>:
+/// serves Alpaca's market-data stream and trading protocol on 127.0.0.1 from a tape until Ctrl+C.
 /// </summary>
 internal static class EmulateCommand
 {
     public static int Run(string[] args)
     {
-        var cli = CliArgs.Parse("emulate", args, "loop");
+        var cli = CliArgs.Parse("emulate", args, "loop", "partial-fills");
         string ticks = cli.Require("ticks");
         int port = cli.GetInt("port", 0);
         double speed = cli.GetDouble("speed", 1);
@@ -22,6 +23,11 @@ internal static class EmulateCommand
         string? key = cli.Get("key");
         string? secret = cli.Get("secret");
         int symbolLimit = cli.GetInt("symbol-limit", 1000);
+        bool partialFills = cli.Has("partial-fills");
+        var quoteSize = QuoteSizeRange(cli.Get("quote-size"));
+        var reject = SymbolList(cli.Get("reject-symbols"));
+        var rejectAsync = SymbolList(cli.Get("reject-async-symbols"));
+        var noFill = SymbolList(cli.Get("no-fill-symbols"));
         cli.RejectUnknown();
 
         if (port is < 0 or > 65535) throw new CliException($"streamer emulate: --port must be 0-65535, got {port}");
@@ -49,6 +55,8 @@ internal static class EmulateCommand
             Key = key,
             Secret = secret,
             SymbolLimit = symbolLimit,
+            QuoteSize = quoteSize,
+            Broker = new PaperBrokerOptions { PartialFills = partialFills, RejectSymbols = reject, RejectAsyncSymbols = rejectAsync, NoFillSymbols = noFill },
         });
         using var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
@@ -67,6 +75,8 @@ internal static class EmulateCommand
         Console.WriteLine($"  stocks  {emulator.DataUrl}v2/iex   (JSON; MessagePack with Content-Type: application/msgpack)");
         Console.WriteLine($"  options {emulator.DataUrl}v1beta1/indicative   (MessagePack)");
         Console.WriteLine($"  trading {emulator.TradingUrl}v2/positions|orders|account, trade_updates ws://127.0.0.1:{emulator.Port}/stream (paper broker)");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  broker: {(partialFills ? $"partial fills at displayed sizes {quoteSize?.Min ?? 1}-{quoteSize?.Max ?? 10}" : "whole fills")}; reject {Show(reject)}, reject on the stream {Show(rejectAsync)}, never fill {Show(noFill)}"));
         Console.WriteLine($"  Alpaca:DataUrl={emulator.DataUrl}   {(key is null ? "any non-empty key pair is accepted" : "auth with the given --key/--secret")}; Ctrl+C stops");
         try
         {
@@ -78,5 +88,23 @@ internal static class EmulateCommand
         }
         Console.WriteLine($"streamer emulate: stopped after {emulator.MessagesSent} messages");
         return 0;
+    }
+
+    private static string Show(HashSet<string> symbols) => symbols.Count == 0 ? "none" : string.Join(',', symbols.Order(StringComparer.Ordinal));
+
+    private static HashSet<string> SymbolList(string? list) =>
+        list is null ? [] : list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary><c>N</c> or <c>MIN-MAX</c>, 1 ≤ MIN ≤ MAX.</summary>
+    private static (int Min, int Max)? QuoteSizeRange(string? text)
+    {
+        if (text is null) return null;
+        var parts = text.Split('-');
+        if (parts.Length is 1 or 2
+            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int min)
+            && int.TryParse(parts[^1], NumberStyles.None, CultureInfo.InvariantCulture, out int max)
+            && min >= 1 && max >= min)
+            return (min, max);
+        throw new CliException($"streamer emulate: --quote-size must be N or MIN-MAX with 1 ≤ MIN ≤ MAX, got '{text}'");
     }
 }

@@ -31,6 +31,7 @@ internal sealed class AlpacaEmulator : IAsyncDisposable
     private readonly MarketClock _clock;
     private readonly CancellationTokenSource _stop = new();
     private readonly TradingEndpoints _trading;
+    private readonly QuoteSizes _sizes;
     private long _lastDispatchedNs = long.MinValue;
 
     public AlpacaEmulator(EmulatorTape tape, EmulatorOptions options)
@@ -38,7 +39,19 @@ internal sealed class AlpacaEmulator : IAsyncDisposable
         _tape = tape;
         _options = options;
         _clock = new MarketClock(options.Speed);
-        Broker = new PaperBroker(MarketNowNs);
+        var (min, max) = options.QuoteSize ?? (options.Broker.PartialFills ? (1, 10) : (1, 1));
+        _sizes = new QuoteSizes(tape.Symbols, min, max);
+        var listed = new HashSet<string>(Enumerable.Range(1, tape.Symbols.Count).Select(i => tape.Symbols[i]), StringComparer.Ordinal);
+        var brokerOptions = options.Broker;
+        Broker = new PaperBroker(MarketNowNs, new PaperBrokerOptions
+        {
+            PartialFills = brokerOptions.PartialFills,
+            RejectSymbols = brokerOptions.RejectSymbols,
+            RejectAsyncSymbols = brokerOptions.RejectAsyncSymbols,
+            NoFillSymbols = brokerOptions.NoFillSymbols,
+            Calendar = brokerOptions.Calendar,
+            IsListed = brokerOptions.IsListed ?? listed.Contains, // the tape's symbols (plus any quoted or held)
+        });
         _trading = new TradingEndpoints(Broker, CredentialsAccepted);
     }
 
@@ -48,15 +61,16 @@ internal sealed class AlpacaEmulator : IAsyncDisposable
     /// <summary>What a client puts in <c>Alpaca:TradingUrl</c>; the trade_updates stream is <c>ws://…/stream</c>.</summary>
     public Uri TradingUrl => new($"http://127.0.0.1:{Port}");
 
-    /// <summary>Market time for the broker: the clock when it runs in real time, else the last tick sent, else the wall clock.</summary>
+    /// <summary>Market time for the broker: the clock when it runs in real time, else the last tick sent, else the tape's start.</summary>
     private long MarketNowNs()
     {
         if (_clock.IsRunning && _clock.Speed > 0) return _clock.Now;
         long last = Interlocked.Read(ref _lastDispatchedNs);
-        return last != long.MinValue ? last : Rules.Time.NanoTime.FromDateTime(DateTime.UtcNow);
+        return last != long.MinValue ? last : _tape.FirstTimeNs;
     }
     private WebApplication? _app;
     private Task? _player;
+    private Task? _brokerClock;
     private long _messagesSent;
     private long _slowClientsDropped;
 
@@ -90,6 +104,7 @@ internal sealed class AlpacaEmulator : IAsyncDisposable
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         Port = new Uri(address).Port;
         _player = Task.Run(() => PlayAsync(_stop.Token), CancellationToken.None);
+        _brokerClock = Task.Run(() => RunBrokerClockAsync(_stop.Token), CancellationToken.None);
     }
 
     /// <summary>Drops every connection (abruptly, as a crash would) and stops listening.</summary>
@@ -98,9 +113,10 @@ internal sealed class AlpacaEmulator : IAsyncDisposable
         if (_stop.IsCancellationRequested) return;
         await _stop.CancelAsync().ConfigureAwait(false);
         foreach (var c in _connections.Keys) c.Socket.Abort();
-        if (_player is not null)
+        foreach (var task in new[] { _player, _brokerClock })
         {
-            try { await _player.ConfigureAwait(false); }
+            if (task is null) continue;
+            try { await task.ConfigureAwait(false); }
             catch (OperationCanceledException) { /* stopping */ }
         }
         if (_app is not null)
@@ -143,7 +159,7 @@ internal sealed class AlpacaEmulator : IAsyncDisposable
         bool msgpack = context.Request.Headers.ContentType.ToString().Contains("msgpack", StringComparison.OrdinalIgnoreCase);
         var format = msgpack ? EmulatorFormat.MessagePack : EmulatorFormat.Json;
         using var socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
-        using var connection = new EmulatorConnection(socket, format, isOptions, _tape.Symbols);
+        using var connection = new EmulatorConnection(socket, format, isOptions, _tape.Symbols, _sizes);
         using var session = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, context.RequestAborted);
         var ct = session.Token;
         try
@@ -315,10 +331,15 @@ internal sealed class AlpacaEmulator : IAsyncDisposable
                 int j = i + 1;
                 while (j < ticks.Length && j - i < 4096 && ticks[j].TimeNs + offset <= now) j++;
 
-                // the paper broker sees every quote at market time, subscribed or not
+                // the paper broker sees every quote at market time, subscribed or not, after
+                // anything due before it (a day order expires at the close, before a later quote)
                 for (int k = i; k < j; k++)
                 {
-                    if (ticks[k].HasQuote) Broker.OnQuote(_tape.Symbols[ticks[k].SymbolId], ticks[k].Bid, ticks[k].Ask);
+                    long at = ticks[k].TimeNs + offset;
+                    Broker.AdvanceTo(at);
+                    if (!ticks[k].HasQuote) continue;
+                    var (bidSize, askSize) = _sizes.Of(ticks[k].SymbolId, at);
+                    Broker.OnQuote(_tape.Symbols[ticks[k].SymbolId], ticks[k].Bid, ticks[k].Ask, bidSize, askSize);
                 }
                 Interlocked.Exchange(ref _lastDispatchedNs, ticks[j - 1].TimeNs + offset);
 
@@ -331,6 +352,18 @@ internal sealed class AlpacaEmulator : IAsyncDisposable
         }
         while (_options.Loop && !ct.IsCancellationRequested);
         TapeFinished = true;
+    }
+
+    /// <summary>
+    /// In real time the market clock runs between ticks too: a day order expires at the close and
+    /// an option at its expiration even when the tape has no tick then (or has ended).
+    /// </summary>
+    private async Task RunBrokerClockAsync(CancellationToken ct)
+    {
+        await _clock.Started.WaitAsync(ct).ConfigureAwait(false);
+        if (_clock.Speed <= 0) return; // as fast as possible: the ticks' own times drive the broker
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
+        while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false)) Broker.AdvanceTo(_clock.Now);
     }
 
     private async Task<int> SendSafelyAsync(EmulatorConnection c, Rules.Market.Tick[] ticks, int from, int to, long offset, CancellationToken ct)

@@ -6,7 +6,7 @@ using Streamer.Rules.Market;
 namespace Streamer.Stream.Emulator;
 
 /// <summary>One client of the emulator: its format, auth state, subscriptions and serialised sends.</summary>
-internal sealed class EmulatorConnection(WebSocket socket, EmulatorFormat format, bool options, SymbolTable symbols) : IDisposable
+internal sealed class EmulatorConnection(WebSocket socket, EmulatorFormat format, bool options, SymbolTable symbols, QuoteSizes sizes) : IDisposable
 {
     private readonly SemaphoreSlim _send = new(1, 1);
     private readonly ArrayBufferWriter<byte> _buffer = new(4096);
@@ -123,7 +123,12 @@ internal sealed class EmulatorConnection(WebSocket socket, EmulatorFormat format
                     // each stream carries its own asset class: stocks on /v2, options on /v1beta1
                     if (symbols.IsOption(t.SymbolId) != options) continue;
                     var symbol = symbols.Utf8(t.SymbolId);
-                    if (t.HasQuote && (_allQuotes || _quoteIds.Contains(t.SymbolId))) _batch.Quote(symbol, t, t.TimeNs + timeOffsetNs);
+                    if (t.HasQuote && (_allQuotes || _quoteIds.Contains(t.SymbolId)))
+                    {
+                        long time = t.TimeNs + timeOffsetNs;
+                        var (bidSize, askSize) = sizes.Of(t.SymbolId, time); // the sizes the paper broker fills against
+                        _batch.Quote(symbol, t, time, bidSize, askSize);
+                    }
                     if (t.HasTrade && (_allTrades || _tradeIds.Contains(t.SymbolId))) _batch.Trade(symbol, t, t.TimeNs + timeOffsetNs);
                 }
             }

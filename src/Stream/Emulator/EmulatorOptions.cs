@@ -25,4 +25,14 @@ internal sealed class EmulatorOptions
 
     /// <summary>Most distinct symbols (quotes ∪ trades) one connection may hold before 405.</summary>
     public int SymbolLimit { get; init; } = 1000;
+
+    /// <summary>How the paper broker fills and refuses orders (partial fills, reject / no-fill symbols).</summary>
+    public PaperBrokerOptions Broker { get; init; } = PaperBrokerOptions.Default;
+
+    /// <summary>
+    /// Displayed quote sizes (min, max) for tapes, which carry none: each quote's bid and ask size
+    /// is drawn from this range by a hash of (symbol, time), on the stream and in the broker
+    /// alike. Null: 1-10 with partial fills, else 1 (the broker then ignores sizes).
+    /// </summary>
+    public (int Min, int Max)? QuoteSize { get; init; }
 }

@@ -1,58 +1,124 @@
+using System.Globalization;
+using Streamer.Rules.Calendar;
 using Streamer.Rules.Instruments;
 
 namespace Streamer.Stream.Emulator;
 
-/// <summary>A paper position: signed quantity (shares or contracts) and average entry price.</summary>
-internal sealed class PaperPosition
-{
-    public required string Symbol { get; init; }
-    public required bool IsOption { get; init; }
-    public long Qty { get; set; }
-    public decimal AvgEntryPrice { get; set; }
-    public int Multiplier => IsOption ? 100 : 1;
-}
-
-/// <summary>One trade_updates event (alpaca.md), serialised when it happened (the order changes later).</summary>
-internal sealed record PaperTradeUpdate(string Event, string OrderId, string Status, byte[] Json);
-
 /// <summary>
 /// The emulator's paper broker: accepts orders, fills them against the emulator's own quotes
-/// (buy at the ask, sell at the bid; whole quantity at once), keeps positions, and reports
-/// every step as a trade update. Market orders fill at once when a quote is known, otherwise
-/// on the first quote; limit orders when marketable (mleg: net debit ≤ limit, where credits
-/// are negative). Day orders never expire here (the emulator has no session end).
+/// (buy at the ask, sell at the bid), keeps positions, and reports every step as a trade
+/// update. Market orders fill at once when a quote is known, otherwise on the next quote;
+/// limit orders rest until marketable (mleg: net debit ≤ limit, credits negative). With
+/// <see cref="PaperBrokerOptions.PartialFills"/> an execution takes at most the quote's
+/// displayed size (each quote's size is used up by the orders it fills, in submission order;
+/// mleg in whole strategy units). Time comes from <see cref="AdvanceTo"/>: day orders expire
+/// at their session's close, held options settle at their expiration (ITM: exercised or
+/// assigned into the underlying at the strike; OTM: gone); the clock drives both, not quotes.
+/// Deterministic for a given sequence of quotes, times and orders.
 /// </summary>
-internal sealed class PaperBroker(Func<long> nowNs)
+internal sealed class PaperBroker
 {
+    private sealed class Book
+    {
+        public decimal Bid, Ask;
+        public long BidLeft, AskLeft; // displayed size not yet taken; long.MaxValue: unlimited
+    }
+
+    private readonly Func<long> _nowNs;
+    private readonly PaperBrokerOptions _options;
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, (decimal Bid, decimal Ask)> _quotes = new(StringComparer.Ordinal);
+    private readonly Lock _publishGate = new();
+    private readonly List<PaperTradeUpdate> _pending = []; // made under _gate, raised by Drain
+    private int _pendingRead;
+    private readonly Dictionary<string, Book> _quotes = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, PaperPosition> _positions = new(StringComparer.Ordinal);
     private readonly List<PaperOrder> _orders = [];
-    private readonly List<PaperOrder> _working = []; // open orders waiting for a (marketable) quote
+    private readonly List<PaperOrder> _working = []; // open orders, in submission order
     private readonly Dictionary<string, PaperOrder> _byId = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _clientIds = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PaperOrder> _byClientId = new(StringComparer.Ordinal);
+    private readonly List<PaperActivity> _activities = [];
+    private readonly List<PaperOrder> _rejectLater = []; // accepted orders on RejectAsyncSymbols
+    private long _clockNs = long.MinValue; // latest time given to AdvanceTo
+    private long _nextDueNs = long.MaxValue; // earliest order expiry or option expiration
+    private long _sequence;
+
+    public PaperBroker(Func<long> nowNs) : this(nowNs, PaperBrokerOptions.Default)
+    {
+    }
+
+    public PaperBroker(Func<long> nowNs, PaperBrokerOptions options)
+    {
+        _nowNs = nowNs;
+        _options = options;
+    }
 
     /// <summary>Raised outside the broker's lock, in order.</summary>
     public event Action<PaperTradeUpdate>? Update;
 
-    public void OnQuote(string symbol, double bid, double ask)
+    public PaperBrokerOptions Options => _options;
+
+    private long Now => Math.Max(_nowNs(), _clockNs);
+
+    /// <summary>A quote without sizes: unlimited size (whole fills even with partial fills on).</summary>
+    public void OnQuote(string symbol, double bid, double ask) => OnQuote(symbol, bid, ask, long.MaxValue, long.MaxValue);
+
+    /// <summary>A new quote: fills what it makes marketable, up to its displayed sizes when partial fills are on.</summary>
+    public void OnQuote(string symbol, double bid, double ask, long bidSize, long askSize)
     {
         if (!(bid >= 0 && ask > 0 && bid <= ask)) return; // insane quotes never fill anything
-        List<PaperTradeUpdate>? updates = null;
+        bool raise;
         lock (_gate)
         {
-            _quotes[symbol] = (Round(bid), Round(ask));
-            if (_working.Count == 0) return;
-            updates = [];
-            foreach (var o in _working.ToArray())
-                if (o.Legs.Any(l => l.Symbol == symbol)) TryFill(o, updates);
+            RejectLaterLocked();
+            if (!_quotes.TryGetValue(symbol, out var book)) _quotes[symbol] = book = new Book();
+            book.Bid = Round(bid);
+            book.Ask = Round(ask);
+            book.BidLeft = _options.PartialFills ? Math.Max(0, bidSize) : long.MaxValue;
+            book.AskLeft = _options.PartialFills ? Math.Max(0, askSize) : long.MaxValue;
+            if (AnyWorkingOn(symbol)) // else the usual case on a busy tape: no allocation
+            {
+                foreach (var o in _working.ToArray()) // TryFill removes filled orders
+                    if (o.IsOpen && o.Touches(symbol)) TryFill(o, _pending);
+            }
+            raise = _pendingRead < _pending.Count;
         }
-        Publish(updates);
+        if (raise) Drain();
+    }
+
+    /// <summary>
+    /// Market time moves on to <paramref name="timeNs"/> (never back): day orders whose session
+    /// closed expire, held options whose expiration passed settle. Cheap when nothing is due.
+    /// </summary>
+    public void AdvanceTo(long timeNs)
+    {
+        bool raise;
+        lock (_gate)
+        {
+            RejectLaterLocked();
+            if (timeNs > _clockNs)
+            {
+                _clockNs = timeNs;
+                if (timeNs >= _nextDueNs) SettleDueLocked(timeNs);
+            }
+            raise = _pendingRead < _pending.Count;
+        }
+        if (raise) Drain();
+    }
+
+    private void SettleDueLocked(long timeNs)
+    {
+        foreach (var o in _working.ToArray())
+            if (o.ExpiresAtNs <= timeNs) Expire(o, _pending);
+        foreach (var p in _positions.Values.ToArray())
+            if (p.ExpiresAtNs <= timeNs) SettleExpiration(p);
+        _nextDueNs = long.MaxValue;
+        foreach (var o in _working) _nextDueNs = Math.Min(_nextDueNs, o.ExpiresAtNs);
+        foreach (var p in _positions.Values) _nextDueNs = Math.Min(_nextDueNs, p.ExpiresAtNs);
     }
 
     public (decimal Bid, decimal Ask)? QuoteOf(string symbol)
     {
-        lock (_gate) return _quotes.TryGetValue(symbol, out var q) ? q : null;
+        lock (_gate) return _quotes.TryGetValue(symbol, out var q) ? (q.Bid, q.Ask) : null;
     }
 
     /// <summary>Sets a position directly (seeding a scenario).</summary>
@@ -61,7 +127,7 @@ internal sealed class PaperBroker(Func<long> nowNs)
         lock (_gate)
         {
             if (qty == 0) { _positions.Remove(symbol); return; }
-            _positions[symbol] = new PaperPosition { Symbol = symbol, IsOption = OccSymbol.LooksLikeOption(symbol), Qty = qty, AvgEntryPrice = avgEntryPrice };
+            _positions[symbol] = NewPosition(symbol, qty, avgEntryPrice);
         }
     }
 
@@ -75,6 +141,7 @@ internal sealed class PaperBroker(Func<long> nowNs)
         lock (_gate) return _positions.TryGetValue(symbol, out var p) ? Copy(p) : null;
     }
 
+    /// <summary>Every order, in submission order.</summary>
     public IReadOnlyList<PaperOrder> Orders()
     {
         lock (_gate) return [.. _orders];
@@ -85,64 +152,136 @@ internal sealed class PaperBroker(Func<long> nowNs)
         lock (_gate) return _byId.GetValueOrDefault(id);
     }
 
+    public PaperOrder? OrderByClientId(string clientOrderId)
+    {
+        lock (_gate) return _byClientId.GetValueOrDefault(clientOrderId);
+    }
+
+    /// <summary>Exercises, assignments and worthless expirations so far, in time order.</summary>
+    public IReadOnlyList<PaperActivity> Activities()
+    {
+        lock (_gate) return [.. _activities];
+    }
+
     public PaperOrder Submit(PaperOrderRequest.Parsed request)
     {
-        var updates = new List<PaperTradeUpdate>();
         PaperOrder order;
-        lock (_gate)
+        try
         {
-            if (!_clientIds.Add(request.ClientOrderId))
-                throw TradingApiException.Invalid($"client_order_id '{request.ClientOrderId}' must be unique");
-            foreach (var leg in request.Legs) CheckClosable(leg, request.Qty * leg.RatioQty);
-            long now = nowNs();
-            order = new PaperOrder
+            lock (_gate)
             {
-                Id = Guid.NewGuid().ToString(),
-                ClientOrderId = request.ClientOrderId,
-                OrderClass = request.OrderClass,
-                Type = request.Type,
-                TimeInForce = request.TimeInForce,
-                Qty = request.Qty,
-                LimitPrice = request.LimitPrice,
-                CreatedAtNs = now,
-                UpdatedAtNs = now,
-                Legs = [.. request.Legs.Select(l => new PaperLeg
+                RejectLaterLocked(); // an earlier order's rejection comes before anything later
+                foreach (var leg in request.Legs)
+                    if (!IsListed(leg.Symbol)) throw TradingApiException.Invalid($"asset not found: {leg.Symbol}");
+                if (_byClientId.ContainsKey(request.ClientOrderId))
+                    throw TradingApiException.Invalid("client_order_id must be unique");
+                foreach (var leg in request.Legs)
+                    if (_options.RejectSymbols.Contains(leg.Symbol))
+                        throw new TradingApiException(403, 40310000, $"order rejected: {leg.Symbol} is on the emulator's reject list (--reject-symbols)");
+                foreach (var leg in request.Legs) CheckClosable(leg, request.Qty * leg.RatioQty);
+                long now = Now;
+                order = new PaperOrder
                 {
                     Id = Guid.NewGuid().ToString(),
-                    Symbol = l.Symbol,
-                    Side = l.Side,
-                    PositionIntent = l.PositionIntent,
-                    RatioQty = l.RatioQty,
-                    IsOption = OccSymbol.LooksLikeOption(l.Symbol),
-                })],
-            };
-            _orders.Add(order);
-            _byId[order.Id] = order;
-            updates.Add(Make("new", order, now, null, null));
-            _working.Add(order);
-            TryFill(order, updates);
+                    ClientOrderId = request.ClientOrderId,
+                    OrderClass = request.OrderClass,
+                    Type = request.Type,
+                    TimeInForce = request.TimeInForce,
+                    Qty = request.Qty,
+                    LimitPrice = request.LimitPrice,
+                    CreatedAtNs = now,
+                    UpdatedAtNs = now,
+                    Sequence = ++_sequence,
+                    ExpiresAtNs = request.TimeInForce == "day" ? _options.Calendar.NextSessionCloseAfter(now) : long.MaxValue,
+                    Legs = [.. request.Legs.Select(l => new PaperLeg
+                    {
+                        Id = Guid.NewGuid().ToString(),
+                        Symbol = l.Symbol,
+                        Side = l.Side,
+                        PositionIntent = l.PositionIntent,
+                        RatioQty = l.RatioQty,
+                        IsOption = OccSymbol.LooksLikeOption(l.Symbol),
+                    })],
+                };
+                _orders.Add(order);
+                _byId[order.Id] = order;
+                _byClientId[order.ClientOrderId] = order;
+                _pending.Add(Make("new", order, now, null));
+                if (order.Legs.Any(l => _options.RejectAsyncSymbols.Contains(l.Symbol)))
+                {
+                    _rejectLater.Add(order); // the response says "new"; the rejection follows on the stream
+                }
+                else
+                {
+                    _working.Add(order);
+                    _nextDueNs = Math.Min(_nextDueNs, order.ExpiresAtNs);
+                    TryFill(order, _pending);
+                }
+            }
         }
-        Publish(updates);
+        finally
+        {
+            Drain(); // also what an exception left queued
+        }
         return order;
+    }
+
+    /// <summary>
+    /// Sends the <c>rejected</c> updates of orders accepted on <see cref="PaperBrokerOptions.RejectAsyncSymbols"/>
+    /// (the endpoint calls it once the order's response is written; the next quote or clock step does too).
+    /// </summary>
+    public void FlushRejections()
+    {
+        lock (_gate) RejectLaterLocked();
+        Drain();
+    }
+
+    private void RejectLaterLocked()
+    {
+        if (_rejectLater.Count == 0) return;
+        long now = Now;
+        foreach (var o in _rejectLater)
+        {
+            o.Status = "rejected";
+            o.FailedAtNs = now;
+            o.UpdatedAtNs = now;
+            _pending.Add(Make("rejected", o, now, null));
+        }
+        _rejectLater.Clear();
     }
 
     public PaperOrder Cancel(string id)
     {
-        var updates = new List<PaperTradeUpdate>();
         PaperOrder order;
+        try
+        {
+            lock (_gate)
+            {
+                RejectLaterLocked();
+                order = _byId.GetValueOrDefault(id) ?? throw new TradingApiException(404, 40410000, $"order not found: {id}");
+                if (!order.IsOpen) throw new TradingApiException(422, 42210000, $"order is not cancelable: {id} is {order.Status}");
+                CancelLocked(order, _pending);
+            }
+        }
+        finally
+        {
+            Drain(); // also what an exception left queued
+        }
+        return order;
+    }
+
+    /// <summary><c>DELETE /v2/orders</c>: cancels every open order; returns them.</summary>
+    public IReadOnlyList<PaperOrder> CancelAll()
+    {
+        PaperOrder[] open;
         lock (_gate)
         {
-            order = _byId.GetValueOrDefault(id) ?? throw new TradingApiException(404, 40410000, $"order {id} not found");
-            if (!order.IsOpen) throw new TradingApiException(422, 42210000, $"order {id} is {order.Status} and cannot be canceled");
-            long now = nowNs();
-            order.Status = "canceled";
-            _working.Remove(order);
-            order.CanceledAtNs = now;
-            order.UpdatedAtNs = now;
-            updates.Add(Make("canceled", order, now, null, null));
+            RejectLaterLocked();
+            open = [.. _working];
+            foreach (var o in open) CancelLocked(o, _pending);
         }
-        Publish(updates);
-        return order;
+        Drain();
+        return open;
     }
 
     /// <summary><c>DELETE /v2/positions/{symbol}</c>: a market order closing all, <paramref name="qty"/> or <paramref name="percentage"/> of it.</summary>
@@ -157,60 +296,164 @@ internal sealed class PaperBroker(Func<long> nowNs)
         long abs = Math.Abs(have);
         long close = qty ?? (percentage is { } pct ? (long)Math.Floor(abs * pct / 100m) : abs);
         if (close <= 0 || close > abs)
-            throw new TradingApiException(403, 40310000, $"insufficient qty available for order (requested: {close}, available: {abs})");
+            throw new TradingApiException(403, 40310000, $"insufficient qty available for order (requested: {close}, available: {abs}) on {symbol}");
         bool isLong = have > 0;
         return Submit(new PaperOrderRequest.Parsed("simple", "market", "day", close, null, Guid.NewGuid().ToString(),
             [new PaperOrderRequest.Leg(symbol, isLong ? "sell" : "buy", isLong ? "sell_to_close" : "buy_to_close", 1)]));
+    }
+
+    private bool AnyWorkingOn(string symbol)
+    {
+        foreach (var o in _working) if (o.Touches(symbol)) return true;
+        return false;
+    }
+
+    private bool IsListed(string symbol) =>
+        _options.IsListed is not { } listed || listed(symbol) || _quotes.ContainsKey(symbol) || _positions.ContainsKey(symbol);
+
+    /// <summary>Contracts/shares of <paramref name="symbol"/> that open orders with this closing intent still want.</summary>
+    private long HeldForOrders(string symbol, string closingIntent)
+    {
+        long held = 0;
+        foreach (var o in _working)
+            foreach (var leg in o.Legs)
+                if (leg.Symbol == symbol && leg.PositionIntent == closingIntent) held += o.RemainingQty * leg.RatioQty;
+        return held;
     }
 
     private void CheckClosable(PaperOrderRequest.Leg leg, long qty)
     {
         if (leg.PositionIntent is not ("buy_to_close" or "sell_to_close")) return;
         long have = _positions.TryGetValue(leg.Symbol, out var p) ? p.Qty : 0;
-        long available = leg.PositionIntent == "sell_to_close" ? Math.Max(0, have) : Math.Max(0, -have);
+        long closable = leg.PositionIntent == "sell_to_close" ? Math.Max(0, have) : Math.Max(0, -have);
+        long available = Math.Max(0, closable - HeldForOrders(leg.Symbol, leg.PositionIntent));
         if (qty > available)
             throw new TradingApiException(403, 40310000, $"insufficient qty available for order (requested: {qty}, available: {available}) on {leg.Symbol}");
     }
 
     private void TryFill(PaperOrder order, List<PaperTradeUpdate> updates)
     {
+        int n = order.Legs.Count;
+        Span<decimal> prices = stackalloc decimal[n];
         decimal net = 0;
-        var prices = new decimal[order.Legs.Count];
-        for (int i = 0; i < order.Legs.Count; i++)
+        long units = order.RemainingQty;
+        for (int i = 0; i < n; i++)
         {
             var leg = order.Legs[i];
-            if (!_quotes.TryGetValue(leg.Symbol, out var q)) return; // wait for a quote
-            prices[i] = leg.Side == "buy" ? q.Ask : q.Bid;
-            net += (leg.Side == "buy" ? 1 : -1) * leg.RatioQty * prices[i];
+            if (_options.NoFillSymbols.Contains(leg.Symbol)) return;
+            if (!_quotes.TryGetValue(leg.Symbol, out var book)) return; // wait for a quote
+            prices[i] = leg.IsBuy ? book.Ask : book.Bid;
+            if (prices[i] <= 0) return; // no bid: nothing to sell into
+            net += (leg.IsBuy ? 1 : -1) * leg.RatioQty * prices[i];
+            // whole strategy units only: the thinnest leg decides
+            units = Math.Min(units, (leg.IsBuy ? book.AskLeft : book.BidLeft) / leg.RatioQty);
         }
         if (order.Type == "limit" && order.LimitPrice is { } limit)
         {
             bool marketable = order.OrderClass == "mleg"
                 ? net <= limit
-                : order.Legs[0].Side == "buy" ? prices[0] <= limit : prices[0] >= limit;
+                : order.Legs[0].IsBuy ? prices[0] <= limit : prices[0] >= limit;
             if (!marketable) return;
         }
-        long now = nowNs();
-        for (int i = 0; i < order.Legs.Count; i++)
+        if (units <= 0) return; // the displayed size is taken: wait for the next quote
+
+        long now = Now;
+        long before = order.FilledQty, after = before + units;
+        var legFills = new PaperLegExecution[n];
+        for (int i = 0; i < n; i++)
         {
             var leg = order.Legs[i];
-            leg.FilledAvgPrice = prices[i];
-            ApplyFill(leg.Symbol, (leg.Side == "buy" ? 1 : -1) * order.Qty * leg.RatioQty, prices[i]);
+            var book = _quotes[leg.Symbol];
+            long legQty = units * leg.RatioQty;
+            if (leg.IsBuy) { if (book.AskLeft != long.MaxValue) book.AskLeft -= legQty; }
+            else if (book.BidLeft != long.MaxValue) book.BidLeft -= legQty;
+            leg.FilledAvgPrice = (leg.FilledAvgPrice * before + prices[i] * units) / after;
+            ApplyFill(leg.Symbol, (leg.IsBuy ? 1 : -1) * legQty, prices[i]);
+            legFills[i] = new PaperLegExecution(leg, prices[i], legQty);
         }
-        order.Status = "filled";
-        _working.Remove(order);
-        order.FilledQty = order.Qty;
-        order.FilledAvgPrice = order.OrderClass == "mleg" ? net : prices[0];
-        order.FilledAtNs = now;
+        decimal price = order.OrderClass == "mleg" ? net : prices[0];
+        order.FilledAvgPrice = ((order.FilledAvgPrice ?? 0) * before + price * units) / after;
+        order.FilledQty = after;
         order.UpdatedAtNs = now;
-        updates.Add(Make("fill", order, now, order.FilledAvgPrice, order.Qty));
+        bool done = after == order.Qty;
+        if (done)
+        {
+            order.Status = "filled";
+            order.FilledAtNs = now;
+            _working.Remove(order);
+        }
+        else
+        {
+            order.Status = "partially_filled";
+        }
+        updates.Add(Make(done ? "fill" : "partial_fill", order, now, new PaperExecution(price, units, legFills)));
     }
+
+    private void CancelLocked(PaperOrder order, List<PaperTradeUpdate> updates)
+    {
+        long now = Now;
+        order.Status = "canceled";
+        _working.Remove(order);
+        _rejectLater.Remove(order);
+        order.CanceledAtNs = now;
+        order.UpdatedAtNs = now;
+        updates.Add(Make("canceled", order, now, null));
+    }
+
+    private void Expire(PaperOrder order, List<PaperTradeUpdate> updates)
+    {
+        long at = order.ExpiresAtNs;
+        order.Status = "expired";
+        _working.Remove(order);
+        order.ExpiredAtNs = at;
+        order.UpdatedAtNs = at;
+        updates.Add(Make("expired", order, at, null));
+    }
+
+    /// <summary>
+    /// A held contract reached its expiration: ITM by ≥ $0.01 against the underlying's quote mid
+    /// (OCC's automatic exercise threshold) → 100 × qty shares at the strike (long: exercised,
+    /// short: assigned); otherwise, or with no quote for the underlying, it expires worthless.
+    /// </summary>
+    private void SettleExpiration(PaperPosition p)
+    {
+        var occ = OccSymbol.Parse(p.Symbol);
+        decimal strike = occ.StrikeThousandths / 1000m;
+        decimal intrinsic = 0;
+        if (_quotes.TryGetValue(occ.Root, out var underlying))
+        {
+            decimal spot = (underlying.Bid + underlying.Ask) / 2;
+            intrinsic = occ.Right == OptionRight.Call ? spot - strike : strike - spot;
+        }
+        _positions.Remove(p.Symbol);
+        long at = p.ExpiresAtNs;
+        if (intrinsic >= 0.01m)
+        {
+            long shares = (occ.Right == OptionRight.Call ? 1 : -1) * 100 * p.Qty; // + bought, − sold at the strike
+            ApplyFill(occ.Root, shares, strike);
+            string type = p.Qty > 0 ? "OPEXC" : "OPASN";
+            _activities.Add(new PaperActivity(ActivityId(at), type, at, p.Symbol, p.Qty, strike, -shares * strike,
+                string.Create(CultureInfo.InvariantCulture, $"{(p.Qty > 0 ? "exercised" : "assigned")} {Math.Abs(p.Qty)} {p.Symbol}: {shares:+0;-0} {occ.Root} at {strike}")));
+        }
+        else
+        {
+            _activities.Add(new PaperActivity(ActivityId(at), "OPEXP", at, p.Symbol, p.Qty, 0, 0,
+                string.Create(CultureInfo.InvariantCulture, $"{p.Symbol} expired worthless ({p.Qty} held)")));
+        }
+    }
+
+    private string ActivityId(long atNs) =>
+        string.Create(CultureInfo.InvariantCulture, $"{NanoTimeId(atNs)}::{_activities.Count + 1:D6}");
+
+    // Alpaca's activity ids are "yyyyMMddHHmmssfff::uuid"; a counter keeps them deterministic here
+    private static string NanoTimeId(long ns) =>
+        DateTime.UnixEpoch.AddTicks(ns / 100).ToString("yyyyMMddHHmmssfff", CultureInfo.InvariantCulture);
 
     private void ApplyFill(string symbol, long delta, decimal price)
     {
         if (!_positions.TryGetValue(symbol, out var p))
         {
-            _positions[symbol] = new PaperPosition { Symbol = symbol, IsOption = OccSymbol.LooksLikeOption(symbol), Qty = delta, AvgEntryPrice = price };
+            _positions[symbol] = NewPosition(symbol, delta, price);
             return;
         }
         long before = p.Qty, after = before + delta;
@@ -220,8 +463,16 @@ internal sealed class PaperBroker(Func<long> nowNs)
         p.Qty = after;
     }
 
-    private PaperTradeUpdate Make(string eventName, PaperOrder order, long now, decimal? price, long? qty) =>
-        new(eventName, order.Id, order.Status, TradingJson.TradeUpdate(eventName, order, now, price, qty, PositionQtys(order)));
+    private PaperPosition NewPosition(string symbol, long qty, decimal avgEntryPrice)
+    {
+        bool isOption = OccSymbol.LooksLikeOption(symbol);
+        long expires = isOption && OccSymbol.TryParse(symbol, out var occ, out _) ? MarketCalendar.ExpirationUtc(occ.Expiration) : long.MaxValue;
+        _nextDueNs = Math.Min(_nextDueNs, expires);
+        return new PaperPosition { Symbol = symbol, IsOption = isOption, Qty = qty, AvgEntryPrice = avgEntryPrice, ExpiresAtNs = expires };
+    }
+
+    private PaperTradeUpdate Make(string eventName, PaperOrder order, long now, PaperExecution? execution) =>
+        new(eventName, order.Id, order.Status, TradingJson.TradeUpdate(eventName, order, now, execution, PositionQtys(order)));
 
     private Dictionary<string, long> PositionQtys(PaperOrder order)
     {
@@ -230,13 +481,39 @@ internal sealed class PaperBroker(Func<long> nowNs)
         return d;
     }
 
-    private void Publish(List<PaperTradeUpdate> updates)
+    // updates are queued under the gate and raised under a second lock, so every listener sees
+    // them in the order they happened even when the player and a request thread race
+    private void Drain()
     {
-        foreach (var u in updates) Update?.Invoke(u);
+        lock (_publishGate)
+        {
+            while (true)
+            {
+                PaperTradeUpdate u;
+                lock (_gate)
+                {
+                    if (_pendingRead == _pending.Count)
+                    {
+                        _pending.Clear();
+                        _pendingRead = 0;
+                        return;
+                    }
+                    u = _pending[_pendingRead++];
+                }
+                Update?.Invoke(u);
+            }
+        }
     }
 
-    private static PaperPosition Copy(PaperPosition p) =>
-        new() { Symbol = p.Symbol, IsOption = p.IsOption, Qty = p.Qty, AvgEntryPrice = p.AvgEntryPrice };
+    private PaperPosition Copy(PaperPosition p) => new()
+    {
+        Symbol = p.Symbol,
+        IsOption = p.IsOption,
+        Qty = p.Qty,
+        AvgEntryPrice = p.AvgEntryPrice,
+        ExpiresAtNs = p.ExpiresAtNs,
+        QtyAvailable = p.Qty > 0 ? p.Qty - HeldForOrders(p.Symbol, "sell_to_close") : p.Qty + HeldForOrders(p.Symbol, "buy_to_close"),
+    };
 
     private static decimal Round(double price) => Math.Round((decimal)price, 4);
 }

@@ -131,7 +131,7 @@ internal static class ServerMessages
             w.WriteRaw(_msgpackBody.WrittenSpan);
         }
 
-        public void Quote(ReadOnlySpan<byte> symbol, in Tick tick, long timeNs)
+        public void Quote(ReadOnlySpan<byte> symbol, in Tick tick, long timeNs, long bidSize, long askSize)
         {
             _count++;
             if (_json is { } j)
@@ -143,10 +143,10 @@ internal static class ServerMessages
                 j.WriteString("S"u8, symbol);
                 j.WriteString("bx"u8, "V"u8);
                 j.WriteNumber("bp"u8, tick.Bid);
-                j.WriteNumber("bs"u8, 1);
+                j.WriteNumber("bs"u8, bidSize);
                 j.WriteString("ax"u8, "V"u8);
                 j.WriteNumber("ap"u8, tick.Ask);
-                j.WriteNumber("as"u8, 1);
+                j.WriteNumber("as"u8, askSize);
                 j.WriteStartArray("c"u8);
                 j.WriteStringValue("R"u8);
                 j.WriteEndArray();
@@ -162,10 +162,10 @@ internal static class ServerMessages
             w.WriteString("t"u8); w.WriteTimestamp(timeNs);
             w.WriteString("bx"u8); w.WriteString("C"u8);
             w.WriteString("bp"u8); w.WriteDouble(tick.Bid);
-            w.WriteString("bs"u8); w.WriteInt64(1);
+            w.WriteString("bs"u8); w.WriteInt64(bidSize);
             w.WriteString("ax"u8); w.WriteString("C"u8);
             w.WriteString("ap"u8); w.WriteDouble(tick.Ask);
-            w.WriteString("as"u8); w.WriteInt64(1);
+            w.WriteString("as"u8); w.WriteInt64(askSize);
             if (options)
             {
                 w.WriteString("c"u8); w.WriteString("A"u8);

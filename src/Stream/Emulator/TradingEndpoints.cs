@@ -31,8 +31,10 @@ internal sealed class TradingEndpoints
         };
     }
 
+    private const string ByClientOrderId = "orders:by_client_order_id";
+
     public static bool IsTradingPath(string[] parts) =>
-        (parts.Length >= 2 && parts[0] == "v2" && parts[1] is "account" or "positions" or "orders")
+        (parts.Length >= 2 && parts[0] == "v2" && parts[1] is "account" or "positions" or "orders" or ByClientOrderId)
         || (parts.Length == 1 && parts[0] == "stream");
 
     public async Task HandleAsync(HttpContext context, string[] parts, CancellationToken ct)
@@ -52,6 +54,8 @@ internal sealed class TradingEndpoints
         {
             string resource = parts[1];
             string? id = parts.Length > 2 ? Uri.UnescapeDataString(parts[2]) : null;
+            if (parts.Length > 3 && !(resource == "account" && id == "activities" && parts.Length == 4))
+                throw new TradingApiException(404, 40410000, $"{request.Method} {request.Path} is not served by the emulator");
             switch (resource, request.Method, id)
             {
                 case ("account", "GET", null):
@@ -76,19 +80,52 @@ internal sealed class TradingEndpoints
                     if (pct is < 0 or > 100) throw TradingApiException.Invalid("percentage must be 0-100");
                     var closing = _broker.ClosePosition(symbol, qty, pct);
                     await WriteAsync(context, 200, w => TradingJson.Order(w, closing)).ConfigureAwait(false);
+                    _broker.FlushRejections();
                     return;
                 case ("orders", "POST", null):
                     var body = await ReadBodyAsync(request, ct).ConfigureAwait(false);
                     var order = _broker.Submit(PaperOrderRequest.Parse(body));
                     await WriteAsync(context, 200, w => TradingJson.Order(w, order)).ConfigureAwait(false);
+                    _broker.FlushRejections(); // after the response, as a rejection from downstream comes
                     return;
                 case ("orders", "GET", null):
-                    string status = request.Query["status"].ToString() is { Length: > 0 } s ? s : "open";
-                    var orders = _broker.Orders().Where(o => status == "all" || (status == "open") == o.IsOpen).ToList();
+                    var orders = ListOrders(request);
                     await WriteAsync(context, 200, w =>
                     {
                         w.WriteStartArray();
                         foreach (var o in orders) TradingJson.Order(w, o);
+                        w.WriteEndArray();
+                    }).ConfigureAwait(false);
+                    return;
+                case (ByClientOrderId, "GET", null):
+                    string clientOrderId = request.Query["client_order_id"].ToString();
+                    if (clientOrderId.Length == 0) throw TradingApiException.Invalid("client_order_id is required");
+                    var byClient = _broker.OrderByClientId(clientOrderId) ?? throw new TradingApiException(404, 40410000, "order not found");
+                    await WriteAsync(context, 200, w => TradingJson.Order(w, byClient)).ConfigureAwait(false);
+                    return;
+                case ("orders", "DELETE", null):
+                    var canceled = _broker.CancelAll();
+                    await WriteAsync(context, 207, w =>
+                    {
+                        w.WriteStartArray();
+                        foreach (var o in canceled)
+                        {
+                            w.WriteStartObject();
+                            w.WriteString("id", o.Id);
+                            w.WriteNumber("status", 200);
+                            w.WritePropertyName("body");
+                            TradingJson.Order(w, o);
+                            w.WriteEndObject();
+                        }
+                        w.WriteEndArray();
+                    }).ConfigureAwait(false);
+                    return;
+                case ("account", "GET", "activities"):
+                    var activities = Activities(request, parts.Length > 3 ? parts[3] : null);
+                    await WriteAsync(context, 200, w =>
+                    {
+                        w.WriteStartArray();
+                        foreach (var a in activities) TradingJson.Activity(w, a);
                         w.WriteEndArray();
                     }).ConfigureAwait(false);
                     return;
@@ -109,6 +146,38 @@ internal sealed class TradingEndpoints
         {
             await WriteAsync(context, e.Status, w => TradingJson.Error(w, e.Code, e.Message)).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// <c>GET /v2/orders</c>: <c>status</c> open (default) | closed | all, <c>limit</c> (default 50,
+    /// at most 500), <c>direction</c> desc (default, newest first) | asc, <c>symbols</c> (comma list;
+    /// an mleg order matches on any leg). As Alpaca's.
+    /// </summary>
+    private List<PaperOrder> ListOrders(HttpRequest request)
+    {
+        string status = request.Query["status"].ToString() is { Length: > 0 } s ? s : "open";
+        if (status is not ("open" or "closed" or "all")) throw TradingApiException.Invalid($"status must be open, closed or all, got '{status}'");
+        long limit = QueryLong(request, "limit") ?? 50;
+        if (limit > 500) throw TradingApiException.Invalid($"limit must be at most 500, got {limit}");
+        string direction = request.Query["direction"].ToString() is { Length: > 0 } d ? d : "desc";
+        if (direction is not ("asc" or "desc")) throw TradingApiException.Invalid($"direction must be asc or desc, got '{direction}'");
+        var symbols = request.Query["symbols"].ToString() is { Length: > 0 } list
+            ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal)
+            : null;
+        IEnumerable<PaperOrder> orders = _broker.Orders()
+            .Where(o => status == "all" || (status == "open") == o.IsOpen)
+            .Where(o => symbols is null || o.Legs.Any(l => symbols.Contains(l.Symbol)));
+        if (direction == "desc") orders = orders.Reverse();
+        return [.. orders.Take((int)limit)];
+    }
+
+    /// <summary><c>GET /v2/account/activities[/{type}][?activity_types=A,B]</c>: the non-trade activities (OPEXP, OPEXC, OPASN), newest first.</summary>
+    private List<PaperActivity> Activities(HttpRequest request, string? type)
+    {
+        var types = type is not null ? [type]
+            : request.Query["activity_types"].ToString() is { Length: > 0 } list ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            : null;
+        return [.. _broker.Activities().Where(a => types is null || types.Contains(a.ActivityType)).Reverse()];
     }
 
     private static void Account(Utf8JsonWriter w)

@@ -32,7 +32,7 @@ internal static class TradingJson
         w.WriteString("asset_class", p.IsOption ? "us_option" : "us_equity");
         w.WriteString("avg_entry_price", Money(p.AvgEntryPrice));
         w.WriteString("qty", p.Qty.ToString(CultureInfo.InvariantCulture));
-        w.WriteString("qty_available", p.Qty.ToString(CultureInfo.InvariantCulture));
+        w.WriteString("qty_available", p.QtyAvailable.ToString(CultureInfo.InvariantCulture));
         w.WriteString("side", p.Qty > 0 ? "long" : "short");
         w.WriteString("market_value", Money(Math.Round(value, 4)));
         w.WriteString("cost_basis", Money(Math.Round(cost, 4)));
@@ -53,9 +53,9 @@ internal static class TradingJson
         w.WriteString("updated_at", Time(o.UpdatedAtNs));
         w.WriteString("submitted_at", Time(o.CreatedAtNs));
         NullableTime(w, "filled_at", o.FilledAtNs);
-        w.WriteNull("expired_at");
+        NullableTime(w, "expired_at", o.ExpiredAtNs);
         NullableTime(w, "canceled_at", o.CanceledAtNs);
-        w.WriteNull("failed_at");
+        NullableTime(w, "failed_at", o.FailedAtNs);
         if (o.OrderClass == "mleg")
         {
             w.WriteString("asset_id", "");
@@ -117,8 +117,13 @@ internal static class TradingJson
         w.WriteEndObject();
     }
 
-    /// <summary><c>{"stream":"trade_updates","data":{"event",…,"order":{…}}}</c></summary>
-    public static byte[] TradeUpdate(string eventName, PaperOrder order, long timestampNs, decimal? fillPrice, long? fillQty, IReadOnlyDictionary<string, long> positionQtys)
+    /// <summary>
+    /// <c>{"stream":"trade_updates","data":{"event",…,"order":{…}}}</c>; an execution adds
+    /// <c>price</c> and <c>qty</c> (this execution; mleg: net per strategy unit, credits negative)
+    /// and <c>position_qty</c>, or for mleg <c>position_qtys</c> and <c>legs</c> (each leg's
+    /// symbol, side, qty and price of this execution and its position after it).
+    /// </summary>
+    public static byte[] TradeUpdate(string eventName, PaperOrder order, long timestampNs, PaperExecution? execution, IReadOnlyDictionary<string, long> positionQtys)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         using (var w = new Utf8JsonWriter(buffer))
@@ -131,25 +136,56 @@ internal static class TradingJson
             w.WritePropertyName("order");
             Order(w, order);
             w.WriteString("timestamp", Time(timestampNs));
-            if (fillPrice is { } price) w.WriteString("price", Money(price));
-            if (fillQty is { } qty) w.WriteString("qty", qty.ToString(CultureInfo.InvariantCulture));
-            if (eventName is "fill" or "partial_fill")
+            if (execution is { } x)
             {
+                w.WriteString("price", Money(x.Price));
+                w.WriteString("qty", x.Qty.ToString(CultureInfo.InvariantCulture));
                 if (order.OrderClass == "mleg")
                 {
                     w.WriteStartObject("position_qtys");
                     foreach (var (symbol, q) in positionQtys) w.WriteString(symbol, q.ToString(CultureInfo.InvariantCulture));
                     w.WriteEndObject();
+                    w.WriteStartArray("legs");
+                    foreach (var leg in x.Legs)
+                    {
+                        w.WriteStartObject();
+                        w.WriteString("symbol", leg.Leg.Symbol);
+                        w.WriteString("side", leg.Leg.Side);
+                        w.WriteString("position_intent", leg.Leg.PositionIntent);
+                        w.WriteString("ratio_qty", leg.Leg.RatioQty.ToString(CultureInfo.InvariantCulture));
+                        w.WriteString("qty", leg.Qty.ToString(CultureInfo.InvariantCulture));
+                        w.WriteString("price", Money(leg.Price));
+                        w.WriteString("position_qty", positionQtys[leg.Leg.Symbol].ToString(CultureInfo.InvariantCulture));
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndArray();
                 }
                 else
                 {
-                    w.WriteString("position_qty", positionQtys.Values.First().ToString(CultureInfo.InvariantCulture));
+                    w.WriteString("position_qty", positionQtys[order.Legs[0].Symbol].ToString(CultureInfo.InvariantCulture));
                 }
             }
             w.WriteEndObject();
             w.WriteEndObject();
         }
         return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>An account activity (non-trade): <c>OPEXP</c>, <c>OPEXC</c>, <c>OPASN</c>.</summary>
+    public static void Activity(Utf8JsonWriter w, PaperActivity a)
+    {
+        w.WriteStartObject();
+        w.WriteString("id", a.Id);
+        w.WriteString("activity_type", a.ActivityType);
+        w.WriteString("date", Rules.Calendar.MarketCalendar.Nyse.NewYorkDate(a.TimeNs).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        w.WriteString("transaction_time", Time(a.TimeNs));
+        w.WriteString("symbol", a.Symbol);
+        w.WriteString("qty", a.Qty.ToString(CultureInfo.InvariantCulture));
+        w.WriteString("price", Money(a.Price));
+        w.WriteString("net_amount", Money(a.NetAmount));
+        w.WriteString("description", a.Description);
+        w.WriteString("status", "executed");
+        w.WriteEndObject();
     }
 
     private static void NullableTime(Utf8JsonWriter w, string name, long? ns)

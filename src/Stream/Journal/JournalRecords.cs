@@ -49,7 +49,18 @@ internal enum ExitRecordOutcome
 /// <param name="RawJson">the message as received, for audit.</param>
 /// <param name="ExitId">set when the fill executes an exit's closing order (the exit id is its client_order_id):
 /// the engine already took those contracts off when it decided the exit, so the fill confirms, it does not reduce.</param>
-internal sealed record FillRecord(string Id, string PositionId, string Symbol, double Quantity, double Price, long TimeNs, string? RawJson = null, string? ExitId = null);
+internal sealed record FillRecord(string Id, string PositionId, string Symbol, double Quantity, double Price, long TimeNs, string? RawJson = null, string? ExitId = null)
+{
+    /// <summary>the journal's arrival order (set once journaled; 0 before).</summary>
+    public long Ordinal { get; init; }
+}
+
+/// <summary>
+/// A fill's resize of a position, on its way to the journal in order with the position's exits:
+/// the state after it and the legs its definition should now say (qty = ratio × original units,
+/// averaged entry price).
+/// </summary>
+internal sealed record PositionChange(string PositionId, Streamer.Rules.Engine.PositionState State, IReadOnlyList<(string Symbol, long Qty, double EntryPrice)> Legs, long AtNs);
 
 internal enum FillRecordOutcome
 {

@@ -3,7 +3,7 @@ namespace Streamer.Stream.Journal;
 /// <summary>The journal's tables (docs/journal.md explains each).</summary>
 internal static class JournalSchema
 {
-    public const int Version = 1;
+    public const int Version = 2;
 
     public const string Create = """
         CREATE TABLE IF NOT EXISTS positions (
@@ -33,9 +33,12 @@ internal static class JournalSchema
             price       REAL NOT NULL,
             time        INTEGER NOT NULL,
             raw_json    TEXT,
-            recorded_at INTEGER NOT NULL
+            recorded_at INTEGER NOT NULL,
+            ord         INTEGER,
+            exit_id     TEXT,
+            disposition TEXT
         );
-        CREATE INDEX IF NOT EXISTS fills_by_position ON fills (position_id);
+        CREATE INDEX IF NOT EXISTS fills_by_position ON fills (position_id, ord);
         -- ord: decision order (AUTOINCREMENT never reuses a value); id: the exit id, unique
         CREATE TABLE IF NOT EXISTS exits (
             ord          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -51,4 +54,35 @@ internal static class JournalSchema
         );
         CREATE INDEX IF NOT EXISTS exits_unpublished ON exits (ord) WHERE published_at IS NULL;
         """;
+
+    /// <summary>
+    /// Brings a journal written by an older build up to <see cref="Version"/> (inside the opening
+    /// transaction, after <see cref="Create"/>, which adds missing tables but not missing columns).
+    /// v2: fills get <c>ord</c> (arrival order; fills resize positions in it), <c>exit_id</c>, <c>disposition</c>.
+    /// </summary>
+    public static void Migrate(Microsoft.Data.Sqlite.SqliteConnection db, long from, Microsoft.Data.Sqlite.SqliteTransaction tx)
+    {
+        if (from >= 2) return;
+        var columns = new HashSet<string>(StringComparer.Ordinal);
+        using (var info = db.CreateCommand())
+        {
+            info.Transaction = tx;
+            info.CommandText = "PRAGMA table_info(fills);";
+            using var r = info.ExecuteReader();
+            while (r.Read()) columns.Add(r.GetString(1));
+        }
+        foreach (var column in (ReadOnlySpan<string>)["ord INTEGER", "exit_id TEXT", "disposition TEXT"])
+        {
+            if (columns.Contains(column.Split(' ')[0])) continue;
+            using var alter = db.CreateCommand();
+            alter.Transaction = tx;
+            alter.CommandText = $"ALTER TABLE fills ADD COLUMN {column};";
+            alter.ExecuteNonQuery();
+        }
+        using var order = db.CreateCommand();
+        order.Transaction = tx;
+        // v1 fills: already journaled in arrival order (rowid) and never applied to a position's size
+        order.CommandText = "UPDATE fills SET ord = rowid, disposition = COALESCE(disposition, 'v1: journaled only') WHERE ord IS NULL;";
+        order.ExecuteNonQuery();
+    }
 }

@@ -8,7 +8,7 @@ namespace Streamer.Stream.Journal;
 /// <summary>
 /// The engine's <see cref="PositionState"/> as the journal's <c>position_state.state_json</c>:
 /// <c>{"contracts_original","contracts_remaining","tranches_fired","trailing_active",
-/// "trailing_peak_per_contract","next_sequence","realized_pnl"}</c> (a peak not yet seen is null).
+/// "trailing_peak_per_contract","next_sequence","realized_pnl","fill_watermark"}</c> (a peak not yet seen is null).
 /// Doubles round-trip exactly (shortest round-trip formatting), so a restored trailing peak is the
 /// same number.
 /// </summary>
@@ -27,6 +27,7 @@ internal static class PositionStateJson
             Double(w, "trailing_peak_per_contract"u8, s.TrailingPeakPerContract);
             w.WriteNumber("next_sequence"u8, s.NextSequence);
             Double(w, "realized_pnl"u8, s.RealizedPnl);
+            w.WriteNumber("fill_watermark"u8, s.FillWatermark);
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
@@ -46,7 +47,8 @@ internal static class PositionStateJson
                 r.GetProperty("trailing_active").GetBoolean(),
                 Dbl(r, "trailing_peak_per_contract"),
                 Int(r, "next_sequence"),
-                Dbl(r, "realized_pnl"));
+                Dbl(r, "realized_pnl"),
+                r.TryGetProperty("fill_watermark", out var fw) ? fw.GetInt64() : 0); // absent in journals written before fills resized positions
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {

@@ -9,7 +9,7 @@ namespace Streamer.Stream.Journal;
 /// survives a crash of the process and of the machine. One connection behind a lock: every call
 /// is thread-safe and short; exits are rare next to ticks, so the lock is not a hot path.
 /// </summary>
-internal sealed class SqliteJournal : IDisposable
+internal sealed partial class SqliteJournal : IDisposable
 {
     private readonly SqliteConnection _db;
     private readonly Lock _gate = new();
@@ -50,6 +50,7 @@ internal sealed class SqliteJournal : IDisposable
             using (var tx = db.BeginTransaction())
             {
                 Exec(db, JournalSchema.Create, tx);
+                if (version > 0) JournalSchema.Migrate(db, version, tx);
                 Exec(db, $"PRAGMA user_version={JournalSchema.Version};", tx);
                 tx.Commit();
             }
@@ -230,8 +231,9 @@ internal sealed class SqliteJournal : IDisposable
     /// <summary>
     /// Saves state the engine reached without an exit (a trailing stop's new peak), but only when the
     /// journal already holds every exit the engine decided for the position (the state's next sequence
-    /// is the journal's): a state saved ahead of an exit still in the outbox would let a restart skip
-    /// that exit. Checked and written under the journal's lock, so an exit recorded meanwhile wins.
+    /// is the journal's, and so is its fill watermark): a state saved ahead of an exit still in the
+    /// outbox would let a restart skip that exit, one ahead of a fill's resize would not fit the
+    /// journaled definition. Checked and written under the journal's lock, so an exit recorded meanwhile wins.
     /// False when skipped.
     /// </summary>
     public bool SaveStateIfCurrent(string positionId, in Streamer.Rules.Engine.PositionState state, long nowNs)
@@ -240,6 +242,8 @@ internal sealed class SqliteJournal : IDisposable
         {
             ThrowIfDisposed();
             if (NextSequence(positionId) != state.NextSequence) return false;
+            // a fill's resize not yet journaled (its definition change rides the exits channel): the saved state would not fit the definition
+            if (JournaledFillWatermark(positionId) != state.FillWatermark) return false;
             UpsertState(positionId, PositionStateJson.Write(state), nowNs, null);
             return true;
         }
@@ -285,48 +289,6 @@ internal sealed class SqliteJournal : IDisposable
         {
             ThrowIfDisposed();
             return Tranches(positionId);
-        }
-    }
-
-    // ---- fills ----
-
-    /// <summary>Journals a fill; a fill id seen before writes nothing and returns <see cref="FillRecordOutcome.Duplicate"/>.</summary>
-    public FillRecordOutcome RecordFill(FillRecord fill, long nowNs)
-    {
-        ArgumentNullException.ThrowIfNull(fill);
-        lock (_gate)
-        {
-            ThrowIfDisposed();
-            using var c = Command("""
-                INSERT INTO fills (id, position_id, symbol, qty, price, time, raw_json, recorded_at)
-                VALUES ($id, $position, $symbol, $qty, $price, $time, $raw, $now)
-                ON CONFLICT (id) DO NOTHING
-                """);
-            c.Parameters.AddWithValue("$id", fill.Id);
-            c.Parameters.AddWithValue("$position", fill.PositionId);
-            c.Parameters.AddWithValue("$symbol", fill.Symbol);
-            c.Parameters.AddWithValue("$qty", fill.Quantity);
-            c.Parameters.AddWithValue("$price", fill.Price);
-            c.Parameters.AddWithValue("$time", fill.TimeNs);
-            c.Parameters.AddWithValue("$raw", (object?)fill.RawJson ?? DBNull.Value);
-            c.Parameters.AddWithValue("$now", nowNs);
-            return c.ExecuteNonQuery() == 1 ? FillRecordOutcome.Recorded : FillRecordOutcome.Duplicate;
-        }
-    }
-
-    /// <summary>A position's fills in the order they were journaled.</summary>
-    public IReadOnlyList<FillRecord> Fills(string positionId)
-    {
-        lock (_gate)
-        {
-            ThrowIfDisposed();
-            using var c = Command("SELECT id, position_id, symbol, qty, price, time, raw_json FROM fills WHERE position_id = $position ORDER BY rowid");
-            c.Parameters.AddWithValue("$position", positionId);
-            var list = new List<FillRecord>();
-            using var r = c.ExecuteReader();
-            while (r.Read())
-                list.Add(new FillRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetDouble(3), r.GetDouble(4), r.GetInt64(5), r.IsDBNull(6) ? null : r.GetString(6)));
-            return list;
         }
     }
 

@@ -63,6 +63,9 @@ internal sealed class ExitDispatcher : IAsyncDisposable
     /// <summary>Raised after the target took an exit (dispatcher thread): its journal record and the outcome.</summary>
     public event Action<JournalExit, OutboxSubmitOutcome>? Delivered;
 
+    /// <summary>Raised after the target journaled a fill's resize (dispatcher thread).</summary>
+    public event Action<Streamer.Stream.Journal.PositionChange>? ChangeRecorded;
+
     public long ExitsDelivered => Interlocked.Read(ref _delivered);
 
     public long ExitsAlreadyDecided => Interlocked.Read(ref _alreadyDecided);
@@ -175,6 +178,11 @@ internal sealed class ExitDispatcher : IAsyncDisposable
 
     private void Deliver(in ExitMessage m)
     {
+        if (m.Change is { } change)
+        {
+            DeliverChange(change);
+            return;
+        }
         var record = ToJournal(m);
         int delayMs = 20;
         for (int attempt = 1; ; attempt++)
@@ -207,6 +215,35 @@ internal sealed class ExitDispatcher : IAsyncDisposable
                 _alert(new PipelineAlert(PipelineAlert.Kinds.OutboxFull,
                     $"exit '{record.Id}' held: the outbox is full (NATS down?); retrying (attempt {attempt})", record.Id, [new("exit_id", record.Id)]));
             if (_stopping) return; // disposing: what was not journaled is decided again from the journaled state after a restart
+            Thread.Sleep(delayMs);
+            delayMs = Math.Min(delayMs * 2, 1000);
+        }
+    }
+
+    /// <summary>A fill's resize: journaled before anything the shard decided after it (retried, like an exit, until the journal takes it).</summary>
+    private void DeliverChange(Streamer.Stream.Journal.PositionChange change)
+    {
+        int delayMs = 20;
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                _target.Record(change);
+                ChangeRecorded?.Invoke(change);
+                return;
+            }
+            catch (Streamer.Stream.Journal.JournalConflictException e)
+            {
+                _alert(new PipelineAlert("journal_error", $"resize of position '{change.PositionId}' refused by the journal: {e.Message}", change.PositionId,
+                    [new("position_id", change.PositionId)]));
+                return;
+            }
+            catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)
+            {
+                _alert(new PipelineAlert("journal_error", $"resize of position '{change.PositionId}' not journaled (attempt {attempt}): {e.Message}", change.PositionId,
+                    [new("position_id", change.PositionId)]));
+            }
+            if (_stopping) return; // its fills are fed again after a restart (the journal's watermark did not move)
             Thread.Sleep(delayMs);
             delayMs = Math.Min(delayMs * 2, 1000);
         }

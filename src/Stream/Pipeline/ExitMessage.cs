@@ -23,7 +23,25 @@ internal readonly struct ExitMessage
     public required long LatencyNs { get; init; }
     public required int Shard { get; init; }
 
+    /// <summary>Set when this is not an exit but a fill's resize of the position: journaled in the same order, never published.</summary>
+    public Streamer.Stream.Journal.PositionChange? Change { get; init; }
+
     public ReadOnlySpan<byte> Payload => Buffer.AsSpan(0, Length);
+
+    public static ExitMessage ForChange(Streamer.Stream.Journal.PositionChange change, string underlying, int shard) => new()
+    {
+        Buffer = [],
+        Length = 0,
+        PositionId = change.PositionId,
+        Sequence = 0,
+        Underlying = underlying,
+        TimeNs = change.AtNs,
+        Rule = default,
+        State = change.State,
+        LatencyNs = 0,
+        Shard = shard,
+        Change = change,
+    };
 }
 
 /// <summary>

@@ -365,6 +365,18 @@ internal sealed class Shard
         return true;
     }
 
+    internal FillResult ApplyFill(Streamer.Stream.Journal.FillRecord fill, long quantity)
+    {
+        var result = _engine.ApplyFill(fill.PositionId, fill.Symbol, quantity, fill.Price, fill.Ordinal);
+        if (result.Effect != FillEffect.Resized) return result;
+        _engine.TryGetState(fill.PositionId, out var state);
+        var legs = _engine.DefinitionLegs(fill.PositionId)!;
+        var underlying = _tracked.TryGetValue(fill.PositionId, out var t) ? t.Spec.Underlying : "";
+        long at = _engine.ClockNs == long.MinValue ? fill.TimeNs : Math.Max(_engine.ClockNs, fill.TimeNs);
+        _dispatcher.PostExit(ExitMessage.ForChange(new Streamer.Stream.Journal.PositionChange(fill.PositionId, state, legs, at), underlying, Index));
+        return result;
+    }
+
     internal void RaiseRejected(string positionId, string message) =>
         _alert(new PipelineAlert(PipelineAlert.Kinds.RejectedInput, $"position '{positionId}' not monitored: {message}", positionId, [new("position_id", positionId)]));
 
@@ -377,6 +389,13 @@ internal sealed class Shard
         foreach (var t in _tracked.Values)
         {
             if (t.Confirmed) continue;
+            // closed (by an exit or a fill) before its data came: it needs none, and its symbols may have left the feed
+            if (_engine.TryGetState(t.Spec.Id, out var state) && state.Closed)
+            {
+                t.Confirmed = true;
+                if (t.Alerted) _unmonitored--;
+                continue;
+            }
             bool all = true;
             foreach (int id in t.SymbolIds)
                 if (id >= _lastSeen.Length || _lastSeen[id] < t.AddedTs) { all = false; break; }

@@ -176,6 +176,25 @@ internal sealed class TickPipeline : IAsyncDisposable
         return await command.Completion.ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Applies a fill (journaled: it carries its ordinal) to the monitored position it names, on that
+    /// position's shard; <paramref name="quantity"/> is the fill's whole signed quantity. Rejected when
+    /// the position is not (yet) on a shard.
+    /// </summary>
+    public Task<FillResult> ApplyFillAsync(Streamer.Stream.Journal.FillRecord fill, long quantity)
+    {
+        ArgumentNullException.ThrowIfNull(fill);
+        int shard;
+        lock (_gate)
+        {
+            if (!_positions.TryGetValue(fill.PositionId, out shard))
+                return Task.FromResult(new FillResult(FillEffect.Rejected, 0, $"position '{fill.PositionId}' is not monitored"));
+        }
+        var command = new ApplyFillCommand(fill, quantity);
+        _shards[shard].PostCommand(command);
+        return command.Completion;
+    }
+
     public int PositionCount
     {
         get { lock (_gate) return _positions.Count; }

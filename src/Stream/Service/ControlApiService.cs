@@ -74,6 +74,12 @@ internal sealed partial class ControlApiService(IMessageBus bus, IPositionRegist
                 w.WriteString("status"u8, "open"u8);
                 w.WritePropertyName("definition"u8);
                 w.WriteRawValue(p.DefinitionJson, skipInputValidation: false);
+                if (p.StateJson is { } state)
+                {
+                    // contracts original/remaining, realized P&L, trailing peak: as last journaled (exits, fills, the periodic save)
+                    w.WritePropertyName("state"u8);
+                    w.WriteRawValue(state, skipInputValidation: false);
+                }
                 w.WriteNumber("next_exit_seq"u8, p.NextExitSequence);
                 w.WriteStartArray("tranches_fired"u8);
                 foreach (var t in p.TranchesFired) w.WriteNumberValue(t);

@@ -13,8 +13,12 @@ internal interface IPositionRegistry
 
     bool Contains(string positionId);
 
-    /// <summary>null when added; otherwise why not (e.g. already monitored).</summary>
-    string? Add(string positionId, string definitionJson);
+    /// <summary>
+    /// null when added; otherwise why not (e.g. already monitored, or closed: an id is never reused).
+    /// <paramref name="openingFillIds"/>: the fills that open it, marked so in the same journal
+    /// transaction (a restart must not apply them again).
+    /// </summary>
+    string? Add(string positionId, string definitionJson, IReadOnlyList<string>? openingFillIds = null);
 
     /// <summary>Stops monitoring; false when the id is not monitored.</summary>
     bool Remove(string positionId);

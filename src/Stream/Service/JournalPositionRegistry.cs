@@ -15,13 +15,15 @@ internal sealed class JournalPositionRegistry(SqliteJournal journal, TimeProvide
 
     public bool Contains(string positionId) => journal.LoadOpenPositions().Any(p => p.Id == positionId);
 
-    public string? Add(string positionId, string definitionJson)
+    public string? Add(string positionId, string definitionJson, IReadOnlyList<string>? openingFillIds = null)
     {
         lock (_gate)
         {
-            if (Contains(positionId)) return $"position '{positionId}' is already monitored (remove it first to replace it)";
-            journal.UpsertPosition(positionId, definitionJson, Now());
-            journal.SetPositionStatus(positionId, PositionStatus.Open, Now());
+            var status = journal.StatusOf(positionId);
+            if (status == PositionStatus.Open) return $"position '{positionId}' is already monitored (remove it first to replace it)";
+            // its exits, tranches and state stay journaled under that id: a new position needs a new id
+            if (status == PositionStatus.Closed) return $"position '{positionId}' was closed; a new position needs a new id";
+            journal.OpenPosition(positionId, definitionJson, Now(), openingFillIds);
         }
         Added?.Invoke(positionId, definitionJson);
         return null;

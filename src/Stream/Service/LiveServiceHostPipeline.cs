@@ -76,7 +76,7 @@ internal sealed partial class LivePipelineService : IHostedService, IAsyncDispos
         _log = log;
         Symbols = new SymbolTable();
         Pipeline = new TickPipeline(options.Pipeline,
-            Symbols, options.Books, new OutboxExitTarget(outbox), new BusSnapshotTarget(bus));
+            Symbols, options.Books, new OutboxExitTarget(outbox, journal), new BusSnapshotTarget(bus));
         // now, not at start: the heartbeat starts (and beats once) before this service does
         status.ExtraFields = WriteStatus;
     }
@@ -92,6 +92,8 @@ internal sealed partial class LivePipelineService : IHostedService, IAsyncDispos
         _intake = _services.GetRequiredService<ExecutionIntakeService>();
         _intake.FillRecorded += OnFill;
         _intake.FillDuplicate += OnDuplicateFill;
+        Pipeline.Exits.Delivered += OnExitJournaled;
+        Pipeline.Exits.ChangeRecorded += OnChangeJournaled;
 
         Pipeline.Start();
         if (_options.Alpaca is { } alpaca)
@@ -132,6 +134,8 @@ internal sealed partial class LivePipelineService : IHostedService, IAsyncDispos
             _intake.FillRecorded -= OnFill;
             _intake.FillDuplicate -= OnDuplicateFill;
         }
+        Pipeline.Exits.Delivered -= OnExitJournaled;
+        Pipeline.Exits.ChangeRecorded -= OnChangeJournaled;
         // the sources stop (the Alpaca streams too), and every exit decided reaches the journal (and the outbox) before the host goes on stopping
         await StopStateSavingAsync().ConfigureAwait(false); // the engines' last word before the shards stop
         await Pipeline.StopAsync().ConfigureAwait(false);
@@ -174,6 +178,17 @@ internal sealed partial class LivePipelineService : IHostedService, IAsyncDispos
             _ = _alpaca.SubscribeAsync(spec);
             _ = WatchAddAsync(added, spec.Id);
         }
+    }
+
+    // a closed position needs no market data: its symbols leave the feed (others holding them keep them: ref-counted)
+    private void OnExitJournaled(Streamer.Stream.Journal.PendingExit exit, Streamer.Stream.Outbox.OutboxSubmitOutcome outcome)
+    {
+        if (exit.ClosesPosition) Unsubscribe(exit.PositionId);
+    }
+
+    private void OnChangeJournaled(PositionChange change)
+    {
+        if (change.State.Closed) Unsubscribe(change.PositionId);
     }
 
     private async Task WatchAddAsync(Task<string?> added, string id)
@@ -242,9 +257,19 @@ internal sealed partial class LivePipelineService : IHostedService, IAsyncDispos
                 }
             }
             Monitor(spec, state, "journal");
+            // fills journaled after the state (a crash before their resize reached the journal, or a spread's basket still filling)
+            if (restore)
+                foreach (var fill in _journal.FillsToApply(p.Id, state?.FillWatermark ?? 0)) ApplyToMonitored(fill);
             restored++;
         }
         LogRestored(_log, restored, restore ? "with their journaled state" : "re-derived from the tape");
+        // a crash after a fill was journaled and before the position it opens was: open it now (a resend would be a duplicate)
+        var registry = _services.GetRequiredService<IPositionRegistry>();
+        foreach (var orphan in _journal.OrphanFills().GroupBy(f => (f.PositionId, ExecutionIntakeService.ExecutionId(f))))
+        {
+            if (registry.Contains(orphan.Key.PositionId)) foreach (var fill in orphan) ApplyToMonitored(fill);
+            else OpenFromFills(registry, [.. orphan]);
+        }
     }
 
     private PositionState? SavedState(string id)
@@ -260,41 +285,119 @@ internal sealed partial class LivePipelineService : IHostedService, IAsyncDispos
     /// A fill for a position nobody monitors opens it: one leg (symbol, qty, entry price = fill price),
     /// opened at the fill's time, book from the fill's optional <c>book</c> (else <c>Intake:DefaultBook</c>),
     /// optional <c>stop_underlying</c>/<c>target_underlying</c>/<c>underlying_entry</c>. A fill for a
-    /// monitored position is journaled only (its contracts are not changed: see docs/run.md).
+    /// monitored position grows or reduces it on its shard (the engine's fill basket: legs of a spread
+    /// add up to whole strategy units first). A fill with <c>exit_id</c> confirms that exit's order:
+    /// the engine took those contracts off when it decided the exit, so nothing changes.
     /// </summary>
-    private void OnFill(FillRecord fill)
+    private void OnFill(IReadOnlyList<FillRecord> fills)
     {
-        var registry = _services.GetRequiredService<IPositionRegistry>();
-        if (registry.Contains(fill.PositionId))
+        var first = fills[0];
+        if (first.ExitId is { } exitId)
         {
-            LogFillOnOpenPosition(_log, fill.Id, fill.PositionId);
+            var id = ExecutionIntakeService.ExecutionId(first);
+            if (_journal.FindExit(exitId) is null)
+                _alerts.Raise(AlertPublisher.Kinds.RejectedInput, $"fill '{id}' names exit '{exitId}', which was never decided: journaled, nothing changed", "exit|" + id,
+                    [new("fill_id", id), new("exit_id", exitId), new("position_id", first.PositionId)]);
+            else LogExitFill(_log, id, exitId);
             return;
         }
+        var registry = _services.GetRequiredService<IPositionRegistry>();
+        if (registry.Contains(first.PositionId))
+        {
+            foreach (var fill in fills) ApplyToMonitored(fill);
+            return;
+        }
+        OpenFromFills(registry, fills);
+    }
+
+    /// <summary>A position nobody monitors, opened by an execution's legs (all of them: a resent multi-leg execution's journaled legs count too).</summary>
+    private void OpenFromFills(IPositionRegistry registry, IReadOnlyList<FillRecord> fills)
+    {
+        var first = fills[0];
+        var execution = ExecutionIntakeService.ExecutionId(first);
+        if (execution != first.Id)
+            fills = [.. _journal.Fills(first.PositionId).Where(f => ExecutionIntakeService.ExecutionId(f) == execution && _journal.FillDisposition(f.Id) is null)];
         string? error;
         try
         {
-            var definition = PositionFromFill(fill, _options.DefaultBook);
-            error = registry.Add(fill.PositionId, definition);
+            var definition = PositionFromFills(fills, _options.DefaultBook);
+            error = registry.Add(first.PositionId, definition, [.. fills.Select(f => f.Id)]);
         }
         catch (FormatException e)
         {
             error = e.Message;
         }
         if (error is not null)
-            _alerts.Raise(AlertPublisher.Kinds.RejectedInput, $"fill '{fill.Id}' cannot open position '{fill.PositionId}': {error}", fill.PositionId,
+            foreach (var fill in fills) RejectFill(fill, $"fill '{execution}' cannot open position '{first.PositionId}': {error}");
+    }
+
+    private void ApplyToMonitored(FillRecord fill)
+    {
+        if (fill.Quantity != Math.Floor(fill.Quantity) || Math.Abs(fill.Quantity) > int.MaxValue)
+        {
+            RejectFill(fill, $"fill '{fill.Id}' for position '{fill.PositionId}': qty {fill.Quantity.ToString(CultureInfo.InvariantCulture)} is not a whole number of contracts/shares");
+            return;
+        }
+        _ = ApplyAsync(fill);
+    }
+
+    private async Task ApplyAsync(FillRecord fill)
+    {
+        FillResult result;
+        try
+        {
+            result = await Pipeline.ApplyFillAsync(fill, (long)fill.Quantity).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // a fill that could not be applied is an alert, never a crash; it stays journaled and is fed again at the next start
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            _alerts.Raise(AlertPublisher.Kinds.RejectedInput, $"fill '{fill.Id}' for position '{fill.PositionId}' not applied now ({e.Message}): it stays journaled and is applied at the next start", "fill|" + fill.Id,
                 [new("fill_id", fill.Id), new("position_id", fill.PositionId)]);
+            return;
+        }
+        switch (result.Effect)
+        {
+            case FillEffect.Rejected:
+                RejectFill(fill, $"fill '{fill.Id}' for position '{fill.PositionId}' not applied: {result.Message}");
+                break;
+            case FillEffect.Held:
+                LogFillHeld(_log, fill.Id, fill.PositionId);
+                break;
+            case FillEffect.Resized:
+                LogFillResized(_log, fill.Id, fill.PositionId, result.Units);
+                if (result.Message is { } warning)
+                    _alerts.Raise(AlertPublisher.Kinds.PositionMismatch, warning, fill.PositionId, [new("fill_id", fill.Id), new("position_id", fill.PositionId)]);
+                break;
+        }
+    }
+
+    private void RejectFill(FillRecord fill, string message)
+    {
+        _alerts.Raise(AlertPublisher.Kinds.RejectedInput, message, fill.PositionId, [new("fill_id", fill.Id), new("position_id", fill.PositionId)]);
+        try
+        {
+            _journal.SetFillDisposition(fill.Id, "rejected: " + message);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            LogStateSaveFailed(_log, e.Message);
+        }
     }
 
     private void OnDuplicateFill(FillRecord fill) =>
         _alerts.Raise(AlertPublisher.Kinds.RejectedInput, $"fill '{fill.Id}' was already received: ignored (nothing changed)", "duplicate|" + fill.Id,
             [new("fill_id", fill.Id), new("position_id", fill.PositionId)]);
 
-    internal static string PositionFromFill(FillRecord fill, string defaultBook)
+    /// <summary>The definition of a position opened by fills: one leg per fill (qty, entry price = fill price), opened at the first fill's time.</summary>
+    internal static string PositionFromFills(IReadOnlyList<FillRecord> fills, string defaultBook)
     {
-        if (fill.Quantity != Math.Floor(fill.Quantity)) throw new FormatException($"qty {fill.Quantity.ToString(CultureInfo.InvariantCulture)} is not a whole number of contracts/shares");
+        var first = fills[0];
+        foreach (var fill in fills)
+            if (fill.Quantity != Math.Floor(fill.Quantity)) throw new FormatException($"{fill.Symbol}: qty {fill.Quantity.ToString(CultureInfo.InvariantCulture)} is not a whole number of contracts/shares");
         string book = defaultBook;
         var levels = new List<(string Name, double Value)>();
-        if (fill.RawJson is { } raw)
+        if (first.RawJson is { } raw)
         {
             using var doc = JsonDocument.Parse(raw);
             var r = doc.RootElement;
@@ -306,16 +409,19 @@ internal sealed partial class LivePipelineService : IHostedService, IAsyncDispos
         using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
-            w.WriteString("id"u8, fill.PositionId);
+            w.WriteString("id"u8, first.PositionId);
             w.WriteString("book"u8, book);
-            w.WriteString("opened_at"u8, NanoTime.FormatRfc3339(fill.TimeNs));
+            w.WriteString("opened_at"u8, NanoTime.FormatRfc3339(first.TimeNs));
             foreach (var (name, value) in levels) w.WriteNumber(name, value);
             w.WriteStartArray("legs"u8);
-            w.WriteStartObject();
-            w.WriteString("symbol"u8, fill.Symbol);
-            w.WriteNumber("qty"u8, (long)fill.Quantity);
-            w.WriteNumber("entry_price"u8, fill.Price);
-            w.WriteEndObject();
+            foreach (var fill in fills)
+            {
+                w.WriteStartObject();
+                w.WriteString("symbol"u8, fill.Symbol);
+                w.WriteNumber("qty"u8, (long)fill.Quantity);
+                w.WriteNumber("entry_price"u8, fill.Price);
+                w.WriteEndObject();
+            }
             w.WriteEndArray();
             w.WriteEndObject();
         }
@@ -411,6 +517,12 @@ internal sealed partial class LivePipelineService : IHostedService, IAsyncDispos
     [LoggerMessage(Level = LogLevel.Warning, Message = "stopping with {Backlog} exits not yet acked by NATS: they stay in the journal and are published at the next start")]
     private static partial void LogUndelivered(ILogger logger, int backlog);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "fill '{FillId}' for monitored position '{PositionId}' journaled (contracts unchanged)")]
-    private static partial void LogFillOnOpenPosition(ILogger logger, string fillId, string positionId);
+    [LoggerMessage(Level = LogLevel.Information, Message = "fill '{FillId}' confirms exit '{ExitId}' (contracts already taken off)")]
+    private static partial void LogExitFill(ILogger logger, string fillId, string exitId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "fill '{FillId}' held for position '{PositionId}': its legs do not yet add up to whole strategy units")]
+    private static partial void LogFillHeld(ILogger logger, string fillId, string positionId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "fill '{FillId}' resized position '{PositionId}' by {Units} units")]
+    private static partial void LogFillResized(ILogger logger, string fillId, string positionId, int units);
 }

@@ -22,7 +22,7 @@ internal sealed class PipelinePositionRegistry(SqliteJournal journal, TimeProvid
 
     public bool Contains(string positionId) => _journal.Contains(positionId);
 
-    public string? Add(string positionId, string definitionJson)
+    public string? Add(string positionId, string definitionJson, IReadOnlyList<string>? openingFillIds = null)
     {
         PositionSpec spec;
         try
@@ -36,7 +36,7 @@ internal sealed class PipelinePositionRegistry(SqliteJournal journal, TimeProvid
             return e.Message;
         }
         if (spec.Id != positionId) return $"position '{positionId}': the definition's id is '{spec.Id}'";
-        var error = _journal.Add(positionId, definitionJson);
+        var error = _journal.Add(positionId, definitionJson, openingFillIds);
         if (error is not null) return error;
         pipeline.Monitor(spec, state: null, "control");
         Added?.Invoke(positionId, definitionJson);

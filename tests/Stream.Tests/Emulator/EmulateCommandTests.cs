@@ -11,6 +11,8 @@ public sealed class EmulateCommandTests
     [InlineData(new[] { "emulate", "--ticks", "x.csv", "--port", "70000" }, "--port must be 0-65535")]
     [InlineData(new[] { "emulate", "--ticks", "x.csv", "--key", "K" }, "give both --key and --secret")]
     [InlineData(new[] { "emulate", "--ticks", "x.csv", "--speeed", "2" }, "unknown option --speeed")]
+    [InlineData(new[] { "emulate", "--ticks", "x.csv", "--partial-fills", "--quote-size", "5-2" }, "--quote-size must be N or MIN-MAX with 1 ≤ MIN ≤ MAX, got '5-2'")]
+    [InlineData(new[] { "emulate", "--ticks", "x.csv", "--quote-size", "0" }, "--quote-size must be N or MIN-MAX")]
     public void Bad_arguments_fail_with_one_clear_line(string[] args, string message)
     {
         var (code, _, err) = CliRunner.Run(args);

@@ -20,7 +20,7 @@ public sealed class EmulatorSlowClientTests
         await using var fast = new AlpacaEmulator(Tapes.Mixed(2000), new EmulatorOptions { Speed = 0, Loop = true, SlowClientTimeout = TimeSpan.FromSeconds(3) });
         await fast.StartAsync();
         var url = new Uri(fast.DataUrl, "/v2/iex");
-        await using var stuck = await RawSocket.ConnectAsync(url);
+        await using var stuck = await RawSocket.ConnectAsync(url, smallReceiveBuffer: true);
         await using var reader = await RawSocket.ConnectAsync(url);
         foreach (var (ws, subscribe) in new[] { (stuck, """{"action":"subscribe","trades":["*"],"quotes":["*"]}"""), (reader, """{"action":"subscribe","quotes":["SPY"]}""") })
         {

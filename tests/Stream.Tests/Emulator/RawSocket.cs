@@ -14,11 +14,35 @@ internal sealed class RawSocket : IAsyncDisposable
     private readonly ClientWebSocket _ws = new();
     private readonly byte[] _buffer = new byte[1 << 20];
 
-    public static async Task<RawSocket> ConnectAsync(Uri url, bool msgpack = false)
+    /// <param name="smallReceiveBuffer">a 4 KiB kernel receive buffer (no autotuning): a client that stops reading
+    /// stalls the sender after a few frames instead of after megabytes (the slow-client test, on a loaded machine).</param>
+    public static async Task<RawSocket> ConnectAsync(Uri url, bool msgpack = false, bool smallReceiveBuffer = false)
     {
         var s = new RawSocket();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        if (msgpack)
+        if (smallReceiveBuffer)
+        {
+            var handler = new SocketsHttpHandler
+            {
+                ConnectCallback = async (context, ct) =>
+                {
+                    var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { ReceiveBufferSize = 4096, NoDelay = true };
+                    try
+                    {
+                        await socket.ConnectAsync(context.DnsEndPoint, ct);
+                        return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+                    }
+                    catch
+                    {
+                        socket.Dispose();
+                        throw;
+                    }
+                },
+            };
+            using var invoker = new HttpMessageInvoker(handler);
+            await s._ws.ConnectAsync(url, invoker, cts.Token);
+        }
+        else if (msgpack)
         {
             using var invoker = new HttpMessageInvoker(new MessagePackHandshakeHandler(new SocketsHttpHandler()));
             await s._ws.ConnectAsync(url, invoker, cts.Token);

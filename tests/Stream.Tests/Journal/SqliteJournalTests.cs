@@ -16,7 +16,7 @@ public sealed class SqliteJournalTests
         Assert.True(File.Exists(dir.File("sub/dir/journal.db")));
         Assert.Equal("wal", journal.ReadPragma("journal_mode"));
         Assert.Equal("2", journal.ReadPragma("synchronous")); // 2 = FULL
-        Assert.Equal("1", journal.ReadPragma("user_version"));
+        Assert.Equal("2", journal.ReadPragma("user_version"));
     }
 
     [Fact]

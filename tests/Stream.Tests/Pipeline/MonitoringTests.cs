@@ -50,6 +50,39 @@ public sealed class MonitoringTests
     }
 
     [Fact]
+    public async Task A_position_closed_by_fills_before_its_data_came_is_never_reported_unmonitored_and_its_resizes_are_journaled_in_order()
+    {
+        var symbols = new SymbolTable();
+        var alerts = new List<PipelineAlert>();
+        var target = new CollectingExitTarget();
+        await using var pipeline = new TickPipeline(Quick with { UnmonitoredAfter = TimeSpan.FromMilliseconds(400) }, symbols, BookSet.BuiltIn, target);
+        using var _ = pipeline.Alerts.Subscribe(a => { lock (alerts) alerts.Add(a); });
+        pipeline.Start();
+        Assert.Null(await pipeline.AddPositionAsync(Ticks.PutCreditSpread("CLOSED", qty: 2, expiry: "271217")));
+        Assert.Null(await pipeline.AddPositionAsync(Ticks.PutCreditSpread("SILENT", qty: 2, expiry: "271218")));
+
+        // the spread is bought back leg by leg: the first leg alone changes nothing, the second closes both units
+        var held = await pipeline.ApplyFillAsync(new("c-1", "CLOSED", "SPY271217P00580000", 2, 1.00, Ticks.WallNow()) { Ordinal = 1 }, 2);
+        Assert.Equal(Streamer.Rules.Engine.FillEffect.Held, held.Effect);
+        var closed = await pipeline.ApplyFillAsync(new("c-2", "CLOSED", "SPY271217P00575000", -2, 0.40, Ticks.WallNow()) { Ordinal = 2 }, -2);
+        Assert.Equal(new Streamer.Rules.Engine.FillResult(Streamer.Rules.Engine.FillEffect.Resized, -2, null), closed);
+        var notMonitored = await pipeline.ApplyFillAsync(new("c-3", "NOPE", "SPY", 1, 1, 0) { Ordinal = 3 }, 1);
+        Assert.Equal(Streamer.Rules.Engine.FillEffect.Rejected, notMonitored.Effect);
+
+        // the silent one is reported: housekeeping has passed the threshold for both
+        await Waits.UntilAsync(() => { lock (alerts) return alerts.Any(a => a.Kind == PipelineAlert.Kinds.UnmonitoredPosition); }, "the unmonitored alert");
+        await pipeline.FlushAsync();
+        lock (alerts) Assert.True(alerts.Where(a => a.Kind == PipelineAlert.Kinds.UnmonitoredPosition).Select(a => a.Key).SequenceEqual(["SILENT"]), string.Join("\n", alerts));
+        Assert.Equal(1, pipeline.Status().UnmonitoredPositions);
+
+        await pipeline.StopAsync();
+        var change = Assert.Single(target.Changes);
+        Assert.Equal(("CLOSED", 0, 2, 2L), (change.PositionId, change.State.ContractsRemaining, change.State.ContractsOriginal, change.State.FillWatermark));
+        // bought back 2 × (1.00 − 2.10) on the short leg, sold 2 × (0.40 − 0.90) on the long: (220 − 100)
+        Assert.Equal(120, change.State.RealizedPnl, 9);
+    }
+
+    [Fact]
     public async Task Zero_positions_and_then_positions_without_any_tick_each_raise_nothing_monitored()
     {
         var symbols = new SymbolTable();

@@ -28,7 +28,7 @@ public sealed class OutboxIntegrationTests
             var symbols = new SymbolTable();
             await using var pipeline = new TickPipeline(
                 new PipelineOptions { Shards = 3, Clock = ClockMode.Virtual, LatencyInPayload = false },
-                symbols, BookSet.BuiltIn, new OutboxExitTarget(outbox));
+                symbols, BookSet.BuiltIn, new OutboxExitTarget(outbox, journal));
             pipeline.Start();
             foreach (var p in Demo.Positions()) _ = pipeline.AddPositionAsync(p);
             await pipeline.RunSourceAsync(new TapeTickSource(Demo.File("ticks.csv"), symbols));

@@ -26,6 +26,12 @@ internal sealed class CollectingExitTarget : IExitTarget
         if (outcome != OutboxSubmitOutcome.Full) _exits.Enqueue(exit);
         return outcome;
     }
+
+    private readonly ConcurrentQueue<Streamer.Stream.Journal.PositionChange> _changes = new();
+
+    public IReadOnlyList<Streamer.Stream.Journal.PositionChange> Changes => [.. _changes];
+
+    public void Record(Streamer.Stream.Journal.PositionChange change) => _changes.Enqueue(change);
 }
 
 internal sealed class CollectingSnapshotTarget : ISnapshotTarget
