@@ -7,7 +7,8 @@ namespace Streamer.Stream.Pipeline;
 /// Ticks another component writes into a channel: the Alpaca stream client (branch alpaca) takes a
 /// <c>ChannelWriter&lt;Tick&gt;</c> and writes parsed ticks there; this pumps the reader into the
 /// pipeline. The host maps the client's <c>StateChanged</c> (Connecting/Live/Stale/Down, the same
-/// four states) to <see cref="Report"/>. Ends when the writer completes or on cancellation.
+/// four states) to <see cref="Report"/>. Ends when the writer completes or on cancellation (at once,
+/// even with an idle writer).
 /// </summary>
 internal sealed class ChannelTickSource(ChannelReader<Tick> reader, string name) : ITickSource
 {
@@ -23,7 +24,11 @@ internal sealed class ChannelTickSource(ChannelReader<Tick> reader, string name)
     public Task RunAsync(TickIngress ingress, FeedMonitor feed, CancellationToken cancellationToken)
     {
         _feed = feed;
-        return Task.Factory.StartNew(() => PumpAsync(ingress, cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        var pump = Task.Factory.StartNew(() => PumpAsync(ingress, cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        if (!cancellationToken.CanBeCanceled) return pump;
+        // the pump's wait takes no token (below), so a stop would wait for a tick or for the writer to complete,
+        // forever with an idle producer: the source ends at the stop, the pump at its next wake-up (publishing nothing)
+        return Task.WhenAny(pump, Task.Delay(Timeout.Infinite, cancellationToken)).Unwrap();
     }
 
     private async Task PumpAsync(TickIngress ingress, CancellationToken cancel)
@@ -33,7 +38,7 @@ internal sealed class ChannelTickSource(ChannelReader<Tick> reader, string name)
             // no token on the wait: a cancellable wait allocates per call; cancellation ends the pump at the next tick or when the writer completes
             while (!cancel.IsCancellationRequested && await reader.WaitToReadAsync().ConfigureAwait(false))
             {
-                while (reader.TryRead(out var tick))
+                while (!cancel.IsCancellationRequested && reader.TryRead(out var tick))
                 {
                     ingress.Publish(in tick);
                     Ticks++;

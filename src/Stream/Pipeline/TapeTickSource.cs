@@ -63,10 +63,7 @@ internal sealed class TapeTickSource : ITickSource
             feed.Report(Name, FeedStatus.Down);
             throw;
         }
-        finally
-        {
-            ingress.FinishTape();
-        }
+        // the pipeline ends the tape when its last source ends (another source may still be running)
     }
 
     private static void WaitUntil(long dueTimestamp, CancellationToken cancel)

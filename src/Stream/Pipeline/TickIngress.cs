@@ -13,6 +13,12 @@ namespace Streamer.Stream.Pipeline;
 /// With a tape clock it also keeps replay's order of things: positions join when the tape reaches
 /// their opened_at, and (virtual clock) every shard's engine is stepped to tape time each tape second
 /// and at the end, so time rules on a quiet shard fire too.
+/// <para>
+/// Tape time with several sources: the latest tick time any source has reached (a max, raised with a
+/// compare-and-swap, never lowered). A slower source's older tick does not move it back: it still
+/// reaches its engine (per-symbol order is each source's own), which prices it at the engine's clock.
+/// The tape ends when the last running source ends (<see cref="SourceEnded"/>), not the first.
+/// </para>
 /// </summary>
 internal sealed class TickIngress
 {
@@ -29,7 +35,7 @@ internal sealed class TickIngress
     private long _insane;
     private long _unknownSymbols;
 
-    // tape clock (one tape source at a time drives it)
+    // tape clock: any number of sources raise it (max); the cold events (deferred joins, clock steps) run under _gate
     private readonly bool _tapeClock;
     private readonly bool _broadcast;
     private long _tapeNow = long.MinValue;
@@ -37,6 +43,7 @@ internal sealed class TickIngress
     private long _nextDeferredNs = long.MaxValue;
     private readonly List<AddPositionCommand> _deferred = [];
     private long _order;
+    private int _runningSources;
     private volatile bool _tapeFinished;
 
     public TickIngress(Shard[] shards, SymbolTable symbols, FeedMonitor feed, PipelineClock clock)
@@ -142,21 +149,46 @@ internal sealed class TickIngress
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void TapeStep(long t)
     {
-        if (_tapeNow == long.MinValue || t >= Volatile.Read(ref _nextDeferredNs) || t >= _nextBroadcastNs) TapeEvents(t);
-        if (t > _tapeNow) Volatile.Write(ref _tapeNow, t);
+        long now = Volatile.Read(ref _tapeNow);
+        if (t > now)
+        {
+            // an event is due (the first tick, a position's opened_at, the next clock step): cold, under the lock
+            if (now == long.MinValue || t >= Volatile.Read(ref _nextDeferredNs) || t >= Volatile.Read(ref _nextBroadcastNs)) TapeEvents(t);
+            else RaiseTapeNow(t);
+        }
+    }
+
+    /// <summary>Tape time := max(tape time, <paramref name="t"/>): sources race here, so compare-and-swap, and never down.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void RaiseTapeNow(long t)
+    {
+        long now = Volatile.Read(ref _tapeNow);
+        while (t > now)
+        {
+            long seen = Interlocked.CompareExchange(ref _tapeNow, t, now);
+            if (seen == now) return;
+            now = seen;
+        }
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void TapeEvents(long t)
     {
-        if (_tapeNow == long.MinValue && _clock.Mode == ClockMode.Scaled) _clock.Anchor(t);
-        if (t >= Volatile.Read(ref _nextDeferredNs)) ReleaseDeferred(t, _tapeNow);
-        if (_broadcast && t >= _nextBroadcastNs)
+        lock (_gate)
         {
-            // replay's single engine starts its clock at the first tick and is at tape time on every tick:
-            // step every shard there (each tape second), so their clocks start together and quiet shards keep up
-            BroadcastClock(t);
-            _nextBroadcastNs = _nextBroadcastNs == long.MinValue ? t + BroadcastStepNs : Math.Max(_nextBroadcastNs + BroadcastStepNs, t);
+            long before = Volatile.Read(ref _tapeNow);
+            if (t <= before) return; // another source got the tape past t (and ran the events) first
+            if (before == long.MinValue && _clock.Mode == ClockMode.Scaled) _clock.Anchor(t);
+            // positions join before the tick that reaches their opened_at, the shard's clock at the tape time before it (replay's order)
+            if (t >= _nextDeferredNs) ReleaseDeferred(t, before);
+            if (_broadcast && t >= _nextBroadcastNs)
+            {
+                // replay's single engine starts its clock at the first tick and is at tape time on every tick:
+                // step every shard there (each tape second), so their clocks start together and quiet shards keep up
+                BroadcastClock(t);
+                Volatile.Write(ref _nextBroadcastNs, _nextBroadcastNs == long.MinValue ? t + BroadcastStepNs : Math.Max(_nextBroadcastNs + BroadcastStepNs, t));
+            }
+            RaiseTapeNow(t);
         }
     }
 
@@ -170,8 +202,9 @@ internal sealed class TickIngress
 
     /// <summary>
     /// Routes an add to the shard of the position's underlying. With a tape clock and the tape still
-    /// running, the position waits until the tape reaches its opened_at (replay's rule); otherwise it
-    /// is posted now.
+    /// running, a position whose opened_at is ahead of the tape waits until the tape reaches it
+    /// (replay's rule); otherwise (no opened_at, one the tape has passed, or the tape ended) it is
+    /// posted now, its shard stepping to the tape's time first.
     /// </summary>
     public void Add(AddPositionCommand command, int shard)
     {
@@ -179,7 +212,15 @@ internal sealed class TickIngress
         {
             lock (_gate)
             {
-                if (!_tapeFinished)
+                long now = Volatile.Read(ref _tapeNow);
+                // the tape can place it already: no opened_at (it opens at its engine's first time, as in replay)
+                // or an opened_at the tape has passed. It joins now, at tape time: waiting for the next tick
+                // would never complete for a caller who feeds the tape once the add has completed.
+                if (command.Spec.OpenedAtNs == long.MinValue || (now != long.MinValue && command.Spec.OpenedAtNs <= now))
+                {
+                    command.TapeClockNs = now;
+                }
+                else if (!_tapeFinished)
                 {
                     command.Order = _order++;
                     int at = _deferred.Count;
@@ -212,25 +253,32 @@ internal sealed class TickIngress
         get { lock (_gate) return _deferred.Count; }
     }
 
+    /// <summary>Under <see cref="_gate"/>: posts the waiting positions whose opened_at the tape has reached.</summary>
     private void ReleaseDeferred(long upTo, long tapeClock)
     {
-        lock (_gate)
+        int n = 0;
+        while (n < _deferred.Count && _deferred[n].Spec.OpenedAtNs <= upTo)
         {
-            int n = 0;
-            while (n < _deferred.Count && _deferred[n].Spec.OpenedAtNs <= upTo)
-            {
-                var c = _deferred[n];
-                c.TapeClockNs = tapeClock;
-                _shards[c.ShardIndex].PostCommand(c);
-                n++;
-            }
-            _deferred.RemoveRange(0, n);
-            Volatile.Write(ref _nextDeferredNs, _deferred.Count == 0 ? long.MaxValue : _deferred[0].Spec.OpenedAtNs);
+            var c = _deferred[n];
+            c.TapeClockNs = tapeClock;
+            _shards[c.ShardIndex].PostCommand(c);
+            n++;
         }
+        _deferred.RemoveRange(0, n);
+        Volatile.Write(ref _nextDeferredNs, _deferred.Count == 0 ? long.MaxValue : _deferred[0].Spec.OpenedAtNs);
+    }
+
+    /// <summary>A source starts publishing (the pipeline calls it): the tape ends only when every source has ended.</summary>
+    public void SourceStarted() => Interlocked.Increment(ref _runningSources);
+
+    /// <summary>A source ended (or failed): when it was the last one running, the tape is finished (<see cref="FinishTape"/>).</summary>
+    public void SourceEnded()
+    {
+        if (Interlocked.Decrement(ref _runningSources) <= 0) FinishTape();
     }
 
     /// <summary>
-    /// The tape ended: (virtual clock) every shard steps to the last tick's time, as replay's clock
+    /// The tape ended (all of it: the last source, or a caller publishing by hand): (virtual clock) every shard steps to the last tick's time, as replay's clock
     /// stops there; positions whose opened_at the tape never reached join now (replay reports them
     /// open). Later adds go straight to their shard.
     /// </summary>

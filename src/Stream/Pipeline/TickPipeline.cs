@@ -96,6 +96,7 @@ internal sealed class TickPipeline : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(source);
         _feed.SourceStarted();
+        _ingress.SourceStarted();
         var task = RunSource(source);
         lock (_gate) _sources.Add(task);
         return task;
@@ -121,7 +122,7 @@ internal sealed class TickPipeline : IAsyncDisposable
         }
         finally
         {
-            _ingress.FinishTape();
+            _ingress.SourceEnded(); // the last one to end ends the tape
         }
         _feed.SourceStopped(source.Name, why);
     }

@@ -454,6 +454,7 @@ internal sealed partial class LivePipelineService : IHostedService, IAsyncDispos
         {
         }
         if (_stopping.IsCancellationRequested) return;
+        await StopStateSavingAsync().ConfigureAwait(false); // the peaks reached since the last round, before the engines go
         await Pipeline.StopAsync().ConfigureAwait(false);
         while (_outbox.Backlog > 0 && !_stopping.IsCancellationRequested)
             await Task.Delay(20, CancellationToken.None).ConfigureAwait(false);

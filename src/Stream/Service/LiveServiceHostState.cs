@@ -12,8 +12,8 @@ namespace Streamer.Stream.Service;
 internal sealed partial class LivePipelineService
 {
     private readonly Dictionary<string, PositionState> _savedStates = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _saving = new(1, 1); // one round at a time (no wait handle is ever made: nothing to dispose)
     private Timer? _stateTimer;
-    private int _savingStates;
 
     private void StartStateSaving(TimeSpan interval)
     {
@@ -21,18 +21,28 @@ internal sealed partial class LivePipelineService
         _stateTimer = new Timer(_ => _ = SaveStatesAsync(), null, interval, interval);
     }
 
+    /// <summary>
+    /// The last save, before the pipeline stops (a stop, or a tape consumed with <c>Feed:ExitWhenDone</c>):
+    /// the peak reached since the last round is journaled too. It waits for a round in flight (which may
+    /// have read the engines before the last ticks) instead of skipping.
+    /// </summary>
     private async Task StopStateSavingAsync()
     {
         if (_stateTimer is not null) await _stateTimer.DisposeAsync().ConfigureAwait(false);
-        await SaveStatesAsync().ConfigureAwait(false);
+        await SaveStatesAsync(waitForRound: true).ConfigureAwait(false);
     }
 
-    internal async Task SaveStatesAsync()
+    /// <summary>One round: every open position's state, journaled where it changed and no exit of it is outstanding.</summary>
+    internal Task SaveStatesAsync() => SaveStatesAsync(waitForRound: false);
+
+    private async Task SaveStatesAsync(bool waitForRound)
     {
-        // stopped first (Feed:ExitWhenDone): the engines are gone, and so is anything left to save
-        if (Pipeline.IsStopped || Interlocked.Exchange(ref _savingStates, 1) != 0) return;
+        if (Pipeline.IsStopped) return; // the engines are gone, and so is anything left to save
+        if (waitForRound) await _saving.WaitAsync().ConfigureAwait(false);
+        else if (!_saving.Wait(0)) return; // the timer's round while one is still running: the next one will do
         try
         {
+            if (Pipeline.IsStopped) return;
             // read on the shard threads (each engine's single owner); cold path, once per interval
             var perShard = await Pipeline.QueryAsync(static engine =>
             {
@@ -61,7 +71,7 @@ internal sealed partial class LivePipelineService
         }
         finally
         {
-            Volatile.Write(ref _savingStates, 0);
+            _saving.Release();
         }
     }
 

@@ -43,6 +43,20 @@ internal sealed class CollectingSnapshotTarget : ISnapshotTarget
     public void Publish(string subject, ReadOnlyMemory<byte> payload) => _messages.Enqueue((subject, payload.ToArray()));
 }
 
+internal static class PipelineWait
+{
+    /// <summary>
+    /// Every shard has processed what was posted before (<see cref="TickPipeline.FlushAsync"/>), and every
+    /// exit decided has reached the target: the dispatcher hands exits over on its own thread, after the flush.
+    /// </summary>
+    public static async Task DeliveredAsync(this TickPipeline pipeline, TimeSpan patience)
+    {
+        await pipeline.FlushAsync().WaitAsync(patience);
+        var until = DateTime.UtcNow + patience;
+        while (pipeline.Status() is var s && s.ExitsDelivered < s.ExitsDecided && DateTime.UtcNow < until) await Task.Delay(5);
+    }
+}
+
 internal static class Demo
 {
     public static string File(string name) =>

@@ -43,7 +43,7 @@ public sealed class SourceMergeTests
         })).ToArray();
         await Task.WhenAll(feeds);
         await Task.WhenAll(runs);
-        await pipeline.FlushAsync();
+        await pipeline.DeliveredAsync(TimeSpan.FromSeconds(30)); // the exits too: they reach the target after the flush
 
         var status = pipeline.Status();
         Assert.Equal(2 * Count, status.TicksIn);
@@ -53,5 +53,28 @@ public sealed class SourceMergeTests
         Assert.All(await pipeline.QueryAsync(e => e.Counters.OutOfOrder), n => Assert.Equal(0, n));
         Assert.Equal(2 * Count, (await pipeline.QueryAsync(e => e.Counters.Ticks)).Sum());
         Assert.Equal(FeedStatus.Down, pipeline.Feed.Current); // both sources ended
+    }
+
+    [Fact]
+    public async Task A_channel_source_whose_producer_is_idle_does_not_hold_up_the_stop()
+    {
+        // an Alpaca-like producer that keeps its writer open and has nothing to say: the stop must still return
+        var symbols = new SymbolTable();
+        await using var pipeline = new TickPipeline(new PipelineOptions { Clock = ClockMode.Virtual }, symbols, BookSet.BuiltIn, new CollectingExitTarget());
+        pipeline.Start();
+        var channel = System.Threading.Channels.Channel.CreateUnbounded<Tick>();
+        var run = pipeline.RunSourceAsync(new ChannelTickSource(channel.Reader, "idle"));
+        var subject = new Subject<Tick>();
+        var other = pipeline.RunSourceAsync(new ObservableTickSource(subject, "rx"));
+        Assert.True(channel.Writer.TryWrite(Tick.Quote(Ticks.At("2026-01-06T15:00:00Z"), symbols.Intern("AAPL"), 150, 150.01)));
+        await Waits.UntilAsync(() => pipeline.Status().TicksIn == 1, "the tick in");
+        await pipeline.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await run.WaitAsync(TimeSpan.FromSeconds(30));
+        await other.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(FeedStatus.Down, pipeline.Feed.Current);
+        // what the producer writes after the stop goes nowhere
+        Assert.True(channel.Writer.TryWrite(Tick.Quote(Ticks.At("2026-01-06T15:00:01Z"), symbols.Intern("AAPL"), 150, 150.01)));
+        await Task.Delay(50);
+        Assert.Equal(1, pipeline.Status().TicksIn);
     }
 }
