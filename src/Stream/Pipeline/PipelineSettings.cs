@@ -9,7 +9,8 @@ namespace Streamer.Stream.Pipeline;
 /// come from <see cref="StreamerSettings"/>): <c>Feed:StaleAfter</c> (seconds, 30),
 /// <c>Pipeline:Shards</c> (min(cores, 4)), <c>Pipeline:ShardCapacity</c> (8192),
 /// <c>Pipeline:UnmonitoredAfter</c> (seconds, 60), <c>Snapshots:Interval</c> (seconds, 1; 0 = off),
-/// <c>Pipeline:SpinMicroseconds</c> (50).
+/// <c>Pipeline:SpinMicroseconds</c> (50), <c>Alpaca:MarketClockSpeed</c> (0 = the wall clock; N = the
+/// feed's own time at N×, for a dry run against <c>streamer emulate --speed N</c>).
 /// A bad value throws <see cref="SettingsException"/> naming the key.
 /// </summary>
 internal static class PipelineSettings
@@ -19,10 +20,13 @@ internal static class PipelineSettings
         ArgumentNullException.ThrowIfNull(c);
         ArgumentNullException.ThrowIfNull(settings);
         bool tape = settings.FeedTape is not null;
+        // a live feed whose timestamps are not now (the emulator replays a recorded day): the clock follows
+        // the feed's market time, anchored at its first tick and running N× the wall clock
+        double market = tape ? 0 : Number(c, "Alpaca:MarketClockSpeed", 0, 0, 1_000_000);
         var options = new PipelineOptions
         {
-            Clock = PipelineOptions.ClockFor(tape, settings.FeedSpeed),
-            Speed = tape && settings.FeedSpeed > 0 ? settings.FeedSpeed : 1,
+            Clock = market > 0 ? ClockMode.Scaled : PipelineOptions.ClockFor(tape, settings.FeedSpeed),
+            Speed = tape && settings.FeedSpeed > 0 ? settings.FeedSpeed : market > 0 ? market : 1,
             Shards = (int)Number(c, "Pipeline:Shards", Math.Min(Environment.ProcessorCount, 4), 1, 256),
             ShardCapacity = (int)Number(c, "Pipeline:ShardCapacity", 8192, 1, 1 << 24),
             StaleAfter = TimeSpan.FromSeconds(Number(c, "Feed:StaleAfter", 30, 0.001, 86_400)),

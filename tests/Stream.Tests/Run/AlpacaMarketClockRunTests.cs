@@ -1,0 +1,53 @@
+using Streamer.Stream.Nats;
+using Streamer.Stream.Tests.Infrastructure;
+using System.Text.Json;
+
+namespace Streamer.Stream.Tests.Run;
+
+/// <summary>
+/// A dry run against the emulator: its quotes carry the recorded day's time, not now. With
+/// <c>Alpaca:MarketClockSpeed</c> the service's clock follows that market time, so a position
+/// opened "now" (ahead of the replayed day) neither drags the shard's clock to the wall clock nor
+/// makes every replayed mark stale: the other position's stop still fires.
+/// </summary>
+public sealed class AlpacaMarketClockRunTests
+{
+    private static readonly TimeSpan Long = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task With_the_market_clock_a_position_opened_now_does_not_stop_exits_on_replayed_quotes()
+    {
+        var tapeSymbols = new Streamer.Rules.Instruments.SymbolTable();
+        int aapl = tapeSymbols.Intern("AAPL");
+        long t0 = Streamer.Rules.Time.NanoTime.ParseRfc3339("2026-01-21T15:00:00Z");
+        var ticks = Enumerable.Range(0, 300).Select(k => Streamer.Rules.Market.Tick.Quote(t0 + k * 10_000_000L, aapl, 200 - k * 0.01, 200.02 - k * 0.01)).ToList();
+        await using var emulator = new Streamer.Stream.Emulator.AlpacaEmulator(Streamer.Stream.Emulator.EmulatorTape.FromTicks(tapeSymbols, ticks),
+            new Streamer.Stream.Emulator.EmulatorOptions { Speed = 1, Loop = true, Key = "K", Secret = "S" });
+        await emulator.StartAsync();
+        using var server = new NatsServerFixture();
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("books.yaml"), "books:\n  stop_only:\n    rules:\n      underlying_stop: {}\n");
+        var now = Streamer.Rules.Time.NanoTime.FormatRfc3339(Streamer.Rules.Time.NanoTime.FromDateTime(DateTime.UtcNow));
+        File.WriteAllText(dir.File("positions.json"), $$"""
+            { "positions": [
+              { "id": "AAPL-1", "book": "stop_only", "stop_underlying": 198.00, "legs": [ { "symbol": "AAPL", "qty": 100, "entry_price": 200 } ] },
+              { "id": "AAPL-NOW", "book": "stop_only", "opened_at": "{{now}}", "stop_underlying": 150.00, "legs": [ { "symbol": "AAPL", "qty": 10, "entry_price": 200 } ] } ] }
+            """);
+        using var bus = await TestBus.ConnectedAsync(server.Url);
+        var exits = new System.Collections.Concurrent.ConcurrentQueue<JsonElement>();
+        using var sub = bus.Subscribe(NatsSubjects.ExitsWildcard, m => exits.Enqueue(JsonDocument.Parse(m.Data).RootElement.Clone()));
+
+        using var service = StreamerProcess.Start(dir.Path, new Dictionary<string, string> { ["APCA_API_KEY_ID"] = "K", ["APCA_API_SECRET_KEY"] = "S" },
+            "run", $"--Nats:Url={server.Url}", $"--Journal:Path={dir.File("j.db")}", "--Pipeline:Shards=1",
+            $"--Alpaca:DataUrl={emulator.DataUrl}", "--Alpaca:MarketClockSpeed=1", $"--Positions:File={dir.File("positions.json")}", $"--Books:File={dir.File("books.yaml")}");
+        await Waits.UntilAsync(() => !exits.IsEmpty || service.HasExited, "AAPL-1's stop fires on the replayed quotes", Long);
+        Assert.False(service.HasExited, service.Output);
+        var exit = Assert.Single(exits);
+        Assert.Equal("AAPL-1:1", exit.GetProperty("id").GetString());
+        Assert.Equal("underlying_stop", exit.GetProperty("rule").GetString());
+        // decided at the replayed day's time, not at the wall clock's
+        Assert.StartsWith("2026-01-21T15:00:", exit.GetProperty("time").GetString(), StringComparison.Ordinal);
+        service.Terminate();
+        Assert.Equal(0, await service.WaitForExitAsync(Long));
+    }
+}
