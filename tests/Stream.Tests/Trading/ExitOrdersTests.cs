@@ -2,7 +2,7 @@ using Streamer.Stream.Trading;
 
 namespace Streamer.Stream.Tests.Trading;
 
-public sealed class ExitOrdersAndReconcilerTests
+public sealed class ExitOrdersTests
 {
     [Fact]
     public void A_single_leg_exit_is_a_simple_closing_order_keyed_by_the_exit_id()
@@ -34,28 +34,5 @@ public sealed class ExitOrdersAndReconcilerTests
         Assert.Contains("qty 0", Assert.Throws<ArgumentException>(() => ExitOrders.Build("X:1", [("A", 0)])).Message, StringComparison.Ordinal);
         Assert.Contains("twice", Assert.Throws<ArgumentException>(() => ExitOrders.Build("X:1", [("A", 1), ("A", -1)])).Message, StringComparison.Ordinal);
         Assert.Contains("128", Assert.Throws<ArgumentException>(() => ExitOrders.Build(new string('x', 129), [("A", 1)])).Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Reconciliation_names_every_difference()
-    {
-        BrokerPosition Held(string s, decimal q) => new(s, "us_option", q, q > 0 ? "long" : "short", 1, null, null, null, null);
-        var issues = PositionReconciler.Compare(
-            [Held("SPY260220P00580000", -10), Held("SPY260220P00575000", 10), Held("QCOM260220C00150000", 3), Held("META260220C00720000", 6)],
-            new Dictionary<string, decimal>
-            {
-                ["SPY260220P00580000"] = -10,
-                ["SPY260220P00575000"] = 8,
-                ["META260220C00720000"] = 6,
-                ["AAPL260220C00200000"] = 2,
-            });
-        Assert.Equal(
-            [
-                (ReconciliationKind.MissingInEngine, "QCOM260220C00150000", 3m, 0m),
-                (ReconciliationKind.QtyMismatch, "SPY260220P00575000", 10m, 8m),
-                (ReconciliationKind.MissingAtBroker, "AAPL260220C00200000", 0m, 2m),
-            ],
-            issues.Select(i => (i.Kind, i.Symbol, i.BrokerQty, i.EngineQty)));
-        Assert.Empty(PositionReconciler.Compare([Held("A", 1)], new Dictionary<string, decimal> { ["A"] = 1 }));
     }
 }
