@@ -50,7 +50,7 @@ public sealed class AlpacaReconnectRunTests
 
         using var service = StreamerProcess.Start(dir.Path, new Dictionary<string, string> { ["APCA_API_KEY_ID"] = "K", ["APCA_API_SECRET_KEY"] = "S" },
             "run", $"--Nats:Url={server.Url}", $"--Journal:Path={dir.File("j.db")}", "--Heartbeat:IntervalSeconds=0.5",
-            $"--Alpaca:DataUrl={first.DataUrl}", $"--Positions:File={dir.File("positions.json")}", $"--Books:File={dir.File("books.yaml")}");
+            $"--Alpaca:DataUrl={first.DataUrl}", "--Alpaca:MarketClockSpeed=1", $"--Positions:File={dir.File("positions.json")}", $"--Books:File={dir.File("books.yaml")}");
         try
         {
             await Waits.UntilAsync(() => beats.Any(b => b.GetProperty("ticks_total").GetInt64() >= 50) || service.HasExited, "quotes from the first emulator", Long);

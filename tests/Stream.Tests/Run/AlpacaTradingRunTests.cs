@@ -47,7 +47,7 @@ public sealed class AlpacaTradingRunTests
     private static string[] Args(NatsServerFixture server, TempDirectory dir, AlpacaEmulator emulator) =>
     [
         "run", $"--Nats:Url={server.Url}", $"--Journal:Path={dir.File("j.db")}", "--Heartbeat:IntervalSeconds=0.5",
-        $"--Alpaca:DataUrl={emulator.DataUrl}", $"--Alpaca:TradingUrl={emulator.TradingUrl}", "--Alpaca:Executor=true",
+        $"--Alpaca:DataUrl={emulator.DataUrl}", "--Alpaca:MarketClockSpeed=1", $"--Alpaca:TradingUrl={emulator.TradingUrl}", "--Alpaca:Executor=true",
         "--Alpaca:ReconcileSeconds=1", "--Alpaca:DefaultBook=stop_only",
         $"--Positions:File={dir.File("positions.json")}", $"--Books:File={dir.File("books.yaml")}",
     ];

@@ -351,7 +351,7 @@ public sealed class RunServiceTests
         using var beatSub = bus.Subscribe(NatsSubjects.Heartbeat, m => beats.Enqueue(JsonDocument.Parse(m.Data).RootElement.Clone()));
 
         using var service = StreamerProcess.Start(dir.Path, new Dictionary<string, string> { ["APCA_API_KEY_ID"] = "K", ["APCA_API_SECRET_KEY"] = "S" },
-            Args(server, dir.File("j.db"), $"--Alpaca:DataUrl={emulator.DataUrl}", $"--Positions:File={dir.File("positions.json")}", $"--Books:File={dir.File("books.yaml")}"));
+            Args(server, dir.File("j.db"), $"--Alpaca:DataUrl={emulator.DataUrl}", "--Alpaca:MarketClockSpeed=1", $"--Positions:File={dir.File("positions.json")}", $"--Books:File={dir.File("books.yaml")}"));
         await Waits.UntilAsync(() => exits.Count >= 1 || service.HasExited, "the stop fires on streamed AAPL quotes", Long);
         Assert.False(service.HasExited, service.Output);
         var exit = JsonDocument.Parse(exits.Messages[0].Data).RootElement;
