@@ -17,11 +17,8 @@ public sealed class AlpacaMarketClockRunTests
     [Fact]
     public async Task With_the_market_clock_a_position_opened_now_does_not_stop_exits_on_replayed_quotes()
     {
-        var tapeSymbols = new Streamer.Rules.Instruments.SymbolTable();
-        int aapl = tapeSymbols.Intern("AAPL");
         long t0 = Streamer.Rules.Time.NanoTime.ParseRfc3339("2026-01-21T15:00:00Z");
-        var ticks = Enumerable.Range(0, 300).Select(k => Streamer.Rules.Market.Tick.Quote(t0 + k * 10_000_000L, aapl, 200 - k * 0.01, 200.02 - k * 0.01)).ToList();
-        await using var emulator = new Streamer.Stream.Emulator.AlpacaEmulator(Streamer.Stream.Emulator.EmulatorTape.FromTicks(tapeSymbols, ticks),
+        await using var emulator = new Streamer.Stream.Emulator.AlpacaEmulator(RunTestData.AaplRamp(t0, 200.01, 197.02, 300),
             new Streamer.Stream.Emulator.EmulatorOptions { Speed = 1, Loop = true, Key = "K", Secret = "S" });
         await emulator.StartAsync();
         using var server = new NatsServerFixture();

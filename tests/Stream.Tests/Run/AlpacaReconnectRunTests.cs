@@ -14,23 +14,12 @@ public sealed class AlpacaReconnectRunTests
 {
     private static readonly TimeSpan Long = TimeSpan.FromSeconds(60);
 
-    private static EmulatorTape Ramp(long t0, double from, double to, int steps)
-    {
-        var symbols = new Streamer.Rules.Instruments.SymbolTable();
-        int aapl = symbols.Intern("AAPL");
-        var ticks = Enumerable.Range(0, steps)
-            .Select(k => from + (to - from) * k / (steps - 1))
-            .Select((mid, k) => Streamer.Rules.Market.Tick.Quote(t0 + k * 10_000_000L, aapl, Math.Round(mid - 0.01, 2), Math.Round(mid + 0.01, 2)))
-            .ToList();
-        return EmulatorTape.FromTicks(symbols, ticks);
-    }
-
     [Fact]
     public async Task The_emulator_dropped_and_restored_mid_session_the_service_resubscribes_and_misses_no_exit()
     {
         long t0 = Streamer.Rules.Time.NanoTime.ParseRfc3339("2026-01-21T15:00:00Z");
         // before the drop AAPL never reaches either stop; after it, the quotes cross both
-        var first = new AlpacaEmulator(Ramp(t0, 200.00, 199.00, 100), new EmulatorOptions { Speed = 1, Key = "K", Secret = "S" });
+        var first = new AlpacaEmulator(RunTestData.AaplRamp(t0, 200.00, 199.00, 100), new EmulatorOptions { Speed = 1, Key = "K", Secret = "S" });
         await first.StartAsync();
         int port = first.Port;
         using var server = new NatsServerFixture();
@@ -61,7 +50,7 @@ public sealed class AlpacaReconnectRunTests
             await Waits.UntilAsync(() => alerts.Any(a => a.GetProperty("kind").GetString() == "feed_down") || service.HasExited, "a feed_down alert", Long);
 
             // the server is back on the same address with the next minutes of the day
-            await using var second = new AlpacaEmulator(Ramp(t0 + 3_600_000_000_000L, 199.00, 197.00, 200), new EmulatorOptions { Port = port, Speed = 1, Key = "K", Secret = "S" });
+            await using var second = new AlpacaEmulator(RunTestData.AaplRamp(t0 + 3_600_000_000_000L, 199.00, 197.00, 200), new EmulatorOptions { Port = port, Speed = 1, Key = "K", Secret = "S" });
             await second.StartAsync();
             await Waits.UntilAsync(() => exits.Count >= 2 || service.HasExited, "both stops on the second emulator's quotes", Long);
             Assert.False(service.HasExited, service.Output);

@@ -334,11 +334,8 @@ public sealed class RunServiceTests
     public async Task With_alpaca_data_url_the_service_streams_the_positions_symbols_and_fires_on_them()
     {
         // the in-repo emulator on loopback: AAPL walks 200.00 → 197.01 in 10 ms steps, over and over
-        var tapeSymbols = new Streamer.Rules.Instruments.SymbolTable();
-        int aapl = tapeSymbols.Intern("AAPL");
         long t0 = Streamer.Rules.Time.NanoTime.ParseRfc3339("2026-01-21T15:00:00Z");
-        var ticks = Enumerable.Range(0, 300).Select(k => Streamer.Rules.Market.Tick.Quote(t0 + k * 10_000_000L, aapl, 200 - k * 0.01, 200.02 - k * 0.01)).ToList();
-        await using var emulator = new Streamer.Stream.Emulator.AlpacaEmulator(Streamer.Stream.Emulator.EmulatorTape.FromTicks(tapeSymbols, ticks),
+        await using var emulator = new Streamer.Stream.Emulator.AlpacaEmulator(RunTestData.AaplRamp(t0, 200.01, 197.02, 300),
             new Streamer.Stream.Emulator.EmulatorOptions { Speed = 1, Loop = true, Key = "K", Secret = "S" });
         await emulator.StartAsync();
         using var server = new NatsServerFixture();

@@ -80,6 +80,18 @@ internal sealed class RampSession
 
 internal static class RunTestData
 {
+    /// <summary>An emulator tape of AAPL quotes (a cent wide) walking evenly from <paramref name="from"/> to <paramref name="to"/> in 10 ms steps.</summary>
+    public static Streamer.Stream.Emulator.EmulatorTape AaplRamp(long t0, double from, double to, int steps)
+    {
+        var symbols = new SymbolTable();
+        int aapl = symbols.Intern("AAPL");
+        var ticks = Enumerable.Range(0, steps)
+            .Select(k => from + (to - from) * k / (steps - 1))
+            .Select((mid, k) => Streamer.Rules.Market.Tick.Quote(t0 + k * 10_000_000L, aapl, Math.Round(mid - 0.01, 2), Math.Round(mid + 0.01, 2)))
+            .ToList();
+        return Streamer.Stream.Emulator.EmulatorTape.FromTicks(symbols, ticks);
+    }
+
     public static string RepoFile(params string[] parts) =>
         Path.GetFullPath(Path.Combine([AppContext.BaseDirectory, "..", "..", "..", "..", "..", .. parts]));
 
