@@ -105,7 +105,7 @@ internal static class TickToExitLatency
         var symbols = new SymbolTable();
         await using var pipeline = new TickPipeline(
             new PipelineOptions { Shards = shards, Clock = ClockMode.Virtual, SnapshotInterval = TimeSpan.Zero, UnmonitoredAfter = TimeSpan.FromHours(1) },
-            symbols, BookSet.Parse(Book, "latency-books"), new OutboxExitTarget(outbox));
+            symbols, BookSet.Parse(Book, "latency-books"), new OutboxExitTarget(outbox, journal));
         pipeline.Start();
         // with a tape clock a position joins when tick time reaches its opened_at (the first tick): not awaited here
         var added = positions.Select(p => pipeline.AddPositionAsync(p)).ToList();
