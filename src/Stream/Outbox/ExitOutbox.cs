@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using Streamer.Rules.Time;
 using Streamer.Stream.Journal;
 using Streamer.Stream.Nats;
@@ -18,15 +19,21 @@ internal enum OutboxSubmitOutcome
     /// position's state as it was (the exit's sequence is not consumed), alerts, and decides again later.
     /// </summary>
     Full,
+    /// <summary>the journal refused this decision (<see cref="OutboxSubmitResult.Conflict"/>: a bug upstream, never retried); nothing of it was written.</summary>
+    Conflict,
 }
 
 /// <summary>
-/// The transactional outbox for exits: <see cref="Submit"/> journals a decision, one publisher
-/// loop takes unpublished exits from the journal in decision order, publishes each to JetStream,
-/// waits for its ack (retrying forever with bounded backoff) and marks it published, so exits go
-/// out in order and none is lost to a NATS outage or a crash. Delivery is at-least-once: an exit
-/// whose ack was lost, or that was published just before a crash, goes out again with the same
-/// id; subscribers dedupe by id (<see cref="ExitIdDeduplicator"/>).
+/// The transactional outbox for exits: <see cref="Submit"/> / <see cref="SubmitBatch"/> journal
+/// decisions (a batch in one transaction: group commit), one publisher loop takes unpublished exits
+/// from the journal in decision order and publishes them to JetStream with up to
+/// <see cref="ExitOutboxOptions.MaxInFlight"/> acks pending, all on one connection (so they reach the
+/// stream in order), and marks them published as acks arrive (many per transaction). When a publish
+/// fails or its connection goes, nothing new is sent until what is in flight has settled, then
+/// publishing resumes from the first unacked exit, in order, with bounded backoff, forever: no exit
+/// is lost to a NATS outage or a crash, none overtakes another. Delivery is at-least-once: an exit
+/// whose ack was lost, or that was published just before a crash, goes out again with the same id;
+/// subscribers dedupe by id (<see cref="ExitIdDeduplicator"/>).
 /// </summary>
 internal sealed class ExitOutbox : IAsyncDisposable
 {
@@ -35,11 +42,12 @@ internal sealed class ExitOutbox : IAsyncDisposable
     private readonly ExitOutboxOptions _options;
     private readonly Func<long> _clock;
     private readonly Lock _submitGate = new();
-    private readonly SemaphoreSlim _work = new(0, 1);
     private readonly CancellationTokenSource _stop = new();
+    private TaskCompletionSource _signal = NewSignal();
     private Task? _loop;
     private int _backlog;
     private long _published;
+    private long _publishRounds;
     private bool _streamReady;
 
     public ExitOutbox(SqliteJournal journal, JetStreamClient js, ExitOutboxOptions? options = null, Func<long>? clock = null)
@@ -49,6 +57,8 @@ internal sealed class ExitOutbox : IAsyncDisposable
         _journal = journal;
         _js = js;
         _options = options ?? new ExitOutboxOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxInFlight, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.BatchSize, 1, nameof(options));
         _clock = clock ?? (() => NanoTime.FromDateTime(DateTime.UtcNow));
         // what a previous run decided and did not get acked is the first work
         _backlog = journal.CountUnpublished();
@@ -60,10 +70,16 @@ internal sealed class ExitOutbox : IAsyncDisposable
     /// <summary>exits acked by the stream since this outbox started.</summary>
     public long Published => Interlocked.Read(ref _published);
 
-    /// <summary>after each acked publish (publisher thread).</summary>
+    /// <summary>transactions that marked acks (each marks every ack that had arrived): diagnostics.</summary>
+    public long MarkRounds => Interlocked.Read(ref _publishRounds);
+
+    /// <summary>after each acked publish, in decision order (publisher thread).</summary>
     public event Action<JournaledExit, PubAck>? ExitPublished;
 
-    /// <summary>after each failed attempt, with the attempt number (publisher thread): for alerts.</summary>
+    /// <summary>
+    /// after each failed attempt, with the first unacked exit (what publishing resumes from) and the
+    /// number of failed attempts in a row (publisher thread): for alerts.
+    /// </summary>
     public event Action<JournaledExit, Exception, int>? PublishFailed;
 
     /// <summary>
@@ -75,38 +91,90 @@ internal sealed class ExitOutbox : IAsyncDisposable
     /// <summary>when reading or marking the journal failed (publisher thread): for alerts.</summary>
     public event Action<Exception>? JournalFailed;
 
-    /// <summary>Journals the decision, then wakes the publisher. Thread-safe.</summary>
+    /// <summary>Journals the decision, then wakes the publisher. Thread-safe. Throws <see cref="JournalConflictException"/> when the journal refuses it.</summary>
     public OutboxSubmitOutcome Submit(PendingExit exit)
     {
         ArgumentNullException.ThrowIfNull(exit);
-        bool over;
+        var result = SubmitBatch([exit])[0];
+        if (result.Conflict is { } conflict) throw conflict;
+        return result.Outcome;
+    }
+
+    /// <summary>
+    /// Journals decisions in order, in one transaction (one fsync) when they fit, then wakes the
+    /// publisher once. Each gets what <see cref="Submit"/> would answer, in its slot; a conflicting one
+    /// is <see cref="OutboxSubmitOutcome.Conflict"/> and the others stand. With
+    /// <see cref="ExitOutboxOptions.RefuseWhenFull"/>, the first exit that does not fit is
+    /// <see cref="OutboxSubmitOutcome.Full"/> and so is everything after it (not journaled, not looked at):
+    /// the caller holds them and submits them again, in order. Thread-safe. Throws what the journal throws
+    /// (I/O, disk full): then nothing of the batch was written.
+    /// </summary>
+    public IReadOnlyList<OutboxSubmitResult> SubmitBatch(IReadOnlyList<PendingExit> exits)
+    {
+        ArgumentNullException.ThrowIfNull(exits);
+        var results = new OutboxSubmitResult[exits.Count];
+        List<(PendingExit Exit, bool Refused)>? over = null;
+        int recordedTotal = 0;
         lock (_submitGate)
         {
-            over = Volatile.Read(ref _backlog) >= _options.Capacity;
-            if (over && _options.RefuseWhenFull)
+            int i = 0;
+            while (i < exits.Count)
             {
-                // an exit decided before (e.g. re-submitted after a restart) is still "already decided"
-                if (_journal.FindExit(exit.Id) is not null) return OutboxSubmitOutcome.AlreadyDecided;
-            }
-            else
-            {
-                if (_journal.RecordExitDecided(exit) == ExitRecordOutcome.AlreadyDecided) return OutboxSubmitOutcome.AlreadyDecided;
-                Interlocked.Increment(ref _backlog);
+                int backlog = Volatile.Read(ref _backlog);
+                int take = exits.Count - i;
+                if (_options.RefuseWhenFull)
+                {
+                    if (backlog >= _options.Capacity)
+                    {
+                        // an exit decided before (e.g. re-submitted after a restart) is still "already decided"
+                        if (_journal.FindExit(exits[i].Id) is not null)
+                        {
+                            results[i++] = new(OutboxSubmitOutcome.AlreadyDecided);
+                            continue;
+                        }
+                        (over ??= []).Add((exits[i], true));
+                        for (; i < exits.Count; i++) results[i] = new(OutboxSubmitOutcome.Full);
+                        break;
+                    }
+                    take = Math.Min(take, _options.Capacity - backlog);
+                }
+                var slice = i == 0 && take == exits.Count ? exits : Slice(exits, i, take);
+                var outcomes = _journal.RecordExitsDecided(slice);
+                int recorded = 0;
+                for (int k = 0; k < take; k++, i++)
+                {
+                    var o = outcomes[k];
+                    if (o.Conflict is not null)
+                    {
+                        results[i] = new(OutboxSubmitOutcome.Conflict, o.Conflict);
+                    }
+                    else if (o.Outcome == ExitRecordOutcome.AlreadyDecided)
+                    {
+                        results[i] = new(OutboxSubmitOutcome.AlreadyDecided);
+                    }
+                    else
+                    {
+                        bool isOver = backlog + recorded >= _options.Capacity;
+                        recorded++;
+                        results[i] = new(isOver ? OutboxSubmitOutcome.AcceptedOverCapacity : OutboxSubmitOutcome.Accepted);
+                        if (isOver) (over ??= []).Add((exits[i], false));
+                    }
+                }
+                Interlocked.Add(ref _backlog, recorded);
+                recordedTotal += recorded;
             }
         }
-        if (over)
-        {
-            OverCapacity?.Invoke(exit, _options.RefuseWhenFull);
-            if (_options.RefuseWhenFull) return OutboxSubmitOutcome.Full;
-        }
-        Wake();
-        return over ? OutboxSubmitOutcome.AcceptedOverCapacity : OutboxSubmitOutcome.Accepted;
+        if (over is not null)
+            foreach (var (exit, refused) in over) OverCapacity?.Invoke(exit, refused);
+        if (recordedTotal > 0) Wake();
+        return results;
     }
 
     /// <summary>Starts the publisher loop (once).</summary>
     public void Start()
     {
         if (_loop is not null) return;
+        _js.Bus.StateChanged += OnBusStateChanged;
         _loop = Task.Run(() => RunAsync(_stop.Token));
     }
 
@@ -117,6 +185,7 @@ internal sealed class ExitOutbox : IAsyncDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_loop is not null)
         {
+            _js.Bus.StateChanged -= OnBusStateChanged;
             try
             {
                 await _loop.ConfigureAwait(false);
@@ -126,109 +195,234 @@ internal sealed class ExitOutbox : IAsyncDisposable
             }
         }
         _stop.Dispose();
-        _work.Dispose();
     }
+
+    // ---- the publisher ----
+
+    /// <summary>a publish on its way: sent, its ack pending.</summary>
+    private readonly record struct InFlight(long Ord, JournaledExit Exit, Task<PubAck> Ack);
 
     private async Task RunAsync(CancellationToken stop)
     {
+        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var registration = stop.Register(static s => ((TaskCompletionSource)s!).TrySetResult(), stopped);
+        var window = new Queue<InFlight>(_options.MaxInFlight);
         while (!stop.IsCancellationRequested)
         {
             try
             {
-                if (!await RunOnceAsync(stop).ConfigureAwait(false)) return;
+                await PublishLoopAsync(window, stopped.Task, stop).ConfigureAwait(false);
             }
-            catch (Microsoft.Data.Sqlite.SqliteException e)
+            catch (SqliteException e)
             {
-                // the journal failed (disk full, ...): nothing was lost; report and try again
+                // the journal failed (disk full, ...): nothing was lost; acks not yet marked are sent again (same ids)
+                Abandon(window);
                 JournalFailed?.Invoke(e);
-                try
-                {
-                    await Task.Delay(_options.RetryMaxDelay, stop).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
+                if (!await DelayAsync(_options.RetryMaxDelay, stop).ConfigureAwait(false)) break;
             }
         }
+        Abandon(window);
     }
 
-    /// <summary>one round: a batch published, or a wait for work; false when stopping.</summary>
-    private async Task<bool> RunOnceAsync(CancellationToken stop)
+    /// <summary>Runs until stopped; throws when the journal fails.</summary>
+    private async Task PublishLoopAsync(Queue<InFlight> window, Task stopped, CancellationToken stop)
     {
-        var batch = _journal.ListUnpublished(_options.BatchSize);
-        if (batch.Count == 0)
-        {
-            // the timeout only guards against a lost wake-up
-            try
-            {
-                await _work.WaitAsync(TimeSpan.FromSeconds(1), stop).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return false;
-            }
-            return true;
-        }
-        foreach (var exit in batch)
-        {
-            var ack = await PublishUntilAckedAsync(exit, stop).ConfigureAwait(false);
-            if (ack is null) return false; // stopping
-            _journal.MarkPublished(exit.Id, _clock(), ack.Value.Sequence);
-            Interlocked.Decrement(ref _backlog);
-            Interlocked.Increment(ref _published);
-            ExitPublished?.Invoke(exit, ack.Value);
-        }
-        return true;
-    }
-
-    private async Task<PubAck?> PublishUntilAckedAsync(JournaledExit exit, CancellationToken stop)
-    {
+        bool pinned = _js.PinnableConnection is not null;
+        int maxInFlight = pinned ? _options.MaxInFlight : 1;
+        long cursor = 0;       // the last exit sent (journal ord): the next are read after it
+        int connection = 0;    // the one the window went out on
+        int failures = 0;      // failed attempts in a row
         var delay = _options.RetryMinDelay;
-        for (int attempt = 1; ; attempt++)
+        var acked = new List<(JournaledExit Exit, PubAck Ack)>();
+        while (!stop.IsCancellationRequested)
         {
-            try
+            // armed before looking for work: a Submit after this point wakes the wait below
+            var signal = ArmSignal();
+
+            // 1. acks that arrived, in order; a failure stops at the first unacked
+            Exception? failure = null;
+            while (window.TryPeek(out var head) && head.Ack.IsCompleted)
             {
-                if (!_streamReady)
+                if (!head.Ack.IsCompletedSuccessfully)
                 {
-                    await _js.EnsureStreamAsync(_options.Stream, stop).ConfigureAwait(false);
-                    _streamReady = true;
+                    failure = Reason(head.Ack);
+                    break;
                 }
-                return await _js.PublishAsync(exit.Subject, exit.Payload, _options.AckTimeout, stop).ConfigureAwait(false);
+                acked.Add((head.Exit, head.Ack.Result));
+                window.Dequeue();
             }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            bool connectionGone = false;
+            if (failure is null && window.Count > 0)
             {
-                return null;
+                foreach (var f in window)
+                    if (f.Ack.IsFaulted) { failure = Reason(f.Ack); break; }
+                if (failure is null && pinned && _js.PinnableConnection != connection)
+                {
+                    // their acks can never come (a reply belongs to its connection): resend them, first to last
+                    failure = new MessageBusUnavailableException($"NATS connection lost with {window.Count} exits unacked");
+                    connectionGone = true;
+                }
             }
-            catch (Exception e) when (e is TimeoutException or MessageBusUnavailableException or JetStreamApiException)
+            if (acked.Count > 0)
             {
-                // no ack: the stream may be gone (server restarted without its store, deleted) -> ensure it again
+                MarkAcked(acked);
+                failures = 0;
+                delay = _options.RetryMinDelay;
+            }
+            if (failure is not null)
+            {
+                if (stop.IsCancellationRequested) return;
+                var first = window.Peek().Exit;
+                if (connectionGone || !pinned) Abandon(window);
+                else
+                {
+                    // the connection lives: what is still in flight settles (acked or timed out) before anything is sent again
+                    await SettleAsync(window, acked).ConfigureAwait(false);
+                    MarkAcked(acked);
+                }
+                // resend from the first unacked exit, in order: the stream may be gone (a server restarted without its store): ensure it again
                 _streamReady = false;
-                PublishFailed?.Invoke(exit, e, attempt);
+                cursor = 0;
+                failures++;
+                PublishFailed?.Invoke(first, failure, failures);
+                if (!await DelayAsync(delay, stop).ConfigureAwait(false)) return;
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.RetryMaxDelay.Ticks));
+                continue;
             }
-            try
+
+            // 2. send what waits, in decision order, up to the window (after a failure one at a time until one is acked)
+            int limit = failures > 0 ? 1 : maxInFlight;
+            if (window.Count < limit)
             {
-                await Task.Delay(delay, stop).ConfigureAwait(false);
+                var next = _journal.ListUnpublishedAfter(cursor, Math.Min(limit - window.Count, _options.BatchSize));
+                if (next.Count > 0)
+                {
+                    if (window.Count == 0)
+                    {
+                        if (!_streamReady && !await EnsureStreamAsync(next[0].Exit, failures + 1, stop).ConfigureAwait(false))
+                        {
+                            failures++;
+                            if (!await DelayAsync(delay, stop).ConfigureAwait(false)) return;
+                            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.RetryMaxDelay.Ticks));
+                            continue;
+                        }
+                        connection = _js.PinnableConnection ?? 0;
+                    }
+                    foreach (var (ord, exit) in next)
+                    {
+                        var ack = pinned
+                            ? _js.PublishOnAsync(connection, exit.Subject, exit.Payload, _options.AckTimeout, stop)
+                            : _js.PublishAsync(exit.Subject, exit.Payload, _options.AckTimeout, stop);
+                        window.Enqueue(new InFlight(ord, exit, ack));
+                        cursor = ord;
+                        if (ack.IsFaulted) break; // not sent (the connection is gone): the next round resends from the first unacked
+                    }
+                    continue; // acks, failures, more to send: look again before waiting
+                }
             }
-            catch (OperationCanceledException)
-            {
-                return null;
-            }
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.RetryMaxDelay.Ticks));
+
+            // 3. wait: the oldest ack, new work, a connection change (StateChanged wakes us), or stop
+            if (window.Count == 0) await Task.WhenAny(signal, stopped, Task.Delay(TimeSpan.FromSeconds(1), stop)).ConfigureAwait(false);
+            else await Task.WhenAny(window.Peek().Ack, signal, stopped).ConfigureAwait(false);
         }
     }
 
-    private void Wake()
+    /// <summary>(re)creates the stream before a window; false (reported as a failed attempt) when that failed.</summary>
+    private async Task<bool> EnsureStreamAsync(JournaledExit first, int attempt, CancellationToken stop)
     {
         try
         {
-            if (_work.CurrentCount == 0) _work.Release();
+            await _js.EnsureStreamAsync(_options.Stream, stop).ConfigureAwait(false);
+            _streamReady = true;
+            return true;
         }
-        catch (SemaphoreFullException)
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
+            return false;
         }
-        catch (ObjectDisposedException)
+        catch (Exception e) when (e is TimeoutException or MessageBusUnavailableException or JetStreamApiException)
         {
+            PublishFailed?.Invoke(first, e, attempt);
+            return false;
         }
     }
+
+    /// <summary>one transaction for every ack that arrived, then the counters and events in decision order.</summary>
+    private void MarkAcked(List<(JournaledExit Exit, PubAck Ack)> acked)
+    {
+        if (acked.Count == 0) return;
+        var marks = new (string, ulong)[acked.Count];
+        for (int i = 0; i < acked.Count; i++) marks[i] = (acked[i].Exit.Id, acked[i].Ack.Sequence);
+        _journal.MarkPublished(marks, _clock());
+        Interlocked.Increment(ref _publishRounds);
+        Interlocked.Add(ref _backlog, -acked.Count);
+        Interlocked.Add(ref _published, acked.Count);
+        var published = ExitPublished;
+        if (published is not null)
+            foreach (var (exit, ack) in acked) published(exit, ack);
+        acked.Clear();
+    }
+
+    /// <summary>waits for every publish in flight to be acked or to fail (each has its ack timeout) and collects the acked.</summary>
+    private static async Task SettleAsync(Queue<InFlight> window, List<(JournaledExit Exit, PubAck Ack)> acked)
+    {
+        var all = new Task[window.Count];
+        int i = 0;
+        foreach (var f in window) all[i++] = f.Ack;
+        // never throws: each outcome is read below
+        await Task.WhenAll(all).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+        foreach (var f in window)
+        {
+            if (f.Ack.IsCompletedSuccessfully) acked.Add((f.Exit, f.Ack.Result));
+            else _ = f.Ack.Exception; // observed
+        }
+        window.Clear();
+    }
+
+    /// <summary>forgets what is in flight (it is sent again from the journal); their outcomes are observed, not used.</summary>
+    private static void Abandon(Queue<InFlight> window)
+    {
+        foreach (var f in window)
+            _ = f.Ack.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        window.Clear();
+    }
+
+    private static Exception Reason(Task t) =>
+        t.Exception?.InnerException ?? t.Exception ?? (Exception)new OperationCanceledException("publish canceled");
+
+    private static async Task<bool> DelayAsync(TimeSpan delay, CancellationToken stop)
+    {
+        try
+        {
+            await Task.Delay(delay, stop).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private static List<PendingExit> Slice(IReadOnlyList<PendingExit> exits, int start, int count)
+    {
+        var list = new List<PendingExit>(count);
+        for (int i = start; i < start + count; i++) list.Add(exits[i]);
+        return list;
+    }
+
+    private void OnBusStateChanged(BusState state) => Wake();
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>the publisher's wake-up for this round (a fresh one once the last was used). Only the publisher replaces it.</summary>
+    private Task ArmSignal()
+    {
+        var signal = Volatile.Read(ref _signal);
+        if (!signal.Task.IsCompleted) return signal.Task;
+        signal = NewSignal();
+        Volatile.Write(ref _signal, signal);
+        return signal.Task;
+    }
+
+    private void Wake() => Volatile.Read(ref _signal).TrySetResult();
 }
