@@ -48,6 +48,7 @@ internal sealed class ExitOutbox : IAsyncDisposable
     private int _backlog;
     private long _published;
     private long _publishRounds;
+    private int _inFlight;
     private bool _streamReady;
 
     public ExitOutbox(SqliteJournal journal, JetStreamClient js, ExitOutboxOptions? options = null, Func<long>? clock = null)
@@ -69,6 +70,9 @@ internal sealed class ExitOutbox : IAsyncDisposable
 
     /// <summary>exits acked by the stream since this outbox started.</summary>
     public long Published => Interlocked.Read(ref _published);
+
+    /// <summary>publishes sent and not yet acked (as of the publisher's last wait): diagnostics.</summary>
+    public int PublishesInFlight => Volatile.Read(ref _inFlight);
 
     /// <summary>transactions that marked acks (each marks every ack that had arrived): diagnostics.</summary>
     public long MarkRounds => Interlocked.Read(ref _publishRounds);
@@ -322,6 +326,7 @@ internal sealed class ExitOutbox : IAsyncDisposable
             }
 
             // 3. wait: the oldest ack, new work, a connection change (StateChanged wakes us), or stop
+            Volatile.Write(ref _inFlight, window.Count);
             if (window.Count == 0) await Task.WhenAny(signal, stopped, Task.Delay(TimeSpan.FromSeconds(1), stop)).ConfigureAwait(false);
             else await Task.WhenAny(window.Peek().Ack, signal, stopped).ConfigureAwait(false);
         }
@@ -380,8 +385,9 @@ internal sealed class ExitOutbox : IAsyncDisposable
     }
 
     /// <summary>forgets what is in flight (it is sent again from the journal); their outcomes are observed, not used.</summary>
-    private static void Abandon(Queue<InFlight> window)
+    private void Abandon(Queue<InFlight> window)
     {
+        Volatile.Write(ref _inFlight, 0);
         foreach (var f in window)
             _ = f.Ack.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         window.Clear();

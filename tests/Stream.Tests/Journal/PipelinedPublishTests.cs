@@ -105,6 +105,66 @@ public sealed class PipelinedPublishTests
     }
 
     [Fact]
+    public async Task Exits_unacked_on_a_dead_connection_go_out_again_before_anything_sent_on_the_next()
+    {
+        using var server = new NatsServerFixture();
+        using var dir = new TempDirectory();
+        using var journal = SqliteJournal.Open(dir.File("j.db"));
+        using var bus = await TestBus.ConnectedAsync(server.Url);
+        // acks never time out during this test: only noticing the lost connection can free the window
+        await using var outbox = new ExitOutbox(journal, new JetStreamClient(bus), Fast with { AckTimeout = TimeSpan.FromSeconds(30) });
+        outbox.Start();
+        outbox.SubmitBatch(Enumerable.Range(1, 5).Select(i => Exit("A", i)).ToList());
+        await Waits.UntilAsync(() => outbox.Backlog == 0, "the first five are acked");
+
+        // the server freezes: ten publishes go into the socket and stay unacked
+        int connection = bus.CurrentConnection;
+        using (var frozen = Freeze(server.Port))
+        {
+            outbox.SubmitBatch(Enumerable.Range(6, 10).Select(i => Exit("A", i)).ToList());
+            await Waits.UntilAsync(() => outbox.PublishesInFlight == 10, "ten publishes in flight");
+            server.Stop(); // killed while frozen: it never read them
+        }
+        server.Start();
+        await Waits.UntilAsync(() => bus.CurrentConnection > connection, "the bus reconnects");
+        // decided after the reconnect: must not reach the stream before A:6..A:15
+        outbox.SubmitBatch(Enumerable.Range(16, 5).Select(i => Exit("A", i)).ToList());
+        await Waits.UntilAsync(() => outbox.Backlog == 0, "everything is acked", TimeSpan.FromSeconds(20)); // well before any ack timeout
+
+        var stream = await ReadStreamAsync(server.Url);
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => $"A:{i}"), stream.Select(m => ExitIdDeduplicator.ReadId(m.Data)));
+    }
+
+    /// <summary>SIGSTOPs the nats-server listening on <paramref name="port"/> (it keeps its sockets, reads nothing) until disposed.</summary>
+    private static Frozen Freeze(int port)
+    {
+        var portText = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var p in System.Diagnostics.Process.GetProcessesByName("nats-server"))
+        {
+            var args = File.ReadAllText($"/proc/{p.Id}/cmdline").Split('\0');
+            int i = Array.IndexOf(args, "-p");
+            if (i < 0 || i + 1 >= args.Length || args[i + 1] != portText) continue;
+            Signal(p.Id, "STOP");
+            return new Frozen(p.Id);
+        }
+        throw new InvalidOperationException($"no nats-server with -p {portText}");
+    }
+
+    private static void Signal(int pid, string signal)
+    {
+        using var kill = System.Diagnostics.Process.Start("kill", ["-" + signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
+    private sealed class Frozen(int pid) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (File.Exists($"/proc/{pid}/cmdline")) Signal(pid, "CONT");
+        }
+    }
+
+    [Fact]
     public async Task A_request_pinned_to_a_connection_that_is_gone_is_not_sent()
     {
         using var server = new NatsServerFixture();
