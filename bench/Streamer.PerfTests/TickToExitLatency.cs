@@ -96,6 +96,7 @@ internal static class TickToExitLatency
 
         var ingress = new long[exits];
         var histogram = new LatencyHistogram();
+        var outboxShare = new LatencyHistogram(); // decision on the shard → received: dispatcher, journal commit, JetStream publish
         var gate = new Lock();
         int received = 0, unknown = 0;
         long lastReceived = 0;
@@ -108,7 +109,9 @@ internal static class TickToExitLatency
             {
                 if (!index.TryGetValue(id, out int k)) { unknown++; return; }
                 long t0 = Volatile.Read(ref ingress[k]);
-                histogram.Record((long)((now - t0) * (1e9 / Stopwatch.Frequency)));
+                long total = (long)((now - t0) * (1e9 / Stopwatch.Frequency));
+                histogram.Record(total);
+                outboxShare.Record(Math.Max(0, total - ReadLatencyNs(m.Data)));
                 lastReceived = now;
                 if (++received == exits) allIn.TrySetResult();
             }
@@ -145,10 +148,21 @@ internal static class TickToExitLatency
             Console.WriteLine(string.Create(inv, $"tick ingress -> exit received on NATS (journal fsync + JetStream ack included): p50 {Us(histogram.ValueAtQuantile(0.5))} us, p99 {Us(histogram.ValueAtQuantile(0.99))} us, p99.9 {Us(histogram.ValueAtQuantile(0.999))} us, max {Us(histogram.Max)} us"));
             double span = (lastReceived - firstTick) / (double)Stopwatch.Frequency;
             Console.WriteLine(string.Create(inv, $"sustained: {received:N0} exits in {span:F2} s from the first tick in to the last exit received = {received / span:N0} exits/s; journal transactions with exits: {journal.ExitCommits:N0}, ack-mark transactions: {outbox.MarkRounds:N0}"));
+            Console.WriteLine(string.Create(inv, $"of which decision -> received (dispatcher, journal commit, JetStream publish): p50 {Us(outboxShare.ValueAtQuantile(0.5))} us, p99 {Us(outboxShare.ValueAtQuantile(0.99))} us, p99.9 {Us(outboxShare.ValueAtQuantile(0.999))} us, max {Us(outboxShare.Max)} us"));
             Console.WriteLine(string.Create(inv, $"of which tick -> decision on the shard: p50 {Us(status.TickToDecisionP50Ns)} us, p99 {Us(status.TickToDecisionP99Ns)} us, max {Us(status.TickToDecisionMaxNs)} us; shard stalls {status.ShardStalls}, exit stalls {status.ExitStalls}"));
         }
         try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
         return done ? 0 : 1;
+    }
+
+    /// <summary>the exit's own tick → decision share (<c>latency_ns</c>, measured on the shard).</summary>
+    private static long ReadLatencyNs(byte[] exitJson)
+    {
+        var reader = new System.Text.Json.Utf8JsonReader(exitJson);
+        while (reader.Read())
+            if (reader.TokenType == System.Text.Json.JsonTokenType.PropertyName && reader.CurrentDepth == 1 && reader.ValueTextEquals("latency_ns"u8))
+                return reader.Read() ? reader.GetInt64() : 0;
+        return 0;
     }
 
     private static string Us(long ns) => (ns / 1000.0).ToString("F1", CultureInfo.InvariantCulture);
