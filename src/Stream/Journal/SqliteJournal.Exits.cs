@@ -162,17 +162,53 @@ internal sealed partial class SqliteJournal
         lock (_gate)
         {
             ThrowIfDisposed();
-            using var c = Command("""
-                SELECT ord, id, position_id, seq, subject, payload, decided_at FROM exits
-                WHERE published_at IS NULL AND ord > $after ORDER BY ord LIMIT $limit
-                """);
-            c.Parameters.AddWithValue("$after", afterOrd);
-            c.Parameters.AddWithValue("$limit", limit);
-            var list = new List<(long, JournaledExit)>();
-            using var r = c.ExecuteReader();
-            while (r.Read())
-                list.Add((r.GetInt64(0), new JournaledExit(r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetString(4), (byte[])r.GetValue(5), r.GetInt64(6), null, null)));
-            return list;
+            return ReadUnpublishedAfter(_db, afterOrd, limit);
         }
+    }
+
+    /// <summary>
+    /// A second connection to this file for the outbox's publisher: in WAL mode a reader neither waits
+    /// for the writer's commit (its fsync) nor holds it up, so sending an exit never queues behind the
+    /// next group commit. Owned and disposed by the caller.
+    /// </summary>
+    public JournalOutboxReader OpenOutboxReader()
+    {
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            var db = new SqliteConnection(new SqliteConnectionStringBuilder
+            {
+                DataSource = Path,
+                Mode = SqliteOpenMode.ReadWrite, // reads only; the file exists
+                Pooling = false,
+                DefaultTimeout = 30,
+            }.ToString());
+            try
+            {
+                db.Open();
+            }
+            catch
+            {
+                db.Dispose();
+                throw;
+            }
+            return new JournalOutboxReader(db);
+        }
+    }
+
+    internal static List<(long Ord, JournaledExit Exit)> ReadUnpublishedAfter(SqliteConnection db, long afterOrd, int limit)
+    {
+        using var c = db.CreateCommand();
+        c.CommandText = """
+            SELECT ord, id, position_id, seq, subject, payload, decided_at FROM exits
+            WHERE published_at IS NULL AND ord > $after ORDER BY ord LIMIT $limit
+            """;
+        c.Parameters.AddWithValue("$after", afterOrd);
+        c.Parameters.AddWithValue("$limit", limit);
+        var list = new List<(long, JournaledExit)>();
+        using var r = c.ExecuteReader();
+        while (r.Read())
+            list.Add((r.GetInt64(0), new JournaledExit(r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetString(4), (byte[])r.GetValue(5), r.GetInt64(6), null, null)));
+        return list;
     }
 }

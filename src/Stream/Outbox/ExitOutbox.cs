@@ -44,6 +44,9 @@ internal sealed class ExitOutbox : IAsyncDisposable
     private readonly Lock _submitGate = new();
     private readonly CancellationTokenSource _stop = new();
     private TaskCompletionSource _signal = NewSignal();
+    private Task _marking = Task.CompletedTask;
+    private JournalOutboxReader? _reader;
+    private volatile bool _resync;
     private Task? _loop;
     private int _backlog;
     private long _published;
@@ -178,6 +181,7 @@ internal sealed class ExitOutbox : IAsyncDisposable
     public void Start()
     {
         if (_loop is not null) return;
+        _reader = _journal.OpenOutboxReader();
         _js.Bus.StateChanged += OnBusStateChanged;
         _loop = Task.Run(() => RunAsync(_stop.Token));
     }
@@ -197,6 +201,8 @@ internal sealed class ExitOutbox : IAsyncDisposable
             catch (OperationCanceledException)
             {
             }
+            await _marking.ConfigureAwait(false); // never faults
+            _reader?.Dispose();
         }
         _stop.Dispose();
     }
@@ -267,23 +273,20 @@ internal sealed class ExitOutbox : IAsyncDisposable
                     connectionGone = true;
                 }
             }
-            if (acked.Count > 0)
-            {
-                MarkAcked(acked);
-                failures = 0;
-                delay = _options.RetryMinDelay;
-            }
             if (failure is not null)
             {
-                if (stop.IsCancellationRequested) return;
+                if (stop.IsCancellationRequested)
+                {
+                    QueueMarks(acked);
+                    return;
+                }
                 var first = window.Peek().Exit;
                 if (connectionGone || !pinned) Abandon(window);
-                else
-                {
-                    // the connection lives: what is still in flight settles (acked or timed out) before anything is sent again
-                    await SettleAsync(window, acked).ConfigureAwait(false);
-                    MarkAcked(acked);
-                }
+                // the connection lives: what is still in flight settles (acked or timed out) before anything is sent again
+                else await SettleAsync(window, acked).ConfigureAwait(false);
+                // every ack marked before the journal is read again from the first unpublished
+                QueueMarks(acked);
+                await _marking.ConfigureAwait(false);
                 // resend from the first unacked exit, in order: the stream may be gone (a server restarted without its store): ensure it again
                 _streamReady = false;
                 cursor = 0;
@@ -293,18 +296,32 @@ internal sealed class ExitOutbox : IAsyncDisposable
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.RetryMaxDelay.Ticks));
                 continue;
             }
+            if (acked.Count > 0)
+            {
+                failures = 0;
+                delay = _options.RetryMinDelay;
+            }
+            if (_resync && window.Count == 0)
+            {
+                // a mark failed: those exits are still unpublished behind the cursor; send them again (at-least-once)
+                _resync = false;
+                cursor = 0;
+            }
 
-            // 2. send what waits, in decision order, up to the window (after a failure one at a time until one is acked)
+            // 2. send what waits, in decision order, up to the window (after a failure one at a time until one is acked),
+            // read on the publisher's own connection: never behind the next group commit's fsync
+            bool sent = false;
             int limit = failures > 0 ? 1 : maxInFlight;
             if (window.Count < limit)
             {
-                var next = _journal.ListUnpublishedAfter(cursor, Math.Min(limit - window.Count, _options.BatchSize));
+                var next = _reader!.ListUnpublishedAfter(cursor, Math.Min(limit - window.Count, _options.BatchSize));
                 if (next.Count > 0)
                 {
                     if (window.Count == 0)
                     {
                         if (!_streamReady && !await EnsureStreamAsync(next[0].Exit, failures + 1, stop).ConfigureAwait(false))
                         {
+                            QueueMarks(acked);
                             failures++;
                             if (!await DelayAsync(delay, stop).ConfigureAwait(false)) return;
                             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.RetryMaxDelay.Ticks));
@@ -321,11 +338,15 @@ internal sealed class ExitOutbox : IAsyncDisposable
                         cursor = ord;
                         if (ack.IsFaulted) break; // not sent (the connection is gone): the next round resends from the first unacked
                     }
-                    continue; // acks, failures, more to send: look again before waiting
+                    sent = true;
                 }
             }
 
-            // 3. wait: the oldest ack, new work, a connection change (StateChanged wakes us), or stop
+            // 3. the acks go to the journal off this loop (sending never waits for a mark)
+            QueueMarks(acked);
+            if (sent) continue; // acks, failures, more to send: look again before waiting
+
+            // 4. wait: the oldest ack, new work, a connection change (StateChanged wakes us), or stop
             Volatile.Write(ref _inFlight, window.Count);
             if (window.Count == 0) await Task.WhenAny(signal, stopped, Task.Delay(TimeSpan.FromSeconds(1), stop)).ConfigureAwait(false);
             else await Task.WhenAny(window.Peek().Ack, signal, stopped).ConfigureAwait(false);
@@ -352,20 +373,60 @@ internal sealed class ExitOutbox : IAsyncDisposable
         }
     }
 
-    /// <summary>one transaction for every ack that arrived, then the counters and events in decision order.</summary>
-    private void MarkAcked(List<(JournaledExit Exit, PubAck Ack)> acked)
+    /// <summary>
+    /// Hands every ack that arrived to the marking chain (one transaction each round, in order, one
+    /// round at a time, on the thread pool) and clears <paramref name="acked"/>.
+    /// </summary>
+    private void QueueMarks(List<(JournaledExit Exit, PubAck Ack)> acked)
     {
         if (acked.Count == 0) return;
-        var marks = new (string, ulong)[acked.Count];
-        for (int i = 0; i < acked.Count; i++) marks[i] = (acked[i].Exit.Id, acked[i].Ack.Sequence);
-        _journal.MarkPublished(marks, _clock());
-        Interlocked.Increment(ref _publishRounds);
-        Interlocked.Add(ref _backlog, -acked.Count);
-        Interlocked.Add(ref _published, acked.Count);
-        var published = ExitPublished;
-        if (published is not null)
-            foreach (var (exit, ack) in acked) published(exit, ack);
+        var batch = acked.ToArray();
         acked.Clear();
+        _marking = _marking.ContinueWith((_, state) => Mark(((ExitOutbox, (JournaledExit, PubAck)[]))state!), (this, batch),
+            CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+    }
+
+    /// <summary>one transaction for a round of acks, then the counters and events in decision order. Never throws.</summary>
+    private static void Mark((ExitOutbox Outbox, (JournaledExit Exit, PubAck Ack)[] Acked) round)
+    {
+        var (outbox, acked) = round;
+        var marks = new (string, ulong)[acked.Length];
+        for (int i = 0; i < acked.Length; i++) marks[i] = (acked[i].Exit.Id, acked[i].Ack.Sequence);
+        try
+        {
+            outbox._journal.MarkPublished(marks, outbox._clock());
+        }
+        catch (SqliteException e)
+        {
+            // they are on the stream but not marked: the publisher sends them again (same ids)
+            outbox._resync = true;
+            outbox.JournalFailed?.Invoke(e);
+            outbox.Wake();
+            return;
+        }
+        catch (ObjectDisposedException)
+        {
+            return; // the journal was closed under a stopping outbox: they go out again at the next start
+        }
+        Interlocked.Increment(ref outbox._publishRounds);
+        Interlocked.Add(ref outbox._published, acked.Length);
+        var published = outbox.ExitPublished;
+        if (published is not null)
+        {
+            foreach (var (exit, ack) in acked)
+            {
+                try
+                {
+                    published(exit, ack);
+                }
+#pragma warning disable CA1031 // a listener's bug must not stop the marking of the exits after it
+                catch (Exception)
+#pragma warning restore CA1031
+                {
+                }
+            }
+        }
+        Interlocked.Add(ref outbox._backlog, -acked.Length);
     }
 
     /// <summary>waits for every publish in flight to be acked or to fail (each has its ack timeout) and collects the acked.</summary>
