@@ -44,7 +44,9 @@ internal sealed class ExitOutbox : IAsyncDisposable
     private readonly Lock _submitGate = new();
     private readonly CancellationTokenSource _stop = new();
     private TaskCompletionSource _signal = NewSignal();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(JournaledExit Exit, PubAck Ack)> _toMark = new();
     private Task _marking = Task.CompletedTask;
+    private int _markerRunning;
     private JournalOutboxReader? _reader;
     private volatile bool _resync;
     private Task? _loop;
@@ -80,7 +82,7 @@ internal sealed class ExitOutbox : IAsyncDisposable
     /// <summary>transactions that marked acks (each marks every ack that had arrived): diagnostics.</summary>
     public long MarkRounds => Interlocked.Read(ref _publishRounds);
 
-    /// <summary>after each acked publish, in decision order (publisher thread).</summary>
+    /// <summary>after each acked publish is marked in the journal, in decision order (a thread-pool thread, one round at a time).</summary>
     public event Action<JournaledExit, PubAck>? ExitPublished;
 
     /// <summary>
@@ -95,7 +97,7 @@ internal sealed class ExitOutbox : IAsyncDisposable
     /// </summary>
     public event Action<PendingExit, bool>? OverCapacity;
 
-    /// <summary>when reading or marking the journal failed (publisher thread): for alerts.</summary>
+    /// <summary>when reading or marking the journal failed (publisher or marking thread): for alerts.</summary>
     public event Action<Exception>? JournalFailed;
 
     /// <summary>Journals the decision, then wakes the publisher. Thread-safe. Throws <see cref="JournalConflictException"/> when the journal refuses it.</summary>
@@ -374,16 +376,35 @@ internal sealed class ExitOutbox : IAsyncDisposable
     }
 
     /// <summary>
-    /// Hands every ack that arrived to the marking chain (one transaction each round, in order, one
-    /// round at a time, on the thread pool) and clears <paramref name="acked"/>.
+    /// Hands every ack that arrived to the marker (one at a time, on the thread pool: it marks all that
+    /// have queued in one transaction per round, in order) and clears <paramref name="acked"/>.
+    /// <see cref="_marking"/> is the marker that will mark them.
     /// </summary>
     private void QueueMarks(List<(JournaledExit Exit, PubAck Ack)> acked)
     {
         if (acked.Count == 0) return;
-        var batch = acked.ToArray();
+        foreach (var a in acked) _toMark.Enqueue(a);
         acked.Clear();
-        _marking = _marking.ContinueWith((_, state) => Mark(((ExitOutbox, (JournaledExit, PubAck)[]))state!), (this, batch),
-            CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        if (Interlocked.CompareExchange(ref _markerRunning, 1, 0) == 0)
+            _marking = Task.Run(MarkQueued);
+    }
+
+    private void MarkQueued()
+    {
+        var round = new List<(JournaledExit Exit, PubAck Ack)>();
+        while (true)
+        {
+            while (_toMark.TryDequeue(out var a)) round.Add(a);
+            if (round.Count > 0)
+            {
+                Mark((this, round.ToArray()));
+                round.Clear();
+                continue;
+            }
+            Volatile.Write(ref _markerRunning, 0);
+            // an ack queued between the last look and the flag: whoever wins the flag marks it
+            if (_toMark.IsEmpty || Interlocked.CompareExchange(ref _markerRunning, 1, 0) != 0) return;
+        }
     }
 
     /// <summary>one transaction for a round of acks, then the counters and events in decision order. Never throws.</summary>
