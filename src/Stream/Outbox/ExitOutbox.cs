@@ -175,6 +175,7 @@ internal sealed class ExitOutbox : IAsyncDisposable
         }
         if (over is not null)
             foreach (var (exit, refused) in over) OverCapacity?.Invoke(exit, refused);
+        // the publisher sends them now, on this thread, up to its next await (right after the send)
         if (recordedTotal > 0) Wake();
         return results;
     }
@@ -422,7 +423,7 @@ internal sealed class ExitOutbox : IAsyncDisposable
             // they are on the stream but not marked: the publisher sends them again (same ids)
             outbox._resync = true;
             outbox.JournalFailed?.Invoke(e);
-            outbox.Wake();
+            outbox.WakeLater();
             return;
         }
         catch (ObjectDisposedException)
@@ -498,9 +499,11 @@ internal sealed class ExitOutbox : IAsyncDisposable
         return list;
     }
 
-    private void OnBusStateChanged(BusState state) => Wake();
+    private void OnBusStateChanged(BusState state) => WakeLater();
 
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // continuations run inline: a Submit's Wake sends the new exit on the submitting thread (no thread-pool hop
+    // before the send); the loop runs up to its next await, which comes right after the send
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.None);
 
     /// <summary>the publisher's wake-up for this round (a fresh one once the last was used). Only the publisher replaces it.</summary>
     private Task ArmSignal()
@@ -513,4 +516,7 @@ internal sealed class ExitOutbox : IAsyncDisposable
     }
 
     private void Wake() => Volatile.Read(ref _signal).TrySetResult();
+
+    /// <summary>a wake from a thread that must not run the publisher (the bus's supervisor, the marker).</summary>
+    private void WakeLater() => ThreadPool.UnsafeQueueUserWorkItem(static o => o.Wake(), this, preferLocal: false);
 }
