@@ -313,11 +313,12 @@ internal sealed class ExitOutbox : IAsyncDisposable
 
             // 2. send what waits, in decision order, up to the window (after a failure one at a time until one is acked),
             // read on the publisher's own connection: never behind the next group commit's fsync
-            bool sent = false;
+            bool more = false;
             int limit = failures > 0 ? 1 : maxInFlight;
             if (window.Count < limit)
             {
-                var next = _reader!.ListUnpublishedAfter(cursor, Math.Min(limit - window.Count, _options.BatchSize));
+                int wanted = Math.Min(limit - window.Count, _options.BatchSize);
+                var next = _reader!.ListUnpublishedAfter(cursor, wanted);
                 if (next.Count > 0)
                 {
                     if (window.Count == 0)
@@ -339,15 +340,21 @@ internal sealed class ExitOutbox : IAsyncDisposable
                             : _js.PublishAsync(exit.Subject, exit.Payload, _options.AckTimeout, stop);
                         window.Enqueue(new InFlight(ord, exit, ack));
                         cursor = ord;
-                        if (ack.IsFaulted) break; // not sent (the connection is gone): the next round resends from the first unacked
+                        if (ack.IsFaulted)
+                        {
+                            more = true; // not sent (the connection is gone): the next round resends from the first unacked
+                            break;
+                        }
                     }
-                    sent = true;
+                    // a full page: there may be more to send now; a short one read everything committed so far
+                    // (anything committed since completes the signal armed above, so the wait returns at once)
+                    more |= next.Count == wanted || window.Peek().Ack.IsCompleted;
                 }
             }
 
             // 3. the acks go to the journal off this loop (sending never waits for a mark)
             QueueMarks(acked);
-            if (sent) continue; // acks, failures, more to send: look again before waiting
+            if (more) continue;
 
             // 4. wait: the oldest ack, new work, a connection change (StateChanged wakes us), or stop
             Volatile.Write(ref _inFlight, window.Count);
@@ -387,7 +394,9 @@ internal sealed class ExitOutbox : IAsyncDisposable
         foreach (var a in acked) _toMark.Enqueue(a);
         acked.Clear();
         if (Interlocked.CompareExchange(ref _markerRunning, 1, 0) == 0)
-            _marking = Task.Run(MarkQueued);
+            _marking = _options.MarkDelay > TimeSpan.Zero
+                ? Task.Delay(_options.MarkDelay).ContinueWith(static (_, o) => ((ExitOutbox)o!).MarkQueued(), this, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default)
+                : Task.Run(MarkQueued);
     }
 
     private void MarkQueued()

@@ -37,6 +37,14 @@ internal sealed record ExitOutboxOptions
     /// </summary>
     public int MaxInFlight { get; init; } = 64;
 
+    /// <summary>
+    /// How long acks gather before they are marked published (one transaction for all of them).
+    /// Marks are bookkeeping (a lost one only means a republish), so they wait a little and stay out of
+    /// the way of the exits' own commits. <see cref="ExitOutbox.Backlog"/> and
+    /// <see cref="ExitOutbox.ExitPublished"/> follow the marks.
+    /// </summary>
+    public TimeSpan MarkDelay { get; init; } = TimeSpan.FromMilliseconds(20);
+
     /// <summary>the stream exits go to; ensured (created/updated) before the first publish.</summary>
     public JetStreamStreamSpec Stream { get; init; } = NatsSubjects.ExitStreamSpec;
 }
