@@ -206,7 +206,7 @@ internal sealed partial class ExitOutbox
             while (_toMark.TryDequeue(out var a)) round.Add(a);
             if (round.Count > 0)
             {
-                Mark((this, round.ToArray()));
+                Mark(round);
                 round.Clear();
                 continue;
             }
@@ -217,30 +217,29 @@ internal sealed partial class ExitOutbox
     }
 
     /// <summary>one transaction for a round of acks, then the counters and events in decision order. Never throws.</summary>
-    private static void Mark((ExitOutbox Outbox, (JournaledExit Exit, PubAck Ack)[] Acked) round)
+    private void Mark(List<(JournaledExit Exit, PubAck Ack)> acked)
     {
-        var (outbox, acked) = round;
-        var marks = new (string, ulong)[acked.Length];
-        for (int i = 0; i < acked.Length; i++) marks[i] = (acked[i].Exit.Id, acked[i].Ack.Sequence);
+        var marks = new (string, ulong)[acked.Count];
+        for (int i = 0; i < acked.Count; i++) marks[i] = (acked[i].Exit.Id, acked[i].Ack.Sequence);
         try
         {
-            outbox._journal.MarkPublished(marks, outbox._clock());
+            _journal.MarkPublished(marks, _clock());
         }
         catch (SqliteException e)
         {
             // they are on the stream but not marked: the publisher sends them again (same ids)
-            outbox._resync = true;
-            outbox.JournalFailed?.Invoke(e);
-            outbox.WakeLater();
+            _resync = true;
+            JournalFailed?.Invoke(e);
+            WakeLater();
             return;
         }
         catch (ObjectDisposedException)
         {
             return; // the journal was closed under a stopping outbox: they go out again at the next start
         }
-        Interlocked.Increment(ref outbox._publishRounds);
-        Interlocked.Add(ref outbox._published, acked.Length);
-        var published = outbox.ExitPublished;
+        Interlocked.Increment(ref _publishRounds);
+        Interlocked.Add(ref _published, acked.Count);
+        var published = ExitPublished;
         if (published is not null)
         {
             foreach (var (exit, ack) in acked)
@@ -256,7 +255,7 @@ internal sealed partial class ExitOutbox
                 }
             }
         }
-        Interlocked.Add(ref outbox._backlog, -acked.Length);
+        Interlocked.Add(ref _backlog, -acked.Count);
     }
 
     /// <summary>waits for every publish in flight to be acked or to fail (each has its ack timeout) and collects the acked.</summary>
