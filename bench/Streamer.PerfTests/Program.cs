@@ -5,6 +5,7 @@ return args.FirstOrDefault() switch
 {
     "replay-throughput" => ReplayThroughput.Run(args[1..]),
     "latency" => TickToExitLatency.Run(args[1..]),
+    "outbox-throughput" => TickToExitLatency.RunThroughput(args[1..]),
     _ => Usage(),
 };
 
@@ -12,5 +13,6 @@ static int Usage()
 {
     Console.Error.WriteLine("usage: Streamer.PerfTests replay-throughput [ticks=1000000] [underlyings=100]");
     Console.Error.WriteLine("       Streamer.PerfTests latency [exits=20000] [ticks_per_second=1000] [underlyings=200] [shards=2]");
+    Console.Error.WriteLine("       Streamer.PerfTests outbox-throughput [exits=20000] [underlyings=200] [shards=2]");
     return 2;
 }

@@ -45,11 +45,25 @@ internal static class TickToExitLatency
         return RunAsync(exits, rate, underlyings, perUnderlying, shards).GetAwaiter().GetResult();
     }
 
+    /// <summary>
+    /// What the outbox sustains: the same workload with the ticks sent as fast as the source can (no pacing),
+    /// so exits queue up behind the journal and the JetStream acks; exits/s = exits / (first tick in → last exit received).
+    /// </summary>
+    public static int RunThroughput(string[] args)
+    {
+        int exits = Arg(args, 0, 20_000);
+        int underlyings = Arg(args, 1, 200);
+        int shards = Arg(args, 2, 2);
+        int perUnderlying = (exits + underlyings - 1) / underlyings;
+        exits = perUnderlying * underlyings;
+        return RunAsync(exits, 0, underlyings, perUnderlying, shards).GetAwaiter().GetResult();
+    }
+
     private static async Task<int> RunAsync(int exits, int rate, int underlyings, int perUnderlying, int shards)
     {
         var dir = Directory.CreateTempSubdirectory("streamer-latency-").FullName;
         using var server = NatsServer.Start(dir);
-        Console.WriteLine($"nats-server on {server.Url}; {exits:N0} exits ({underlyings} underlyings x {perUnderlying}), {rate:N0} ticks/s, {shards} shards; journal {dir}/journal.db");
+        Console.WriteLine($"nats-server on {server.Url}; {exits:N0} exits ({underlyings} underlyings x {perUnderlying}), {(rate > 0 ? $"{rate:N0} ticks/s" : "ticks unpaced")}, {shards} shards; journal {dir}/journal.db");
 
         using var publisherBus = new NatsWireBus(new NatsBusOptions { Url = server.Url, Name = "latency-service" });
         using var subscriberBus = new NatsWireBus(new NatsBusOptions { Url = server.Url, Name = "latency-subscriber" });
@@ -82,8 +96,10 @@ internal static class TickToExitLatency
 
         var ingress = new long[exits];
         var histogram = new LatencyHistogram();
+        var outboxShare = new LatencyHistogram(); // decision on the shard → received: dispatcher, journal commit, JetStream publish
         var gate = new Lock();
         int received = 0, unknown = 0;
+        long lastReceived = 0;
         var allIn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var subscription = subscriberBus.Subscribe(NatsSubjects.ExitsWildcard, m =>
         {
@@ -93,7 +109,10 @@ internal static class TickToExitLatency
             {
                 if (!index.TryGetValue(id, out int k)) { unknown++; return; }
                 long t0 = Volatile.Read(ref ingress[k]);
-                histogram.Record((long)((now - t0) * (1e9 / Stopwatch.Frequency)));
+                long total = (long)((now - t0) * (1e9 / Stopwatch.Frequency));
+                histogram.Record(total);
+                outboxShare.Record(Math.Max(0, total - ReadLatencyNs(m.Data)));
+                lastReceived = now;
                 if (++received == exits) allIn.TrySetResult();
             }
         });
@@ -112,6 +131,7 @@ internal static class TickToExitLatency
         var ids = tickers.Select(symbols.Intern).ToArray();
 
         var source = new PacedSource(ids, perUnderlying, rate, ingress);
+        long firstTick = Stopwatch.GetTimestamp();
         var wall = Stopwatch.StartNew();
         await pipeline.RunSourceAsync(source);
         var sent = wall.Elapsed;
@@ -126,10 +146,23 @@ internal static class TickToExitLatency
             var inv = CultureInfo.InvariantCulture;
             Console.WriteLine(string.Create(inv, $"ticks sent in {sent.TotalSeconds:F1} s ({exits / sent.TotalSeconds:N0}/s); exits received {received:N0}/{exits:N0}{(unknown > 0 ? $" (+{unknown} unknown ids)" : "")} in {wall.Elapsed.TotalSeconds:F1} s{(done ? "" : " (TIMED OUT)")}"));
             Console.WriteLine(string.Create(inv, $"tick ingress -> exit received on NATS (journal fsync + JetStream ack included): p50 {Us(histogram.ValueAtQuantile(0.5))} us, p99 {Us(histogram.ValueAtQuantile(0.99))} us, p99.9 {Us(histogram.ValueAtQuantile(0.999))} us, max {Us(histogram.Max)} us"));
+            double span = (lastReceived - firstTick) / (double)Stopwatch.Frequency;
+            Console.WriteLine(string.Create(inv, $"sustained: {received:N0} exits in {span:F2} s from the first tick in to the last exit received = {received / span:N0} exits/s; journal transactions with exits: {journal.ExitCommits:N0}, ack-mark transactions: {outbox.MarkRounds:N0}"));
+            Console.WriteLine(string.Create(inv, $"of which decision -> received (dispatcher, journal commit, JetStream publish): p50 {Us(outboxShare.ValueAtQuantile(0.5))} us, p99 {Us(outboxShare.ValueAtQuantile(0.99))} us, p99.9 {Us(outboxShare.ValueAtQuantile(0.999))} us, max {Us(outboxShare.Max)} us"));
             Console.WriteLine(string.Create(inv, $"of which tick -> decision on the shard: p50 {Us(status.TickToDecisionP50Ns)} us, p99 {Us(status.TickToDecisionP99Ns)} us, max {Us(status.TickToDecisionMaxNs)} us; shard stalls {status.ShardStalls}, exit stalls {status.ExitStalls}"));
         }
         try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
         return done ? 0 : 1;
+    }
+
+    /// <summary>the exit's own tick → decision share (<c>latency_ns</c>, measured on the shard).</summary>
+    private static long ReadLatencyNs(byte[] exitJson)
+    {
+        var reader = new System.Text.Json.Utf8JsonReader(exitJson);
+        while (reader.Read())
+            if (reader.TokenType == System.Text.Json.JsonTokenType.PropertyName && reader.CurrentDepth == 1 && reader.ValueTextEquals("latency_ns"u8))
+                return reader.Read() ? reader.GetInt64() : 0;
+        return 0;
     }
 
     private static string Us(long ns) => (ns / 1000.0).ToString("F1", CultureInfo.InvariantCulture);
@@ -151,7 +184,7 @@ internal static class TickToExitLatency
 
         private void Pump(TickIngress sink, CancellationToken cancel)
         {
-            double ticksPerTimestamp = rate / (double)Stopwatch.Frequency;
+            double ticksPerTimestamp = rate > 0 ? rate / (double)Stopwatch.Frequency : double.PositiveInfinity;
             long start = Stopwatch.GetTimestamp();
             long n = 0;
             for (int j = 0; j < perUnderlying && !cancel.IsCancellationRequested; j++)

@@ -70,48 +70,7 @@ internal sealed partial class SqliteJournal : IDisposable
 
     // ---- exits (the outbox) ----
 
-    /// <summary>
-    /// Journals an exit decision (and, in the same transaction, the tranches it fired, the
-    /// position's new state and its closing). Idempotent: the same id again writes nothing and
-    /// returns <see cref="ExitRecordOutcome.AlreadyDecided"/>. Throws <see cref="JournalConflictException"/>
-    /// when another exit id already holds this position's sequence, or the tranche mask drops a
-    /// tranche that already fired: the whole decision is then not recorded.
-    /// </summary>
-    public ExitRecordOutcome RecordExitDecided(PendingExit exit)
-    {
-        ArgumentNullException.ThrowIfNull(exit);
-        lock (_gate)
-        {
-            ThrowIfDisposed();
-            using var tx = _db.BeginTransaction();
-            using (var insert = Command("""
-                INSERT INTO exits (id, position_id, seq, subject, payload, decided_at)
-                VALUES ($id, $position, $seq, $subject, $payload, $decided)
-                ON CONFLICT (id) DO NOTHING
-                """, tx))
-            {
-                insert.Parameters.AddWithValue("$id", exit.Id);
-                insert.Parameters.AddWithValue("$position", exit.PositionId);
-                insert.Parameters.AddWithValue("$seq", exit.Sequence);
-                insert.Parameters.AddWithValue("$subject", exit.Subject);
-                insert.Parameters.AddWithValue("$payload", exit.Payload);
-                insert.Parameters.AddWithValue("$decided", exit.DecidedAtNs);
-                try
-                {
-                    if (insert.ExecuteNonQuery() == 0) return ExitRecordOutcome.AlreadyDecided; // rolled back by dispose
-                }
-                catch (SqliteException e) when (e.SqliteErrorCode == 19) // SQLITE_CONSTRAINT
-                {
-                    throw new JournalConflictException($"exit '{exit.Id}': position '{exit.PositionId}' already has an exit with sequence {exit.Sequence} under another id", e);
-                }
-            }
-            if (exit.TranchesFiredMask != 0) RecordTranches(exit, tx);
-            if (exit.PositionStateJson is not null) UpsertState(exit.PositionId, exit.PositionStateJson, exit.DecidedAtNs, tx);
-            if (exit.ClosesPosition) UpdateStatus(exit.PositionId, PositionStatus.Closed, exit.DecidedAtNs, tx);
-            tx.Commit();
-            return ExitRecordOutcome.Recorded;
-        }
-    }
+    // RecordExitDecided, RecordExitsDecided (group commit), MarkPublished(batch), ListUnpublishedAfter: SqliteJournal.Exits.cs
 
     /// <summary>Marks an exit acknowledged by the stream. False when the id is unknown; a second mark keeps the first.</summary>
     public bool MarkPublished(string exitId, long publishedAtNs, ulong streamSequence)

@@ -87,6 +87,32 @@ internal sealed class JetStreamClient(IMessageBus bus, TimeSpan apiTimeout)
     public async Task<PubAck> PublishAsync(string subject, ReadOnlyMemory<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         var reply = await Bus.RequestAsync(subject, payload, timeout, cancellationToken).ConfigureAwait(false);
+        return ParsePubAck(subject, reply);
+    }
+
+    /// <summary>
+    /// The connection pinned publishes go out on (<see cref="PublishOnAsync"/>), 0 when none is live;
+    /// null when the bus cannot pin a publish to a connection (then publish one at a time: only an
+    /// acked publish is known to be ahead of the next).
+    /// </summary>
+    public int? PinnableConnection => Bus is IConnectionBoundRequests pinned ? pinned.CurrentConnection : null;
+
+    /// <summary>
+    /// <see cref="PublishAsync"/> on connection <paramref name="connection"/> only (<see cref="PinnableConnection"/>):
+    /// the message is written before this returns, so publishes called in sequence reach the stream in that
+    /// order while their acks are pending (pipelining). Faults with <see cref="MessageBusUnavailableException"/>,
+    /// nothing sent, once that connection is gone: what it left unacked must be resent first.
+    /// </summary>
+    public async Task<PubAck> PublishOnAsync(int connection, string subject, ReadOnlyMemory<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        if (Bus is not IConnectionBoundRequests pinned)
+            throw new NotSupportedException($"{Bus.GetType().Name} cannot pin a publish to a connection: use PublishAsync");
+        var reply = await pinned.RequestOnAsync(connection, subject, payload, timeout, cancellationToken).ConfigureAwait(false);
+        return ParsePubAck(subject, reply);
+    }
+
+    private static PubAck ParsePubAck(string subject, BusMessage reply)
+    {
         using var doc = Parse(subject, reply.Data);
         var root = doc.RootElement;
         if (!root.TryGetProperty("stream", out var stream) || !root.TryGetProperty("seq", out var seq))

@@ -17,7 +17,7 @@ namespace Streamer.Stream.Nats;
 /// probes with PING/PONG, drops a dead connection, reconnects with backoff forever and
 /// re-subscribes.
 /// </summary>
-internal sealed class NatsWireBus : IMessageBus
+internal sealed class NatsWireBus : IMessageBus, IConnectionBoundRequests
 {
     private const int SubscriptionQueue = 65_536;
     private readonly NatsBusOptions _options;
@@ -81,9 +81,26 @@ internal sealed class NatsWireBus : IMessageBus
         return false;
     }
 
-    public async Task<BusMessage> RequestAsync(string subject, ReadOnlyMemory<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public Task<BusMessage> RequestAsync(string subject, ReadOnlyMemory<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        var wire = Volatile.Read(ref _wire) ?? throw new MessageBusUnavailableException($"NATS is not connected ({_options.Url}); request to '{subject}' not sent");
+        var wire = Volatile.Read(ref _wire);
+        return wire is null
+            ? Task.FromException<BusMessage>(new MessageBusUnavailableException($"NATS is not connected ({_options.Url}); request to '{subject}' not sent"))
+            : RequestAsync(wire, subject, payload, timeout, cancellationToken);
+    }
+
+    public int CurrentConnection => Volatile.Read(ref _wire) is { IsDead: false } wire ? wire.Number : 0;
+
+    public Task<BusMessage> RequestOnAsync(int connection, string subject, ReadOnlyMemory<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var wire = Volatile.Read(ref _wire);
+        return wire is null || wire.Number != connection
+            ? Task.FromException<BusMessage>(new MessageBusUnavailableException($"NATS connection {connection} to {_options.Url} is gone; request to '{subject}' not sent"))
+            : RequestAsync(wire, subject, payload, timeout, cancellationToken);
+    }
+
+    private async Task<BusMessage> RequestAsync(Wire wire, string subject, ReadOnlyMemory<byte> payload, TimeSpan timeout, CancellationToken cancellationToken)
+    {
         var token = Interlocked.Increment(ref _nextRequest).ToString(CultureInfo.InvariantCulture);
         var reply = new TaskCompletionSource<BusMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
         wire.Pending[token] = reply;
@@ -225,7 +242,8 @@ internal sealed class NatsWireBus : IMessageBus
     {
         lock (_gate)
         {
-            _wire = wire;
+            wire.Number = Connections + 1;
+            Volatile.Write(ref _wire, wire); // its number is visible before it is
             _slowProbes = 0;
             foreach (var s in _subscriptions) s.Attach(wire);
             Connections++;
@@ -283,6 +301,9 @@ internal sealed class NatsWireBus : IMessageBus
         public ConcurrentDictionary<string, TaskCompletionSource<BusMessage>> Pending { get; } = new(StringComparer.Ordinal);
 
         public bool IsDead => _dead;
+
+        /// <summary>which connection of the bus this is (1, 2, ...): set once before it is published.</summary>
+        public int Number { get; set; }
 
         public string Error { get; private set; } = "";
 

@@ -18,28 +18,41 @@ internal enum OutboxSubmitOutcome
     /// position's state as it was (the exit's sequence is not consumed), alerts, and decides again later.
     /// </summary>
     Full,
+    /// <summary>the journal refused this decision (<see cref="OutboxSubmitResult.Conflict"/>: a bug upstream, never retried); nothing of it was written.</summary>
+    Conflict,
 }
 
 /// <summary>
-/// The transactional outbox for exits: <see cref="Submit"/> journals a decision, one publisher
-/// loop takes unpublished exits from the journal in decision order, publishes each to JetStream,
-/// waits for its ack (retrying forever with bounded backoff) and marks it published, so exits go
-/// out in order and none is lost to a NATS outage or a crash. Delivery is at-least-once: an exit
-/// whose ack was lost, or that was published just before a crash, goes out again with the same
-/// id; subscribers dedupe by id (<see cref="ExitIdDeduplicator"/>).
+/// The transactional outbox for exits: <see cref="Submit"/> / <see cref="SubmitBatch"/> journal
+/// decisions (a batch in one transaction: group commit), one publisher loop takes unpublished exits
+/// from the journal in decision order and publishes them to JetStream with up to
+/// <see cref="ExitOutboxOptions.MaxInFlight"/> acks pending, all on one connection (so they reach the
+/// stream in order), and marks them published as acks arrive (many per transaction). When a publish
+/// fails or its connection goes, nothing new is sent until what is in flight has settled, then
+/// publishing resumes from the first unacked exit, in order, with bounded backoff, forever: no exit
+/// is lost to a NATS outage or a crash, none overtakes another. Delivery is at-least-once: an exit
+/// whose ack was lost, or that was published just before a crash, goes out again with the same id;
+/// subscribers dedupe by id (<see cref="ExitIdDeduplicator"/>).
 /// </summary>
-internal sealed class ExitOutbox : IAsyncDisposable
+internal sealed partial class ExitOutbox : IAsyncDisposable
 {
     private readonly SqliteJournal _journal;
     private readonly JetStreamClient _js;
     private readonly ExitOutboxOptions _options;
     private readonly Func<long> _clock;
     private readonly Lock _submitGate = new();
-    private readonly SemaphoreSlim _work = new(0, 1);
     private readonly CancellationTokenSource _stop = new();
+    private TaskCompletionSource _signal = NewSignal();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(JournaledExit Exit, PubAck Ack)> _toMark = new();
+    private Task _marking = Task.CompletedTask;
+    private int _markerRunning;
+    private JournalOutboxReader? _reader;
+    private volatile bool _resync;
     private Task? _loop;
     private int _backlog;
     private long _published;
+    private long _publishRounds;
+    private int _inFlight;
     private bool _streamReady;
 
     public ExitOutbox(SqliteJournal journal, JetStreamClient js, ExitOutboxOptions? options = null, Func<long>? clock = null)
@@ -49,6 +62,8 @@ internal sealed class ExitOutbox : IAsyncDisposable
         _journal = journal;
         _js = js;
         _options = options ?? new ExitOutboxOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxInFlight, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.BatchSize, 1, nameof(options));
         _clock = clock ?? (() => NanoTime.FromDateTime(DateTime.UtcNow));
         // what a previous run decided and did not get acked is the first work
         _backlog = journal.CountUnpublished();
@@ -60,10 +75,19 @@ internal sealed class ExitOutbox : IAsyncDisposable
     /// <summary>exits acked by the stream since this outbox started.</summary>
     public long Published => Interlocked.Read(ref _published);
 
-    /// <summary>after each acked publish (publisher thread).</summary>
+    /// <summary>publishes sent and not yet acked (as of the publisher's last wait): diagnostics.</summary>
+    public int PublishesInFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>transactions that marked acks (each marks every ack that had arrived): diagnostics.</summary>
+    public long MarkRounds => Interlocked.Read(ref _publishRounds);
+
+    /// <summary>after each acked publish is marked in the journal, in decision order (a thread-pool thread, one round at a time).</summary>
     public event Action<JournaledExit, PubAck>? ExitPublished;
 
-    /// <summary>after each failed attempt, with the attempt number (publisher thread): for alerts.</summary>
+    /// <summary>
+    /// after each failed attempt, with the first unacked exit (what publishing resumes from) and the
+    /// number of failed attempts in a row (publisher thread): for alerts.
+    /// </summary>
     public event Action<JournaledExit, Exception, int>? PublishFailed;
 
     /// <summary>
@@ -72,41 +96,95 @@ internal sealed class ExitOutbox : IAsyncDisposable
     /// </summary>
     public event Action<PendingExit, bool>? OverCapacity;
 
-    /// <summary>when reading or marking the journal failed (publisher thread): for alerts.</summary>
+    /// <summary>when reading or marking the journal failed (publisher or marking thread): for alerts.</summary>
     public event Action<Exception>? JournalFailed;
 
-    /// <summary>Journals the decision, then wakes the publisher. Thread-safe.</summary>
+    /// <summary>Journals the decision, then wakes the publisher. Thread-safe. Throws <see cref="JournalConflictException"/> when the journal refuses it.</summary>
     public OutboxSubmitOutcome Submit(PendingExit exit)
     {
         ArgumentNullException.ThrowIfNull(exit);
-        bool over;
+        var result = SubmitBatch([exit])[0];
+        if (result.Conflict is { } conflict) throw conflict;
+        return result.Outcome;
+    }
+
+    /// <summary>
+    /// Journals decisions in order, in one transaction (one fsync) when they fit, then wakes the
+    /// publisher once. Each gets what <see cref="Submit"/> would answer, in its slot; a conflicting one
+    /// is <see cref="OutboxSubmitOutcome.Conflict"/> and the others stand. With
+    /// <see cref="ExitOutboxOptions.RefuseWhenFull"/>, the first exit that does not fit is
+    /// <see cref="OutboxSubmitOutcome.Full"/> and so is everything after it (not journaled, not looked at):
+    /// the caller holds them and submits them again, in order. Thread-safe. Throws what the journal throws
+    /// (I/O, disk full): then nothing of the batch was written.
+    /// </summary>
+    public IReadOnlyList<OutboxSubmitResult> SubmitBatch(IReadOnlyList<PendingExit> exits)
+    {
+        ArgumentNullException.ThrowIfNull(exits);
+        var results = new OutboxSubmitResult[exits.Count];
+        List<(PendingExit Exit, bool Refused)>? over = null;
+        int recordedTotal = 0;
         lock (_submitGate)
         {
-            over = Volatile.Read(ref _backlog) >= _options.Capacity;
-            if (over && _options.RefuseWhenFull)
+            int i = 0;
+            while (i < exits.Count)
             {
-                // an exit decided before (e.g. re-submitted after a restart) is still "already decided"
-                if (_journal.FindExit(exit.Id) is not null) return OutboxSubmitOutcome.AlreadyDecided;
-            }
-            else
-            {
-                if (_journal.RecordExitDecided(exit) == ExitRecordOutcome.AlreadyDecided) return OutboxSubmitOutcome.AlreadyDecided;
-                Interlocked.Increment(ref _backlog);
+                int backlog = Volatile.Read(ref _backlog);
+                int take = exits.Count - i;
+                if (_options.RefuseWhenFull)
+                {
+                    if (backlog >= _options.Capacity)
+                    {
+                        // an exit decided before (e.g. re-submitted after a restart) is still "already decided"
+                        if (_journal.FindExit(exits[i].Id) is not null)
+                        {
+                            results[i++] = new(OutboxSubmitOutcome.AlreadyDecided);
+                            continue;
+                        }
+                        (over ??= []).Add((exits[i], true));
+                        for (; i < exits.Count; i++) results[i] = new(OutboxSubmitOutcome.Full);
+                        break;
+                    }
+                    take = Math.Min(take, _options.Capacity - backlog);
+                }
+                var slice = i == 0 && take == exits.Count ? exits : Slice(exits, i, take);
+                var outcomes = _journal.RecordExitsDecided(slice);
+                int recorded = 0;
+                for (int k = 0; k < take; k++, i++)
+                {
+                    var o = outcomes[k];
+                    if (o.Conflict is not null)
+                    {
+                        results[i] = new(OutboxSubmitOutcome.Conflict, o.Conflict);
+                    }
+                    else if (o.Outcome == ExitRecordOutcome.AlreadyDecided)
+                    {
+                        results[i] = new(OutboxSubmitOutcome.AlreadyDecided);
+                    }
+                    else
+                    {
+                        bool isOver = backlog + recorded >= _options.Capacity;
+                        recorded++;
+                        results[i] = new(isOver ? OutboxSubmitOutcome.AcceptedOverCapacity : OutboxSubmitOutcome.Accepted);
+                        if (isOver) (over ??= []).Add((exits[i], false));
+                    }
+                }
+                Interlocked.Add(ref _backlog, recorded);
+                recordedTotal += recorded;
             }
         }
-        if (over)
-        {
-            OverCapacity?.Invoke(exit, _options.RefuseWhenFull);
-            if (_options.RefuseWhenFull) return OutboxSubmitOutcome.Full;
-        }
-        Wake();
-        return over ? OutboxSubmitOutcome.AcceptedOverCapacity : OutboxSubmitOutcome.Accepted;
+        if (over is not null)
+            foreach (var (exit, refused) in over) OverCapacity?.Invoke(exit, refused);
+        // the publisher sends them now, on this thread, up to its next await (right after the send)
+        if (recordedTotal > 0) Wake();
+        return results;
     }
 
     /// <summary>Starts the publisher loop (once).</summary>
     public void Start()
     {
         if (_loop is not null) return;
+        _reader = _journal.OpenOutboxReader();
+        _js.Bus.StateChanged += OnBusStateChanged;
         _loop = Task.Run(() => RunAsync(_stop.Token));
     }
 
@@ -117,6 +195,7 @@ internal sealed class ExitOutbox : IAsyncDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_loop is not null)
         {
+            _js.Bus.StateChanged -= OnBusStateChanged;
             try
             {
                 await _loop.ConfigureAwait(false);
@@ -124,111 +203,37 @@ internal sealed class ExitOutbox : IAsyncDisposable
             catch (OperationCanceledException)
             {
             }
+            await _marking.ConfigureAwait(false); // never faults
+            _reader?.Dispose();
         }
         _stop.Dispose();
-        _work.Dispose();
     }
 
-    private async Task RunAsync(CancellationToken stop)
+    private static List<PendingExit> Slice(IReadOnlyList<PendingExit> exits, int start, int count)
     {
-        while (!stop.IsCancellationRequested)
-        {
-            try
-            {
-                if (!await RunOnceAsync(stop).ConfigureAwait(false)) return;
-            }
-            catch (Microsoft.Data.Sqlite.SqliteException e)
-            {
-                // the journal failed (disk full, ...): nothing was lost; report and try again
-                JournalFailed?.Invoke(e);
-                try
-                {
-                    await Task.Delay(_options.RetryMaxDelay, stop).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }
+        var list = new List<PendingExit>(count);
+        for (int i = start; i < start + count; i++) list.Add(exits[i]);
+        return list;
     }
 
-    /// <summary>one round: a batch published, or a wait for work; false when stopping.</summary>
-    private async Task<bool> RunOnceAsync(CancellationToken stop)
+    private void OnBusStateChanged(BusState state) => WakeLater();
+
+    // continuations run inline: a Submit's Wake sends the new exit on the submitting thread (no thread-pool hop
+    // before the send); the loop runs up to its next await, which comes right after the send
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.None);
+
+    /// <summary>the publisher's wake-up for this round (a fresh one once the last was used). Only the publisher replaces it.</summary>
+    private Task ArmSignal()
     {
-        var batch = _journal.ListUnpublished(_options.BatchSize);
-        if (batch.Count == 0)
-        {
-            // the timeout only guards against a lost wake-up
-            try
-            {
-                await _work.WaitAsync(TimeSpan.FromSeconds(1), stop).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return false;
-            }
-            return true;
-        }
-        foreach (var exit in batch)
-        {
-            var ack = await PublishUntilAckedAsync(exit, stop).ConfigureAwait(false);
-            if (ack is null) return false; // stopping
-            _journal.MarkPublished(exit.Id, _clock(), ack.Value.Sequence);
-            Interlocked.Decrement(ref _backlog);
-            Interlocked.Increment(ref _published);
-            ExitPublished?.Invoke(exit, ack.Value);
-        }
-        return true;
+        var signal = Volatile.Read(ref _signal);
+        if (!signal.Task.IsCompleted) return signal.Task;
+        signal = NewSignal();
+        Volatile.Write(ref _signal, signal);
+        return signal.Task;
     }
 
-    private async Task<PubAck?> PublishUntilAckedAsync(JournaledExit exit, CancellationToken stop)
-    {
-        var delay = _options.RetryMinDelay;
-        for (int attempt = 1; ; attempt++)
-        {
-            try
-            {
-                if (!_streamReady)
-                {
-                    await _js.EnsureStreamAsync(_options.Stream, stop).ConfigureAwait(false);
-                    _streamReady = true;
-                }
-                return await _js.PublishAsync(exit.Subject, exit.Payload, _options.AckTimeout, stop).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                return null;
-            }
-            catch (Exception e) when (e is TimeoutException or MessageBusUnavailableException or JetStreamApiException)
-            {
-                // no ack: the stream may be gone (server restarted without its store, deleted) -> ensure it again
-                _streamReady = false;
-                PublishFailed?.Invoke(exit, e, attempt);
-            }
-            try
-            {
-                await Task.Delay(delay, stop).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return null;
-            }
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.RetryMaxDelay.Ticks));
-        }
-    }
+    private void Wake() => Volatile.Read(ref _signal).TrySetResult();
 
-    private void Wake()
-    {
-        try
-        {
-            if (_work.CurrentCount == 0) _work.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-    }
+    /// <summary>a wake from a thread that must not run the publisher (the bus's supervisor, the marker).</summary>
+    private void WakeLater() => ThreadPool.UnsafeQueueUserWorkItem(static o => o.Wake(), this, preferLocal: false);
 }

@@ -27,8 +27,23 @@ internal sealed record ExitOutboxOptions
 
     public TimeSpan RetryMaxDelay { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>exits read from the journal per round: bounds the publisher's memory.</summary>
+    /// <summary>exits read from the journal per query: bounds the publisher's memory.</summary>
     public int BatchSize { get; init; } = 64;
+
+    /// <summary>
+    /// JetStream publishes in flight at once (sent in decision order on one connection, acks pending).
+    /// 1 = the next exit is sent only after the previous one is acked. A bus that cannot pin publishes
+    /// to a connection (<see cref="JetStreamClient.PinnableConnection"/> null) always gets 1.
+    /// </summary>
+    public int MaxInFlight { get; init; } = 64;
+
+    /// <summary>
+    /// How long acks gather before they are marked published (one transaction for all of them).
+    /// Marks are bookkeeping (a lost one only means a republish), so they wait a little and stay out of
+    /// the way of the exits' own commits. <see cref="ExitOutbox.Backlog"/> and
+    /// <see cref="ExitOutbox.ExitPublished"/> follow the marks.
+    /// </summary>
+    public TimeSpan MarkDelay { get; init; } = TimeSpan.FromMilliseconds(20);
 
     /// <summary>the stream exits go to; ensured (created/updated) before the first publish.</summary>
     public JetStreamStreamSpec Stream { get; init; } = NatsSubjects.ExitStreamSpec;

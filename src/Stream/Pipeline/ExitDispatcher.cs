@@ -8,8 +8,9 @@ using JournalExit = Streamer.Stream.Journal.PendingExit;
 namespace Streamer.Stream.Pipeline;
 
 /// <summary>
-/// The outbound side: shards post exits (and snapshots) into bounded channels; one loop hands each
-/// exit to the <see cref="IExitTarget"/> (journal first, then NATS) in the order shards decided them,
+/// The outbound side: shards post exits (and snapshots) into bounded channels; one loop hands the
+/// exits to the <see cref="IExitTarget"/> (journal first, then NATS) in the order shards decided them,
+/// all those already queued in one batch (one journal transaction: group commit),
 /// another publishes snapshots. An exit is never dropped: when the outbox says Full the exit is held
 /// and retried (alerting), and the channel backs up into the shards, whose waits are measured.
 /// Snapshots are state, not events: one in flight per underlying, a full channel skips one (counted).
@@ -28,6 +29,10 @@ internal sealed class ExitDispatcher : IAsyncDisposable
     private readonly IdleSignal _snapshotSignal = new();
     private readonly Thread _exitThread;
     private readonly Thread _snapshotThread;
+    /// <summary>at most this many exits per journal transaction (what is queued beyond it forms the next).</summary>
+    internal const int MaxGroupCommit = 256;
+    private readonly List<JournalExit> _batch = new(MaxGroupCommit);
+    private long _batches;
     private volatile bool _stopping;
     private bool _started;
     private long _stalls;
@@ -69,6 +74,9 @@ internal sealed class ExitDispatcher : IAsyncDisposable
     public long ExitsDelivered => Interlocked.Read(ref _delivered);
 
     public long ExitsAlreadyDecided => Interlocked.Read(ref _alreadyDecided);
+
+    /// <summary>batches handed to the target (group commits): with <see cref="ExitsDelivered"/>, how many exits each fsync carried.</summary>
+    public long ExitBatches => Interlocked.Read(ref _batches);
 
     /// <summary>Times a shard found the exits channel full and waited.</summary>
     public long Stalls => Interlocked.Read(ref _stalls);
@@ -155,66 +163,115 @@ internal sealed class ExitDispatcher : IAsyncDisposable
                 "exits", [new("channel", "exits"), new("waits", n.ToString(CultureInfo.InvariantCulture))]));
     }
 
+    /// <summary>
+    /// Group commit: every exit already queued (up to <see cref="MaxGroupCommit"/>) is journaled in one
+    /// transaction, in the order shards posted them; nothing waits for company (a lone exit is committed
+    /// at once, and what queues meanwhile forms the next batch). A fill's resize ends a batch: the exits
+    /// before it are journaled first, then it, then what follows.
+    /// </summary>
     private void ExitLoop()
     {
         var reader = _exits.Reader;
         while (true)
         {
-            while (reader.TryRead(out var exit))
+            while (reader.TryRead(out var m))
             {
+                if (m.Change is { } change)
+                {
+                    _buffers.Return(m.Buffer);
+                    FlushBatch();
+                    DeliverChange(change);
+                    continue;
+                }
                 try
                 {
-                    Deliver(exit);
+                    _batch.Add(ToJournal(m)); // copies the payload
                 }
                 finally
                 {
-                    _buffers.Return(exit.Buffer);
+                    _buffers.Return(m.Buffer);
                 }
+                if (_batch.Count == MaxGroupCommit) FlushBatch();
             }
+            FlushBatch();
             if (reader.Completion.IsCompleted) return;
             _exitSignal.Sleep(1000, static r => r.TryPeek(out _) || r.Completion.IsCompleted, reader);
         }
     }
 
-    private void Deliver(in ExitMessage m)
+    private void FlushBatch()
     {
-        if (m.Change is { } change)
+        if (_batch.Count == 0) return;
+        try
         {
-            DeliverChange(change);
-            return;
+            DeliverBatch(_batch);
         }
-        var record = ToJournal(m);
-        int delayMs = 20;
-        for (int attempt = 1; ; attempt++)
+        finally
         {
-            OutboxSubmitOutcome outcome;
+            _batch.Clear();
+            Interlocked.Increment(ref _batches);
+        }
+    }
+
+    /// <summary>
+    /// Hands a batch to the target until every exit in it is taken: a journal failure retries the whole
+    /// batch, an outbox that says Full holds that exit and everything after it (retried in order); a
+    /// conflict is a bug upstream: alerted, and the others of the batch stand.
+    /// </summary>
+    private void DeliverBatch(List<JournalExit> batch)
+    {
+        int start = 0;
+        int delayMs = 20;
+        int journalAttempts = 0, fullAttempts = 0;
+        while (start < batch.Count)
+        {
+            var pending = start == 0 ? batch : batch.GetRange(start, batch.Count - start);
+            IReadOnlyList<OutboxSubmitResult> results;
             try
             {
-                outcome = _target.Submit(record);
-            }
-            catch (Streamer.Stream.Journal.JournalConflictException e)
-            {
-                // a bug upstream (two decisions for one sequence): retrying cannot help; say so loudly
-                _alert(new PipelineAlert("journal_error", $"exit '{record.Id}' refused by the journal: {e.Message}", record.Id, [new("exit_id", record.Id)]));
-                return;
+                results = _target.SubmitBatch(pending);
             }
             catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)
             {
-                // the journal failed (disk full, ...): the exit stays here and is tried again, never dropped
-                _alert(new PipelineAlert("journal_error", $"exit '{record.Id}' not journaled (attempt {attempt}): {e.Message}", record.Id, [new("exit_id", record.Id)]));
-                outcome = OutboxSubmitOutcome.Full;
+                // the journal failed (disk full, ...): the exits stay here and are tried again, never dropped
+                journalAttempts++;
+                var first = pending[0].Id;
+                _alert(new PipelineAlert("journal_error",
+                    $"exit '{first}'{(pending.Count > 1 ? $" and {pending.Count - 1} after it" : "")} not journaled (attempt {journalAttempts}): {e.Message}", first, [new("exit_id", first)]));
+                if (_stopping) return; // disposing: what was not journaled is decided again from the journaled state after a restart
+                Thread.Sleep(delayMs);
+                delayMs = Math.Min(delayMs * 2, 1000);
+                continue;
             }
-            if (outcome != OutboxSubmitOutcome.Full)
+            int held = -1;
+            for (int i = 0; i < pending.Count && held < 0; i++)
             {
-                if (outcome == OutboxSubmitOutcome.AlreadyDecided) Interlocked.Increment(ref _alreadyDecided);
-                Interlocked.Increment(ref _delivered);
-                Delivered?.Invoke(record, outcome);
-                return;
+                var record = pending[i];
+                var outcome = results[i].Outcome;
+                if (outcome == OutboxSubmitOutcome.Full)
+                {
+                    held = i;
+                }
+                else if (outcome == OutboxSubmitOutcome.Conflict)
+                {
+                    // a bug upstream (two decisions for one sequence): retrying cannot help; say so loudly
+                    _alert(new PipelineAlert("journal_error", $"exit '{record.Id}' refused by the journal: {results[i].Conflict?.Message}", record.Id, [new("exit_id", record.Id)]));
+                }
+                else
+                {
+                    if (outcome == OutboxSubmitOutcome.AlreadyDecided) Interlocked.Increment(ref _alreadyDecided);
+                    Interlocked.Increment(ref _delivered);
+                    Delivered?.Invoke(record, outcome);
+                }
             }
-            if (attempt == 1 || attempt % 50 == 0)
+            if (held < 0) return;
+            start += held;
+            fullAttempts++;
+            var heldId = batch[start].Id;
+            if (fullAttempts == 1 || fullAttempts % 50 == 0)
                 _alert(new PipelineAlert(PipelineAlert.Kinds.OutboxFull,
-                    $"exit '{record.Id}' held: the outbox is full (NATS down?); retrying (attempt {attempt})", record.Id, [new("exit_id", record.Id)]));
-            if (_stopping) return; // disposing: what was not journaled is decided again from the journaled state after a restart
+                    $"exit '{heldId}' held: the outbox is full (NATS down?); retrying (attempt {fullAttempts})", heldId, [new("exit_id", heldId)]));
+            if (_stopping) return;
             Thread.Sleep(delayMs);
             delayMs = Math.Min(delayMs * 2, 1000);
         }

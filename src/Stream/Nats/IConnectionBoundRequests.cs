@@ -1,0 +1,22 @@
+namespace Streamer.Stream.Nats;
+
+/// <summary>
+/// A bus that can pin a request to one connection. Pipelined publishes (many in flight, acks
+/// pending) keep their order only while they share a connection: TCP delivers them in order and
+/// the server stores a prefix of what it received. A request sent on a new connection while
+/// requests of a dead one are still unacked could be stored before them; pinning makes that
+/// impossible (the sender resends the unacked ones first, in order). Implemented by <see cref="NatsWireBus"/>.
+/// </summary>
+internal interface IConnectionBoundRequests
+{
+    /// <summary>the live connection's number (the <see cref="IMessageBus.Connections"/> count that opened it); 0 when none is live.</summary>
+    int CurrentConnection { get; }
+
+    /// <summary>
+    /// <see cref="IMessageBus.RequestAsync"/> on connection <paramref name="connection"/> only. The
+    /// request is written before this returns (calls in sequence go out in that order). Faults with
+    /// <see cref="MessageBusUnavailableException"/> (nothing sent) when that connection is not the live one,
+    /// <see cref="TimeoutException"/> when no reply comes in time.
+    /// </summary>
+    Task<BusMessage> RequestOnAsync(int connection, string subject, ReadOnlyMemory<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default);
+}
