@@ -145,7 +145,8 @@ public sealed partial class ExitEngine
 
     /// <summary>
     /// Restores a position's persistent state (after <see cref="AddPosition"/>, before the first tick):
-    /// remaining contracts, fired tranches, trailing peak, next exit sequence, realized P&amp;L. A state
+    /// remaining contracts, fired tranches, trailing peak, next exit sequence, realized P&amp;L, fill
+    /// watermark and (for a position given without one) the opened_at it took. A state
     /// with nothing remaining closes the position: it is never evaluated again.
     /// </summary>
     public void RestoreState(string id, in PositionState state)
@@ -164,6 +165,8 @@ public sealed partial class ExitEngine
         rt.NextSequence = state.NextSequence;
         rt.RealizedPnl = state.RealizedPnl;
         rt.FillWatermark = state.FillWatermark;
+        // a position given without opened_at keeps the instant it first opened at (its spec's own opened_at wins)
+        if (rt.Spec.OpenedAtNs == long.MinValue && state.OpenedNs != long.MinValue) rt.SetOpenedAt(state.OpenedNs);
         rt.Basket = null;
         rt.Closed = state.ContractsRemaining == 0;
         rt.Pending = false;

@@ -66,7 +66,7 @@ internal sealed class PositionRuntime
     public bool Pending;                // a rule held outside the session: evaluate again at the next open
     public long WakeNs = long.MaxValue;
 
-    public PositionState State => new(OriginalUnits, OpenUnits, TranchesFired, TrailActive, TrailPeakPerUnit, NextSequence, RealizedPnl, FillWatermark);
+    public PositionState State => new(OriginalUnits, OpenUnits, TranchesFired, TrailActive, TrailPeakPerUnit, NextSequence, RealizedPnl, FillWatermark, OpenedNs);
 
     public static PositionRuntime Create(PositionSpec spec, RuleBook book, PricingParameters pricing, SymbolTable symbols)
     {

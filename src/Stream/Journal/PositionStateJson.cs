@@ -8,7 +8,8 @@ namespace Streamer.Stream.Journal;
 /// <summary>
 /// The engine's <see cref="PositionState"/> as the journal's <c>position_state.state_json</c>:
 /// <c>{"contracts_original","contracts_remaining","tranches_fired","trailing_active",
-/// "trailing_peak_per_contract","next_sequence","realized_pnl","fill_watermark"}</c> (a peak not yet seen is null).
+/// "trailing_peak_per_contract","next_sequence","realized_pnl","fill_watermark","opened_at"}</c> (a peak
+/// not yet seen is null; opened_at is RFC 3339, null before the position opened).
 /// Doubles round-trip exactly (shortest round-trip formatting), so a restored trailing peak is the
 /// same number.
 /// </summary>
@@ -28,6 +29,8 @@ internal static class PositionStateJson
             w.WriteNumber("next_sequence"u8, s.NextSequence);
             Double(w, "realized_pnl"u8, s.RealizedPnl);
             w.WriteNumber("fill_watermark"u8, s.FillWatermark);
+            if (s.OpenedNs != long.MinValue) w.WriteString("opened_at"u8, Streamer.Rules.Time.NanoTime.FormatRfc3339(s.OpenedNs));
+            else w.WriteNull("opened_at"u8);
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
@@ -48,7 +51,8 @@ internal static class PositionStateJson
                 Dbl(r, "trailing_peak_per_contract"),
                 Int(r, "next_sequence"),
                 Dbl(r, "realized_pnl"),
-                r.TryGetProperty("fill_watermark", out var fw) ? fw.GetInt64() : 0); // absent in journals written before fills resized positions
+                r.TryGetProperty("fill_watermark", out var fw) ? fw.GetInt64() : 0, // absent in journals written before fills resized positions
+                r.TryGetProperty("opened_at", out var o) && o.ValueKind == JsonValueKind.String ? Streamer.Rules.Time.NanoTime.ParseRfc3339(o.GetString()!) : long.MinValue);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {

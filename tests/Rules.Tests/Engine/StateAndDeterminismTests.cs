@@ -92,7 +92,7 @@ public class StateAndDeterminismTests
         Assert.Single(first.Exits);
         Assert.True(first.Engine.TryGetState("P", out var saved));
         Assert.Equal(saved, first.LastState);
-        Assert.Equal(new PositionState(10, 6, 0b001, false, 0, 2, 240), saved with { RealizedPnl = Math.Round(saved.RealizedPnl, 6) });
+        Assert.Equal(new PositionState(10, 6, 0b001, false, 0, 2, 240, FillWatermark: 0, OpenedNs: T0), saved with { RealizedPnl = Math.Round(saved.RealizedPnl, 6) });
 
         // restart: same position, state restored, the same quotes again
         var second = new EngineHarness(books);

@@ -69,6 +69,39 @@ public class TimeRuleTests
     }
 
     [Fact]
+    public void A_position_given_without_opened_at_keeps_the_instant_it_opened_across_a_restore()
+    {
+        const string Books = "books:\n  t:\n    rules:\n      max_hold: { minutes: 60 }\n";
+        const string Position = """
+            positions:
+              - id: X
+                book: t
+                legs: [ { symbol: SPY260220C00600000, qty: 1, entry_price: 4.00 } ]
+            """;
+        var first = new EngineHarness(Books);
+        first.Add(Position);
+        first.Quote(Utc("2026-01-29T15:00:00Z"), Call, 3.99, 4.01);         // opens at the engine's first time: 10:00 EST
+        Assert.True(first.Engine.TryGetState("X", out var saved));
+        Assert.Equal(Utc("2026-01-29T15:00:00Z"), saved.OpenedNs);
+
+        // a restart 40 minutes later: the hour runs from 10:00, not from the restart
+        var restarted = new EngineHarness(Books);
+        restarted.Add(Position);
+        restarted.Engine.RestoreState("X", saved);
+        restarted.Quote(Utc("2026-01-29T15:40:00Z"), Call, 3.99, 4.01);
+        Assert.Equal(1, restarted.RunClockTo(Utc("2026-01-29T16:30:00Z")));
+        Assert.Equal(RuleId.MaxHold, restarted.Last.Rule);
+        Assert.Equal(Utc("2026-01-29T16:00:00Z"), restarted.Last.TimeNs);
+
+        // what a restart without the instant did: the hour started again at 10:40
+        var forgetful = new EngineHarness(Books);
+        forgetful.Add(Position);
+        forgetful.Engine.RestoreState("X", saved with { OpenedNs = long.MinValue });
+        forgetful.Quote(Utc("2026-01-29T15:40:00Z"), Call, 3.99, 4.01);
+        Assert.Equal(0, forgetful.RunClockTo(Utc("2026-01-29T16:30:00Z")));
+    }
+
+    [Fact]
     public void Max_hold_crossing_into_the_weekend_fires_at_mondays_open()
     {
         // Friday 2026-01-30 10:00 EST + 420 min = 17:00, after the close → Monday 2026-02-02 09:30 EST = 14:30Z
