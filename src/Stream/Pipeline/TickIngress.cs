@@ -44,6 +44,7 @@ internal sealed class TickIngress
     private readonly List<AddPositionCommand> _deferred = [];
     private long _order;
     private int _runningSources;
+    private long _lastTickNs = long.MinValue; // wall clock only: the feed's own time, to notice a feed that is not "now"
     private volatile bool _tapeFinished;
 
     public TickIngress(Shard[] shards, SymbolTable symbols, FeedMonitor feed, PipelineClock clock)
@@ -69,6 +70,9 @@ internal sealed class TickIngress
 
     /// <summary>The tape's time (tape clocks), long.MinValue before its first tick or without a tape.</summary>
     public long TapeNowNs => Volatile.Read(ref _tapeNow);
+
+    /// <summary>On the wall clock: the time stamped on the latest tick (long.MinValue before any).</summary>
+    public long LastTickNs => Volatile.Read(ref _lastTickNs);
 
     public long InsaneQuotesOf(int symbolId)
     {
@@ -103,6 +107,7 @@ internal sealed class TickIngress
         int shard = ShardOf(t.SymbolId);
         if (shard < 0) return;
         if (_tapeClock) TapeStep(t.TimeNs);
+        else Volatile.Write(ref _lastTickNs, t.TimeNs);
         _shards[shard].Post(ShardItem.ForTick(in t, ts));
     }
 

@@ -25,6 +25,8 @@ internal sealed partial class AlertPublisher(IMessageBus bus, TimeProvider time,
         public const string NatsOutage = "nats_outage";
         /// <summary>what the engine holds and what fills or the broker say disagree (e.g. a close larger than what was open).</summary>
         public const string PositionMismatch = "position_mismatch";
+        /// <summary>a live feed stamped far from the wall clock the service runs on (docs/run.md, Alpaca:MarketClockSpeed).</summary>
+        public const string ClockSkew = "clock_skew";
         /// <summary>the Alpaca executor: an exit's closing order refused, not filled in time, or given up.</summary>
         public const string OrderFailed = "order_failed";
     }

@@ -56,6 +56,7 @@ internal sealed partial class LivePipelineService : IHostedService, IAsyncDispos
     private Task? _finish;
     private Timer? _statusTimer;
     private long _ticksReported;
+    private long _syncs;
     private volatile bool _tapeEnded;
     private int _disposed;
 
@@ -467,6 +468,7 @@ internal sealed partial class LivePipelineService : IHostedService, IAsyncDispos
     {
         try
         {
+            if (++_syncs % 25 == 0) CheckFeedTime(); // every 5 s
             long ticks = Pipeline.Ingress.Ticks;
             long delta = ticks - Interlocked.Exchange(ref _ticksReported, ticks);
             if (delta > 0) _status.RecordTicks(delta);
@@ -478,6 +480,23 @@ internal sealed partial class LivePipelineService : IHostedService, IAsyncDispos
         {
             Trace.TraceError("status sync failed: " + e);
         }
+    }
+
+    /// <summary>
+    /// On the wall clock, a live feed stamped well behind now (a delayed feed, the emulator replaying a
+    /// recorded day) makes every mark look stale the moment a time rule moves the clock to now: price
+    /// rules would never fire. Say so, and what to set.
+    /// </summary>
+    private void CheckFeedTime()
+    {
+        if (_alpaca is null || Pipeline.Options.Clock != ClockMode.Wall) return;
+        long last = Pipeline.Ingress.LastTickNs;
+        if (last == long.MinValue) return;
+        var behind = TimeSpan.FromTicks((NowNs() - last) / 100);
+        if (behind <= Pipeline.Options.StaleAfter + TimeSpan.FromSeconds(30)) return;
+        _alerts.Raise(AlertPublisher.Kinds.ClockSkew,
+            $"the feed's quotes are stamped {behind.TotalMinutes:0.#} min behind the wall clock: on the wall clock their marks turn stale at the next time-rule wake and price rules stop firing; for a delayed feed or the emulator set Alpaca:MarketClockSpeed (docs/run.md)",
+            "feed", [new("behind_seconds", Math.Round(behind.TotalSeconds).ToString(CultureInfo.InvariantCulture))]);
     }
 
     /// <summary>The heartbeat's pipeline fields: feed, feed_source, last_tick_age_s, ticks_total, monitoring, exits_decided, ...</summary>

@@ -47,4 +47,30 @@ public sealed class AlpacaMarketClockRunTests
         service.Terminate();
         Assert.Equal(0, await service.WaitForExitAsync(Long));
     }
+
+    [Fact]
+    public async Task On_the_wall_clock_a_feed_stamped_in_the_past_raises_clock_skew_naming_the_setting()
+    {
+        long t0 = Streamer.Rules.Time.NanoTime.ParseRfc3339("2026-01-21T15:00:00Z");
+        await using var emulator = new Streamer.Stream.Emulator.AlpacaEmulator(RunTestData.AaplRamp(t0, 200.01, 199.02, 100),
+            new Streamer.Stream.Emulator.EmulatorOptions { Speed = 1, Loop = true, Key = "K", Secret = "S" });
+        await emulator.StartAsync();
+        using var server = new NatsServerFixture();
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("positions.json"), """{ "positions": [ { "id": "AAPL-1", "book": "day_trade", "legs": [ { "symbol": "AAPL", "qty": 100, "entry_price": 200 } ] } ] }""");
+        using var bus = await TestBus.ConnectedAsync(server.Url);
+        var alerts = new System.Collections.Concurrent.ConcurrentQueue<JsonElement>();
+        using var sub = bus.Subscribe(NatsSubjects.AlertsPrefix + "clock_skew", m => alerts.Enqueue(JsonDocument.Parse(m.Data).RootElement.Clone()));
+
+        using var service = StreamerProcess.Start(dir.Path, new Dictionary<string, string> { ["APCA_API_KEY_ID"] = "K", ["APCA_API_SECRET_KEY"] = "S" },
+            "run", $"--Nats:Url={server.Url}", $"--Journal:Path={dir.File("j.db")}",
+            $"--Alpaca:DataUrl={emulator.DataUrl}", $"--Positions:File={dir.File("positions.json")}");
+        await Waits.UntilAsync(() => !alerts.IsEmpty || service.HasExited, "a clock_skew alert", Long);
+        Assert.False(service.HasExited, service.Output);
+        alerts.TryPeek(out var alert);
+        Assert.Contains("Alpaca:MarketClockSpeed", alert.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.True(double.Parse(alert.GetProperty("behind_seconds").GetString()!, System.Globalization.CultureInfo.InvariantCulture) > 86_400);
+        service.Terminate();
+        Assert.Equal(0, await service.WaitForExitAsync(Long));
+    }
 }
