@@ -236,7 +236,7 @@ internal sealed class ExitDispatcher : IAsyncDisposable
                 // the journal failed (disk full, ...): the exits stay here and are tried again, never dropped
                 journalAttempts++;
                 var first = pending[0].Id;
-                _alert(new PipelineAlert("journal_error",
+                _alert(new PipelineAlert(PipelineAlert.Kinds.JournalError,
                     $"exit '{first}'{(pending.Count > 1 ? $" and {pending.Count - 1} after it" : "")} not journaled (attempt {journalAttempts}): {e.Message}", first, [new("exit_id", first)]));
                 if (_stopping) return; // disposing: what was not journaled is decided again from the journaled state after a restart
                 Thread.Sleep(delayMs);
@@ -255,7 +255,7 @@ internal sealed class ExitDispatcher : IAsyncDisposable
                 else if (outcome == OutboxSubmitOutcome.Conflict)
                 {
                     // a bug upstream (two decisions for one sequence): retrying cannot help; say so loudly
-                    _alert(new PipelineAlert("journal_error", $"exit '{record.Id}' refused by the journal: {results[i].Conflict?.Message}", record.Id, [new("exit_id", record.Id)]));
+                    _alert(new PipelineAlert(PipelineAlert.Kinds.JournalError, $"exit '{record.Id}' refused by the journal: {results[i].Conflict?.Message}", record.Id, [new("exit_id", record.Id)]));
                 }
                 else
                 {
@@ -291,13 +291,13 @@ internal sealed class ExitDispatcher : IAsyncDisposable
             }
             catch (Streamer.Stream.Journal.JournalConflictException e)
             {
-                _alert(new PipelineAlert("journal_error", $"resize of position '{change.PositionId}' refused by the journal: {e.Message}", change.PositionId,
+                _alert(new PipelineAlert(PipelineAlert.Kinds.JournalError, $"resize of position '{change.PositionId}' refused by the journal: {e.Message}", change.PositionId,
                     [new("position_id", change.PositionId)]));
                 return;
             }
             catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)
             {
-                _alert(new PipelineAlert("journal_error", $"resize of position '{change.PositionId}' not journaled (attempt {attempt}): {e.Message}", change.PositionId,
+                _alert(new PipelineAlert(PipelineAlert.Kinds.JournalError, $"resize of position '{change.PositionId}' not journaled (attempt {attempt}): {e.Message}", change.PositionId,
                     [new("position_id", change.PositionId)]));
             }
             if (_stopping) return; // its fills are fed again after a restart (the journal's watermark did not move)

@@ -20,6 +20,8 @@ internal sealed record PipelineAlert(string Kind, string Message, string? Key, I
         public const string OutboxFull = "outbox_full";
         /// <summary>a position the engine refused (unknown book, bad override) or a command that failed.</summary>
         public const string RejectedInput = "rejected_input";
+        /// <summary>the journal refused or failed a write (an exit, a resize): retried unless it is a conflict.</summary>
+        public const string JournalError = "journal_error";
     }
 
     public override string ToString() => $"{Kind}: {Message}";

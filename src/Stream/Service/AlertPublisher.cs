@@ -21,7 +21,7 @@ internal sealed partial class AlertPublisher(IMessageBus bus, TimeProvider time,
         public const string RejectedInput = Pipeline.PipelineAlert.Kinds.RejectedInput;
         public const string OutboxFull = Pipeline.PipelineAlert.Kinds.OutboxFull;
         public const string ExitPublishFailed = "exit_publish_failed";
-        public const string JournalError = "journal_error";
+        public const string JournalError = Pipeline.PipelineAlert.Kinds.JournalError;
         public const string NatsOutage = "nats_outage";
         /// <summary>what the engine holds and what fills or the broker say disagree (e.g. a close larger than what was open).</summary>
         public const string PositionMismatch = "position_mismatch";
