@@ -382,7 +382,8 @@ internal sealed partial class LivePipelineService : IHostedService, IAsyncDispos
         }
         catch (Microsoft.Data.Sqlite.SqliteException e)
         {
-            LogStateSaveFailed(_log, e.Message);
+            // the fill stays without a disposition: the next start feeds it again and rejects it again
+            LogDispositionFailed(_log, fill.Id, e.Message);
         }
     }
 
@@ -535,6 +536,9 @@ internal sealed partial class LivePipelineService : IHostedService, IAsyncDispos
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "stopping with {Backlog} exits not yet acked by NATS: they stay in the journal and are published at the next start")]
     private static partial void LogUndelivered(ILogger logger, int backlog);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "fill '{FillId}': its rejection was not journaled ({Reason})")]
+    private static partial void LogDispositionFailed(ILogger logger, string fillId, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "fill '{FillId}' confirms exit '{ExitId}' (contracts already taken off)")]
     private static partial void LogExitFill(ILogger logger, string fillId, string exitId);
