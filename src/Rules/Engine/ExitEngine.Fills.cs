@@ -97,15 +97,7 @@ public sealed partial class ExitEngine
     /// The legs as the position's definition should now read them: quantity = ratio × original units
     /// (what was ever held), entry price per leg (averaged over grows). Cold: journaling a resize.
     /// </summary>
-    public IReadOnlyList<(string Symbol, long Qty, double EntryPrice)>? DefinitionLegs(string id)
-    {
-        if (!_byId.TryGetValue(id, out int index)) return null;
-        var rt = _positions[index];
-        var legs = new (string, long, double)[rt.Legs.Length];
-        for (int i = 0; i < legs.Length; i++)
-            legs[i] = (rt.ExitLegs[i].Symbol, (long)rt.Legs[i].Ratio * rt.OriginalUnits, rt.Legs[i].EntryPrice);
-        return legs;
-    }
+    public IReadOnlyList<(string Symbol, long Qty, double EntryPrice)>? DefinitionLegs(string id) => LegsOf(id, original: true);
 
     private void Grow(PositionRuntime rt, int units, ReadOnlySpan<double> prices)
     {

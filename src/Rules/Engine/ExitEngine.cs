@@ -178,13 +178,17 @@ public sealed partial class ExitEngine
     /// What a position holds now, per leg: signed quantity (ratio × open units; 0 once closed) and
     /// entry price. Cold: reconciliation against the broker and the control API. Null when unknown.
     /// </summary>
-    public IReadOnlyList<(string Symbol, long Qty, double EntryPrice)>? OpenLegs(string id)
+    public IReadOnlyList<(string Symbol, long Qty, double EntryPrice)>? OpenLegs(string id) => LegsOf(id, original: false);
+
+    /// <summary>Per leg: symbol, ratio × (original or open) units, entry price; null when the id is unknown.</summary>
+    private (string Symbol, long Qty, double EntryPrice)[]? LegsOf(string id, bool original)
     {
         if (!_byId.TryGetValue(id, out int index)) return null;
         var rt = _positions[index];
+        long units = original ? rt.OriginalUnits : rt.OpenUnits;
         var legs = new (string, long, double)[rt.Legs.Length];
         for (int i = 0; i < legs.Length; i++)
-            legs[i] = (rt.ExitLegs[i].Symbol, (long)rt.Legs[i].Ratio * rt.OpenUnits, rt.Legs[i].EntryPrice);
+            legs[i] = (rt.ExitLegs[i].Symbol, rt.Legs[i].Ratio * units, rt.Legs[i].EntryPrice);
         return legs;
     }
 
