@@ -337,7 +337,7 @@ internal sealed partial class ExitExecutor(
         : ExitOrderPrice.AtMarket;
 
     private static string Describe(ExitOrderPrice p) => p.LimitPrice is { } limit
-        ? string.Create(CultureInfo.InvariantCulture, $"limit {limit} (mark {p.NetMark}, allowance {decimal.Round(p.Allowance, 4)})")
+        ? string.Create(CultureInfo.InvariantCulture, $"limit {limit:0.00##} (mark {p.NetMark:0.00##}, allowance {p.Allowance:0.00##})")
         : p.MarketReason is { } why ? $"market ({why})" : "market";
 
     /// <summary>The exit event's closing legs (formats.md: <c>legs[].symbol</c>, <c>legs[].qty</c> + buy / − sell).</summary>
