@@ -71,19 +71,7 @@ internal sealed record AlpacaTradingOptions
         if (timeout <= 0) throw new SettingsException("Alpaca:OrderTimeoutSeconds: must be more than 0");
         var backoff = StreamerSettings.Number(c, "Alpaca:RetryBackoffSeconds", 1);
         if (backoff < 0) throw new SettingsException("Alpaca:RetryBackoffSeconds: must be 0 or more");
-        var orderType = c["Alpaca:OrderType"] is { Length: > 0 } ot
-            ? ot.Trim().ToUpperInvariant() switch
-            {
-                "MARKET" => ExitOrderType.Market,
-                "LIMIT" => ExitOrderType.Limit,
-                _ => throw new SettingsException($"Alpaca:OrderType: '{ot}' is not market or limit"),
-            }
-            : ExitOrderType.Market;
-        var slippage = StreamerSettings.Number(c, "Alpaca:LimitSlippage", (double)ExitLimitPricing.DefaultSlippage);
-        if (slippage is < 0 or > 1) throw new SettingsException("Alpaca:LimitSlippage: must be a fraction of the exit's value, 0 to 1 (0.05 = 5 %)");
-        var slippageMax = StreamerSettings.Number(c, "Alpaca:LimitSlippageMax", Math.Max((double)ExitLimitPricing.DefaultSlippageMax, slippage));
-        if (slippageMax < slippage || slippageMax > 1)
-            throw new SettingsException(string.Create(CultureInfo.InvariantCulture, $"Alpaca:LimitSlippageMax: must be at least Alpaca:LimitSlippage ({slippage}) and at most 1"));
+        var (orderType, slippage, slippageMax) = OrderPricing(c);
         var keys = AlpacaCredentials.FromEnvironment()
             ?? throw new SettingsException($"Alpaca:TradingUrl is set but {AlpacaCredentials.KeyIdVariable} / {AlpacaCredentials.SecretKeyVariable} are not (keys come only from the environment)");
         return new AlpacaTradingOptions
@@ -97,9 +85,29 @@ internal sealed record AlpacaTradingOptions
             OrderTimeout = TimeSpan.FromSeconds(timeout),
             RetryBackoff = TimeSpan.FromSeconds(backoff),
             OrderType = orderType,
-            LimitSlippage = (decimal)slippage,
-            LimitSlippageMax = (decimal)slippageMax,
+            LimitSlippage = slippage,
+            LimitSlippageMax = slippageMax,
         };
+    }
+
+    /// <summary><c>Alpaca:OrderType</c>, <c>Alpaca:LimitSlippage</c>, <c>Alpaca:LimitSlippageMax</c>: validated whatever the order type (a bad value is bad either way).</summary>
+    internal static (ExitOrderType Type, decimal Slippage, decimal SlippageMax) OrderPricing(IConfiguration c)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        var orderType = c["Alpaca:OrderType"] is { Length: > 0 } ot
+            ? ot.Trim().ToUpperInvariant() switch
+            {
+                "MARKET" => ExitOrderType.Market,
+                "LIMIT" => ExitOrderType.Limit,
+                _ => throw new SettingsException($"Alpaca:OrderType: '{ot}' is not market or limit"),
+            }
+            : ExitOrderType.Market;
+        var slippage = StreamerSettings.Number(c, "Alpaca:LimitSlippage", (double)ExitLimitPricing.DefaultSlippage);
+        if (slippage is < 0 or > 1) throw new SettingsException("Alpaca:LimitSlippage: must be a fraction of the exit's value, 0 to 1 (0.05 = 5 %)");
+        var slippageMax = StreamerSettings.Number(c, "Alpaca:LimitSlippageMax", Math.Max((double)ExitLimitPricing.DefaultSlippageMax, slippage));
+        if (slippageMax < slippage || slippageMax > 1)
+            throw new SettingsException(string.Create(CultureInfo.InvariantCulture, $"Alpaca:LimitSlippageMax: must be at least Alpaca:LimitSlippage ({slippage}) and at most 1"));
+        return (orderType, (decimal)slippage, (decimal)slippageMax);
     }
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
