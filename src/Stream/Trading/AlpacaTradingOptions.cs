@@ -34,6 +34,15 @@ internal sealed record AlpacaTradingOptions
     /// <summary><c>Alpaca:RetryBackoffSeconds</c> (1): the first retry's delay, doubled each time up to 30 s.</summary>
     public TimeSpan RetryBackoff { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary><c>Alpaca:OrderType</c> (<c>market</c>): <c>limit</c> sends each exit as a marketable limit priced from the exit's marks (<see cref="ExitLimitPricing"/>).</summary>
+    public ExitOrderType OrderType { get; init; } = ExitOrderType.Market;
+
+    /// <summary><c>Alpaca:LimitSlippage</c> (0.05): the first attempt's allowance as a fraction of the per-unit exit value (never less than one cent per attempt).</summary>
+    public decimal LimitSlippage { get; init; } = ExitLimitPricing.DefaultSlippage;
+
+    /// <summary><c>Alpaca:LimitSlippageMax</c> (0.25, or <c>LimitSlippage</c> when that is more): each retry doubles the fraction up to this.</summary>
+    public decimal LimitSlippageMax { get; init; } = ExitLimitPricing.DefaultSlippageMax;
+
     /// <param name="tape">true with <c>Feed:Tape</c>: the executor is refused (a tape's exits are history, not orders to send).</param>
     public static AlpacaTradingOptions? From(IConfiguration c, LiveServiceOptions live, bool tape = false)
     {
@@ -62,6 +71,7 @@ internal sealed record AlpacaTradingOptions
         if (timeout <= 0) throw new SettingsException("Alpaca:OrderTimeoutSeconds: must be more than 0");
         var backoff = StreamerSettings.Number(c, "Alpaca:RetryBackoffSeconds", 1);
         if (backoff < 0) throw new SettingsException("Alpaca:RetryBackoffSeconds: must be 0 or more");
+        var (orderType, slippage, slippageMax) = OrderPricing(c);
         var keys = AlpacaCredentials.FromEnvironment()
             ?? throw new SettingsException($"Alpaca:TradingUrl is set but {AlpacaCredentials.KeyIdVariable} / {AlpacaCredentials.SecretKeyVariable} are not (keys come only from the environment)");
         return new AlpacaTradingOptions
@@ -74,9 +84,32 @@ internal sealed record AlpacaTradingOptions
             OrderRetries = (int)retries,
             OrderTimeout = TimeSpan.FromSeconds(timeout),
             RetryBackoff = TimeSpan.FromSeconds(backoff),
+            OrderType = orderType,
+            LimitSlippage = slippage,
+            LimitSlippageMax = slippageMax,
         };
     }
 
+    /// <summary><c>Alpaca:OrderType</c>, <c>Alpaca:LimitSlippage</c>, <c>Alpaca:LimitSlippageMax</c>: validated whatever the order type (a bad value is bad either way).</summary>
+    internal static (ExitOrderType Type, decimal Slippage, decimal SlippageMax) OrderPricing(IConfiguration c)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        var orderType = c["Alpaca:OrderType"] is { Length: > 0 } ot
+            ? ot.Trim().ToUpperInvariant() switch
+            {
+                "MARKET" => ExitOrderType.Market,
+                "LIMIT" => ExitOrderType.Limit,
+                _ => throw new SettingsException($"Alpaca:OrderType: '{ot}' is not market or limit"),
+            }
+            : ExitOrderType.Market;
+        var slippage = StreamerSettings.Number(c, "Alpaca:LimitSlippage", (double)ExitLimitPricing.DefaultSlippage);
+        if (slippage is < 0 or > 1) throw new SettingsException("Alpaca:LimitSlippage: must be a fraction of the exit's value, 0 to 1 (0.05 = 5 %)");
+        var slippageMax = StreamerSettings.Number(c, "Alpaca:LimitSlippageMax", Math.Max((double)ExitLimitPricing.DefaultSlippageMax, slippage));
+        if (slippageMax < slippage || slippageMax > 1)
+            throw new SettingsException(string.Create(CultureInfo.InvariantCulture, $"Alpaca:LimitSlippageMax: must be at least Alpaca:LimitSlippage ({slippage}) and at most 1"));
+        return (orderType, (decimal)slippage, (decimal)slippageMax);
+    }
+
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"trading {TradingUrl}, reconcile every {ReconcileInterval.TotalSeconds} s, executor {(Executor ? "on" : "off")}, default book {DefaultBook}");
+        $"trading {TradingUrl}, reconcile every {ReconcileInterval.TotalSeconds} s, executor {(Executor ? "on" : "off")}{(Executor && OrderType == ExitOrderType.Limit ? $" (limit orders, slippage {LimitSlippage} up to {LimitSlippageMax})" : "")}, default book {DefaultBook}");
 }

@@ -11,7 +11,8 @@ namespace Streamer.Stream.Trading;
 
 /// <summary>
 /// <c>Alpaca:Executor=true</c>: each journaled exit becomes its closing order (<see cref="ExitOrders.Build"/>:
-/// one leg simple, a spread one <c>mleg</c>, market), with the exit id as client_order_id. The journal's
+/// one leg simple, a spread one <c>mleg</c>; market, or with <c>Alpaca:OrderType=limit</c> a marketable limit from
+/// the exit's marks, <see cref="ExitLimitPricing"/>, widened on each retry), with the exit id as client_order_id. The journal's
 /// <c>exit_orders</c> row is written before each submit, so a restart looks the order up by its
 /// client_order_id (and a 422 "must be unique" means it exists) instead of sending it twice. The fill
 /// comes back on trade_updates (an ExitId fill); then the execution is reported on
@@ -27,10 +28,12 @@ internal sealed partial class ExitExecutor(
 {
     public const string ReportSubject = "streamer.executions.reported";
 
-    private sealed class Work(JournaledExit exit, IReadOnlyList<(string Symbol, long Qty)> legs, ExitOrderRecord record)
+    private sealed class Work(JournaledExit exit, IReadOnlyList<ExitLeg> legs, ExitOrderRecord record)
     {
         public JournaledExit Exit { get; } = exit;
-        public IReadOnlyList<(string Symbol, long Qty)> Legs { get; } = legs;
+        public IReadOnlyList<ExitLeg> PricedLegs { get; } = legs;
+        public IReadOnlyList<(string Symbol, long Qty)> Legs { get; } = [.. legs.Select(l => (l.Symbol, l.Qty))];
+        public ExitOrderPrice Price { get; set; } = ExitOrderPrice.AtMarket; // of the latest attempt sent (this run)
         public ExitOrderRecord Record { get; set; } = record;
         public long UnitsFilledBefore { get; set; } // filled by earlier attempts (this run)
         public long NextTryAt { get; set; }
@@ -120,11 +123,11 @@ internal sealed partial class ExitExecutor(
     {
         ArgumentNullException.ThrowIfNull(exit);
         if (record is { IsDone: true }) return;
-        IReadOnlyList<(string, long)> legs;
+        IReadOnlyList<ExitLeg> legs;
         try
         {
-            legs = ExitLegs(exit.Payload);
-            ExitOrders.Build(exit.Id, legs); // refuses what can never be an order
+            legs = ExitLegsWithMarks(exit.Payload);
+            ExitOrders.Build(exit.Id, [.. legs.Select(l => (l.Symbol, l.Qty))]); // refuses what can never be an order
         }
         catch (Exception e) when (e is FormatException or ArgumentException or JsonException or KeyNotFoundException or InvalidOperationException)
         {
@@ -137,6 +140,8 @@ internal sealed partial class ExitExecutor(
         }
         record ??= new ExitOrderRecord(exit.Id, exit.PositionId, exit.Id, null, ExitOrderStatus.Pending, 1, null);
         var work = new Work(exit, legs, record) { MayExistAtBroker = recovered || record.OrderId is not null };
+        work.Price = PriceOf(work);
+        if (work.Price.MarketReason is { } why) LogMarketFallback(log, exit.Id, why);
         // submitted before a restart: ask the broker at once (its fill may have come while nobody listened)
         if (record.Status == ExitOrderStatus.Submitted) work.SubmittedAt = recovered ? Now() - options.OrderTimeout.Ticks * 100 : Now();
         lock (_gate) _active.TryAdd(exit.Id, work);
@@ -222,7 +227,7 @@ internal sealed partial class ExitExecutor(
                 return;
             }
             Submitted(w, order, now);
-            LogSubmitted(log, w.Exit.Id, order.Id, order.OrderClass, order.Qty);
+            LogSubmitted(log, w.Exit.Id, order.Id, order.OrderClass, order.Qty, Describe(w.Price));
             return;
         }
 
@@ -303,8 +308,9 @@ internal sealed partial class ExitExecutor(
             return;
         }
         var delay = Backoff(attempt);
+        var next = PriceOf(w, attempt + 1);
         alerts.Raise(AlertPublisher.Kinds.OrderFailed,
-            $"exit '{w.Exit.Id}' attempt {attempt}: {reason}; retry {attempt} of {options.OrderRetries} in {TimeSpan.FromTicks(delay / 100).TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s",
+            $"exit '{w.Exit.Id}' attempt {attempt}: {reason}; retry {attempt} of {options.OrderRetries} in {TimeSpan.FromTicks(delay / 100).TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s{(next.LimitPrice is null ? "" : ", " + Describe(next))}",
             w.Exit.Id + "#" + attempt.ToString(CultureInfo.InvariantCulture), [new("exit_id", w.Exit.Id), new("position_id", w.Exit.PositionId), new("attempts", attempt.ToString(CultureInfo.InvariantCulture))]);
         w.Record = w.Record with { Status = ExitOrderStatus.Pending, Attempts = attempt + 1, ClientOrderId = BrokerFills.ClientOrderId(w.Exit.Id, attempt + 1), OrderId = null, LastError = reason };
         lock (_gate) w.Latest = null;
@@ -313,27 +319,45 @@ internal sealed partial class ExitExecutor(
         journal.SaveExitOrder(w.Record, now);
     }
 
-    /// <summary>The order for what is still to close (all of it, unless an earlier attempt filled part).</summary>
+    /// <summary>The order for what is still to close (all of it, unless an earlier attempt filled part), priced for this attempt.</summary>
     private OrderRequest Request(Work w)
     {
-        var full = ExitOrders.Build(w.Record.ClientOrderId, w.Legs);
+        w.Price = PriceOf(w);
+        var limit = w.Price.LimitPrice; // per unit: the same for what remains
+        var full = ExitOrders.Build(w.Record.ClientOrderId, w.Legs, limit);
         if (w.UnitsFilledBefore <= 0) return full;
         long remaining = full.Qty - w.UnitsFilledBefore;
         if (remaining <= 0) remaining = full.Qty; // should not happen: the order would have been filled
-        return ExitOrders.Build(w.Record.ClientOrderId, [.. w.Legs.Select(l => (l.Symbol, l.Qty / full.Qty * remaining))]);
+        return ExitOrders.Build(w.Record.ClientOrderId, [.. w.Legs.Select(l => (l.Symbol, l.Qty / full.Qty * remaining))], limit);
     }
 
+    /// <summary>Market, or the marketable limit of attempt <paramref name="attempt"/> (default: the record's current one): the allowance widens per retry.</summary>
+    private ExitOrderPrice PriceOf(Work w, int? attempt = null) => options.OrderType == ExitOrderType.Limit
+        ? ExitLimitPricing.Price(w.PricedLegs, options.LimitSlippage, options.LimitSlippageMax, Math.Max(1, attempt ?? w.Record.Attempts))
+        : ExitOrderPrice.AtMarket;
+
+    private static string Describe(ExitOrderPrice p) => p.LimitPrice is { } limit
+        ? string.Create(CultureInfo.InvariantCulture, $"limit {limit:0.00##} (mark {p.NetMark:0.00##}, allowance {p.Allowance:0.00##})")
+        : p.MarketReason is { } why ? $"market ({why})" : "market";
+
     /// <summary>The exit event's closing legs (formats.md: <c>legs[].symbol</c>, <c>legs[].qty</c> + buy / − sell).</summary>
-    internal static IReadOnlyList<(string Symbol, long Qty)> ExitLegs(byte[] payload)
+    internal static IReadOnlyList<(string Symbol, long Qty)> ExitLegs(byte[] payload) => [.. ExitLegsWithMarks(payload).Select(l => (l.Symbol, l.Qty))];
+
+    /// <summary>
+    /// The closing legs with their <c>legs[].mark</c>: null when the event has none (the engine writes NaN as null),
+    /// or one that is not a usable price (not a number, negative).
+    /// </summary>
+    internal static IReadOnlyList<ExitLeg> ExitLegsWithMarks(byte[] payload)
     {
         using var doc = JsonDocument.Parse(payload);
-        var legs = new List<(string, long)>();
+        var legs = new List<ExitLeg>();
         foreach (var leg in doc.RootElement.GetProperty("legs").EnumerateArray())
         {
             var symbol = leg.GetProperty("symbol").GetString() ?? throw new FormatException("exit leg without a symbol");
             double qty = leg.GetProperty("qty").GetDouble();
             if (qty != Math.Floor(qty)) throw new FormatException($"exit leg {symbol}: qty {qty.ToString(CultureInfo.InvariantCulture)} is not whole");
-            legs.Add((symbol, (long)qty));
+            decimal? mark = leg.TryGetProperty("mark", out var m) && m.ValueKind == JsonValueKind.Number && m.TryGetDecimal(out var d) && d >= 0 ? d : null;
+            legs.Add(new ExitLeg(symbol, (long)qty, mark));
         }
         return legs;
     }
@@ -349,6 +373,11 @@ internal sealed partial class ExitExecutor(
         j.WriteNumber("qty"u8, order.FilledQty);
         if (order.FilledAvgPrice is { } p) j.WriteNumber("filled_avg_price"u8, p);
         j.WriteNumber("attempts"u8, w.Record.Attempts);
+        // how the filling attempt was priced: the broker's order says what was sent (also after a restart); the mark and why-market from this run
+        j.WriteString("order_type"u8, order.Type is { Length: > 0 } type ? type : order.LimitPrice is null ? "market" : "limit");
+        if (order.LimitPrice is { } limit) j.WriteNumber("limit_price"u8, limit);
+        if (w.Price.NetMark is { } mark && order.LimitPrice is not null) j.WriteNumber("exit_mark"u8, mark);
+        if (w.Price.MarketReason is { } why) j.WriteString("market_reason"u8, why);
         j.WriteStartArray("legs"u8);
         if (order.Legs.Count == 0)
         {
@@ -379,8 +408,11 @@ internal sealed partial class ExitExecutor(
 
     private long Now() => NanoTime.FromDateTime(time.GetUtcNow().UtcDateTime);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "executor: exit {ExitId} → order {OrderId} ({OrderClass}, qty {Qty})")]
-    private static partial void LogSubmitted(ILogger logger, string exitId, string orderId, string orderClass, decimal qty);
+    [LoggerMessage(Level = LogLevel.Information, Message = "executor: exit {ExitId} → order {OrderId} ({OrderClass}, qty {Qty}, {Pricing})")]
+    private static partial void LogSubmitted(ILogger logger, string exitId, string orderId, string orderClass, decimal qty, string pricing);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "executor: exit {ExitId}: {Reason}: sent as a MARKET order, not a limit")]
+    private static partial void LogMarketFallback(ILogger logger, string exitId, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "executor: exit {ExitId} filled by order {OrderId}: {Qty} @ {Price}")]
     private static partial void LogFilled(ILogger logger, string exitId, string orderId, decimal qty, decimal price);

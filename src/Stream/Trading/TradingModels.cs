@@ -36,3 +36,18 @@ internal sealed record TradeUpdate(
     /// <summary>An mleg execution's own price per leg (the update's <c>legs[].price</c>), when given; the order's legs carry averages.</summary>
     public IReadOnlyDictionary<string, decimal> LegPrices { get; init; } = new Dictionary<string, decimal>();
 }
+
+/// <summary>One closing leg of an exit event: signed qty (+ buy, − sell) and the engine's mark at the decision (null: it had none).</summary>
+internal readonly record struct ExitLeg(string Symbol, long Qty, decimal? Mark);
+
+/// <summary>
+/// What one attempt sends: <see cref="LimitPrice"/> in Alpaca's convention (a simple order positive; an mleg
+/// + debit / − credit per strategy unit), or null for a market order (<see cref="MarketReason"/> says why when
+/// a limit was wanted). <see cref="NetMark"/>: the exit's mark per unit in the same convention.
+/// </summary>
+internal sealed record ExitOrderPrice(decimal? LimitPrice, decimal? NetMark, decimal Allowance, string? MarketReason)
+{
+    public static readonly ExitOrderPrice AtMarket = new(null, null, 0, null);
+
+    public static ExitOrderPrice Market(string reason) => new(null, null, 0, reason);
+}

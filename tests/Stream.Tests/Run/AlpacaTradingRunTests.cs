@@ -393,6 +393,11 @@ public sealed class AlpacaTradingRunTests
     [InlineData("--Alpaca:DefaultBook=nope", "Alpaca:DefaultBook")]
     [InlineData("--Alpaca:OrderRetries=1.5", "Alpaca:OrderRetries")]
     [InlineData("--Alpaca:OrderTimeoutSeconds=0", "Alpaca:OrderTimeoutSeconds")]
+    [InlineData("--Alpaca:OrderType=stop", "Alpaca:OrderType")]
+    [InlineData("--Alpaca:LimitSlippage=-0.01", "Alpaca:LimitSlippage:")]
+    [InlineData("--Alpaca:LimitSlippage=5%", "Alpaca:LimitSlippage:")]
+    [InlineData("--Alpaca:LimitSlippage=1.5", "Alpaca:LimitSlippage:")]
+    [InlineData("--Alpaca:LimitSlippageMax=0.01", "Alpaca:LimitSlippageMax")]
     public async Task A_bad_trading_setting_exits_2_naming_it(string setting, string named)
     {
         using var dir = new TempDirectory();
