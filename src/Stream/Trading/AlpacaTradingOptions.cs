@@ -43,6 +43,12 @@ internal sealed record AlpacaTradingOptions
     /// <summary><c>Alpaca:LimitSlippageMax</c> (0.25, or <c>LimitSlippage</c> when that is more): each retry doubles the fraction up to this.</summary>
     public decimal LimitSlippageMax { get; init; } = ExitLimitPricing.DefaultSlippageMax;
 
+    /// <summary>
+    /// <c>Alpaca:LimitFinalMarket</c> (true): with limit exits, the last attempt goes at market, so an
+    /// exit that must happen (a stop) is not left open because no limit ever filled.
+    /// </summary>
+    public bool LimitFinalMarket { get; init; } = true;
+
     /// <param name="tape">true with <c>Feed:Tape</c>: the executor is refused (a tape's exits are history, not orders to send).</param>
     public static AlpacaTradingOptions? From(IConfiguration c, LiveServiceOptions live, bool tape = false)
     {
@@ -72,6 +78,9 @@ internal sealed record AlpacaTradingOptions
         var backoff = StreamerSettings.Number(c, "Alpaca:RetryBackoffSeconds", 1);
         if (backoff < 0) throw new SettingsException("Alpaca:RetryBackoffSeconds: must be 0 or more");
         var (orderType, slippage, slippageMax) = OrderPricing(c);
+        var finalMarket = c["Alpaca:LimitFinalMarket"] is { Length: > 0 } fm
+            ? bool.TryParse(fm, out var fmOn) ? fmOn : throw new SettingsException($"Alpaca:LimitFinalMarket: '{fm}' is not true or false")
+            : true;
         var keys = AlpacaCredentials.FromEnvironment()
             ?? throw new SettingsException($"Alpaca:TradingUrl is set but {AlpacaCredentials.KeyIdVariable} / {AlpacaCredentials.SecretKeyVariable} are not (keys come only from the environment)");
         return new AlpacaTradingOptions
@@ -87,6 +96,7 @@ internal sealed record AlpacaTradingOptions
             OrderType = orderType,
             LimitSlippage = slippage,
             LimitSlippageMax = slippageMax,
+            LimitFinalMarket = finalMarket,
         };
     }
 

@@ -332,9 +332,14 @@ internal sealed partial class ExitExecutor(
     }
 
     /// <summary>Market, or the marketable limit of attempt <paramref name="attempt"/> (default: the record's current one): the allowance widens per retry.</summary>
-    private ExitOrderPrice PriceOf(Work w, int? attempt = null) => options.OrderType == ExitOrderType.Limit
-        ? ExitLimitPricing.Price(w.PricedLegs, options.LimitSlippage, options.LimitSlippageMax, Math.Max(1, attempt ?? w.Record.Attempts))
-        : ExitOrderPrice.AtMarket;
+    private ExitOrderPrice PriceOf(Work w, int? attempt = null)
+    {
+        if (options.OrderType != ExitOrderType.Limit) return ExitOrderPrice.AtMarket;
+        int n = Math.Max(1, attempt ?? w.Record.Attempts);
+        // the last attempt of a limit exit goes at market: a stop must not stay open because no limit filled
+        if (options.LimitFinalMarket && n > options.OrderRetries && n > 1) return ExitOrderPrice.Market($"attempt {n} is the last: Alpaca:LimitFinalMarket");
+        return ExitLimitPricing.Price(w.PricedLegs, options.LimitSlippage, options.LimitSlippageMax, n);
+    }
 
     private static string Describe(ExitOrderPrice p) => p.LimitPrice is { } limit
         ? string.Create(CultureInfo.InvariantCulture, $"limit {limit:0.00##} (mark {p.NetMark:0.00##}, allowance {p.Allowance:0.00##})")

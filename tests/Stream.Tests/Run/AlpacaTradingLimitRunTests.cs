@@ -194,6 +194,36 @@ public sealed class AlpacaTradingLimitRunTests
         Assert.Equal([["PCS:1", "filled", "2"], ["WIDE:1", "filled", "2"]], Query(dir.File("j.db"), "SELECT exit_id, status, attempts FROM exit_orders ORDER BY exit_id"));
     }
 
+    [Fact]
+    public async Task The_last_attempt_of_a_limit_exit_goes_at_market_so_a_stop_is_never_left_open()
+    {
+        await using var emulator = new AlpacaEmulator(Tape(), new EmulatorOptions { Speed = 1, Loop = true, Key = "K", Secret = "S" });
+        await emulator.StartAsync();
+        emulator.Broker.SetPosition(C605, 1, 5.00m);
+        using var server = new NatsServerFixture();
+        using var dir = new TempDirectory();
+        Files(dir, $$"""{ "positions": [ { "id": "WIDE", "book": "stops", "stop_underlying": 598.00, "legs": [ { "symbol": "{{C605}}", "qty": 1, "entry_price": 5.00 } ] } ] }""");
+        using var bus = await TestBus.ConnectedAsync(server.Url);
+        using var alerts = new Collector(bus, NatsSubjects.AlertsPrefix + ">");
+        using var reported = new Collector(bus, "streamer.executions.reported");
+        // a 1 % allowance that never widens, one retry: the limit cannot fill in a 3.00 / 3.40 market, the retry is the last attempt
+        using (var service = StreamerProcess.Start(dir.Path, Keys, Args(server, dir, emulator, "--Alpaca:LimitSlippage=0.01", "--Alpaca:LimitSlippageMax=0.01",
+            "--Alpaca:OrderRetries=1", "--Alpaca:OrderTimeoutSeconds=1", "--Alpaca:RetryBackoffSeconds=0.2")))
+        {
+            await UntilAsync(service, () => reported.Count >= 1, "the exit filled at market on its last attempt", () => string.Join("\n", alerts.Messages.Select(m => System.Text.Encoding.UTF8.GetString(m.Data))));
+            service.Terminate();
+            Assert.Equal(0, await service.WaitForExitAsync(Long));
+        }
+        var orders = emulator.Broker.Orders().OrderBy(o => o.ClientOrderId, StringComparer.Ordinal).Select(o => (o.ClientOrderId, o.Status, o.LimitPrice, o.FilledAvgPrice)).ToList();
+        // attempt 1: mark 3.20 − max(1 % = 0.032, 0.01) = 3.168 → 3.16 for a sell, above the 3.00 bid: canceled; attempt 2 (the last): market, the bid
+        Assert.Equal([("WIDE:1", "canceled", 3.16m, null), ("WIDE:1#2", "filled", null, 3.00m)], orders);
+        var report = JsonDocument.Parse(Assert.Single(reported.Messages).Data).RootElement;
+        Assert.Equal("market", Str(report, "order_type"));
+        Assert.Contains("Alpaca:LimitFinalMarket", Str(report, "market_reason"), StringComparison.Ordinal);
+        Assert.Empty(emulator.Broker.Positions());
+        Assert.DoesNotContain(Alerts(alerts, "order_failed"), a => Str(a, "final") == "true");
+    }
+
     private static async Task UntilAsync(StreamerProcess service, Func<bool> condition, string what, Func<string>? debug = null)
     {
         try

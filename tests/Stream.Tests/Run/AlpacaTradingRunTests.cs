@@ -394,6 +394,7 @@ public sealed class AlpacaTradingRunTests
     [InlineData("--Alpaca:OrderRetries=1.5", "Alpaca:OrderRetries")]
     [InlineData("--Alpaca:OrderTimeoutSeconds=0", "Alpaca:OrderTimeoutSeconds")]
     [InlineData("--Alpaca:OrderType=stop", "Alpaca:OrderType")]
+    [InlineData("--Alpaca:LimitFinalMarket=maybe", "Alpaca:LimitFinalMarket")]
     [InlineData("--Alpaca:LimitSlippage=-0.01", "Alpaca:LimitSlippage:")]
     [InlineData("--Alpaca:LimitSlippage=5%", "Alpaca:LimitSlippage:")]
     [InlineData("--Alpaca:LimitSlippage=1.5", "Alpaca:LimitSlippage:")]
