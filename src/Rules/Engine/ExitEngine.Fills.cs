@@ -57,6 +57,7 @@ public sealed partial class ExitEngine
         var basket = rt.Basket;
         basket.Qty[leg] += qty;
         basket.Cost[leg] += qty * price;
+        if (basket.Qty[leg] == 0) basket.Cost[leg] = 0; // a leg bought and sold back in the basket: nothing of it is left to price
         basket.LastOrdinal = ordinal;
 
         // whole units: every leg's pending quantity is k × its ratio, one k ≠ 0 for all

@@ -126,6 +126,18 @@ public class FillTests
     }
 
     [Fact]
+    public void A_leg_bought_and_sold_back_inside_the_basket_leaves_nothing_in_later_entry_prices()
+    {
+        var h = With(1);
+        Assert.Equal(FillEffect.Held, h.Engine.ApplyFill(Id, Long, 2, 1.00, 1).Effect);
+        Assert.Equal(FillEffect.Held, h.Engine.ApplyFill(Id, Long, -2, 3.00, 2).Effect);   // nets to nothing
+        Assert.Equal(FillEffect.Held, h.Engine.ApplyFill(Id, Long, 1, 1.10, 3).Effect);
+        Assert.Equal(1, h.Engine.ApplyFill(Id, Short, -1, 2.30, 4).Units);
+        // the long leg's new unit cost 1.10, not a blend with the 1.00/3.00 round trip
+        Assert.Equal((0.90 + 1.10) / 2, h.Engine.DefinitionLegs(Id)![1].EntryPrice, 12);
+    }
+
+    [Fact]
     public void A_closing_fill_larger_than_what_is_open_closes_what_is_open_and_says_by_how_much()
     {
         var h = new EngineHarness();
