@@ -4,9 +4,10 @@ using Streamer.Rules.Instruments;
 using Streamer.Rules.Market;
 using Streamer.Rules.Positions;
 using Streamer.Rules.Time;
-using Streamer.Stream.Outbox;
+using Streamer.Stream.Journal.Outbox;
 using Streamer.Stream.Pipeline;
-
+using Streamer.Stream.Alpaca.MarketData;
+using Streamer.Stream.Service;
 namespace Streamer.Benchmarks;
 
 /// <summary>
@@ -89,8 +90,8 @@ public class PipelineBenchmarks
 
     private sealed class DiscardTarget : IExitTarget
     {
-        public OutboxSubmitOutcome Submit(Streamer.Stream.Journal.PendingExit exit) => OutboxSubmitOutcome.Accepted;
+        public ExitSubmitOutcome Submit(Streamer.Stream.Pipeline.PendingExit exit) => ExitSubmitOutcome.Accepted;
 
-        public void Record(Streamer.Stream.Journal.PositionChange change) { }
+        public void Record(Streamer.Stream.Pipeline.PositionChange change) { }
     }
 }

@@ -10,10 +10,12 @@ using Streamer.Rules.Market;
 using Streamer.Rules.Positions;
 using Streamer.Rules.Time;
 using Streamer.Stream.Journal;
-using Streamer.Stream.Nats;
-using Streamer.Stream.Outbox;
 using Streamer.Stream.Pipeline;
-
+using Streamer.Stream.Contracts;
+using Streamer.Stream.Nats;
+using Streamer.Stream.Journal.Outbox;
+using Streamer.Stream.Alpaca.MarketData;
+using Streamer.Stream.Service;
 namespace Streamer.PerfTests;
 
 /// <summary>

@@ -23,7 +23,7 @@ namespace Streamer.Stream.Emulator;
 /// (<see cref="TradingEndpoints"/>, <see cref="PaperBroker"/>).
 /// Tests start it in-process on port 0 and stop it.
 /// </summary>
-internal sealed class AlpacaEmulator : IAsyncDisposable
+public sealed class AlpacaEmulator : IAsyncDisposable
 {
     private readonly EmulatorTape _tape;
     private readonly EmulatorOptions _options;

@@ -1,7 +1,7 @@
 namespace Streamer.Stream.Emulator;
 
 /// <summary>How the emulator behaves; defaults follow Alpaca's documented behaviour.</summary>
-internal sealed class EmulatorOptions
+public sealed class EmulatorOptions
 {
     /// <summary>Loopback port; 0 picks a free one (read it back from <see cref="AlpacaEmulator.Port"/>).</summary>
     public int Port { get; init; }

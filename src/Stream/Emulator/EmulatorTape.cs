@@ -5,7 +5,7 @@ using Streamer.Rules.Market;
 namespace Streamer.Stream.Emulator;
 
 /// <summary>The ticks the emulator replays, in time order (equal times keep their order), with their symbol table.</summary>
-internal sealed class EmulatorTape
+public sealed class EmulatorTape
 {
     private EmulatorTape(SymbolTable symbols, Tick[] ticks)
     {

@@ -16,7 +16,7 @@ namespace Streamer.Stream.Emulator;
 /// assigned into the underlying at the strike; OTM: gone); the clock drives both, not quotes.
 /// Deterministic for a given sequence of quotes, times and orders.
 /// </summary>
-internal sealed class PaperBroker
+public sealed class PaperBroker
 {
     private sealed class Book
     {

@@ -3,7 +3,7 @@ using Streamer.Rules.Calendar;
 namespace Streamer.Stream.Emulator;
 
 /// <summary>How the paper broker fills and refuses orders (defaults: whole fills, nothing refused beyond the documented errors).</summary>
-internal sealed class PaperBrokerOptions
+public sealed class PaperBrokerOptions
 {
     /// <summary>
     /// Fill no more than a quote's displayed size (bid size for sells, ask size for buys); the rest

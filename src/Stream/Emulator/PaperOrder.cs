@@ -1,7 +1,7 @@
 namespace Streamer.Stream.Emulator;
 
 /// <summary>One leg of a paper order (a simple order is its own single leg).</summary>
-internal sealed class PaperLeg
+public sealed class PaperLeg
 {
     public required string Id { get; init; }
     public required string Symbol { get; init; }
@@ -19,7 +19,7 @@ internal sealed class PaperLeg
 }
 
 /// <summary>A paper order: simple (one leg) or mleg (2–4 legs), market or limit, day.</summary>
-internal sealed class PaperOrder
+public sealed class PaperOrder
 {
     public required string Id { get; init; }
     public required string ClientOrderId { get; init; }

@@ -18,7 +18,7 @@ internal sealed class TradingApiException(int status, int code, string message) 
 /// orders and <c>order_class: "mleg"</c> with 2–4 legs whose ratios have gcd 1. Market or
 /// limit, <c>day</c>. No stops, trailing stops, brackets, OCO or OTO for options.
 /// </summary>
-internal static class PaperOrderRequest
+public static class PaperOrderRequest
 {
     public sealed record Leg(string Symbol, string Side, string PositionIntent, int RatioQty);
 

@@ -1,7 +1,7 @@
 namespace Streamer.Stream.Emulator;
 
 /// <summary>A paper position: signed quantity (shares or contracts) and average entry price.</summary>
-internal sealed class PaperPosition
+public sealed class PaperPosition
 {
     public required string Symbol { get; init; }
     public required bool IsOption { get; init; }
@@ -18,7 +18,7 @@ internal sealed class PaperPosition
 }
 
 /// <summary>One trade_updates event (alpaca.md), serialised when it happened (the order changes later).</summary>
-internal sealed record PaperTradeUpdate(string Event, string OrderId, string Status, byte[] Json);
+public sealed record PaperTradeUpdate(string Event, string OrderId, string Status, byte[] Json);
 
 /// <summary>One execution of an order: per unit price (mleg: net, credits negative), units, and each leg's part.</summary>
 internal sealed record PaperExecution(decimal Price, long Qty, IReadOnlyList<PaperLegExecution> Legs);
@@ -30,4 +30,4 @@ internal sealed record PaperLegExecution(PaperLeg Leg, decimal Price, long Qty);
 /// <c>OPEXC</c> a long option exercised, <c>OPASN</c> a short option assigned. These never
 /// appear on trade_updates (alpaca.md); <c>GET /v2/account/activities</c> lists them.
 /// </summary>
-internal sealed record PaperActivity(string Id, string ActivityType, long TimeNs, string Symbol, long Qty, decimal Price, decimal NetAmount, string Description);
+public sealed record PaperActivity(string Id, string ActivityType, long TimeNs, string Symbol, long Qty, decimal Price, decimal NetAmount, string Description);

@@ -1,3 +1,4 @@
+using Streamer.Stream.Pipeline;
 namespace Streamer.Stream.Journal;
 
 /// <summary>
@@ -5,7 +6,7 @@ namespace Streamer.Stream.Journal;
 /// when <see cref="Conflict"/> is null; otherwise the journal refused this decision (nothing of it was
 /// written, a bug upstream: never retried) while the rest of the batch was committed.
 /// </summary>
-internal readonly record struct ExitBatchOutcome(ExitRecordOutcome Outcome, JournalConflictException? Conflict)
+public readonly record struct ExitBatchOutcome(ExitRecordOutcome Outcome, JournalConflictException? Conflict)
 {
     public static ExitBatchOutcome Refused(JournalConflictException conflict) => new(default, conflict);
 }

@@ -6,7 +6,7 @@ namespace Streamer.Stream.Journal;
 /// The outbox publisher's own read connection to the journal (<see cref="SqliteJournal.OpenOutboxReader"/>):
 /// WAL lets it read committed exits while the journal's connection commits the next ones.
 /// </summary>
-internal sealed class JournalOutboxReader(SqliteConnection db) : IDisposable
+public sealed class JournalOutboxReader(SqliteConnection db) : IDisposable
 {
     private readonly Lock _gate = new();
     private bool _disposed;

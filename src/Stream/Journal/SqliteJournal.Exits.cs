@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Streamer.Stream.Pipeline;
 
 namespace Streamer.Stream.Journal;
 
@@ -6,7 +7,7 @@ namespace Streamer.Stream.Journal;
 /// Exit decisions (the outbox's queue): one at a time, or a burst in one transaction (group commit:
 /// one fsync for every exit queued behind the journal), and their acks marked in batches.
 /// </summary>
-internal sealed partial class SqliteJournal
+public sealed partial class SqliteJournal
 {
     private long _exitCommits;
 

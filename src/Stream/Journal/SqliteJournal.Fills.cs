@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Streamer.Stream.Pipeline;
 
 namespace Streamer.Stream.Journal;
 
@@ -10,7 +11,7 @@ namespace Streamer.Stream.Journal;
 /// fill watermark) or has a disposition that takes it out of that stream: it opened the position,
 /// it confirms an exit (<c>exit_id</c>), or it was rejected.
 /// </summary>
-internal sealed partial class SqliteJournal
+public sealed partial class SqliteJournal
 {
     /// <summary>Journals a fill; a fill id seen before writes nothing and returns <see cref="FillRecordOutcome.Duplicate"/>.</summary>
     public FillRecordOutcome RecordFill(FillRecord fill, long nowNs) => RecordFill(fill, nowNs, out _);

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Streamer.Stream.Journal;
 
-internal enum ExitOrderStatus
+public enum ExitOrderStatus
 {
     /// <summary>to submit (first try, or a retry after a refusal/timeout); the client_order_id is journaled before the submit.</summary>
     Pending,
@@ -15,13 +15,13 @@ internal enum ExitOrderStatus
 
 /// <summary>The executor's closing order for one exit.</summary>
 /// <param name="ClientOrderId">the exit id on the first attempt, <c>&lt;exit id&gt;#&lt;attempt&gt;</c> after.</param>
-internal sealed record ExitOrderRecord(string ExitId, string PositionId, string ClientOrderId, string? OrderId, ExitOrderStatus Status, int Attempts, string? LastError)
+public sealed record ExitOrderRecord(string ExitId, string PositionId, string ClientOrderId, string? OrderId, ExitOrderStatus Status, int Attempts, string? LastError)
 {
     public bool IsDone => Status is ExitOrderStatus.Filled or ExitOrderStatus.Failed;
 }
 
 /// <summary>The Alpaca executor's part of the journal: which exits have orders, and from which exit on it trades.</summary>
-internal sealed partial class SqliteJournal
+public sealed partial class SqliteJournal
 {
     /// <summary>
     /// The decision order (<c>ord</c>) after which the executor trades exits: set to the newest exit the

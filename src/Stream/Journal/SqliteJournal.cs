@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Streamer.Stream.Pipeline;
 
 namespace Streamer.Stream.Journal;
 
@@ -9,7 +10,7 @@ namespace Streamer.Stream.Journal;
 /// survives a crash of the process and of the machine. One connection behind a lock: every call
 /// is thread-safe and short; exits are rare next to ticks, so the lock is not a hot path.
 /// </summary>
-internal sealed partial class SqliteJournal : IDisposable
+public sealed partial class SqliteJournal : IDisposable
 {
     private readonly SqliteConnection _db;
     private readonly Lock _gate = new();

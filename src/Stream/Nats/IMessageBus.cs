@@ -6,7 +6,7 @@ namespace Streamer.Stream.Nats;
 /// over a socket, what the service uses) and <see cref="NatsClientBus"/> (the NATS.Client 0.8.0
 /// package, which can end the process when a server dies under traffic: docs/nats.md).
 /// </summary>
-internal interface IMessageBus : IDisposable
+public interface IMessageBus : IDisposable
 {
     /// <summary>Current connection state; <see cref="StateChanged"/> fires on every change.</summary>
     BusState State { get; }
@@ -48,9 +48,9 @@ internal interface IMessageBus : IDisposable
 }
 
 /// <summary>One received message. <see cref="ReplyTo"/> is null when none was asked for.</summary>
-internal sealed record BusMessage(string Subject, string? ReplyTo, byte[] Data);
+public sealed record BusMessage(string Subject, string? ReplyTo, byte[] Data);
 
-internal enum BusState
+public enum BusState
 {
     /// <summary>not yet connected, trying (the first connection).</summary>
     Connecting,

@@ -1,7 +1,7 @@
 namespace Streamer.Stream.Nats;
 
 /// <summary>JetStream answered with an error object: <c>{"error":{"code","err_code","description"}}</c>.</summary>
-internal sealed class JetStreamApiException : Exception
+public sealed class JetStreamApiException : Exception
 {
     public JetStreamApiException(string subject, int code, int errorCode, string description)
         : base($"JetStream error on '{subject}': {description} (code {code}, err_code {errorCode})")

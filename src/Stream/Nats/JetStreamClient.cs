@@ -9,7 +9,7 @@ namespace Streamer.Stream.Nats;
 /// duplicate window cannot dedupe; exits carry their id in the payload and subscribers dedupe
 /// by it (<see cref="ExitIdDeduplicator"/>). Cold path: allocation is fine here.
 /// </summary>
-internal sealed class JetStreamClient(IMessageBus bus, TimeSpan apiTimeout)
+public sealed class JetStreamClient(IMessageBus bus, TimeSpan apiTimeout)
 {
     public JetStreamClient(IMessageBus bus) : this(bus, TimeSpan.FromSeconds(5)) { }
 

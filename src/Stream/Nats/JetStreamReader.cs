@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Streamer.Stream.Contracts;
 
 namespace Streamer.Stream.Nats;
 

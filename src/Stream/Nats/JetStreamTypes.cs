@@ -4,9 +4,9 @@ namespace Streamer.Stream.Nats;
 /// <param name="Storage"><c>file</c> or <c>memory</c>.</param>
 /// <param name="Retention"><c>limits</c>, <c>interest</c> or <c>workqueue</c>.</param>
 /// <param name="MaxAge">zero keeps messages until other limits apply.</param>
-internal sealed record JetStreamStreamSpec(string Name, IReadOnlyList<string> Subjects, string Storage = "file", string Retention = "limits", TimeSpan MaxAge = default);
+public sealed record JetStreamStreamSpec(string Name, IReadOnlyList<string> Subjects, string Storage = "file", string Retention = "limits", TimeSpan MaxAge = default);
 
-internal enum StreamEnsureOutcome
+public enum StreamEnsureOutcome
 {
     Created,
     Updated,
@@ -14,10 +14,10 @@ internal enum StreamEnsureOutcome
 }
 
 /// <summary>The stream's acknowledgement of a published message.</summary>
-internal readonly record struct PubAck(string Stream, ulong Sequence, bool Duplicate);
+public readonly record struct PubAck(string Stream, ulong Sequence, bool Duplicate);
 
 /// <summary>The part of <c>STREAM.INFO</c> the service uses.</summary>
-internal sealed record JetStreamStreamInfo(string Name, IReadOnlyList<string> Subjects, string Storage, string Retention, TimeSpan MaxAge, ulong Messages, ulong FirstSequence, ulong LastSequence);
+public sealed record JetStreamStreamInfo(string Name, IReadOnlyList<string> Subjects, string Storage, string Retention, TimeSpan MaxAge, ulong Messages, ulong FirstSequence, ulong LastSequence);
 
 /// <summary>One message read back from a stream.</summary>
 internal sealed record StreamMessage(string Subject, ulong StreamSequence, byte[] Data);

@@ -1,7 +1,7 @@
 namespace Streamer.Stream.Nats;
 
 /// <summary>The bus is not connected now; the caller may retry later.</summary>
-internal sealed class MessageBusUnavailableException : Exception
+public sealed class MessageBusUnavailableException : Exception
 {
     public MessageBusUnavailableException() : base("NATS is not connected") { }
     public MessageBusUnavailableException(string message) : base(message) { }

@@ -1,7 +1,7 @@
 namespace Streamer.Stream.Nats;
 
 /// <summary>Connection settings; defaults suit a local nats-server.</summary>
-internal sealed record NatsBusOptions
+public sealed record NatsBusOptions
 {
     public string Url { get; init; } = "nats://127.0.0.1:4222";
 

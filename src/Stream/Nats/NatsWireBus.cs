@@ -17,7 +17,7 @@ namespace Streamer.Stream.Nats;
 /// probes with PING/PONG, drops a dead connection, reconnects with backoff forever and
 /// re-subscribes.
 /// </summary>
-internal sealed class NatsWireBus : IMessageBus, IConnectionBoundRequests
+public sealed class NatsWireBus : IMessageBus, IConnectionBoundRequests
 {
     private const int SubscriptionQueue = 65_536;
     private readonly NatsBusOptions _options;

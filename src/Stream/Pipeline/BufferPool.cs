@@ -9,7 +9,7 @@ namespace Streamer.Stream.Pipeline;
 /// shards to dispatcher defeats). A payload larger than a pooled buffer gets a new one (a power of
 /// two) that joins the pool, so sizes converge on what snapshots of the largest underlying need.
 /// </summary>
-internal sealed class BufferPool
+public sealed class BufferPool
 {
     private readonly Channel<byte[]> _free;
     private readonly int _bufferSize;

@@ -10,7 +10,7 @@ namespace Streamer.Stream.Pipeline;
 /// four states) to <see cref="Report"/>. Ends when the writer completes or on cancellation (at once,
 /// even with an idle writer).
 /// </summary>
-internal sealed class ChannelTickSource(ChannelReader<Tick> reader, string name) : ITickSource
+public sealed class ChannelTickSource(ChannelReader<Tick> reader, string name) : ITickSource
 {
     private FeedMonitor? _feed;
 

@@ -1,7 +1,7 @@
 namespace Streamer.Stream.Pipeline;
 
 /// <summary>Where the shards' clock comes from (time rules fire from it when no tick arrives).</summary>
-internal enum ClockMode : byte
+public enum ClockMode : byte
 {
     /// <summary>live: the machine's UTC clock; each shard arms a timer for its engine's next wake.</summary>
     Wall,

@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Threading.Channels;
-using Streamer.Stream.Nats;
-using Streamer.Stream.Outbox;
-using JournalExit = Streamer.Stream.Journal.PendingExit;
+using Streamer.Stream.Contracts;
+using JournalExit = Streamer.Stream.Pipeline.PendingExit;
 
 namespace Streamer.Stream.Pipeline;
 
@@ -15,7 +14,7 @@ namespace Streamer.Stream.Pipeline;
 /// and retried (alerting), and the channel backs up into the shards, whose waits are measured.
 /// Snapshots are state, not events: one in flight per underlying, a full channel skips one (counted).
 /// </summary>
-internal sealed class ExitDispatcher : IAsyncDisposable
+public sealed class ExitDispatcher : IAsyncDisposable
 {
     private readonly Channel<ExitMessage> _exits;
     private readonly Channel<SnapshotSlot> _snapshots;
@@ -66,10 +65,10 @@ internal sealed class ExitDispatcher : IAsyncDisposable
     }
 
     /// <summary>Raised after the target took an exit (dispatcher thread): its journal record and the outcome.</summary>
-    public event Action<JournalExit, OutboxSubmitOutcome>? Delivered;
+    public event Action<JournalExit, ExitSubmitOutcome>? Delivered;
 
     /// <summary>Raised after the target journaled a fill's resize (dispatcher thread).</summary>
-    public event Action<Streamer.Stream.Journal.PositionChange>? ChangeRecorded;
+    public event Action<PositionChange>? ChangeRecorded;
 
     public long ExitsDelivered => Interlocked.Read(ref _delivered);
 
@@ -226,12 +225,12 @@ internal sealed class ExitDispatcher : IAsyncDisposable
         while (start < batch.Count)
         {
             var pending = start == 0 ? batch : batch.GetRange(start, batch.Count - start);
-            IReadOnlyList<OutboxSubmitResult> results;
+            IReadOnlyList<ExitSubmitResult> results;
             try
             {
                 results = _target.SubmitBatch(pending);
             }
-            catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)
+            catch (Exception e) when (e is System.Data.Common.DbException or IOException)
             {
                 // the journal failed (disk full, ...): the exits stay here and are tried again, never dropped
                 journalAttempts++;
@@ -248,18 +247,18 @@ internal sealed class ExitDispatcher : IAsyncDisposable
             {
                 var record = pending[i];
                 var outcome = results[i].Outcome;
-                if (outcome == OutboxSubmitOutcome.Full)
+                if (outcome == ExitSubmitOutcome.Full)
                 {
                     held = i;
                 }
-                else if (outcome == OutboxSubmitOutcome.Conflict)
+                else if (outcome == ExitSubmitOutcome.Conflict)
                 {
                     // a bug upstream (two decisions for one sequence): retrying cannot help; say so loudly
                     _alert(new PipelineAlert(PipelineAlert.Kinds.JournalError, $"exit '{record.Id}' refused by the journal: {results[i].Conflict?.Message}", record.Id, [new("exit_id", record.Id)]));
                 }
                 else
                 {
-                    if (outcome == OutboxSubmitOutcome.AlreadyDecided) Interlocked.Increment(ref _alreadyDecided);
+                    if (outcome == ExitSubmitOutcome.AlreadyDecided) Interlocked.Increment(ref _alreadyDecided);
                     Interlocked.Increment(ref _delivered);
                     Delivered?.Invoke(record, outcome);
                 }
@@ -278,7 +277,7 @@ internal sealed class ExitDispatcher : IAsyncDisposable
     }
 
     /// <summary>A fill's resize: journaled before anything the shard decided after it (retried, like an exit, until the journal takes it).</summary>
-    private void DeliverChange(Streamer.Stream.Journal.PositionChange change)
+    private void DeliverChange(PositionChange change)
     {
         int delayMs = 20;
         for (int attempt = 1; ; attempt++)
@@ -289,13 +288,13 @@ internal sealed class ExitDispatcher : IAsyncDisposable
                 ChangeRecorded?.Invoke(change);
                 return;
             }
-            catch (Streamer.Stream.Journal.JournalConflictException e)
+            catch (JournalConflictException e)
             {
                 _alert(new PipelineAlert(PipelineAlert.Kinds.JournalError, $"resize of position '{change.PositionId}' refused by the journal: {e.Message}", change.PositionId,
                     [new("position_id", change.PositionId)]));
                 return;
             }
-            catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)
+            catch (Exception e) when (e is System.Data.Common.DbException or IOException)
             {
                 _alert(new PipelineAlert(PipelineAlert.Kinds.JournalError, $"resize of position '{change.PositionId}' not journaled (attempt {attempt}): {e.Message}", change.PositionId,
                     [new("position_id", change.PositionId)]));
@@ -317,7 +316,7 @@ internal sealed class ExitDispatcher : IAsyncDisposable
             Payload: m.Payload.ToArray(),
             DecidedAtNs: m.TimeNs,
             TranchesFiredMask: m.State.TranchesFired,
-            PositionStateJson: Streamer.Stream.Journal.PositionStateJson.Write(m.State),
+            PositionStateJson: Streamer.Stream.Pipeline.PositionStateJson.Write(m.State),
             ClosesPosition: m.State.ContractsRemaining == 0);
     }
 

@@ -8,7 +8,7 @@ namespace Streamer.Stream.Pipeline;
 /// serialized into a pooled buffer, and what the journal needs beside it. Built on the shard
 /// thread without allocating; the dispatcher returns <see cref="Buffer"/> to the pool.
 /// </summary>
-internal readonly struct ExitMessage
+public readonly struct ExitMessage
 {
     public required byte[] Buffer { get; init; }
     public required int Length { get; init; }
@@ -24,11 +24,11 @@ internal readonly struct ExitMessage
     public required int Shard { get; init; }
 
     /// <summary>Set when this is not an exit but a fill's resize of the position: journaled in the same order, never published.</summary>
-    public Streamer.Stream.Journal.PositionChange? Change { get; init; }
+    public Streamer.Stream.Pipeline.PositionChange? Change { get; init; }
 
     public ReadOnlySpan<byte> Payload => Buffer.AsSpan(0, Length);
 
-    public static ExitMessage ForChange(Streamer.Stream.Journal.PositionChange change, string underlying, int shard) => new()
+    public static ExitMessage ForChange(Streamer.Stream.Pipeline.PositionChange change, string underlying, int shard) => new()
     {
         Buffer = [],
         Length = 0,
@@ -50,7 +50,7 @@ internal readonly struct ExitMessage
 /// one). Reused for every snapshot of the underlying, so writing snapshots allocates nothing once the
 /// buffer has grown to fit.
 /// </summary>
-internal sealed class SnapshotSlot(string underlying)
+public sealed class SnapshotSlot(string underlying)
 {
     private int _inFlight;
 

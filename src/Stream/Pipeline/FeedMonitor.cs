@@ -14,7 +14,7 @@ namespace Streamer.Stream.Pipeline;
 /// <c>stale_feed</c> alert, and the next tick makes it Live again. Sources report Connecting/Down;
 /// when the last running source stops, the feed is Down (<c>feed_down</c>).
 /// </summary>
-internal sealed class FeedMonitor : IDisposable
+public sealed class FeedMonitor : IDisposable
 {
     private readonly BehaviorSubject<FeedStatus> _subject = new(FeedStatus.Connecting);
     private readonly Lock _gate = new();

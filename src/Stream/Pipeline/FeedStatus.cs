@@ -4,7 +4,7 @@ namespace Streamer.Stream.Pipeline;
 /// Health of the market data reaching the pipeline, for the heartbeat and alerts. The same four
 /// states as the Alpaca client's <c>FeedState</c> (branch alpaca), so its states map one to one.
 /// </summary>
-internal enum FeedStatus : byte
+public enum FeedStatus : byte
 {
     /// <summary>no source has delivered a tick yet (dialling, authenticating, tape opening).</summary>
     Connecting,
@@ -16,7 +16,7 @@ internal enum FeedStatus : byte
     Down,
 }
 
-internal static class FeedStatusNames
+public static class FeedStatusNames
 {
     public static string Name(this FeedStatus s) => s switch
     {

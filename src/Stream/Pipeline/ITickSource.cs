@@ -6,7 +6,7 @@ namespace Streamer.Stream.Pipeline;
 /// tick) from its own thread; several sources may run at once (the ingress merges them). It may
 /// report its connection state (<see cref="FeedMonitor.Report"/>); Live is inferred from ticks.
 /// </summary>
-internal interface ITickSource
+public interface ITickSource
 {
     /// <summary>What alerts call it (a tape's path, a websocket's endpoint).</summary>
     string Name { get; }

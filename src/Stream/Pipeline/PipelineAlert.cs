@@ -4,7 +4,7 @@ namespace Streamer.Stream.Pipeline;
 /// Something an operator must hear about. The host publishes it with its AlertPublisher on
 /// <c>streamer.alerts.&lt;Kind&gt;</c> (<see cref="Key"/> feeds its repeat window; <see cref="Details"/> go into the payload).
 /// </summary>
-internal sealed record PipelineAlert(string Kind, string Message, string? Key, IReadOnlyList<KeyValuePair<string, string>> Details)
+public sealed record PipelineAlert(string Kind, string Message, string? Key, IReadOnlyList<KeyValuePair<string, string>> Details)
 {
     /// <summary>Kinds the pipeline raises; the host's AlertPublisher.Kinds refers to these.</summary>
     public static class Kinds

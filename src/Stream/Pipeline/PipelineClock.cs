@@ -8,7 +8,7 @@ namespace Streamer.Stream.Pipeline;
 /// Scaled: tape time anchored at the first tick (<see cref="Anchor"/>), advancing Speed× the
 /// monotonic Stopwatch. Virtual: none (ticks carry the time; <see cref="NowNs"/> is long.MinValue).
 /// </summary>
-internal sealed class PipelineClock
+public sealed class PipelineClock
 {
     private static readonly double NsPerStopwatchTick = 1e9 / Stopwatch.Frequency;
     private long _anchorWallTs;

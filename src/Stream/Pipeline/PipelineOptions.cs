@@ -1,7 +1,7 @@
 namespace Streamer.Stream.Pipeline;
 
 /// <summary>How the pipeline is built. Validated by <see cref="Validate"/> (the pipeline calls it).</summary>
-internal sealed record PipelineOptions
+public sealed record PipelineOptions
 {
     /// <summary>Shard workers (one thread and one engine each); underlyings are spread by a stable hash.</summary>
     public int Shards { get; init; } = 1;

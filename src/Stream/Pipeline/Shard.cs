@@ -10,8 +10,7 @@ using Streamer.Rules.Engine;
 using Streamer.Rules.Instruments;
 using Streamer.Rules.Market;
 using Streamer.Rules.Positions;
-using Streamer.Stream.Output;
-
+using Streamer.Stream.Contracts;
 namespace Streamer.Stream.Pipeline;
 
 /// <summary>
@@ -22,7 +21,7 @@ namespace Streamer.Stream.Pipeline;
 /// ticks and clock items carry the time). Exits leave serialized into pooled buffers for the
 /// dispatcher; snapshots leave throttled per underlying. Nothing here allocates per tick.
 /// </summary>
-internal sealed class Shard
+public sealed class Shard
 {
     private static readonly double NsPerStopwatchTick = 1e9 / Stopwatch.Frequency;
     private const int BatchLimit = 256;
@@ -365,7 +364,7 @@ internal sealed class Shard
         return true;
     }
 
-    internal FillResult ApplyFill(Streamer.Stream.Journal.FillRecord fill, long quantity)
+    internal FillResult ApplyFill(Streamer.Stream.Pipeline.FillRecord fill, long quantity)
     {
         var result = _engine.ApplyFill(fill.PositionId, fill.Symbol, quantity, fill.Price, fill.Ordinal);
         if (result.Effect != FillEffect.Resized) return result;
@@ -373,7 +372,7 @@ internal sealed class Shard
         var legs = _engine.DefinitionLegs(fill.PositionId)!;
         var underlying = _tracked.TryGetValue(fill.PositionId, out var t) ? t.Spec.Underlying : "";
         long at = _engine.ClockNs == long.MinValue ? fill.TimeNs : Math.Max(_engine.ClockNs, fill.TimeNs);
-        _dispatcher.PostExit(ExitMessage.ForChange(new Streamer.Stream.Journal.PositionChange(fill.PositionId, state, legs, at), underlying, Index));
+        _dispatcher.PostExit(ExitMessage.ForChange(new Streamer.Stream.Pipeline.PositionChange(fill.PositionId, state, legs, at), underlying, Index));
         return result;
     }
 

@@ -4,7 +4,7 @@ using Streamer.Rules.Positions;
 namespace Streamer.Stream.Pipeline;
 
 /// <summary>Intake and queries that run on a shard's thread, in order with its ticks (cold path: allocating is fine).</summary>
-internal abstract class ShardCommand
+public abstract class ShardCommand
 {
     /// <summary>Runs on the shard thread; must not throw (failures complete the caller's task).</summary>
     public abstract void Execute(Shard shard);
@@ -16,7 +16,7 @@ internal abstract class ShardCommand
 /// <summary>
 /// Adds a position; completes with null, or the reason the engine refused it.
 /// </summary>
-internal sealed class AddPositionCommand(PositionSpec spec, PositionState? state) : ShardCommand
+public sealed class AddPositionCommand(PositionSpec spec, PositionState? state) : ShardCommand
 {
     private readonly TaskCompletionSource<string?> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -93,7 +93,7 @@ internal sealed class QueryCommand<T>(Func<ExitEngine, T> query) : ShardCommand
 /// Applies a fill to a monitored position on its shard (in order with its ticks and exits). A resize
 /// goes to the journal through the exits channel, after every exit the shard decided before it.
 /// </summary>
-internal sealed class ApplyFillCommand(Streamer.Stream.Journal.FillRecord fill, long quantity) : ShardCommand
+internal sealed class ApplyFillCommand(Streamer.Stream.Pipeline.FillRecord fill, long quantity) : ShardCommand
 {
     private readonly TaskCompletionSource<FillResult> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -3,7 +3,7 @@ using Streamer.Rules.Market;
 
 namespace Streamer.Stream.Pipeline;
 
-internal enum ShardItemKind : byte
+public enum ShardItemKind : byte
 {
     Tick,
     /// <summary>virtual clock: advance the engine to <see cref="ShardItem.Tick"/>.TimeNs (fires time rules due by then).</summary>
@@ -17,7 +17,7 @@ internal enum ShardItemKind : byte
 /// channel for all three keeps intake in order with the ticks and never racing the engine.
 /// </summary>
 [StructLayout(LayoutKind.Auto)]
-internal readonly struct ShardItem
+public readonly struct ShardItem
 {
     public readonly Tick Tick;
     /// <summary>Stopwatch timestamp when the tick entered the pipeline (for tick-in → decision-out latency).</summary>

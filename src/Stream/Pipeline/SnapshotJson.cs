@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Streamer.Rules.Engine;
-using Streamer.Stream.Output;
-
+using Streamer.Stream.Contracts;
 namespace Streamer.Stream.Pipeline;
 
 /// <summary>

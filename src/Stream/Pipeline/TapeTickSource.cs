@@ -12,7 +12,7 @@ namespace Streamer.Stream.Pipeline;
 /// clock, so time rules fire on the same time line). A malformed row stops the tape with an alert
 /// naming file and line; the service goes on.
 /// </summary>
-internal sealed class TapeTickSource : ITickSource
+public sealed class TapeTickSource : ITickSource
 {
     private readonly Func<TapeReader> _open;
 

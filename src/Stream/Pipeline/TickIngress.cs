@@ -20,7 +20,7 @@ namespace Streamer.Stream.Pipeline;
 /// The tape ends when the last running source ends (<see cref="SourceEnded"/>), not the first.
 /// </para>
 /// </summary>
-internal sealed class TickIngress
+public sealed class TickIngress
 {
     private static readonly long BroadcastStepNs = Streamer.Rules.Time.NanoTime.PerSecond;
 

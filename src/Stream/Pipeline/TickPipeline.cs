@@ -17,7 +17,7 @@ namespace Streamer.Stream.Pipeline;
 /// clock) → <see cref="ExitDispatcher"/> (exits to the journal/outbox, snapshots to the bus).
 /// Rx carries the slow signals: <see cref="FeedStatus"/> and <see cref="Alerts"/>.
 /// </summary>
-internal sealed class TickPipeline : IAsyncDisposable
+public sealed class TickPipeline : IAsyncDisposable
 {
     private readonly PipelineOptions _options;
     private readonly SymbolTable _symbols;
@@ -181,7 +181,7 @@ internal sealed class TickPipeline : IAsyncDisposable
     /// position's shard; <paramref name="quantity"/> is the fill's whole signed quantity. Rejected when
     /// the position is not (yet) on a shard.
     /// </summary>
-    public Task<FillResult> ApplyFillAsync(Streamer.Stream.Journal.FillRecord fill, long quantity)
+    public Task<FillResult> ApplyFillAsync(Streamer.Stream.Pipeline.FillRecord fill, long quantity)
     {
         ArgumentNullException.ThrowIfNull(fill);
         int shard;
@@ -367,7 +367,7 @@ internal sealed class TickPipeline : IAsyncDisposable
 }
 
 /// <summary>What the heartbeat and <c>streamer.control.status</c> add about the pipeline.</summary>
-internal sealed record PipelineStatus(
+public sealed record PipelineStatus(
     FeedStatus Feed,
     string Monitoring,
     int Positions,

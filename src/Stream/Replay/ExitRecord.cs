@@ -1,11 +1,10 @@
 using System.Text.Json;
 using Streamer.Rules.Engine;
-using Streamer.Stream.Output;
-
+using Streamer.Stream.Contracts;
 namespace Streamer.Stream.Replay;
 
 /// <summary>An exit copied out of the engine's reusable decision: its event JSON, log line and the fields the CSV needs.</summary>
-internal sealed record ExitRecord(
+public sealed record ExitRecord(
     string Id,
     string PositionId,
     string Underlying,

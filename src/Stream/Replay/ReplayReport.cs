@@ -3,12 +3,11 @@ using System.Text;
 using System.Text.Json;
 using Streamer.Rules.Calendar;
 using Streamer.Rules.Time;
-using Streamer.Stream.Output;
-
+using Streamer.Stream.Contracts;
 namespace Streamer.Stream.Replay;
 
 /// <summary>The replay report (formats.md): JSON, an exits CSV, and the console summary a trader reads.</summary>
-internal static class ReplayReport
+public static class ReplayReport
 {
     public static void WriteJson(ReplayResult result, System.IO.Stream output)
     {
@@ -108,5 +107,5 @@ internal static class ReplayReport
     private static string Csv(string s) =>
         s.AsSpan().IndexOfAny(",\"\n") >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
 
-    internal static readonly Encoding Utf8NoBom = new UTF8Encoding(false);
+    public static readonly Encoding Utf8NoBom = new UTF8Encoding(false);
 }

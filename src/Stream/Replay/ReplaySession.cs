@@ -15,7 +15,7 @@ namespace Streamer.Stream.Replay;
 /// fire at their exact instants between ticks (the engine runs due clock events before each tick),
 /// and the clock stops at the tape's last tick. Same input, same exits, byte for byte.
 /// </summary>
-internal sealed class ReplaySession
+public sealed class ReplaySession
 {
     private readonly List<PositionSpec> _pending;
     private readonly ExitEngine _engine;
@@ -116,12 +116,12 @@ internal sealed class ReplaySession
     }
 }
 
-internal sealed record ReplayPositionResult(string Id, string Book, string Status, int ContractsOriginal, int ContractsRemaining, double RealizedPnl);
+public sealed record ReplayPositionResult(string Id, string Book, string Status, int ContractsOriginal, int ContractsRemaining, double RealizedPnl);
 
-internal sealed record ReplayStats(
+public sealed record ReplayStats(
     long Ticks, int Exits, double ElapsedMs, double TicksPerSecond,
     long InsaneQuotes, long OutOfOrder, long IvFailures, long Deferred,
     long TickP50Ns, long TickP99Ns, long TickP999Ns, long TickMaxNs,
     int Positions, int Symbols);
 
-internal sealed record ReplayResult(IReadOnlyList<ExitRecord> Exits, IReadOnlyList<ReplayPositionResult> Positions, ReplayStats Stats);
+public sealed record ReplayResult(IReadOnlyList<ExitRecord> Exits, IReadOnlyList<ReplayPositionResult> Positions, ReplayStats Stats);

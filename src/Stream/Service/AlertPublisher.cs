@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Streamer.Rules.Time;
+using Streamer.Stream.Contracts;
 using Streamer.Stream.Nats;
-
 namespace Streamer.Stream.Service;
 
 /// <summary>
@@ -10,7 +10,7 @@ namespace Streamer.Stream.Service;
 /// same kind and key within <see cref="RepeatWindow"/> are logged but not published (a publish
 /// retry loop must not flood the bus).
 /// </summary>
-internal sealed partial class AlertPublisher(IMessageBus bus, TimeProvider time, ILogger<AlertPublisher> log)
+public sealed partial class AlertPublisher(IMessageBus bus, TimeProvider time, ILogger<AlertPublisher> log)
 {
     /// <summary>Every kind published; the ones the pipeline raises are its own constants (one spelling).</summary>
     public static class Kinds

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using System.Text.Json;
+using Streamer.Stream.Contracts;
 using Streamer.Stream.Nats;
-
 namespace Streamer.Stream.Service;
 
 /// <summary>

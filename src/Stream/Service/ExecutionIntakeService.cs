@@ -4,11 +4,12 @@ using Microsoft.Extensions.Hosting;
 using Streamer.Rules.Instruments;
 using Streamer.Rules.Time;
 using Streamer.Stream.Journal;
+using Streamer.Stream.Pipeline;
+using Streamer.Stream.Contracts;
 using Streamer.Stream.Nats;
-
 namespace Streamer.Stream.Service;
 
-internal enum FillIntakeOutcome
+public enum FillIntakeOutcome
 {
     Recorded,
     /// <summary>the fill id was journaled before: nothing changed.</summary>
@@ -17,7 +18,7 @@ internal enum FillIntakeOutcome
     JournalError,
 }
 
-internal readonly record struct FillIntakeResult(FillIntakeOutcome Outcome, string? Error);
+public readonly record struct FillIntakeResult(FillIntakeOutcome Outcome, string? Error);
 
 /// <summary>
 /// Fills arriving on <c>streamer.executions</c>:
@@ -30,7 +31,7 @@ internal readonly record struct FillIntakeResult(FillIntakeOutcome Outcome, stri
 /// the fill executes that exit's closing order (a confirmation; the engine took the contracts off
 /// when it decided). <see cref="Accept(IReadOnlyList{FillRecord})"/> is the one way in for every intake.
 /// </summary>
-internal sealed class ExecutionIntakeService(IMessageBus bus, SqliteJournal journal, IPositionRegistry positions, AlertPublisher alerts, TimeProvider time) : IHostedService
+public sealed class ExecutionIntakeService(IMessageBus bus, SqliteJournal journal, IPositionRegistry positions, AlertPublisher alerts, TimeProvider time) : IHostedService
 {
     private IDisposable? _subscription;
 

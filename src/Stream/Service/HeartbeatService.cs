@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Hosting;
+using Streamer.Stream.Contracts;
 using Streamer.Stream.Nats;
-
 namespace Streamer.Stream.Service;
 
 /// <summary>Publishes the status report on <c>streamer.heartbeat</c> every <c>Heartbeat:IntervalSeconds</c>.</summary>

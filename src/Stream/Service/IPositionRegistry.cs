@@ -1,5 +1,5 @@
 using Streamer.Stream.Journal;
-
+using Streamer.Stream.Pipeline;
 namespace Streamer.Stream.Service;
 
 /// <summary>
@@ -7,7 +7,7 @@ namespace Streamer.Stream.Service;
 /// (<see cref="JournalPositionRegistry"/>) persists them in the journal and raises events; the
 /// engine (branch <c>engine</c>) subscribes to route positions to its shards.
 /// </summary>
-internal interface IPositionRegistry
+public interface IPositionRegistry
 {
     IReadOnlyList<JournaledPosition> List();
 

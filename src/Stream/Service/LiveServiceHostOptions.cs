@@ -5,18 +5,18 @@ using Streamer.Feed.Alpaca;
 using Streamer.Rules.Books;
 using Streamer.Rules.Positions;
 using Streamer.Stream.Pipeline;
-
+using Streamer.Stream.Contracts;
 namespace Streamer.Stream.Service;
 
 /// <summary>A position from <c>Positions:File</c> with the JSON the journal keeps for it.</summary>
-internal sealed record FilePosition(PositionSpec Spec, string DefinitionJson);
+public sealed record FilePosition(PositionSpec Spec, string DefinitionJson);
 
 /// <summary>
 /// What <c>streamer run</c> adds to <see cref="StreamerSettings"/> for the live pipeline, read and
 /// checked once before anything starts: the books and the positions file are parsed here, so an
 /// unknown book or an unreadable file stops the service with one line naming the key.
 /// </summary>
-internal sealed record LiveServiceOptions
+public sealed record LiveServiceOptions
 {
     public required BookSet Books { get; init; }
 
@@ -47,9 +47,6 @@ internal sealed record LiveServiceOptions
     /// <summary><c>Journal:StateSaveMilliseconds</c> (1000; 0 = off): how often rule state that moves without an exit (trailing peaks) is journaled.</summary>
     public TimeSpan StateSaveInterval { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Set when <c>Alpaca:DataUrl</c> is (and no tape is): the live market-data source.</summary>
-    public AlpacaFeedOptions? Alpaca { get; init; }
-
     public static LiveServiceOptions From(IConfiguration c, StreamerSettings settings)
     {
         ArgumentNullException.ThrowIfNull(c);
@@ -77,7 +74,6 @@ internal sealed record LiveServiceOptions
             Pipeline = pipeline,
             DefaultBook = defaultBook,
             DrainTimeout = TimeSpan.FromSeconds(drain),
-            Alpaca = settings.FeedTape is null ? AlpacaFeedOptions.From(c) : null,
         };
     }
 
@@ -156,21 +152,3 @@ internal sealed record LiveServiceOptions
     }
 }
 
-/// <summary><c>Alpaca:*</c>: the market-data websocket (stocks <c>/v2/{Feed}</c>, options <c>/v1beta1/{OptionsFeed}</c>); keys only from the environment.</summary>
-internal sealed record AlpacaFeedOptions(Uri DataUrl, string Feed, string OptionsFeed, AlpacaCredentials Credentials)
-{
-    public static AlpacaFeedOptions? From(IConfiguration c)
-    {
-        var url = c["Alpaca:DataUrl"];
-        if (string.IsNullOrWhiteSpace(url)) return null;
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("ws" or "wss" or "http" or "https"))
-            throw new SettingsException($"Alpaca:DataUrl: '{url}' is not a ws(s):// or http(s):// address");
-        var feed = c["Alpaca:Feed"] is { Length: > 0 } f ? f : "iex";
-        if (feed is not ("iex" or "sip" or "delayed_sip" or "test")) throw new SettingsException($"Alpaca:Feed: '{feed}' is not iex, sip, delayed_sip or test");
-        var options = c["Alpaca:OptionsFeed"] is { Length: > 0 } o ? o : "indicative";
-        if (options is not ("indicative" or "opra")) throw new SettingsException($"Alpaca:OptionsFeed: '{options}' is not indicative or opra");
-        var keys = AlpacaCredentials.FromEnvironment()
-            ?? throw new SettingsException($"Alpaca:DataUrl is set but {AlpacaCredentials.KeyIdVariable} / {AlpacaCredentials.SecretKeyVariable} are not (keys come only from the environment)");
-        return new AlpacaFeedOptions(uri, feed, options, keys);
-    }
-}

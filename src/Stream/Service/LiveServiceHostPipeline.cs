@@ -12,10 +12,10 @@ using Streamer.Rules.Instruments;
 using Streamer.Rules.Positions;
 using Streamer.Rules.Time;
 using Streamer.Stream.Journal;
-using Streamer.Stream.Nats;
-using Streamer.Stream.Outbox;
 using Streamer.Stream.Pipeline;
-
+using Streamer.Stream.Contracts;
+using Streamer.Stream.Nats;
+using Streamer.Stream.Journal.Outbox;
 namespace Streamer.Stream.Service;
 
 /// <summary>
@@ -34,7 +34,7 @@ namespace Streamer.Stream.Service;
 /// published again). Positions closed before the restart stay closed either way.
 /// </para>
 /// </summary>
-internal sealed partial class LivePipelineService : IHostedService, IAsyncDisposable
+public sealed partial class LivePipelineService : IHostedService, IAsyncDisposable
 {
     private readonly LiveServiceOptions _options;
     private readonly StreamerSettings _settings;
@@ -50,7 +50,8 @@ internal sealed partial class LivePipelineService : IHostedService, IAsyncDispos
     private readonly ILogger _log;
     private readonly List<IDisposable> _subscriptions = [];
     private readonly CancellationTokenSource _stopping = new();
-    private AlpacaTickSource? _alpaca;
+    private IMarketDataFeed? _alpaca; // a live feed whose subscriptions follow the positions (Alpaca)
+    private readonly IMarketDataFeedFactory? _feedFactory;
     private readonly Dictionary<string, PositionSpec> _subscribed = new(StringComparer.Ordinal); // Alpaca: what each position subscribed
     private Task? _source;
     private Task? _finish;
@@ -62,8 +63,9 @@ internal sealed partial class LivePipelineService : IHostedService, IAsyncDispos
 
     public LivePipelineService(LiveServiceOptions options, StreamerSettings settings, SqliteJournal journal, ExitOutbox outbox, IMessageBus bus,
         AlertPublisher alerts, ServiceStatus status, IHostApplicationLifetime lifetime, IServiceProvider services,
-        TimeProvider time, ILogger<LivePipelineService> log)
+        TimeProvider time, ILogger<LivePipelineService> log, IMarketDataFeedFactory? feed = null)
     {
+        _feedFactory = feed;
         _options = options;
         _settings = settings;
         _journal = journal;
@@ -97,12 +99,10 @@ internal sealed partial class LivePipelineService : IHostedService, IAsyncDispos
         Pipeline.Exits.ChangeRecorded += OnChangeJournaled;
 
         Pipeline.Start();
-        if (_options.Alpaca is { } alpaca)
+        if (_feedFactory is { } factory)
         {
-            _alpaca = new AlpacaTickSource(new AlpacaStreamOptions { DataUrl = alpaca.DataUrl, StaleAfter = _options.Pipeline.StaleAfter },
-                alpaca.Feed, alpaca.OptionsFeed, alpaca.Credentials, Symbols);
-            _alpaca.Alert += a => _alerts.Raise(a.Kind is AlpacaAlertKind.GaveUp or AlpacaAlertKind.Disconnected ? AlertPublisher.Kinds.FeedDown : "market_data",
-                "alpaca: " + a, a.Kind.ToString());
+            _alpaca = factory.Create(Symbols, _options.Pipeline.StaleAfter);
+            _alpaca.Alert += a => _alerts.Raise(a.FeedDown ? AlertPublisher.Kinds.FeedDown : "market_data", a.Message, a.Code);
         }
         RestorePositions();
 
@@ -182,7 +182,7 @@ internal sealed partial class LivePipelineService : IHostedService, IAsyncDispos
     }
 
     // a closed position needs no market data: its symbols leave the feed (others holding them keep them: ref-counted)
-    private void OnExitJournaled(Streamer.Stream.Journal.PendingExit exit, Streamer.Stream.Outbox.OutboxSubmitOutcome outcome)
+    private void OnExitJournaled(Streamer.Stream.Pipeline.PendingExit exit, Streamer.Stream.Pipeline.ExitSubmitOutcome outcome)
     {
         if (exit.ClosesPosition) Unsubscribe(exit.PositionId);
     }

@@ -1,7 +1,7 @@
 using Streamer.Rules.Books;
 using Streamer.Rules.Positions;
 using Streamer.Stream.Journal;
-
+using Streamer.Stream.Pipeline;
 namespace Streamer.Stream.Service;
 
 /// <summary>
@@ -10,7 +10,7 @@ namespace Streamer.Stream.Service;
 /// control API rejects what the engine would refuse (instead of journaling a position nobody
 /// monitors); once journaled it goes to the shard of its underlying.
 /// </summary>
-internal sealed class PipelinePositionRegistry(SqliteJournal journal, TimeProvider time, LiveServiceOptions options, LivePipelineService pipeline) : IPositionRegistry
+public sealed class PipelinePositionRegistry(SqliteJournal journal, TimeProvider time, LiveServiceOptions options, LivePipelineService pipeline) : IPositionRegistry
 {
     private readonly JournalPositionRegistry _journal = new(journal, time);
 

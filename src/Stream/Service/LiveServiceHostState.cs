@@ -9,7 +9,7 @@ namespace Streamer.Stream.Service;
 /// last exit left it. Exits journal their own state atomically with the exit (the outbox); this only
 /// fills the gaps between them and never writes ahead of an exit still on its way to the journal.
 /// </summary>
-internal sealed partial class LivePipelineService
+public sealed partial class LivePipelineService
 {
     private readonly Dictionary<string, PositionState> _savedStates = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _saving = new(1, 1); // one round at a time (no wait handle is ever made: nothing to dispose)

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
+using Streamer.Stream.Contracts;
 
 namespace Streamer.Stream.Service;
 

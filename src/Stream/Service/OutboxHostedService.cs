@@ -1,7 +1,8 @@
 using Microsoft.Extensions.Hosting;
+using Streamer.Stream.Contracts;
 using Streamer.Stream.Nats;
-using Streamer.Stream.Outbox;
-
+using Streamer.Stream.Journal.Outbox;
+using Streamer.Stream.Pipeline;
 namespace Streamer.Stream.Service;
 
 /// <summary>

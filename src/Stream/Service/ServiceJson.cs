@@ -5,7 +5,7 @@ using Streamer.Rules.Time;
 namespace Streamer.Stream.Service;
 
 /// <summary>small JSON helpers for the service's cold-path messages (alerts, replies, heartbeat).</summary>
-internal static class ServiceJson
+public static class ServiceJson
 {
     public static byte[] Write(Action<Utf8JsonWriter> body)
     {

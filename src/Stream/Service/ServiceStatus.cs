@@ -4,7 +4,7 @@ namespace Streamer.Stream.Service;
 /// Live counters the heartbeat and <c>streamer.control.status</c> report. The engine (branch
 /// <c>engine</c>) updates <see cref="PositionsMonitored"/> and <see cref="RecordTicks"/>.
 /// </summary>
-internal sealed class ServiceStatus(TimeProvider time)
+public sealed class ServiceStatus(TimeProvider time)
 {
     private readonly long _startedAt = time.GetTimestamp();
     private long _ticks;

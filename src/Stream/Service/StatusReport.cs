@@ -1,8 +1,9 @@
 using System.Text.Json;
 using Streamer.Rules.Time;
+using Streamer.Stream.Contracts;
 using Streamer.Stream.Nats;
-using Streamer.Stream.Outbox;
-
+using Streamer.Stream.Journal.Outbox;
+using Streamer.Stream.Pipeline;
 namespace Streamer.Stream.Service;
 
 /// <summary>The liveness object of <c>streamer.heartbeat</c> and <c>streamer.control.status</c>.</summary>

@@ -3,9 +3,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Streamer.Stream.Journal;
+using Streamer.Stream.Pipeline;
+using Streamer.Stream.Contracts;
 using Streamer.Stream.Nats;
-using Streamer.Stream.Outbox;
-
+using Streamer.Stream.Journal.Outbox;
 namespace Streamer.Stream.Service;
 
 /// <summary>
@@ -14,7 +15,7 @@ namespace Streamer.Stream.Service;
 /// from their branches (they resolve <see cref="ExitOutbox"/>, <see cref="IPositionRegistry"/>,
 /// <see cref="ServiceStatus"/>, <see cref="AlertPublisher"/> from the container).
 /// </summary>
-internal static class StreamerService
+public static class StreamerService
 {
     /// <summary>Runs until Ctrl+C / SIGTERM. 0 after a clean stop, 2 on bad settings (one line on stderr).</summary>
     public static int Run(string[] args)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
+using Streamer.Stream.Contracts;
 
 namespace Streamer.Stream.Service;
 
@@ -7,7 +8,7 @@ namespace Streamer.Stream.Service;
 /// The <c>run</c> configuration (formats.md "run configuration"), validated once at start so a bad
 /// value stops the service with one line naming the key, never a half-started service.
 /// </summary>
-internal sealed record StreamerSettings
+public sealed record StreamerSettings
 {
     public required string NatsUrl { get; init; }
 
@@ -99,7 +100,7 @@ internal sealed record StreamerSettings
     }
 
     /// <summary>A number setting; a value that is not one stops start-up naming the key.</summary>
-    internal static double Number(IConfiguration c, string key, double fallback)
+    public static double Number(IConfiguration c, string key, double fallback)
     {
         var v = c[key];
         if (string.IsNullOrWhiteSpace(v)) return fallback;
@@ -117,10 +118,3 @@ internal sealed record StreamerSettings
     }
 }
 
-/// <summary>A setting is missing or wrong; the message names the key.</summary>
-internal sealed class SettingsException : Exception
-{
-    public SettingsException() { }
-    public SettingsException(string message) : base(message) { }
-    public SettingsException(string message, Exception inner) : base(message, inner) { }
-}

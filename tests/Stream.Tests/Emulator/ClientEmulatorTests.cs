@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Streamer.Feed.Alpaca;
+using Streamer.Stream.Alpaca.MarketData;
 using Streamer.Rules.Instruments;
 using Streamer.Rules.Market;
 using Streamer.Stream.Emulator;

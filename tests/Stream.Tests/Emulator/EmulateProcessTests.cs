@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.RegularExpressions;
 using System.Threading.Channels;
 using Streamer.Feed.Alpaca;
+using Streamer.Stream.Alpaca.MarketData;
 using Streamer.Rules.Instruments;
 using Streamer.Rules.Market;
 

@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using System.Text.Json;
 using Streamer.Feed.Alpaca;
+using Streamer.Stream.Alpaca.MarketData;
 using Streamer.Rules.Instruments;
 using Streamer.Stream.Emulator;
 using Streamer.Stream.Tests.Pipeline;

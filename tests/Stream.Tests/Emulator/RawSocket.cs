@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net.WebSockets;
 using System.Text;
 using Streamer.Feed.Alpaca;
+using Streamer.Stream.Alpaca.MarketData;
 using Streamer.Feed.MessagePack;
 using Streamer.Rules.Instruments;
 using Streamer.Rules.Market;

@@ -1,9 +1,8 @@
 using System.Text;
 using System.Text.Json;
-using Streamer.Stream.Cli;
-using Streamer.Stream.Commands;
-using Streamer.Stream.Greeks;
-
+using Streamer.Stream.Host.Cli;
+using Streamer.Stream.Host.Commands;
+using Streamer.Stream.Host.Greeks;
 namespace Streamer.Stream.Tests.Greeks;
 
 public sealed class JsonlGreeksTests

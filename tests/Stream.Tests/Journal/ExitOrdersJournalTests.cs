@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Streamer.Stream.Journal;
+using Streamer.Stream.Pipeline;
 using Streamer.Stream.Tests.Infrastructure;
 
 namespace Streamer.Stream.Tests.Journal;

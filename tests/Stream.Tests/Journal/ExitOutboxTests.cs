@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using Streamer.Stream.Journal;
+using Streamer.Stream.Pipeline;
+using Streamer.Stream.Contracts;
 using Streamer.Stream.Nats;
-using Streamer.Stream.Outbox;
+using Streamer.Stream.Journal.Outbox;
 using Streamer.Stream.Tests.Infrastructure;
 using static Streamer.Stream.Tests.Journal.JournalTestData;
 
@@ -50,10 +52,10 @@ public sealed class ExitOutboxTests
         {
             var position = i % 2 == 0 ? "EVEN" : "ODD";
             var exit = Exit(position, journal.NextExitSequence(position), i % 3 == 0 ? "META" : "SPY");
-            Assert.Equal(OutboxSubmitOutcome.Accepted, outbox.Submit(exit));
+            Assert.Equal(ExitSubmitOutcome.Accepted, outbox.Submit(exit));
             expected.Add(exit.Id);
         }
-        Assert.Equal(OutboxSubmitOutcome.AlreadyDecided, outbox.Submit(Exit("ODD", 1)));
+        Assert.Equal(ExitSubmitOutcome.AlreadyDecided, outbox.Submit(Exit("ODD", 1)));
         await Waits.UntilAsync(() => outbox.Backlog == 0, "the outbox drains");
 
         var (ids, total) = await ReadExitsAsync(server.Url);
@@ -77,11 +79,11 @@ public sealed class ExitOutboxTests
         outbox.PublishFailed += (_, _, _) => Interlocked.Increment(ref failures);
         outbox.Start();
 
-        for (int i = 1; i <= 10; i++) Assert.Equal(OutboxSubmitOutcome.Accepted, outbox.Submit(Exit("P", i)));
+        for (int i = 1; i <= 10; i++) Assert.Equal(ExitSubmitOutcome.Accepted, outbox.Submit(Exit("P", i)));
         await Waits.UntilAsync(() => outbox.Backlog == 0, "the first ten are acked");
 
         server.Stop();
-        for (int i = 11; i <= 30; i++) Assert.Equal(OutboxSubmitOutcome.Accepted, outbox.Submit(Exit("P", i)));
+        for (int i = 11; i <= 30; i++) Assert.Equal(ExitSubmitOutcome.Accepted, outbox.Submit(Exit("P", i)));
         await Waits.UntilAsync(() => Volatile.Read(ref failures) >= 2, "publishing fails while the server is down");
         Assert.True(outbox.Backlog > 0);
         Assert.Equal(outbox.Backlog, journal.CountUnpublished()); // the queue is the journal
@@ -107,8 +109,8 @@ public sealed class ExitOutboxTests
         outbox.Start();
 
         var outcomes = Enumerable.Range(1, 5).Select(i => outbox.Submit(Exit("O", i))).ToList();
-        Assert.Equal([OutboxSubmitOutcome.Accepted, OutboxSubmitOutcome.Accepted, OutboxSubmitOutcome.Accepted,
-            OutboxSubmitOutcome.AcceptedOverCapacity, OutboxSubmitOutcome.AcceptedOverCapacity], outcomes);
+        Assert.Equal([ExitSubmitOutcome.Accepted, ExitSubmitOutcome.Accepted, ExitSubmitOutcome.Accepted,
+            ExitSubmitOutcome.AcceptedOverCapacity, ExitSubmitOutcome.AcceptedOverCapacity], outcomes);
         Assert.Equal([("O:4", false), ("O:5", false)], told);
         Assert.Equal(5, journal.CountUnpublished()); // nothing lost: the engine already counted these exits as done
 
@@ -131,16 +133,16 @@ public sealed class ExitOutboxTests
         outbox.Start();
 
         var outcomes = Enumerable.Range(1, 7).Select(i => outbox.Submit(Exit("F", i))).ToList();
-        Assert.Equal(Enumerable.Repeat(OutboxSubmitOutcome.Accepted, 5).Concat(Enumerable.Repeat(OutboxSubmitOutcome.Full, 2)), outcomes);
+        Assert.Equal(Enumerable.Repeat(ExitSubmitOutcome.Accepted, 5).Concat(Enumerable.Repeat(ExitSubmitOutcome.Full, 2)), outcomes);
         Assert.Equal(5, journal.CountUnpublished());
         Assert.Equal(["F:6", "F:7"], refused);
         Assert.Null(journal.FindExit("F:6"));
         Assert.Equal(6, journal.NextExitSequence("F")); // the refused exit's sequence is not consumed
-        Assert.Equal(OutboxSubmitOutcome.AlreadyDecided, outbox.Submit(Exit("F", 3)));
+        Assert.Equal(ExitSubmitOutcome.AlreadyDecided, outbox.Submit(Exit("F", 3)));
 
         server.Start();
         await Waits.UntilAsync(() => outbox.Backlog == 0, "the backlog drains once NATS is back");
-        Assert.Equal(OutboxSubmitOutcome.Accepted, outbox.Submit(Exit("F", 6)));
+        Assert.Equal(ExitSubmitOutcome.Accepted, outbox.Submit(Exit("F", 6)));
         await Waits.UntilAsync(() => outbox.Backlog == 0, "the retried decision is published");
         Assert.Equal(Ids("F", 1, 6), (await ReadExitsAsync(server.Url)).Ids);
     }
@@ -168,7 +170,7 @@ public sealed class ExitOutboxTests
         using (var bus = await TestBus.ConnectedAsync(server.Url))
         {
             var js = new JetStreamClient(bus);
-            await js.EnsureStreamAsync(NatsSubjects.ExitStreamSpec);
+            await js.EnsureStreamAsync(ExitStream.Spec);
             await js.PublishAsync("streamer.exits.SPY", Payload("C:1"), TimeSpan.FromSeconds(5));
         }
 
@@ -201,7 +203,7 @@ public sealed class ExitOutboxTests
 
         var submitters = Enumerable.Range(0, 4).Select(t => Task.Run(() =>
         {
-            for (int i = 1; i <= 25; i++) Assert.Equal(OutboxSubmitOutcome.Accepted, outbox.Submit(Exit($"T{t}", i)));
+            for (int i = 1; i <= 25; i++) Assert.Equal(ExitSubmitOutcome.Accepted, outbox.Submit(Exit($"T{t}", i)));
         })).ToArray();
         await Task.WhenAll(submitters);
         await Waits.UntilAsync(() => outbox.Backlog == 0, "all submitted exits are acked");

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Streamer.Rules.Engine;
 using Streamer.Stream.Journal;
+using Streamer.Stream.Pipeline;
 using Streamer.Stream.Tests.Infrastructure;
 
 namespace Streamer.Stream.Tests.Journal;

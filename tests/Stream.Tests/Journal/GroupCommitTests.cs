@@ -1,6 +1,8 @@
 using Streamer.Stream.Journal;
+using Streamer.Stream.Pipeline;
+using Streamer.Stream.Contracts;
 using Streamer.Stream.Nats;
-using Streamer.Stream.Outbox;
+using Streamer.Stream.Journal.Outbox;
 using Streamer.Stream.Tests.Infrastructure;
 using static Streamer.Stream.Tests.Journal.JournalTestData;
 
@@ -117,8 +119,8 @@ public sealed class GroupCommitTests
 
         Assert.Equal(commits + 1, journal.ExitCommits);
         // as four Submits in a row would answer: X:1 (from before), P:1, P:2, P:3 fill the capacity of 4; P:4 is over it
-        Assert.Equal([OutboxSubmitOutcome.Accepted, OutboxSubmitOutcome.Conflict, OutboxSubmitOutcome.Accepted, OutboxSubmitOutcome.AlreadyDecided,
-            OutboxSubmitOutcome.Accepted, OutboxSubmitOutcome.AcceptedOverCapacity], results.Select(r => r.Outcome));
+        Assert.Equal([ExitSubmitOutcome.Accepted, ExitSubmitOutcome.Conflict, ExitSubmitOutcome.Accepted, ExitSubmitOutcome.AlreadyDecided,
+            ExitSubmitOutcome.Accepted, ExitSubmitOutcome.AcceptedOverCapacity], results.Select(r => r.Outcome));
         Assert.NotNull(results[1].Conflict);
         Assert.Equal(["P:4"], over);
         Assert.Equal(5, outbox.Backlog);
@@ -145,13 +147,13 @@ public sealed class GroupCommitTests
 
             var results = first.SubmitBatch([Exit("R", 1), Exit("R", 2), Exit("R", 3), Exit("R", 4), Exit("R", 5)]);
 
-            Assert.Equal([OutboxSubmitOutcome.AlreadyDecided, OutboxSubmitOutcome.Accepted, OutboxSubmitOutcome.Accepted, OutboxSubmitOutcome.Full, OutboxSubmitOutcome.Full],
+            Assert.Equal([ExitSubmitOutcome.AlreadyDecided, ExitSubmitOutcome.Accepted, ExitSubmitOutcome.Accepted, ExitSubmitOutcome.Full, ExitSubmitOutcome.Full],
                 results.Select(r => r.Outcome));
             Assert.Equal(["R:4"], refused); // the first that did not fit; R:5 was not looked at (held behind it)
             Assert.Equal(["R:1", "R:2", "R:3"], journal.ListExits().Select(e => e.Id));
             Assert.Equal(4, journal.NextExitSequence("R"));
             // submitted again while still full: the held exit is still refused, one already journaled is already decided
-            Assert.Equal([OutboxSubmitOutcome.AlreadyDecided, OutboxSubmitOutcome.Full], first.SubmitBatch([Exit("R", 3), Exit("R", 4)]).Select(r => r.Outcome));
+            Assert.Equal([ExitSubmitOutcome.AlreadyDecided, ExitSubmitOutcome.Full], first.SubmitBatch([Exit("R", 3), Exit("R", 4)]).Select(r => r.Outcome));
         }
         finally
         {

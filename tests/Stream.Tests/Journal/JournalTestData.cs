@@ -1,6 +1,6 @@
 using System.Text;
 using Streamer.Stream.Journal;
-
+using Streamer.Stream.Pipeline;
 namespace Streamer.Stream.Tests.Journal;
 
 internal static class JournalTestData

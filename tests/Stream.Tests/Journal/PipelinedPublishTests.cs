@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using System.Text;
 using Streamer.Stream.Journal;
+using Streamer.Stream.Pipeline;
+using Streamer.Stream.Contracts;
 using Streamer.Stream.Nats;
-using Streamer.Stream.Outbox;
+using Streamer.Stream.Journal.Outbox;
 using Streamer.Stream.Tests.Infrastructure;
 using static Streamer.Stream.Tests.Journal.JournalTestData;
 
@@ -41,7 +43,7 @@ public sealed class PipelinedPublishTests
         outbox.Start();
 
         var exits = Burst(0, 599);
-        for (int i = 0; i < exits.Count; i += 100) Assert.All(outbox.SubmitBatch(exits.GetRange(i, 100)), r => Assert.Equal(OutboxSubmitOutcome.Accepted, r.Outcome));
+        for (int i = 0; i < exits.Count; i += 100) Assert.All(outbox.SubmitBatch(exits.GetRange(i, 100)), r => Assert.Equal(ExitSubmitOutcome.Accepted, r.Outcome));
         await Waits.UntilAsync(() => outbox.Backlog == 0, "the burst is acked");
 
         var stream = await ReadStreamAsync(server.Url);

@@ -1,6 +1,6 @@
 using Streamer.Rules.Engine;
 using Streamer.Stream.Journal;
-
+using Streamer.Stream.Pipeline;
 namespace Streamer.Stream.Tests.Journal;
 
 public sealed class PositionStateJsonTests

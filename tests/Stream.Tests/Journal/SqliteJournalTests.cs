@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.Data.Sqlite;
 using Streamer.Stream.Journal;
+using Streamer.Stream.Pipeline;
 using Streamer.Stream.Tests.Infrastructure;
 using static Streamer.Stream.Tests.Journal.JournalTestData;
 

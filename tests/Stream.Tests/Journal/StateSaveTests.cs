@@ -1,5 +1,6 @@
 using Streamer.Rules.Engine;
 using Streamer.Stream.Journal;
+using Streamer.Stream.Pipeline;
 using Streamer.Stream.Tests.Infrastructure;
 using static Streamer.Stream.Tests.Journal.JournalTestData;
 

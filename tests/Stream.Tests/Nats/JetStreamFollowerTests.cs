@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
+using Streamer.Stream.Contracts;
 using Streamer.Stream.Nats;
 using Streamer.Stream.Tests.Infrastructure;
 
@@ -32,7 +33,7 @@ public sealed class JetStreamFollowerTests
         using var server = new NatsServerFixture();
         using var bus = await TestBus.ConnectedAsync(server.Url);
         var js = new JetStreamClient(bus);
-        await js.EnsureStreamAsync(NatsSubjects.ExitStreamSpec);
+        await js.EnsureStreamAsync(ExitStream.Spec);
         for (int i = 1; i <= 5; i++) await js.PublishAsync("streamer.exits.SPY", Exit($"P:{i}"), Ack);
 
         var dedupe = new ExitIdDeduplicator();
@@ -74,7 +75,7 @@ public sealed class JetStreamFollowerTests
         using var server = new NatsServerFixture();
         using var bus = await TestBus.ConnectedAsync(server.Url);
         var js = new JetStreamClient(bus);
-        await js.EnsureStreamAsync(NatsSubjects.ExitStreamSpec);
+        await js.EnsureStreamAsync(ExitStream.Spec);
         for (int i = 1; i <= 3; i++) await js.PublishAsync("streamer.exits.SPY", Exit($"P:{i}"), Ack);
 
         var got = new BlockingCollection<string>();

@@ -1,4 +1,5 @@
 using System.Text;
+using Streamer.Stream.Contracts;
 using Streamer.Stream.Nats;
 using Streamer.Stream.Tests.Infrastructure;
 
@@ -18,9 +19,9 @@ public sealed class JetStreamTests
         var js = new JetStreamClient(bus);
 
         Assert.Null(await js.GetStreamInfoAsync(NatsSubjects.ExitStream));
-        Assert.Equal(StreamEnsureOutcome.Created, await js.EnsureStreamAsync(NatsSubjects.ExitStreamSpec));
+        Assert.Equal(StreamEnsureOutcome.Created, await js.EnsureStreamAsync(ExitStream.Spec));
         await js.PublishAsync("streamer.exits.SPY", Exit("P:1"), Ack);
-        Assert.Equal(StreamEnsureOutcome.Unchanged, await js.EnsureStreamAsync(NatsSubjects.ExitStreamSpec));
+        Assert.Equal(StreamEnsureOutcome.Unchanged, await js.EnsureStreamAsync(ExitStream.Spec));
 
         var info = await js.GetStreamInfoAsync(NatsSubjects.ExitStream);
         Assert.NotNull(info);
@@ -57,7 +58,7 @@ public sealed class JetStreamTests
         using var server = new NatsServerFixture();
         using var bus = await TestBus.ConnectedAsync(server.Url);
         var js = new JetStreamClient(bus);
-        await js.EnsureStreamAsync(NatsSubjects.ExitStreamSpec);
+        await js.EnsureStreamAsync(ExitStream.Spec);
 
         var a = await js.PublishAsync("streamer.exits.SPY", Exit("P:1"), Ack);
         var b = await js.PublishAsync("streamer.exits.META", Exit("P:2"), Ack);
@@ -85,7 +86,7 @@ public sealed class JetStreamTests
         using (var bus = await TestBus.ConnectedAsync(server.Url))
         {
             var js = new JetStreamClient(bus);
-            await js.EnsureStreamAsync(NatsSubjects.ExitStreamSpec);
+            await js.EnsureStreamAsync(ExitStream.Spec);
             foreach (var id in ids) await js.PublishAsync(i(id), Exit(id), Ack);
         }
 
@@ -112,7 +113,7 @@ public sealed class JetStreamTests
         using var server = new NatsServerFixture();
         using var bus = await TestBus.ConnectedAsync(server.Url);
         var js = new JetStreamClient(bus);
-        await js.EnsureStreamAsync(NatsSubjects.ExitStreamSpec);
+        await js.EnsureStreamAsync(ExitStream.Spec);
         Assert.Empty(await JetStreamReader.ReadFromStartAsync(js, NatsSubjects.ExitStream, null, TimeSpan.FromSeconds(5)));
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
+using Streamer.Stream.Contracts;
 using Streamer.Stream.Nats;
 using Streamer.Stream.Tests.Infrastructure;
 

@@ -3,7 +3,9 @@ using System.Reactive.Subjects;
 using Streamer.Rules.Books;
 using Streamer.Rules.Instruments;
 using Streamer.Rules.Market;
+using Streamer.Stream.Alpaca.MarketData;
 using Streamer.Stream.Pipeline;
+using Streamer.Stream.Service;
 using Streamer.Stream.Tests.Infrastructure;
 
 namespace Streamer.Stream.Tests.Pipeline;

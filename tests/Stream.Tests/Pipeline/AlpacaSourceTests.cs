@@ -1,9 +1,11 @@
 using Streamer.Feed.Alpaca;
+using Streamer.Stream.Alpaca.MarketData;
 using Streamer.Rules.Books;
 using Streamer.Rules.Instruments;
 using Streamer.Rules.Market;
 using Streamer.Stream.Emulator;
 using Streamer.Stream.Pipeline;
+using Streamer.Stream.Service;
 using Streamer.Stream.Tests.Infrastructure;
 
 namespace Streamer.Stream.Tests.Pipeline;

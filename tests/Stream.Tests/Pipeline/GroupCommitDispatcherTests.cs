@@ -2,11 +2,14 @@ using System.Collections.Concurrent;
 using System.Text;
 using Streamer.Rules.Engine;
 using Streamer.Stream.Journal;
-using Streamer.Stream.Nats;
-using Streamer.Stream.Outbox;
 using Streamer.Stream.Pipeline;
+using Streamer.Stream.Contracts;
+using Streamer.Stream.Nats;
+using Streamer.Stream.Journal.Outbox;
+using Streamer.Stream.Alpaca.MarketData;
+using Streamer.Stream.Service;
 using Streamer.Stream.Tests.Infrastructure;
-using JournalExit = Streamer.Stream.Journal.PendingExit;
+using JournalExit = Streamer.Stream.Pipeline.PendingExit;
 
 namespace Streamer.Stream.Tests.Pipeline;
 
@@ -26,9 +29,9 @@ public sealed class GroupCommitDispatcherTests
 
         public ManualResetEventSlim Gate { get; } = new(initialState: true);
 
-        public OutboxSubmitOutcome Submit(JournalExit exit) => throw new InvalidOperationException("the dispatcher submits in batches");
+        public ExitSubmitOutcome Submit(JournalExit exit) => throw new InvalidOperationException("the dispatcher submits in batches");
 
-        public IReadOnlyList<OutboxSubmitResult> SubmitBatch(IReadOnlyList<JournalExit> exits)
+        public IReadOnlyList<ExitSubmitResult> SubmitBatch(IReadOnlyList<JournalExit> exits)
         {
             Calls.Enqueue("exits " + string.Join(",", exits.Select(e => e.Id)));
             Entered.Set();

@@ -2,7 +2,9 @@ using System.Text.Json;
 using Streamer.Rules.Books;
 using Streamer.Rules.Instruments;
 using Streamer.Rules.Market;
+using Streamer.Stream.Alpaca.MarketData;
 using Streamer.Stream.Pipeline;
+using Streamer.Stream.Service;
 using Streamer.Stream.Tests.Infrastructure;
 
 namespace Streamer.Stream.Tests.Pipeline;

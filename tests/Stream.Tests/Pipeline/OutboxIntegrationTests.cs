@@ -2,9 +2,12 @@ using System.Text;
 using Streamer.Rules.Books;
 using Streamer.Rules.Instruments;
 using Streamer.Stream.Journal;
-using Streamer.Stream.Nats;
-using Streamer.Stream.Outbox;
 using Streamer.Stream.Pipeline;
+using Streamer.Stream.Contracts;
+using Streamer.Stream.Nats;
+using Streamer.Stream.Journal.Outbox;
+using Streamer.Stream.Alpaca.MarketData;
+using Streamer.Stream.Service;
 using Streamer.Stream.Tests.Infrastructure;
 
 namespace Streamer.Stream.Tests.Pipeline;

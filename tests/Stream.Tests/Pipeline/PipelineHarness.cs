@@ -4,10 +4,12 @@ using Streamer.Feed.Tapes;
 using Streamer.Rules.Books;
 using Streamer.Rules.Instruments;
 using Streamer.Rules.Positions;
-using Streamer.Stream.Outbox;
+using Streamer.Stream.Journal.Outbox;
 using Streamer.Stream.Pipeline;
+using Streamer.Stream.Alpaca.MarketData;
+using Streamer.Stream.Service;
 using Streamer.Stream.Replay;
-using JournalExit = Streamer.Stream.Journal.PendingExit;
+using JournalExit = Streamer.Stream.Pipeline.PendingExit;
 
 namespace Streamer.Stream.Tests.Pipeline;
 
@@ -16,22 +18,22 @@ internal sealed class CollectingExitTarget : IExitTarget
 {
     private readonly ConcurrentQueue<JournalExit> _exits = new();
 
-    public Func<JournalExit, OutboxSubmitOutcome>? Outcome { get; set; }
+    public Func<JournalExit, ExitSubmitOutcome>? Outcome { get; set; }
 
     public IReadOnlyList<JournalExit> Exits => [.. _exits];
 
-    public OutboxSubmitOutcome Submit(JournalExit exit)
+    public ExitSubmitOutcome Submit(JournalExit exit)
     {
-        var outcome = Outcome?.Invoke(exit) ?? OutboxSubmitOutcome.Accepted;
-        if (outcome != OutboxSubmitOutcome.Full) _exits.Enqueue(exit);
+        var outcome = Outcome?.Invoke(exit) ?? ExitSubmitOutcome.Accepted;
+        if (outcome != ExitSubmitOutcome.Full) _exits.Enqueue(exit);
         return outcome;
     }
 
-    private readonly ConcurrentQueue<Streamer.Stream.Journal.PositionChange> _changes = new();
+    private readonly ConcurrentQueue<Streamer.Stream.Pipeline.PositionChange> _changes = new();
 
-    public IReadOnlyList<Streamer.Stream.Journal.PositionChange> Changes => [.. _changes];
+    public IReadOnlyList<Streamer.Stream.Pipeline.PositionChange> Changes => [.. _changes];
 
-    public void Record(Streamer.Stream.Journal.PositionChange change) => _changes.Enqueue(change);
+    public void Record(Streamer.Stream.Pipeline.PositionChange change) => _changes.Enqueue(change);
 }
 
 internal sealed class CollectingSnapshotTarget : ISnapshotTarget

@@ -1,5 +1,5 @@
+using Streamer.Stream.Contracts;
 using Streamer.Stream.Nats;
-
 namespace Streamer.Stream.Tests.Pipeline;
 
 /// <summary>

@@ -4,8 +4,9 @@ using Streamer.Rules.Books;
 using Streamer.Rules.Instruments;
 using Streamer.Rules.Market;
 using Streamer.Rules.Time;
+using Streamer.Stream.Alpaca.MarketData;
 using Streamer.Stream.Pipeline;
-
+using Streamer.Stream.Service;
 namespace Streamer.Stream.Tests.Pipeline;
 
 /// <summary>Several Rx sources merged on a virtual (tape-time) clock: what tape time means, and that nothing waits forever.</summary>

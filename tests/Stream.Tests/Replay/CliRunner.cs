@@ -1,3 +1,4 @@
+using Streamer.Stream.Host;
 namespace Streamer.Stream.Tests.Replay;
 
 /// <summary>Runs the streamer entry point in-process with captured stdout/stderr (serialised: Console is global).</summary>

@@ -1,3 +1,4 @@
+using Streamer.Stream.Contracts;
 using Streamer.Stream.Nats;
 using Streamer.Stream.Tests.Infrastructure;
 using System.Text.Json;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Streamer.Stream.Emulator;
+using Streamer.Stream.Contracts;
 using Streamer.Stream.Nats;
 using Streamer.Stream.Tests.Infrastructure;
 

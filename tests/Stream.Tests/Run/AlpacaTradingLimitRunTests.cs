@@ -4,6 +4,7 @@ using Streamer.Rules.Instruments;
 using Streamer.Rules.Market;
 using Streamer.Rules.Time;
 using Streamer.Stream.Emulator;
+using Streamer.Stream.Contracts;
 using Streamer.Stream.Nats;
 using Streamer.Stream.Tests.Infrastructure;
 

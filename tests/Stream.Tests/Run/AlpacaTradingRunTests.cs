@@ -4,8 +4,10 @@ using Streamer.Rules.Instruments;
 using Streamer.Rules.Market;
 using Streamer.Rules.Time;
 using Streamer.Stream.Emulator;
+using Streamer.Stream.Contracts;
 using Streamer.Stream.Nats;
 using Streamer.Stream.Tests.Infrastructure;
+using Streamer.Feed.Alpaca;
 
 namespace Streamer.Stream.Tests.Run;
 
@@ -302,7 +304,7 @@ public sealed class AlpacaTradingRunTests
 
         // someone else trades on the account: a stock nobody monitors, an mleg spread nobody monitors, part of the monitored AAPL
         using var http = new HttpClient();
-        var client = new Streamer.Stream.Trading.AlpacaTradingClient(http, emulator.TradingUrl, new Streamer.Feed.Alpaca.AlpacaCredentials("K", "S"));
+        var client = new Streamer.Stream.Alpaca.Trading.AlpacaTradingClient(http, emulator.TradingUrl, new Streamer.Feed.Alpaca.AlpacaCredentials("K", "S"));
         await client.SubmitOrderAsync(new([new("MSFT", "buy", "buy_to_open")], 10, null, "manual-msft"));
         await client.SubmitOrderAsync(new([new(Short580, "sell", "sell_to_open"), new(Long575, "buy", "buy_to_open")], 2, null, "manual-spread"));
         await client.SubmitOrderAsync(new([new("AAPL", "sell", "sell_to_close")], 20, null, "manual-aapl"));
@@ -352,16 +354,16 @@ public sealed class AlpacaTradingRunTests
         {
             Assert.Equal(0, journal.ExecutorStartOrd());
             var payload = System.Text.Encoding.UTF8.GetBytes("""{"id":"OLD-1:1","position_id":"OLD-1","underlying":"AAPL","legs":[{"symbol":"AAPL","qty":-100,"mark":199.01}]}""");
-            journal.RecordExitDecided(new Streamer.Stream.Journal.PendingExit("OLD-1:1", "OLD-1", 1, NatsSubjects.Exits("AAPL"), payload, 1));
+            journal.RecordExitDecided(new Streamer.Stream.Pipeline.PendingExit("OLD-1:1", "OLD-1", 1, NatsSubjects.Exits("AAPL"), payload, 1));
             journal.SaveExitOrder(new Streamer.Stream.Journal.ExitOrderRecord("OLD-1:1", "OLD-1", "OLD-1:1", null, Streamer.Stream.Journal.ExitOrderStatus.Pending, 1, null), 1);
             // and one the executor never saw (no row: decided while it was not running): not traded late, flagged
             var unseen = System.Text.Encoding.UTF8.GetBytes("""{"id":"OLD-2:1","position_id":"OLD-2","underlying":"MSFT","legs":[{"symbol":"MSFT","qty":-5,"mark":400}]}""");
-            journal.RecordExitDecided(new Streamer.Stream.Journal.PendingExit("OLD-2:1", "OLD-2", 1, NatsSubjects.Exits("MSFT"), unseen, 2));
+            journal.RecordExitDecided(new Streamer.Stream.Pipeline.PendingExit("OLD-2:1", "OLD-2", 1, NatsSubjects.Exits("MSFT"), unseen, 2));
         }
         using (var http = new HttpClient())
         {
-            var client = new Streamer.Stream.Trading.AlpacaTradingClient(http, emulator.TradingUrl, new Streamer.Feed.Alpaca.AlpacaCredentials("K", "S"));
-            var sent = await client.SubmitOrderAsync(Streamer.Stream.Trading.ExitOrders.Build("OLD-1:1", [("AAPL", -100)]));
+            var client = new Streamer.Stream.Alpaca.Trading.AlpacaTradingClient(http, emulator.TradingUrl, new Streamer.Feed.Alpaca.AlpacaCredentials("K", "S"));
+            var sent = await client.SubmitOrderAsync(Streamer.Stream.Alpaca.Trading.ExitOrders.Build("OLD-1:1", [("AAPL", -100)]));
             Assert.Equal("filled", sent.Status);
         }
         using var bus = await TestBus.ConnectedAsync(server.Url);

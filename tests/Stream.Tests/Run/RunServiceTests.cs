@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using Streamer.Stream.Journal;
+using Streamer.Stream.Pipeline;
+using Streamer.Stream.Contracts;
 using Streamer.Stream.Nats;
 using Streamer.Stream.Tests.Infrastructure;
 

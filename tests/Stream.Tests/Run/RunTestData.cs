@@ -7,6 +7,7 @@ using Streamer.Feed.Tapes;
 using Streamer.Rules.Books;
 using Streamer.Rules.Instruments;
 using Streamer.Rules.Positions;
+using Streamer.Stream.Contracts;
 using Streamer.Stream.Nats;
 using Streamer.Stream.Replay;
 

@@ -2,6 +2,8 @@ using Microsoft.Data.Sqlite;
 using Streamer.Rules.Engine;
 using Streamer.Rules.Time;
 using Streamer.Stream.Journal;
+using Streamer.Stream.Pipeline;
+using Streamer.Stream.Contracts;
 using Streamer.Stream.Nats;
 using Streamer.Stream.Tests.Infrastructure;
 

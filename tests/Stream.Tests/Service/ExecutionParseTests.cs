@@ -1,11 +1,11 @@
 using System.Text;
+using Streamer.Stream.Host.Hosting;
 using Streamer.Stream.Service;
-
 namespace Streamer.Stream.Tests.Service;
 
 public sealed class ExecutionParseTests
 {
-    private static (string? Error, IReadOnlyList<Streamer.Stream.Journal.FillRecord>? Fills) Parse(string json)
+    private static (string? Error, IReadOnlyList<Streamer.Stream.Pipeline.FillRecord>? Fills) Parse(string json)
     {
         var error = ExecutionIntakeService.TryParse(Encoding.UTF8.GetBytes(json), out var fills);
         return (error, fills);

@@ -4,8 +4,11 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Streamer.Stream.Journal;
+using Streamer.Stream.Pipeline;
+using Streamer.Stream.Contracts;
 using Streamer.Stream.Nats;
-using Streamer.Stream.Outbox;
+using Streamer.Stream.Journal.Outbox;
+using Streamer.Stream.Host.Hosting;
 using Streamer.Stream.Service;
 using Streamer.Stream.Tests.Infrastructure;
 using Streamer.Stream.Tests.Journal;
@@ -157,7 +160,7 @@ public sealed class StreamerServiceTests
     {
         await using var s = await StartAsync();
         var outbox = s.Host.Services.GetRequiredService<ExitOutbox>();
-        Assert.Equal(OutboxSubmitOutcome.Accepted, outbox.Submit(JournalTestData.Exit("META-1", 1, "META")));
+        Assert.Equal(ExitSubmitOutcome.Accepted, outbox.Submit(JournalTestData.Exit("META-1", 1, "META")));
         await Waits.UntilAsync(() => outbox.Backlog == 0, "the host's outbox publishes");
         var read = await JetStreamReader.ReadFromStartAsync(new JetStreamClient(s.Client), NatsSubjects.ExitStream, null, Wait);
         var m = Assert.Single(read);

@@ -1,5 +1,7 @@
+using Streamer.Stream.Host.Hosting;
 using Streamer.Stream.Service;
 using Streamer.Stream.Tests.Infrastructure;
+using Streamer.Stream.Contracts;
 
 namespace Streamer.Stream.Tests.Service;
 

@@ -1,9 +1,9 @@
 using System.Threading.Channels;
 using Streamer.Feed.Alpaca;
+using Streamer.Stream.Alpaca.MarketData;
 using Streamer.Stream.Emulator;
 using Streamer.Stream.Tests.Emulator;
-using Streamer.Stream.Trading;
-
+using Streamer.Stream.Alpaca.Trading;
 namespace Streamer.Stream.Tests.Trading;
 
 // the trading client and trade_updates client against the emulator's paper broker, over loopback

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
-using Streamer.Stream.Trading;
-
+using Streamer.Stream.Alpaca.MarketData;
+using Streamer.Stream.Alpaca.Trading;
 namespace Streamer.Stream.Tests.Trading;
 
 public sealed class BrokerFillsTests

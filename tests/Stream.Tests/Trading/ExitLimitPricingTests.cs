@@ -1,6 +1,6 @@
 using System.Text;
-using Streamer.Stream.Trading;
-
+using Streamer.Stream.Alpaca.MarketData;
+using Streamer.Stream.Alpaca.Trading;
 namespace Streamer.Stream.Tests.Trading;
 
 /// <summary>

@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Configuration;
+using Streamer.Stream.Host.Hosting;
 using Streamer.Stream.Service;
-using Streamer.Stream.Trading;
-
+using Streamer.Stream.Alpaca.MarketData;
+using Streamer.Stream.Alpaca.Trading;
+using Streamer.Stream.Contracts;
 namespace Streamer.Stream.Tests.Trading;
 
 /// <summary><c>Alpaca:OrderType</c>, <c>Alpaca:LimitSlippage</c>, <c>Alpaca:LimitSlippageMax</c> as <c>streamer run</c> reads them.</summary>

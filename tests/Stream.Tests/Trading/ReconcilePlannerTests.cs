@@ -1,5 +1,5 @@
-using Streamer.Stream.Trading;
-
+using Streamer.Stream.Alpaca.MarketData;
+using Streamer.Stream.Alpaca.Trading;
 namespace Streamer.Stream.Tests.Trading;
 
 public sealed class ReconcilePlannerTests

@@ -1,0 +1,93 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Streamer.Stream.Journal;
+using Streamer.Stream.Pipeline;
+using Streamer.Stream.Service;
+namespace Streamer.Stream.Alpaca.Trading;
+
+/// <summary>
+/// What the engine monitors, as the trading side needs it: every open position's legs (read on the
+/// shard threads, <c>ExitEngine.OpenLegs</c>), fresh ids and definitions for adopted positions.
+/// </summary>
+internal sealed class MonitoredPositions(LivePipelineService pipeline, SqliteJournal journal)
+{
+    /// <summary>Every monitored position's legs with a non-zero quantity; null when the pipeline is stopping.</summary>
+    public async Task<IReadOnlyList<MonitoredLeg>?> LegsAsync()
+    {
+        if (pipeline.Pipeline.IsStopped) return null;
+        try
+        {
+            var perShard = await pipeline.Pipeline.QueryAsync(static engine =>
+            {
+                var list = new List<MonitoredLeg>();
+                foreach (var id in engine.PositionIds)
+                {
+                    if (engine.OpenLegs(id) is not { } legs) continue;
+                    foreach (var (symbol, qty, entry) in legs)
+                        if (qty != 0) list.Add(new MonitoredLeg(id, symbol, qty, entry));
+                }
+                return list;
+            }).ConfigureAwait(false);
+            var open = journal.OpenPositionIds(); // the engine may still hold a position the journal closed a moment ago
+            return [.. perShard.SelectMany(l => l).Where(l => open.Contains(l.PositionId))];
+        }
+        catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException or OperationCanceledException)
+        {
+            return null; // stopped meanwhile
+        }
+    }
+
+    /// <summary>The monitored position a fill on <paramref name="symbol"/> belongs to: one it reduces first, else one holding the symbol (lowest id).</summary>
+    public static string? HolderOf(string symbol, decimal qty, IReadOnlyList<MonitoredLeg> legs)
+    {
+        ArgumentNullException.ThrowIfNull(legs);
+        string? reduces = null, any = null;
+        foreach (var l in legs.Where(l => l.Symbol == symbol).OrderBy(l => l.PositionId, StringComparer.Ordinal))
+        {
+            any ??= l.PositionId;
+            if (reduces is null && Math.Sign(l.Qty) == -Math.Sign(qty)) reduces = l.PositionId;
+        }
+        return reduces ?? any;
+    }
+
+    /// <summary>A position id the journal has never held: <c>alpaca-&lt;name&gt;</c>, then <c>-2</c>, <c>-3</c>, …</summary>
+    public string NewId(string name)
+    {
+        string stem = "alpaca-" + name;
+        if (!journal.KnowsPosition(stem)) return stem;
+        for (int n = 2; ; n++)
+        {
+            string id = string.Create(CultureInfo.InvariantCulture, $"{stem}-{n}");
+            if (!journal.KnowsPosition(id)) return id;
+        }
+    }
+
+    /// <summary>
+    /// The positions-file JSON of an adopted position (formats.md). Without <c>opened_at</c>: the engine
+    /// stamps it with its own clock (the feed's time) when the position joins; a wall-clock time ahead of
+    /// the feed's would move a shard's clock past the ticks it is about to get.
+    /// </summary>
+    public static string Definition(string id, string book, IEnumerable<(string Symbol, long Qty, decimal EntryPrice)> legs)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("id"u8, id);
+            w.WriteString("book"u8, book);
+            w.WriteStartArray("legs"u8);
+            foreach (var (symbol, qty, entry) in legs)
+            {
+                w.WriteStartObject();
+                w.WriteString("symbol"u8, symbol);
+                w.WriteNumber("qty"u8, qty);
+                w.WriteNumber("entry_price"u8, entry);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+}

@@ -1,0 +1,80 @@
+using Streamer.Feed.Tapes;
+using Streamer.Rules.Books;
+using Streamer.Rules.Instruments;
+using Streamer.Rules.Positions;
+using Streamer.Stream.Host.Cli;
+using Streamer.Stream.Replay;
+
+namespace Streamer.Stream.Host.Commands;
+
+/// <summary><c>streamer replay --positions P --ticks T [--books B] [--report R.json] [--csv R.csv] [--quiet] [--latency]</c></summary>
+internal static class ReplayCommand
+{
+    public static int Run(string[] args)
+    {
+        var a = CliArgs.Parse("replay", args, "quiet", "latency");
+        string positionsPath = a.Require("positions");
+        string ticksPath = a.Require("ticks");
+        string? booksPath = a.Get("books");
+        string? reportPath = a.Get("report");
+        string? csvPath = a.Get("csv");
+        bool quiet = a.Has("quiet");
+        bool latency = a.Has("latency");
+        a.RejectUnknown();
+
+        var books = LoadBooks(booksPath);
+        var positions = LoadPositions(positionsPath);
+        var symbols = new SymbolTable();
+        ReplayResult result;
+        try
+        {
+            var session = new ReplaySession(positions, books, symbols)
+            {
+                MeasureLatencyInEvents = latency,
+                OnExit = quiet ? null : e => Console.WriteLine(ReplayReport.ExitLine(e)),
+            };
+            using var tape = OpenTape(ticksPath, symbols);
+            result = session.Run(tape);
+        }
+        catch (Exception e) when (e is TapeFormatException or ConfigException)
+        {
+            throw new CliException($"streamer replay: {e.Message}");
+        }
+        ReplayReport.WriteSummary(result, Console.Out);
+        if (reportPath is not null)
+        {
+            using var f = File.Create(reportPath);
+            ReplayReport.WriteJson(result, f);
+            Console.WriteLine($"report: {reportPath}");
+        }
+        if (csvPath is not null)
+        {
+            using var f = new StreamWriter(csvPath, false, ReplayReport.Utf8NoBom);
+            ReplayReport.WriteCsv(result, f);
+            Console.WriteLine($"csv: {csvPath}");
+        }
+        return 0;
+    }
+
+    internal static BookSet LoadBooks(string? path)
+    {
+        if (path is null) return BookSet.BuiltIn;
+        try { return BookSet.Parse(ReadFile(path, "books"), path); }
+        catch (ConfigException e) { throw new CliException($"streamer: {e.Message}"); }
+    }
+
+    internal static IReadOnlyList<PositionSpec> LoadPositions(string path)
+    {
+        try { return PositionsFile.Parse(ReadFile(path, "positions"), path); }
+        catch (ConfigException e) { throw new CliException($"streamer: {e.Message}"); }
+    }
+
+    internal static TapeReader OpenTape(string path, SymbolTable symbols)
+    {
+        if (!File.Exists(path)) throw new CliException($"streamer: ticks file '{path}' does not exist");
+        return TapeReader.Open(path, symbols);
+    }
+
+    private static string ReadFile(string path, string what) =>
+        File.Exists(path) ? File.ReadAllText(path) : throw new CliException($"streamer: {what} file '{path}' does not exist");
+}

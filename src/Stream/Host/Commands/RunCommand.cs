@@ -1,0 +1,9 @@
+using Streamer.Stream.Host.Hosting;
+using Streamer.Stream.Service;
+namespace Streamer.Stream.Host.Commands;
+
+/// <summary><c>streamer run [--config FILE] [--Section:Key=value ...]</c>: the live service (docs/run.md).</summary>
+internal static class RunCommand
+{
+    public static int Run(string[] args) => LiveServiceHost.Run(args);
+}

@@ -1,0 +1,54 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Streamer.Stream.Alpaca.MarketData;
+using Streamer.Stream.Alpaca.Trading;
+using Streamer.Stream.Contracts;
+using Streamer.Stream.Pipeline;
+using Streamer.Stream.Service;
+
+namespace Streamer.Stream.Host.Hosting;
+
+/// <summary>
+/// <c>streamer run</c>: the service host (<see cref="StreamerService"/>: NATS, journal, outbox,
+/// heartbeat, alerts, control API, intake) plus the live pipeline (<see cref="LivePipelineService"/>).
+/// </summary>
+internal static class LiveServiceHost
+{
+    /// <summary>Runs until Ctrl+C / SIGTERM (or, with <c>Feed:ExitWhenDone</c>, the tape's end). 0 after a clean stop, 2 on bad settings.</summary>
+    public static int Run(string[] args)
+    {
+        IHost host;
+        try
+        {
+            host = Create(args, Directory.GetCurrentDirectory());
+        }
+        catch (SettingsException e)
+        {
+            Console.Error.WriteLine(e.Message.StartsWith("streamer run:", StringComparison.Ordinal) ? e.Message : "streamer run: " + e.Message);
+            return 2;
+        }
+        catch (InvalidOperationException e) when (e.Message.StartsWith("journal ", StringComparison.Ordinal))
+        {
+            Console.Error.WriteLine("streamer run: Journal:Path: " + e.Message);
+            return 2;
+        }
+        host.Run(); // disposes the host: pipeline drained, outbox stopped, journal closed, bus closed
+        return 0;
+    }
+
+    /// <summary>Builds the host (not started). Throws <see cref="SettingsException"/> naming a bad key.</summary>
+    public static IHost Create(string[] args, string baseDirectory, Action<ILoggingBuilder>? logging = null) =>
+        StreamerService.CreateHost(args, baseDirectory, logging, (services, settings, configuration) =>
+        {
+            var options = LiveServiceOptions.From(configuration, settings);
+            services.AddSingleton(options);
+            if (settings.FeedTape is null && AlpacaFeedOptions.From(configuration) is { } feed) // Alpaca:DataUrl: live market data
+                services.AddSingleton<IMarketDataFeedFactory>(feed);
+            services.AddSingleton<LivePipelineService>();
+            services.AddSingleton<IPositionRegistry, PipelinePositionRegistry>(); // replaces the journal-only registry
+            services.AddHostedService(sp => sp.GetRequiredService<LivePipelineService>()); // last: stops first, drains into the outbox
+            if (AlpacaTradingOptions.From(configuration, options, settings.FeedTape is not null) is { } trading) // Alpaca:TradingUrl: after the pipeline (its positions restored), stopped before it
+                services.AddSingleton(trading).AddHostedService<AlpacaTradingService>();
+        });
+}

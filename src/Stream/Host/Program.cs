@@ -1,0 +1,54 @@
+using Streamer.Stream.Host.Cli;
+using Streamer.Stream.Host.Commands;
+namespace Streamer.Stream.Host;
+
+internal static class Program
+{
+    private static readonly (string Name, string Usage, string Summary, Func<string[], int> Run)[] Commands =
+    [
+        ("demo", "streamer demo", "replays the bundled sample session offline and shows each exit as it fires", DemoCommand.Run),
+        ("replay", "streamer replay --positions P --ticks T [--books B] [--report R.json] [--csv R.csv]", "backtest: runs the engine over a tape and writes a report", ReplayCommand.Run),
+        ("run", "streamer run [--config FILE] [--Section:Key=value ...]", "the live service: market data, NATS, intake, journal", RunCommand.Run),
+        ("emulate", "streamer emulate --ticks T [--port N] [--speed X] [--loop] [--partial-fills] [--reject-symbols L] [--no-fill-symbols L]", "serves Alpaca's stream and trading protocol on loopback from a tape", EmulateCommand.Run),
+        ("greeks", "streamer greeks --jsonl", "prices options: one JSON object per line on stdin, one per line on stdout", GreeksCommand.Run),
+        ("synth", "streamer synth --out T (--symbols LIST|@FILE | --positions P) [--spot SYM=P,..] [--vol SYM=V,..] [--start DATE] [--days N] [--rate PER_SEC] [--seed N] [--ticks N] [--bad-quotes R]", "writes a seeded, reproducible synthetic tape", SynthCommand.Run),
+    ];
+
+    public static int Main(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
+        {
+            PrintHelp(Console.Out);
+            return args.Length == 0 ? 2 : 0;
+        }
+        if (args[0] == "--version")
+        {
+            Console.WriteLine(typeof(Program).Assembly.GetName().Version);
+            return 0;
+        }
+        foreach (var c in Commands)
+        {
+            if (c.Name != args[0]) continue;
+            try
+            {
+                return c.Run(args[1..]);
+            }
+            catch (CliException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                return 2;
+            }
+        }
+        Console.Error.WriteLine($"streamer: unknown command '{args[0]}' (see streamer --help)");
+        return 2;
+    }
+
+    private static void PrintHelp(TextWriter w)
+    {
+        w.WriteLine("streamer: a tick-driven exit engine for options and stock positions");
+        w.WriteLine();
+        w.WriteLine("commands:");
+        foreach (var c in Commands)
+            w.WriteLine($"  {c.Usage}\n      {c.Summary}");
+    }
+}

@@ -1,9 +1,0 @@
-using Streamer.Stream.Nats;
-
-namespace Streamer.Stream.Pipeline;
-
-/// <summary>Snapshots on NATS core (fire and forget: a snapshot lost to an outage is replaced by the next one).</summary>
-internal sealed class BusSnapshotTarget(IMessageBus bus) : ISnapshotTarget
-{
-    public void Publish(string subject, ReadOnlyMemory<byte> payload) => bus.TryPublish(subject, payload);
-}

@@ -1,0 +1,10 @@
+using Streamer.Stream.Contracts;
+using Streamer.Stream.Nats;
+using Streamer.Stream.Pipeline;
+namespace Streamer.Stream.Service;
+
+/// <summary>Snapshots on NATS core (fire and forget: a snapshot lost to an outage is replaced by the next one).</summary>
+internal sealed class BusSnapshotTarget(IMessageBus bus) : ISnapshotTarget
+{
+    public void Publish(string subject, ReadOnlyMemory<byte> payload) => bus.TryPublish(subject, payload);
+}
