@@ -14,6 +14,8 @@ public sealed class NatsServerFixture : IDisposable
 {
     private static readonly List<Process> Live = [];
     private readonly StringBuilder _log = new();
+    private readonly string? _configFile;
+    private readonly IReadOnlyDictionary<string, string>? _environment;
     private Process? _process;
     private bool _disposed;
 
@@ -27,7 +29,16 @@ public sealed class NatsServerFixture : IDisposable
     }
 
     public NatsServerFixture()
+        : this(null, null)
     {
+    }
+
+    /// <param name="configFile">a server configuration (<c>-c</c>); the port, address and store given here override its own.</param>
+    /// <param name="environment">variables the configuration refers to (<c>$NAME</c>), e.g. passwords.</param>
+    public NatsServerFixture(string? configFile, IReadOnlyDictionary<string, string>? environment)
+    {
+        _configFile = configFile;
+        _environment = environment;
         Binary = FindBinary();
         Port = FreePort();
         StoreDirectory = Directory.CreateTempSubdirectory("streamer-nats-").FullName;
@@ -64,6 +75,18 @@ public sealed class NatsServerFixture : IDisposable
         };
         foreach (var a in new[] { "-js", "-a", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-sd", StoreDirectory })
             psi.ArgumentList.Add(a);
+        if (_configFile is not null)
+        {
+            // the file's own JetStream store is the deployment's: this server keeps its store in its temp directory
+            var config = System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(_configFile), @"store_dir:\s*""[^""]*""", $"store_dir: \"{StoreDirectory}\"");
+            var copy = Path.Combine(StoreDirectory, "server.conf");
+            File.WriteAllText(copy, config);
+            psi.ArgumentList.Clear();
+            foreach (var a in new[] { "-c", copy, "-a", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+                psi.ArgumentList.Add(a);
+        }
+        foreach (var (name, value) in _environment ?? new Dictionary<string, string>())
+            psi.Environment[name] = value;
         var process = new Process { StartInfo = psi };
         DataReceivedEventHandler onLine = (_, e) =>
         {
