@@ -30,7 +30,9 @@ public static class SettingsBinder
             var key = $"{section}:{child.Key}";
             var property = Array.Find(properties, p => string.Equals(p.Name, child.Key, StringComparison.OrdinalIgnoreCase))
                 ?? throw new SettingsException($"unknown setting {key} (known in {section}: {string.Join(", ", properties.Select(p => p.Name))})");
-            if (child.GetChildren().Any()) throw new SettingsException($"{key}: is a section, expected a value");
+            // every key here is a value: "Feed:Speed:Max" is a typo to name, not a sub-section to ignore
+            if (child.GetChildren().Any())
+                throw new SettingsException($"unknown setting {child.AsEnumerable().Where(kv => kv.Value is not null).Select(kv => kv.Key).Order(StringComparer.Ordinal).First()} ({key} is a value, not a section)");
             if (string.IsNullOrWhiteSpace(child.Value)) continue; // "" = the default (appsettings.sample.json lists every key so)
             property.SetValue(options, Parse(key, child.Value, property.PropertyType));
         }
