@@ -58,13 +58,8 @@ public sealed record AlpacaOptions : ISettingsSection
     /// <summary><c>Alpaca:LimitFinalMarket</c> (true).</summary>
     public bool LimitFinalMarket { get; init; } = true;
 
-    /// <summary><see cref="OrderType"/> as the executor's enum.</summary>
-    public ExitOrderType ExitOrderType => OrderType.ToUpperInvariant() switch
-    {
-        "MARKET" => ExitOrderType.Market,
-        "LIMIT" => ExitOrderType.Limit,
-        _ => throw new SettingsException($"Alpaca:OrderType: '{OrderType}' is not market or limit"),
-    };
+    /// <summary><see cref="OrderType"/> as the executor's enum (<see cref="Validate"/> has refused anything else).</summary>
+    public ExitOrderType ExitOrderType => OrderType.Equals("limit", StringComparison.OrdinalIgnoreCase) ? ExitOrderType.Limit : ExitOrderType.Market;
 
     /// <summary><see cref="LimitSlippageMax"/> with its default applied.</summary>
     public double EffectiveLimitSlippageMax => LimitSlippageMax ?? Math.Max((double)ExitLimitPricing.DefaultSlippageMax, LimitSlippage);
@@ -82,7 +77,7 @@ public sealed record AlpacaOptions : ISettingsSection
         if (OrderRetries is < 0 or > 100) throw new SettingsException("Alpaca:OrderRetries: must be a whole number, 0 to 100");
         if (OrderTimeoutSeconds <= 0) throw new SettingsException("Alpaca:OrderTimeoutSeconds: must be more than 0");
         if (RetryBackoffSeconds < 0) throw new SettingsException("Alpaca:RetryBackoffSeconds: must be 0 or more");
-        _ = ExitOrderType;
+        if (OrderType.ToLowerInvariant() is not ("market" or "limit")) throw new SettingsException($"Alpaca:OrderType: '{OrderType}' is not market or limit");
         if (LimitSlippage is < 0 or > 1) throw new SettingsException("Alpaca:LimitSlippage: must be a fraction of the exit's value, 0 to 1 (0.05 = 5 %)");
         var max = EffectiveLimitSlippageMax;
         if (max < LimitSlippage || max > 1)
