@@ -1,14 +1,15 @@
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Hosting;
 using Streamer.Stream.Contracts;
 using Streamer.Stream.Nats;
 namespace Streamer.Stream.Service;
 
 /// <summary>Publishes the status report on <c>streamer.heartbeat</c> every <c>Heartbeat:IntervalSeconds</c>.</summary>
-internal sealed class HeartbeatService(IMessageBus bus, StatusReport report, ServiceStatus status, StreamerSettings settings, TimeProvider time) : BackgroundService
+internal sealed class HeartbeatService(IMessageBus bus, StatusReport report, ServiceStatus status, IOptions<HeartbeatOptions> heartbeat, TimeProvider time) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(settings.HeartbeatInterval, time);
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(heartbeat.Value.IntervalSeconds), time);
         do
         {
             var tps = status.SampleTicksPerSecond();

@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Text.Json;
-using Microsoft.Extensions.Configuration;
 using Streamer.Feed.Alpaca;
 using Streamer.Rules.Books;
 using Streamer.Rules.Positions;
@@ -47,33 +45,28 @@ public sealed record LiveServiceOptions
     /// <summary><c>Journal:StateSaveMilliseconds</c> (1000; 0 = off): how often rule state that moves without an exit (trailing peaks) is journaled.</summary>
     public TimeSpan StateSaveInterval { get; init; } = TimeSpan.FromSeconds(1);
 
-    public static LiveServiceOptions From(IConfiguration c, StreamerSettings settings)
+    /// <param name="marketClockSpeed"><c>Alpaca:MarketClockSpeed</c> (bound by the host with the rest of the Alpaca section).</param>
+    public static LiveServiceOptions From(StreamerSettings settings, double marketClockSpeed = 0)
     {
-        ArgumentNullException.ThrowIfNull(c);
         ArgumentNullException.ThrowIfNull(settings);
         var books = LoadBooks(settings.BooksFile);
         var positions = LoadPositions(settings.PositionsFile, books);
-        var pipeline = PipelineSettings.From(c, settings) with { LatencyInPayload = Bool(c, "Pipeline:LatencyInPayload", true) };
-        var drain = StreamerSettings.Number(c, "Shutdown:DrainSeconds", 5);
-        if (drain < 0) throw new SettingsException("Shutdown:DrainSeconds: must be 0 or more");
-        var defaultBook = c["Intake:DefaultBook"] is { Length: > 0 } b ? b : "day_trade";
+        var pipeline = PipelineSettings.From(settings, marketClockSpeed);
+        var defaultBook = settings.Intake.DefaultBook;
         if (!books.TryGet(defaultBook, out _)) throw new SettingsException($"Intake:DefaultBook: unknown book '{defaultBook}' (known: {string.Join(", ", books.Names.Order(StringComparer.Ordinal))})");
-        var exitWhenDone = Bool(c, "Feed:ExitWhenDone", false);
+        var exitWhenDone = settings.Feed.ExitWhenDone;
         if (exitWhenDone && settings.FeedTape is null) throw new SettingsException("Feed:ExitWhenDone: needs Feed:Tape (a live feed never ends)");
-        var restore = c["Journal:RestoreState"] is { Length: > 0 } r ? r.Trim().ToLowerInvariant() : "auto";
-        if (restore is not ("auto" or "true" or "false")) throw new SettingsException($"Journal:RestoreState: '{restore}' is not auto, true or false");
-        var stateSave = StreamerSettings.Number(c, "Journal:StateSaveMilliseconds", 1000);
-        if (stateSave < 0) throw new SettingsException("Journal:StateSaveMilliseconds: must be 0 (off) or more");
+        var restore = settings.Journal.RestoreState.ToLowerInvariant();
         return new LiveServiceOptions
         {
-            StateSaveInterval = TimeSpan.FromMilliseconds(stateSave),
+            StateSaveInterval = TimeSpan.FromMilliseconds(settings.Journal.StateSaveMilliseconds),
             RestoreState = restore == "auto" ? settings.FeedTape is null : restore == "true",
             Books = books,
             FilePositions = positions,
             ExitWhenDone = exitWhenDone,
             Pipeline = pipeline,
             DefaultBook = defaultBook,
-            DrainTimeout = TimeSpan.FromSeconds(drain),
+            DrainTimeout = TimeSpan.FromSeconds(settings.Shutdown.DrainSeconds),
         };
     }
 
@@ -143,12 +136,4 @@ public sealed record LiveServiceOptions
             return YamlPositions.ToJson(text, count, path);
         }
     }
-
-    private static bool Bool(IConfiguration c, string key, bool fallback)
-    {
-        var v = c[key];
-        if (string.IsNullOrWhiteSpace(v)) return fallback;
-        return bool.TryParse(v, out var b) ? b : throw new SettingsException($"{key}: '{v}' is not true or false");
-    }
 }
-

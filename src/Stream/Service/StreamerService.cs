@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Streamer.Stream.Journal;
 using Streamer.Stream.Pipeline;
 using Streamer.Stream.Contracts;
@@ -55,11 +56,21 @@ public static class StreamerService
 
         var s = builder.Services;
         s.AddSingleton(settings);
+        // each section's record as IOptions<T>, already bound and validated (SettingsBinder: eager, so a bad value is exit 2, not a crash in StartAsync)
+        s.AddSingleton(Options.Create(settings.Nats));
+        s.AddSingleton(Options.Create(settings.Feed));
+        s.AddSingleton(Options.Create(settings.Pipeline));
+        s.AddSingleton(Options.Create(settings.Snapshots));
+        s.AddSingleton(Options.Create(settings.Journal));
+        s.AddSingleton(Options.Create(settings.Outbox));
+        s.AddSingleton(Options.Create(settings.Heartbeat));
+        s.AddSingleton(Options.Create(settings.Intake));
+        s.AddSingleton(Options.Create(settings.Shutdown));
         s.AddSingleton(TimeProvider.System);
         s.AddSingleton(_ => journal); // factory registration: the container disposes it, after the outbox
-        s.AddSingleton<IMessageBus>(_ => new NatsWireBus(new NatsBusOptions { Url = settings.NatsUrl }));
+        s.AddSingleton<IMessageBus>(_ => new NatsWireBus(new NatsBusOptions { Url = settings.Nats.Url }));
         s.AddSingleton(sp => new JetStreamClient(sp.GetRequiredService<IMessageBus>()));
-        s.AddSingleton(sp => new ExitOutbox(sp.GetRequiredService<SqliteJournal>(), sp.GetRequiredService<JetStreamClient>(), new ExitOutboxOptions { Capacity = settings.OutboxCapacity }));
+        s.AddSingleton(sp => new ExitOutbox(sp.GetRequiredService<SqliteJournal>(), sp.GetRequiredService<JetStreamClient>(), new ExitOutboxOptions { Capacity = settings.Outbox.Capacity }));
         s.AddSingleton<ServiceStatus>();
         s.AddSingleton<StatusReport>();
         s.AddSingleton<AlertPublisher>();

@@ -1,34 +1,61 @@
-using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Streamer.Stream.Contracts;
+using Streamer.Stream.Journal;
+using Streamer.Stream.Journal.Outbox;
+using Streamer.Stream.Nats;
+using Streamer.Stream.Pipeline;
 
 namespace Streamer.Stream.Service;
 
 /// <summary>
-/// The <c>run</c> configuration (formats.md "run configuration"), validated once at start so a bad
-/// value stops the service with one line naming the key, never a half-started service.
+/// The <c>run</c> configuration (formats.md "run configuration"): one options record per section,
+/// each bound by <see cref="SettingsBinder"/> and validated once at start, so a bad value or an
+/// unknown key stops the service with one line naming it, never a half-started service. The
+/// <c>Alpaca</c> section is bound by the host (its record lives in the Alpaca layer, above this one).
 /// </summary>
 public sealed record StreamerSettings
 {
-    public required string NatsUrl { get; init; }
+    public NatsOptions Nats { get; init; } = new();
 
-    /// <summary><c>Feed:Tape</c>: a tape file instead of live market data.</summary>
+    /// <summary><see cref="FeedOptions.Tape"/> as given; <see cref="FeedTape"/> is the checked full path.</summary>
+    public FeedOptions Feed { get; init; } = new();
+
+    public PipelineSectionOptions Pipeline { get; init; } = new();
+
+    public SnapshotsOptions Snapshots { get; init; } = new();
+
+    public JournalOptions Journal { get; init; } = new();
+
+    public OutboxOptions Outbox { get; init; } = new();
+
+    public HeartbeatOptions Heartbeat { get; init; } = new();
+
+    public IntakeOptions Intake { get; init; } = new();
+
+    public ShutdownOptions Shutdown { get; init; } = new();
+
+    public string NatsUrl => Nats.Url;
+
+    /// <summary><c>Feed:Tape</c>, full path of an existing file: a tape instead of live market data.</summary>
     public string? FeedTape { get; init; }
 
     /// <summary><c>Feed:Speed</c>: × real time; 0 = as fast as possible.</summary>
-    public double FeedSpeed { get; init; } = 1;
+    public double FeedSpeed => Feed.Speed;
 
+    /// <summary><c>Positions:File</c>, full path of an existing file.</summary>
     public string? PositionsFile { get; init; }
 
+    /// <summary><c>Books:File</c>, full path of an existing file.</summary>
     public string? BooksFile { get; init; }
 
+    /// <summary><c>Journal:Path</c>, full path.</summary>
     public required string JournalPath { get; init; }
 
     /// <summary><c>Heartbeat:IntervalSeconds</c> (5).</summary>
-    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan HeartbeatInterval => TimeSpan.FromSeconds(Heartbeat.IntervalSeconds);
 
     /// <summary><c>Outbox:Capacity</c> (10000): unpublished exits allowed while NATS is down.</summary>
-    public int OutboxCapacity { get; init; } = 10_000;
+    public int OutboxCapacity => Outbox.Capacity;
 
     /// <summary>
     /// appsettings.json (next to the working directory), then <c>--config FILE</c>, then environment
@@ -77,44 +104,39 @@ public sealed record StreamerSettings
     public static StreamerSettings From(IConfiguration c, string baseDirectory)
     {
         ArgumentNullException.ThrowIfNull(c);
-        var url = c["Nats:Url"] ?? "nats://127.0.0.1:4222";
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("nats" or "tls") || uri.Port <= 0)
-            throw new SettingsException($"Nats:Url: '{url}' is not a nats://host:port address");
-        var speed = Number(c, "Feed:Speed", 1);
-        if (speed < 0) throw new SettingsException($"Feed:Speed: {speed.ToString(CultureInfo.InvariantCulture)} must be 0 (as fast as possible) or more");
-        var heartbeat = Number(c, "Heartbeat:IntervalSeconds", 5);
-        if (heartbeat <= 0) throw new SettingsException("Heartbeat:IntervalSeconds: must be more than 0");
-        var capacity = Number(c, "Outbox:Capacity", 10_000);
-        if (capacity < 1 || capacity != Math.Floor(capacity) || capacity > int.MaxValue) throw new SettingsException("Outbox:Capacity: must be a whole number, 1 or more");
+        var nats = SettingsBinder.Bind<NatsOptions>(c, "Nats");
+        var feed = SettingsBinder.Bind<FeedOptions>(c, "Feed");
+        var pipeline = SettingsBinder.Bind<PipelineSectionOptions>(c, "Pipeline");
+        var snapshots = SettingsBinder.Bind<SnapshotsOptions>(c, "Snapshots");
+        var journal = SettingsBinder.Bind<JournalOptions>(c, "Journal");
+        var outbox = SettingsBinder.Bind<OutboxOptions>(c, "Outbox");
+        var heartbeat = SettingsBinder.Bind<HeartbeatOptions>(c, "Heartbeat");
+        var positions = SettingsBinder.Bind<PositionsOptions>(c, "Positions");
+        var books = SettingsBinder.Bind<BooksOptions>(c, "Books");
+        var intake = SettingsBinder.Bind<IntakeOptions>(c, "Intake");
+        var shutdown = SettingsBinder.Bind<ShutdownOptions>(c, "Shutdown");
         return new StreamerSettings
         {
-            NatsUrl = url,
-            FeedTape = ExistingFile(c, "Feed:Tape", baseDirectory),
-            FeedSpeed = speed,
-            PositionsFile = ExistingFile(c, "Positions:File", baseDirectory),
-            BooksFile = ExistingFile(c, "Books:File", baseDirectory),
-            JournalPath = Path.GetFullPath(c["Journal:Path"] is { Length: > 0 } j ? j : "streamer-journal.db", baseDirectory),
-            HeartbeatInterval = TimeSpan.FromSeconds(heartbeat),
-            OutboxCapacity = (int)capacity,
+            Nats = nats,
+            Feed = feed,
+            Pipeline = pipeline,
+            Snapshots = snapshots,
+            Journal = journal,
+            Outbox = outbox,
+            Heartbeat = heartbeat,
+            Intake = intake,
+            Shutdown = shutdown,
+            FeedTape = ExistingFile("Feed:Tape", feed.Tape, baseDirectory),
+            PositionsFile = ExistingFile("Positions:File", positions.File, baseDirectory),
+            BooksFile = ExistingFile("Books:File", books.File, baseDirectory),
+            JournalPath = Path.GetFullPath(journal.Path, baseDirectory),
         };
     }
 
-    /// <summary>A number setting; a value that is not one stops start-up naming the key.</summary>
-    public static double Number(IConfiguration c, string key, double fallback)
+    private static string? ExistingFile(string key, string? v, string baseDirectory)
     {
-        var v = c[key];
-        if (string.IsNullOrWhiteSpace(v)) return fallback;
-        return double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d)
-            ? d
-            : throw new SettingsException($"{key}: '{v}' is not a number");
-    }
-
-    private static string? ExistingFile(IConfiguration c, string key, string baseDirectory)
-    {
-        var v = c[key];
         if (string.IsNullOrWhiteSpace(v)) return null;
         var full = Path.GetFullPath(v, baseDirectory);
         return File.Exists(full) ? full : throw new SettingsException($"{key}: file '{v}' not found");
     }
 }
-

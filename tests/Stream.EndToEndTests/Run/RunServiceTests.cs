@@ -399,6 +399,9 @@ public sealed class RunServiceTests
     [InlineData("--Alpaca:DataUrl=ws://127.0.0.1:1", "APCA_API_KEY_ID")]
     [InlineData("--Intake:DefaultBook=nope", "Intake:DefaultBook")]
     [InlineData("--Journal:RestoreState=sometimes", "Journal:RestoreState")]
+    [InlineData("--Nats:Ulr=nats://127.0.0.1:4222", "unknown setting Nats:Ulr")]
+    [InlineData("--Pipeline:Shards=two", "Pipeline:Shards: 'two' is not a number")]
+    [InlineData("--Alpaca:Feeed=sip", "unknown setting Alpaca:Feeed")]
     public async Task A_bad_setting_exits_2_with_one_line_naming_it(string setting, string named)
     {
         using var dir = new TempDirectory();

@@ -2,6 +2,7 @@ using Streamer.Stream.Host.Hosting;
 using Streamer.Stream.Service;
 using Streamer.Stream.Tests.Infrastructure;
 using Streamer.Stream.Contracts;
+using Streamer.Stream.Alpaca;
 
 namespace Streamer.Stream.Tests.Service;
 
@@ -58,6 +59,17 @@ public sealed class StreamerSettingsTests
     [InlineData("--Nats:Url=http://127.0.0.1:4222", "Nats:Url")]
     [InlineData("--Outbox:Capacity=0", "Outbox:Capacity")]
     [InlineData("--Heartbeat:IntervalSeconds=0", "Heartbeat:IntervalSeconds")]
+    [InlineData("--Feed:ExitWhenDone=maybe", "Feed:ExitWhenDone: 'maybe' is not true or false")]
+    [InlineData("--Pipeline:Shards=1.5", "Pipeline:Shards: '1.5' is not a whole number")]
+    [InlineData("--Pipeline:Shards=0", "Pipeline:Shards: 0 is outside 1..256")]
+    [InlineData("--Feed:StaleAfter=soon", "Feed:StaleAfter: 'soon' is not a number of seconds or a hh:mm:ss duration")]
+    [InlineData("--Nats:DuplicateWindow=0", "Nats:DuplicateWindow: must be more than 0")]
+    [InlineData("--Journal:RestoreState=sometimes", "Journal:RestoreState: 'sometimes' is not auto, true or false")]
+    [InlineData("--Journal:StateSaveMilliseconds=-1", "Journal:StateSaveMilliseconds")]
+    [InlineData("--Shutdown:DrainSeconds=NaN", "Shutdown:DrainSeconds: 'NaN' is not a number")]
+    [InlineData("--Nats:Ulr=nats://127.0.0.1:4222", "unknown setting Nats:Ulr (known in Nats: Url, DuplicateWindow)")]
+    [InlineData("--Outbox:Capacty=5", "unknown setting Outbox:Capacty")]
+    [InlineData("--Feed:Speed:Max=5", "unknown setting Feed:Speed:Max")]
     [InlineData("positional", "unexpected argument 'positional'")]
     [InlineData("--config=absent.json", "config file 'absent.json' not found")]
     public void Bad_settings_are_one_clear_error_naming_the_key(string arg, string expected)
@@ -65,6 +77,51 @@ public sealed class StreamerSettingsTests
         using var dir = new TempDirectory();
         var e = Assert.Throws<SettingsException>(() => Load(dir, arg));
         Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Durations_read_as_seconds_or_hh_mm_ss_and_keys_ignore_case()
+    {
+        using var dir = new TempDirectory();
+        var s = Load(dir, "--Feed:StaleAfter=00:00:45", "--pipeline:unmonitoredafter=2.5", "--NATS:DUPLICATEWINDOW=00:05:00", "--Snapshots:Interval=0");
+        Assert.Equal(TimeSpan.FromSeconds(45), s.Feed.StaleAfter);
+        Assert.Equal(TimeSpan.FromSeconds(2.5), s.Pipeline.UnmonitoredAfter);
+        Assert.Equal(TimeSpan.FromMinutes(5), s.Nats.DuplicateWindow);
+        Assert.Equal(TimeSpan.Zero, s.Snapshots.Interval);
+    }
+
+    [Fact]
+    public void Every_default_is_the_documented_one()
+    {
+        using var dir = new TempDirectory();
+        var s = Load(dir);
+        Assert.Equal(TimeSpan.FromMinutes(2), s.Nats.DuplicateWindow);
+        Assert.Equal(TimeSpan.FromSeconds(30), s.Feed.StaleAfter);
+        Assert.False(s.Feed.ExitWhenDone);
+        Assert.Equal(Math.Min(Environment.ProcessorCount, 4), s.Pipeline.Shards);
+        Assert.Equal(8192, s.Pipeline.ShardCapacity);
+        Assert.Equal(TimeSpan.FromSeconds(60), s.Pipeline.UnmonitoredAfter);
+        Assert.Equal(50, s.Pipeline.SpinMicroseconds);
+        Assert.True(s.Pipeline.LatencyInPayload);
+        Assert.Equal(TimeSpan.FromSeconds(1), s.Snapshots.Interval);
+        Assert.Equal("auto", s.Journal.RestoreState);
+        Assert.Equal(1000, s.Journal.StateSaveMilliseconds);
+        Assert.Equal(10_000, s.OutboxCapacity);
+        Assert.Equal(TimeSpan.FromSeconds(5), s.HeartbeatInterval);
+        Assert.Equal("day_trade", s.Intake.DefaultBook);
+        Assert.Equal(5, s.Shutdown.DrainSeconds);
+    }
+
+    [Fact]
+    public void The_sample_appsettings_binds_without_an_unknown_key()
+    {
+        using var dir = new TempDirectory();
+        File.Copy(Run.RunTestData.RepoFile("src", "Stream", "appsettings.sample.json"), dir.File("appsettings.json"));
+        var configuration = StreamerSettings.BuildConfiguration([], dir.Path);
+        var s = StreamerSettings.From(configuration, dir.Path);
+        Assert.Equal("nats://127.0.0.1:4222", s.NatsUrl);
+        var alpaca = SettingsBinder.Bind<AlpacaOptions>(configuration, "Alpaca");
+        Assert.Null(alpaca.DataUrl); // "" = unset
     }
 
     [Fact]

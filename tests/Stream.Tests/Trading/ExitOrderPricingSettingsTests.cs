@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Streamer.Stream.Host.Hosting;
 using Streamer.Stream.Service;
+using Streamer.Stream.Alpaca;
 using Streamer.Stream.Alpaca.MarketData;
 using Streamer.Stream.Alpaca.Trading;
 using Streamer.Stream.Contracts;
@@ -10,8 +11,8 @@ namespace Streamer.Stream.Tests.Trading;
 public sealed class ExitOrderPricingSettingsTests
 {
     private static (ExitOrderType, decimal, decimal) Read(params (string Key, string Value)[] settings) =>
-        AlpacaTradingOptions.OrderPricing(new ConfigurationBuilder()
-            .AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value))).Build());
+        AlpacaTradingOptions.OrderPricing(SettingsBinder.Bind<AlpacaOptions>(new ConfigurationBuilder()
+            .AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value))).Build(), "Alpaca"));
 
     [Fact]
     public void Defaults_are_market_5_percent_up_to_25_percent()

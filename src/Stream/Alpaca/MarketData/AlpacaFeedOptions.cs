@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Microsoft.Extensions.Configuration;
 using Streamer.Feed.Alpaca;
 using Streamer.Rules.Books;
 using Streamer.Rules.Instruments;
@@ -16,18 +15,13 @@ public sealed record AlpacaFeedOptions(Uri DataUrl, string Feed, string OptionsF
     public IMarketDataFeed Create(SymbolTable symbols, TimeSpan staleAfter) =>
         new AlpacaTickSource(new AlpacaStreamOptions { DataUrl = DataUrl, StaleAfter = staleAfter }, Feed, OptionsFeed, Credentials, symbols);
 
-    public static AlpacaFeedOptions? From(IConfiguration c)
+    /// <param name="alpaca">the bound <c>Alpaca</c> section (its values already validated). Null when no data URL is set.</param>
+    public static AlpacaFeedOptions? From(AlpacaOptions alpaca)
     {
-        var url = c["Alpaca:DataUrl"];
-        if (string.IsNullOrWhiteSpace(url)) return null;
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("ws" or "wss" or "http" or "https"))
-            throw new SettingsException($"Alpaca:DataUrl: '{url}' is not a ws(s):// or http(s):// address");
-        var feed = c["Alpaca:Feed"] is { Length: > 0 } f ? f : "iex";
-        if (feed is not ("iex" or "sip" or "delayed_sip" or "test")) throw new SettingsException($"Alpaca:Feed: '{feed}' is not iex, sip, delayed_sip or test");
-        var options = c["Alpaca:OptionsFeed"] is { Length: > 0 } o ? o : "indicative";
-        if (options is not ("indicative" or "opra")) throw new SettingsException($"Alpaca:OptionsFeed: '{options}' is not indicative or opra");
+        ArgumentNullException.ThrowIfNull(alpaca);
+        if (alpaca.DataUrl is not { } url) return null;
         var keys = AlpacaCredentials.FromEnvironment()
             ?? throw new SettingsException($"Alpaca:DataUrl is set but {AlpacaCredentials.KeyIdVariable} / {AlpacaCredentials.SecretKeyVariable} are not (keys come only from the environment)");
-        return new AlpacaFeedOptions(uri, feed, options, keys);
+        return new AlpacaFeedOptions(new Uri(url, UriKind.Absolute), alpaca.Feed, alpaca.OptionsFeed, keys);
     }
 }

@@ -1,7 +1,5 @@
 using System.Globalization;
-using Microsoft.Extensions.Configuration;
 using Streamer.Feed.Alpaca;
-using Streamer.Stream.Alpaca.MarketData;
 using Streamer.Stream.Service;
 using Streamer.Stream.Contracts;
 namespace Streamer.Stream.Alpaca.Trading;
@@ -50,75 +48,47 @@ public sealed record AlpacaTradingOptions
     /// </summary>
     public bool LimitFinalMarket { get; init; } = true;
 
+    /// <param name="alpaca">the bound <c>Alpaca</c> section (its values already validated).</param>
     /// <param name="tape">true with <c>Feed:Tape</c>: the executor is refused (a tape's exits are history, not orders to send).</param>
-    public static AlpacaTradingOptions? From(IConfiguration c, LiveServiceOptions live, bool tape = false)
+    public static AlpacaTradingOptions? From(AlpacaOptions alpaca, LiveServiceOptions live, bool tape = false)
     {
-        ArgumentNullException.ThrowIfNull(c);
+        ArgumentNullException.ThrowIfNull(alpaca);
         ArgumentNullException.ThrowIfNull(live);
-        var url = c["Alpaca:TradingUrl"];
-        if (string.IsNullOrWhiteSpace(url)) return null;
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-            throw new SettingsException($"Alpaca:TradingUrl: '{url}' is not an http(s):// address");
+        if (alpaca.TradingUrl is not { } url) return null;
+        var uri = new Uri(url, UriKind.Absolute);
         // the base, as Alpaca documents it, with or without its /v2
         var path = uri.AbsolutePath.TrimEnd('/');
         if (path.EndsWith("/v2", StringComparison.OrdinalIgnoreCase)) path = path[..^3];
         uri = new UriBuilder(uri) { Path = path + "/" }.Uri;
-        var reconcile = StreamerSettings.Number(c, "Alpaca:ReconcileSeconds", 60);
-        if (reconcile < 0) throw new SettingsException("Alpaca:ReconcileSeconds: must be 0 (only at start) or more");
-        var book = c["Alpaca:DefaultBook"] is { Length: > 0 } b ? b : live.DefaultBook;
+        var book = alpaca.DefaultBook ?? live.DefaultBook;
         if (!live.Books.TryGet(book, out _))
             throw new SettingsException($"Alpaca:DefaultBook: unknown book '{book}' (known: {string.Join(", ", live.Books.Names.Order(StringComparer.Ordinal))})");
-        var executor = c["Alpaca:Executor"] is { Length: > 0 } e
-            ? bool.TryParse(e, out var on) ? on : throw new SettingsException($"Alpaca:Executor: '{e}' is not true or false")
-            : false;
-        if (executor && tape) throw new SettingsException("Alpaca:Executor: true with Feed:Tape would send orders for a tape's exits; use Alpaca:DataUrl (the emulator serves tapes) or turn the executor off");
-        var retries = StreamerSettings.Number(c, "Alpaca:OrderRetries", 3);
-        if (retries < 0 || retries != Math.Floor(retries) || retries > 100) throw new SettingsException("Alpaca:OrderRetries: must be a whole number, 0 to 100");
-        var timeout = StreamerSettings.Number(c, "Alpaca:OrderTimeoutSeconds", 30);
-        if (timeout <= 0) throw new SettingsException("Alpaca:OrderTimeoutSeconds: must be more than 0");
-        var backoff = StreamerSettings.Number(c, "Alpaca:RetryBackoffSeconds", 1);
-        if (backoff < 0) throw new SettingsException("Alpaca:RetryBackoffSeconds: must be 0 or more");
-        var (orderType, slippage, slippageMax) = OrderPricing(c);
-        var finalMarket = c["Alpaca:LimitFinalMarket"] is { Length: > 0 } fm
-            ? bool.TryParse(fm, out var fmOn) ? fmOn : throw new SettingsException($"Alpaca:LimitFinalMarket: '{fm}' is not true or false")
-            : true;
+        if (alpaca.Executor && tape) throw new SettingsException("Alpaca:Executor: true with Feed:Tape would send orders for a tape's exits; use Alpaca:DataUrl (the emulator serves tapes) or turn the executor off");
+        var (orderType, slippage, slippageMax) = OrderPricing(alpaca);
         var keys = AlpacaCredentials.FromEnvironment()
             ?? throw new SettingsException($"Alpaca:TradingUrl is set but {AlpacaCredentials.KeyIdVariable} / {AlpacaCredentials.SecretKeyVariable} are not (keys come only from the environment)");
         return new AlpacaTradingOptions
         {
             TradingUrl = uri,
             Credentials = keys,
-            ReconcileInterval = TimeSpan.FromSeconds(reconcile),
+            ReconcileInterval = TimeSpan.FromSeconds(alpaca.ReconcileSeconds),
             DefaultBook = book,
-            Executor = executor,
-            OrderRetries = (int)retries,
-            OrderTimeout = TimeSpan.FromSeconds(timeout),
-            RetryBackoff = TimeSpan.FromSeconds(backoff),
+            Executor = alpaca.Executor,
+            OrderRetries = alpaca.OrderRetries,
+            OrderTimeout = TimeSpan.FromSeconds(alpaca.OrderTimeoutSeconds),
+            RetryBackoff = TimeSpan.FromSeconds(alpaca.RetryBackoffSeconds),
             OrderType = orderType,
             LimitSlippage = slippage,
             LimitSlippageMax = slippageMax,
-            LimitFinalMarket = finalMarket,
+            LimitFinalMarket = alpaca.LimitFinalMarket,
         };
     }
 
-    /// <summary><c>Alpaca:OrderType</c>, <c>Alpaca:LimitSlippage</c>, <c>Alpaca:LimitSlippageMax</c>: validated whatever the order type (a bad value is bad either way).</summary>
-    internal static (ExitOrderType Type, decimal Slippage, decimal SlippageMax) OrderPricing(IConfiguration c)
+    /// <summary><c>Alpaca:OrderType</c>, <c>Alpaca:LimitSlippage</c>, <c>Alpaca:LimitSlippageMax</c> as the executor prices with them (validated whatever the order type, by <see cref="AlpacaOptions.Validate"/>).</summary>
+    internal static (ExitOrderType Type, decimal Slippage, decimal SlippageMax) OrderPricing(AlpacaOptions alpaca)
     {
-        ArgumentNullException.ThrowIfNull(c);
-        var orderType = c["Alpaca:OrderType"] is { Length: > 0 } ot
-            ? ot.Trim().ToUpperInvariant() switch
-            {
-                "MARKET" => ExitOrderType.Market,
-                "LIMIT" => ExitOrderType.Limit,
-                _ => throw new SettingsException($"Alpaca:OrderType: '{ot}' is not market or limit"),
-            }
-            : ExitOrderType.Market;
-        var slippage = StreamerSettings.Number(c, "Alpaca:LimitSlippage", (double)ExitLimitPricing.DefaultSlippage);
-        if (slippage is < 0 or > 1) throw new SettingsException("Alpaca:LimitSlippage: must be a fraction of the exit's value, 0 to 1 (0.05 = 5 %)");
-        var slippageMax = StreamerSettings.Number(c, "Alpaca:LimitSlippageMax", Math.Max((double)ExitLimitPricing.DefaultSlippageMax, slippage));
-        if (slippageMax < slippage || slippageMax > 1)
-            throw new SettingsException(string.Create(CultureInfo.InvariantCulture, $"Alpaca:LimitSlippageMax: must be at least Alpaca:LimitSlippage ({slippage}) and at most 1"));
-        return (orderType, (decimal)slippage, (decimal)slippageMax);
+        ArgumentNullException.ThrowIfNull(alpaca);
+        return (alpaca.ExitOrderType, (decimal)alpaca.LimitSlippage, (decimal)alpaca.EffectiveLimitSlippageMax);
     }
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Streamer.Stream.Alpaca;
 using Streamer.Stream.Alpaca.MarketData;
 using Streamer.Stream.Alpaca.Trading;
 using Streamer.Stream.Contracts;
@@ -41,14 +43,17 @@ internal static class LiveServiceHost
     public static IHost Create(string[] args, string baseDirectory, Action<ILoggingBuilder>? logging = null) =>
         StreamerService.CreateHost(args, baseDirectory, logging, (services, settings, configuration) =>
         {
-            var options = LiveServiceOptions.From(configuration, settings);
+            // the Alpaca section's record lives in the Alpaca layer, above the service: bound here, at build time like the rest
+            var alpaca = SettingsBinder.Bind<AlpacaOptions>(configuration, "Alpaca");
+            services.AddSingleton(Options.Create(alpaca));
+            var options = LiveServiceOptions.From(settings, alpaca.MarketClockSpeed);
             services.AddSingleton(options);
-            if (settings.FeedTape is null && AlpacaFeedOptions.From(configuration) is { } feed) // Alpaca:DataUrl: live market data
+            if (settings.FeedTape is null && AlpacaFeedOptions.From(alpaca) is { } feed) // Alpaca:DataUrl: live market data
                 services.AddSingleton<IMarketDataFeedFactory>(feed);
             services.AddSingleton<LivePipelineService>();
             services.AddSingleton<IPositionRegistry, PipelinePositionRegistry>(); // replaces the journal-only registry
             services.AddHostedService(sp => sp.GetRequiredService<LivePipelineService>()); // last: stops first, drains into the outbox
-            if (AlpacaTradingOptions.From(configuration, options, settings.FeedTape is not null) is { } trading) // Alpaca:TradingUrl: after the pipeline (its positions restored), stopped before it
+            if (AlpacaTradingOptions.From(alpaca, options, settings.FeedTape is not null) is { } trading) // Alpaca:TradingUrl: after the pipeline (its positions restored), stopped before it
                 services.AddSingleton(trading).AddHostedService<AlpacaTradingService>();
         });
 }
