@@ -31,7 +31,7 @@ public readonly record struct FillIntakeResult(FillIntakeOutcome Outcome, string
 /// the fill executes that exit's closing order (a confirmation; the engine took the contracts off
 /// when it decided). <see cref="Accept(IReadOnlyList{FillRecord})"/> is the one way in for every intake.
 /// </summary>
-public sealed class ExecutionIntakeService(IMessageBus bus, SqliteJournal journal, IPositionRegistry positions, AlertPublisher alerts, TimeProvider time) : IHostedService
+public sealed class ExecutionIntakeService(IMessageBus bus, FillStore fillStore, IPositionRegistry positions, AlertPublisher alerts, TimeProvider time) : IHostedService
 {
     private IDisposable? _subscription;
 
@@ -101,7 +101,7 @@ public sealed class ExecutionIntakeService(IMessageBus bus, SqliteJournal journa
             try
             {
                 // a resent execution whose first legs were journaled before a crash: only the missing legs are new
-                if (journal.RecordFill(leg, now, out long ordinal) == FillRecordOutcome.Recorded) recorded.Add(leg with { Ordinal = ordinal });
+                if (fillStore.RecordFill(leg, now, out long ordinal) == FillRecordOutcome.Recorded) recorded.Add(leg with { Ordinal = ordinal });
             }
             catch (Microsoft.Data.Sqlite.SqliteException e)
             {

@@ -24,7 +24,7 @@ namespace Streamer.Stream.Alpaca.Trading;
 /// position is flagged, and nothing more is sent. All of it runs on the trading service's loop.
 /// </summary>
 internal sealed partial class ExitExecutor(
-    AlpacaTradingClient client, SqliteJournal journal, TradeUpdatesIntake intake, AlertPublisher alerts, IMessageBus bus,
+    AlpacaTradingClient client, JournalDatabase journal, TradeUpdatesIntake intake, AlertPublisher alerts, IMessageBus bus,
     AlpacaTradingOptions options, TimeProvider time, ILogger log)
 {
     public const string ReportSubject = "streamer.executions.reported";
@@ -74,17 +74,17 @@ internal sealed partial class ExitExecutor(
     /// </summary>
     public void LoadBacklog(long upToOrd)
     {
-        long from = journal.ExecutorStartOrd();
-        long seen = Math.Max(from, journal.TradingValue(SeenKey) ?? from);
+        long from = journal.Orders.ExecutorStartOrd();
+        long seen = Math.Max(from, journal.Orders.TradingValue(SeenKey) ?? from);
         var unseen = new List<JournaledExit>();
         while (from < upToOrd)
         {
-            var batch = journal.ExitsAfter(from);
+            var batch = journal.Exits.ExitsAfter(from);
             if (batch.Count == 0) break;
             foreach (var (ord, exit) in batch)
             {
                 if (ord > upToOrd) break;
-                var record = journal.FindExitOrder(exit.Id);
+                var record = journal.Orders.FindExitOrder(exit.Id);
                 if (record is { IsDone: true }) continue;
                 if (ord > seen && record is null) unseen.Add(exit);
                 else Track(exit, record, recovered: true);
@@ -96,7 +96,7 @@ internal sealed partial class ExitExecutor(
         long now = Now();
         foreach (var exit in unseen)
         {
-            journal.SaveExitOrder(new ExitOrderRecord(exit.Id, exit.PositionId, exit.Id, null, ExitOrderStatus.Failed, 0, "decided while the executor was not running: not traded late"), now);
+            journal.Orders.SaveExitOrder(new ExitOrderRecord(exit.Id, exit.PositionId, exit.Id, null, ExitOrderStatus.Failed, 0, "decided while the executor was not running: not traded late"), now);
             Interlocked.Increment(ref _failed);
         }
         alerts.Raise(AlertPublisher.Kinds.OrderFailed,
@@ -109,7 +109,7 @@ internal sealed partial class ExitExecutor(
     {
         if (ord > _seen)
         {
-            journal.SetTradingValue(SeenKey, ord);
+            journal.Orders.SetTradingValue(SeenKey, ord);
             _seen = ord;
         }
     }
@@ -118,7 +118,7 @@ internal sealed partial class ExitExecutor(
     private long _seen;
 
     /// <summary>A newly journaled exit.</summary>
-    public void Track(JournaledExit exit) => Track(exit, journal.FindExitOrder(exit.Id), recovered: false);
+    public void Track(JournaledExit exit) => Track(exit, journal.Orders.FindExitOrder(exit.Id), recovered: false);
 
     private void Track(JournaledExit exit, ExitOrderRecord? record, bool recovered)
     {
@@ -133,7 +133,7 @@ internal sealed partial class ExitExecutor(
         catch (Exception e) when (e is FormatException or ArgumentException or JsonException or KeyNotFoundException or InvalidOperationException)
         {
             var failed = new ExitOrderRecord(exit.Id, exit.PositionId, exit.Id, null, ExitOrderStatus.Failed, 0, e.Message);
-            journal.SaveExitOrder(failed, Now());
+            journal.Orders.SaveExitOrder(failed, Now());
             Interlocked.Increment(ref _failed);
             alerts.Raise(AlertPublisher.Kinds.OrderFailed, $"exit '{exit.Id}' cannot be executed: {e.Message}; position '{exit.PositionId}' flagged", exit.Id,
                 [new("exit_id", exit.Id), new("position_id", exit.PositionId)]);
@@ -204,7 +204,7 @@ internal sealed partial class ExitExecutor(
                     return;
                 }
             }
-            journal.SaveExitOrder(w.Record, now); // before the submit: a crash after it finds the client_order_id
+            journal.Orders.SaveExitOrder(w.Record, now); // before the submit: a crash after it finds the client_order_id
             BrokerOrder order;
             try
             {
@@ -276,20 +276,20 @@ internal sealed partial class ExitExecutor(
         w.Record = w.Record with { OrderId = order.Id, Status = ExitOrderStatus.Submitted, LastError = null };
         w.SubmittedAt = now;
         // the reply's status is not used: the fill is taken from trade_updates (or, when late, from the broker), so its fills are journaled once
-        journal.SaveExitOrder(w.Record, now);
+        journal.Orders.SaveExitOrder(w.Record, now);
     }
 
     private void Filled(Work w, BrokerOrder order, long now)
     {
         // the fills normally came on trade_updates; missed (a disconnect): the order's fills, same ids
-        if (!journal.HasFillWithPrefix(BrokerFills.OrderPrefix(order.Id)))
+        if (!journal.Fills.HasFillWithPrefix(BrokerFills.OrderPrefix(order.Id)))
         {
             var update = new TradeUpdate("fill", order, now, order.FilledAvgPrice, order.FilledQty, null, new Dictionary<string, decimal>());
             var fills = BrokerFills.FromFilledOrder(order, now);
             if (fills.Count > 0) intake.Accept(fills, w.Exit.PositionId, update, w.Exit.Id);
         }
         w.Record = w.Record with { OrderId = order.Id, Status = ExitOrderStatus.Filled, LastError = null };
-        journal.SaveExitOrder(w.Record, now);
+        journal.Orders.SaveExitOrder(w.Record, now);
         Interlocked.Increment(ref _filled);
         LogFilled(log, w.Exit.Id, order.Id, order.FilledQty, order.FilledAvgPrice ?? 0);
         bus.TryPublish(ReportSubject, Report(w, order, now));
@@ -301,7 +301,7 @@ internal sealed partial class ExitExecutor(
         if (attempt > options.OrderRetries)
         {
             w.Record = w.Record with { Status = ExitOrderStatus.Failed, LastError = reason };
-            journal.SaveExitOrder(w.Record, now);
+            journal.Orders.SaveExitOrder(w.Record, now);
             Interlocked.Increment(ref _failed);
             alerts.Raise(AlertPublisher.Kinds.OrderFailed,
                 $"exit '{w.Exit.Id}': GAVE UP after {attempt} attempts ({reason}); position '{w.Exit.PositionId}' is flagged: its closing order was not executed",
@@ -317,7 +317,7 @@ internal sealed partial class ExitExecutor(
         lock (_gate) w.Latest = null;
         w.NextTryAt = now + delay;
         w.MayExistAtBroker = false;
-        journal.SaveExitOrder(w.Record, now);
+        journal.Orders.SaveExitOrder(w.Record, now);
     }
 
     /// <summary>The order for what is still to close (all of it, unless an earlier attempt filled part), priced for this attempt.</summary>
