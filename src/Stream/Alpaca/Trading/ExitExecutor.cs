@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Http;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Streamer.Rules.Engine;
 using Streamer.Rules.Time;
 using Streamer.Stream.Journal;
 using Streamer.Stream.Pipeline;
@@ -128,7 +129,7 @@ internal sealed partial class ExitExecutor(
         try
         {
             legs = ExitLegsWithMarks(exit.Payload);
-            ExitOrders.Build(exit.Id, [.. legs.Select(l => (l.Symbol, l.Qty))]); // refuses what can never be an order
+            ExitOrders.Build(exit.Id, [.. legs.Select(l => (l.Symbol, (long)l.Qty))]); // refuses what can never be an order
         }
         catch (Exception e) when (e is FormatException or ArgumentException or JsonException or KeyNotFoundException or InvalidOperationException)
         {
@@ -347,10 +348,10 @@ internal sealed partial class ExitExecutor(
         : p.MarketReason is { } why ? $"market ({why})" : "market";
 
     /// <summary>The exit event's closing legs (formats.md: <c>legs[].symbol</c>, <c>legs[].qty</c> + buy / − sell).</summary>
-    internal static IReadOnlyList<(string Symbol, long Qty)> ExitLegs(byte[] payload) => [.. ExitLegsWithMarks(payload).Select(l => (l.Symbol, l.Qty))];
+    internal static IReadOnlyList<(string Symbol, long Qty)> ExitLegs(byte[] payload) => [.. ExitLegsWithMarks(payload).Select(l => (l.Symbol, (long)l.Qty))];
 
     /// <summary>
-    /// The closing legs with their <c>legs[].mark</c>: null when the event has none (the engine writes NaN as null),
+    /// The closing legs with their <c>legs[].mark</c>: NaN when the event has none (the engine writes NaN as null),
     /// or one that is not a usable price (not a number, negative).
     /// </summary>
     internal static IReadOnlyList<ExitLeg> ExitLegsWithMarks(byte[] payload)
@@ -362,8 +363,9 @@ internal sealed partial class ExitExecutor(
             var symbol = leg.GetProperty("symbol").GetString() ?? throw new FormatException("exit leg without a symbol");
             double qty = leg.GetProperty("qty").GetDouble();
             if (qty != Math.Floor(qty)) throw new FormatException($"exit leg {symbol}: qty {qty.ToString(CultureInfo.InvariantCulture)} is not whole");
-            decimal? mark = leg.TryGetProperty("mark", out var m) && m.ValueKind == JsonValueKind.Number && m.TryGetDecimal(out var d) && d >= 0 ? d : null;
-            legs.Add(new ExitLeg(symbol, (long)qty, mark));
+            if (Math.Abs(qty) > int.MaxValue) throw new FormatException($"exit leg {symbol}: qty {qty.ToString(CultureInfo.InvariantCulture)} is out of range");
+            double mark = leg.TryGetProperty("mark", out var m) && m.ValueKind == JsonValueKind.Number && m.TryGetDouble(out var d) && d >= 0 ? d : double.NaN;
+            legs.Add(new ExitLeg { Symbol = symbol, Qty = (int)qty, Mark = mark });
         }
         return legs;
     }

@@ -37,9 +37,6 @@ internal sealed record TradeUpdate(
     public IReadOnlyDictionary<string, decimal> LegPrices { get; init; } = new Dictionary<string, decimal>();
 }
 
-/// <summary>One closing leg of an exit event: signed qty (+ buy, − sell) and the engine's mark at the decision (null: it had none).</summary>
-internal readonly record struct ExitLeg(string Symbol, long Qty, decimal? Mark);
-
 /// <summary>
 /// What one attempt sends: <see cref="LimitPrice"/> in Alpaca's convention (a simple order positive; an mleg
 /// + debit / − credit per strategy unit), or null for a market order (<see cref="MarketReason"/> says why when
