@@ -9,17 +9,6 @@ using Streamer.Stream.Contracts;
 using Streamer.Stream.Nats;
 namespace Streamer.Stream.Service;
 
-public enum FillIntakeOutcome
-{
-    Recorded,
-    /// <summary>the fill id was journaled before: nothing changed.</summary>
-    Duplicate,
-    /// <summary>the journal could not record it (the sender should retry).</summary>
-    JournalError,
-}
-
-public readonly record struct FillIntakeResult(FillIntakeOutcome Outcome, string? Error);
-
 /// <summary>
 /// Fills arriving on <c>streamer.executions</c>:
 /// <c>{"id":"exec-1","position_id":"META-1","symbol":"META260220C00720000","qty":-2,"price":18.40,"time":"2026-01-29T16:40:00Z"}</c>
