@@ -119,14 +119,14 @@ internal static class TickToExitLatency
             }
         });
 
-        using var journal = SqliteJournal.Open(Path.Combine(dir, "journal.db"));
+        using var journal = JournalDatabase.Open(Path.Combine(dir, "journal.db"));
         var js = new JetStreamClient(publisherBus);
-        await using var outbox = new ExitOutbox(journal, js, new ExitOutboxOptions { Capacity = exits + 1 });
+        await using var outbox = new ExitOutbox(journal.Exits, js, new ExitOutboxOptions { Capacity = exits + 1 });
         outbox.Start();
         var symbols = new SymbolTable();
         await using var pipeline = new TickPipeline(
             new PipelineOptions { Shards = shards, Clock = ClockMode.Virtual, SnapshotInterval = TimeSpan.Zero, UnmonitoredAfter = TimeSpan.FromHours(1) },
-            symbols, BookSet.Parse(Book, "latency-books"), new OutboxExitTarget(outbox, journal));
+            symbols, BookSet.Parse(Book, "latency-books"), new OutboxExitTarget(outbox, journal.Positions));
         pipeline.Start();
         // with a tape clock a position joins when tick time reaches its opened_at (the first tick): not awaited here
         var added = positions.Select(p => pipeline.AddPositionAsync(p)).ToList();
@@ -149,7 +149,7 @@ internal static class TickToExitLatency
             Console.WriteLine(string.Create(inv, $"ticks sent in {sent.TotalSeconds:F1} s ({exits / sent.TotalSeconds:N0}/s); exits received {received:N0}/{exits:N0}{(unknown > 0 ? $" (+{unknown} unknown ids)" : "")} in {wall.Elapsed.TotalSeconds:F1} s{(done ? "" : " (TIMED OUT)")}"));
             Console.WriteLine(string.Create(inv, $"tick ingress -> exit received on NATS (journal fsync + JetStream ack included): p50 {Us(histogram.ValueAtQuantile(0.5))} us, p99 {Us(histogram.ValueAtQuantile(0.99))} us, p99.9 {Us(histogram.ValueAtQuantile(0.999))} us, max {Us(histogram.Max)} us"));
             double span = (lastReceived - firstTick) / (double)Stopwatch.Frequency;
-            Console.WriteLine(string.Create(inv, $"sustained: {received:N0} exits in {span:F2} s from the first tick in to the last exit received = {received / span:N0} exits/s; journal transactions with exits: {journal.ExitCommits:N0}, ack-mark transactions: {outbox.MarkRounds:N0}"));
+            Console.WriteLine(string.Create(inv, $"sustained: {received:N0} exits in {span:F2} s from the first tick in to the last exit received = {received / span:N0} exits/s; journal transactions with exits: {journal.Exits.ExitCommits:N0}, ack-mark transactions: {outbox.MarkRounds:N0}"));
             Console.WriteLine(string.Create(inv, $"of which decision -> received (dispatcher, journal commit, JetStream publish): p50 {Us(outboxShare.ValueAtQuantile(0.5))} us, p99 {Us(outboxShare.ValueAtQuantile(0.99))} us, p99.9 {Us(outboxShare.ValueAtQuantile(0.999))} us, max {Us(outboxShare.Max)} us"));
             Console.WriteLine(string.Create(inv, $"of which tick -> decision on the shard: p50 {Us(status.TickToDecisionP50Ns)} us, p99 {Us(status.TickToDecisionP99Ns)} us, max {Us(status.TickToDecisionMaxNs)} us; shard stalls {status.ShardStalls}, exit stalls {status.ExitStalls}"));
         }

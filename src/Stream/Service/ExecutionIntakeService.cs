@@ -9,17 +9,6 @@ using Streamer.Stream.Contracts;
 using Streamer.Stream.Nats;
 namespace Streamer.Stream.Service;
 
-public enum FillIntakeOutcome
-{
-    Recorded,
-    /// <summary>the fill id was journaled before: nothing changed.</summary>
-    Duplicate,
-    /// <summary>the journal could not record it (the sender should retry).</summary>
-    JournalError,
-}
-
-public readonly record struct FillIntakeResult(FillIntakeOutcome Outcome, string? Error);
-
 /// <summary>
 /// Fills arriving on <c>streamer.executions</c>:
 /// <c>{"id":"exec-1","position_id":"META-1","symbol":"META260220C00720000","qty":-2,"price":18.40,"time":"2026-01-29T16:40:00Z"}</c>
@@ -31,7 +20,7 @@ public readonly record struct FillIntakeResult(FillIntakeOutcome Outcome, string
 /// the fill executes that exit's closing order (a confirmation; the engine took the contracts off
 /// when it decided). <see cref="Accept(IReadOnlyList{FillRecord})"/> is the one way in for every intake.
 /// </summary>
-public sealed class ExecutionIntakeService(IMessageBus bus, SqliteJournal journal, IPositionRegistry positions, AlertPublisher alerts, TimeProvider time) : IHostedService
+public sealed class ExecutionIntakeService(IMessageBus bus, FillStore fillStore, IPositionRegistry positions, AlertPublisher alerts, TimeProvider time) : IHostedService
 {
     private IDisposable? _subscription;
 
@@ -101,7 +90,7 @@ public sealed class ExecutionIntakeService(IMessageBus bus, SqliteJournal journa
             try
             {
                 // a resent execution whose first legs were journaled before a crash: only the missing legs are new
-                if (journal.RecordFill(leg, now, out long ordinal) == FillRecordOutcome.Recorded) recorded.Add(leg with { Ordinal = ordinal });
+                if (fillStore.RecordFill(leg, now, out long ordinal) == FillRecordOutcome.Recorded) recorded.Add(leg with { Ordinal = ordinal });
             }
             catch (Microsoft.Data.Sqlite.SqliteException e)
             {

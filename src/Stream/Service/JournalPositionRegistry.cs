@@ -3,7 +3,7 @@ using Streamer.Stream.Pipeline;
 namespace Streamer.Stream.Service;
 
 /// <summary>The default registry: positions kept in the journal (open/closed), events for the engine.</summary>
-internal sealed class JournalPositionRegistry(SqliteJournal journal, TimeProvider time) : IPositionRegistry
+internal sealed class JournalPositionRegistry(PositionStore positions, TimeProvider time) : IPositionRegistry
 {
     private readonly Lock _gate = new();
 
@@ -11,19 +11,19 @@ internal sealed class JournalPositionRegistry(SqliteJournal journal, TimeProvide
 
     public event Action<string>? Removed;
 
-    public IReadOnlyList<JournaledPosition> List() => journal.LoadOpenPositions();
+    public IReadOnlyList<JournaledPosition> List() => positions.LoadOpenPositions();
 
-    public bool Contains(string positionId) => journal.LoadOpenPositions().Any(p => p.Id == positionId);
+    public bool Contains(string positionId) => positions.LoadOpenPositions().Any(p => p.Id == positionId);
 
     public string? Add(string positionId, string definitionJson, IReadOnlyList<string>? openingFillIds = null)
     {
         lock (_gate)
         {
-            var status = journal.StatusOf(positionId);
+            var status = positions.StatusOf(positionId);
             if (status == PositionStatus.Open) return $"position '{positionId}' is already monitored (remove it first to replace it)";
             // its exits, tranches and state stay journaled under that id: a new position needs a new id
             if (status == PositionStatus.Closed) return $"position '{positionId}' was closed; a new position needs a new id";
-            journal.OpenPosition(positionId, definitionJson, Now(), openingFillIds);
+            positions.OpenPosition(positionId, definitionJson, Now(), openingFillIds);
         }
         Added?.Invoke(positionId, definitionJson);
         return null;
@@ -34,7 +34,7 @@ internal sealed class JournalPositionRegistry(SqliteJournal journal, TimeProvide
         lock (_gate)
         {
             if (!Contains(positionId)) return false;
-            journal.SetPositionStatus(positionId, PositionStatus.Closed, Now());
+            positions.SetPositionStatus(positionId, PositionStatus.Closed, Now());
         }
         Removed?.Invoke(positionId);
         return true;

@@ -47,7 +47,7 @@ public static class StreamerService
         var configuration = StreamerSettings.BuildConfiguration(args, baseDirectory);
         var settings = StreamerSettings.From(configuration, baseDirectory);
         // opened now so a bad path is an error before anything starts
-        var journal = SqliteJournal.Open(settings.JournalPath);
+        var journal = JournalDatabase.Open(settings.JournalPath);
 
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = baseDirectory, DisableDefaults = true });
         builder.Configuration.AddConfiguration(configuration);
@@ -68,9 +68,14 @@ public static class StreamerService
         s.AddSingleton(Options.Create(settings.Shutdown));
         s.AddSingleton(TimeProvider.System);
         s.AddSingleton(_ => journal); // factory registration: the container disposes it, after the outbox
+        // each service takes the store it needs; they share the journal's one connection
+        s.AddSingleton(journal.Exits);
+        s.AddSingleton(journal.Fills);
+        s.AddSingleton(journal.Positions);
+        s.AddSingleton(journal.Orders);
         s.AddSingleton<IMessageBus>(_ => new NatsWireBus(new NatsBusOptions { Url = settings.Nats.Url }));
         s.AddSingleton(sp => new JetStreamClient(sp.GetRequiredService<IMessageBus>()));
-        s.AddSingleton(sp => new ExitOutbox(sp.GetRequiredService<SqliteJournal>(), sp.GetRequiredService<JetStreamClient>(), new ExitOutboxOptions { Capacity = settings.Outbox.Capacity }));
+        s.AddSingleton(sp => new ExitOutbox(sp.GetRequiredService<ExitStore>(), sp.GetRequiredService<JetStreamClient>(), new ExitOutboxOptions { Capacity = settings.Outbox.Capacity }));
         s.AddSingleton<ServiceStatus>();
         s.AddSingleton<StatusReport>();
         s.AddSingleton<AlertPublisher>();

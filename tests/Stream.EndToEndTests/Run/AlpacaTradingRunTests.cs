@@ -350,15 +350,15 @@ public sealed class AlpacaTradingRunTests
         File.WriteAllText(dir.File("books.yaml"), "books:\n  stop_only:\n    rules:\n      underlying_stop: {}\n");
         File.WriteAllText(dir.File("positions.json"), """{ "positions": [] }""");
         // the crashed run: executor on, exit OLD-1:1 journaled, its order row written (pending), the order sent and filled — then the crash
-        using (var journal = Streamer.Stream.Journal.SqliteJournal.Open(dir.File("j.db")))
+        using (var journal = Streamer.Stream.Journal.JournalDatabase.Open(dir.File("j.db")))
         {
-            Assert.Equal(0, journal.ExecutorStartOrd());
+            Assert.Equal(0, journal.Orders.ExecutorStartOrd());
             var payload = System.Text.Encoding.UTF8.GetBytes("""{"id":"OLD-1:1","position_id":"OLD-1","underlying":"AAPL","legs":[{"symbol":"AAPL","qty":-100,"mark":199.01}]}""");
-            journal.RecordExitDecided(new Streamer.Stream.Pipeline.PendingExit("OLD-1:1", "OLD-1", 1, NatsSubjects.Exits("AAPL"), payload, 1));
-            journal.SaveExitOrder(new Streamer.Stream.Journal.ExitOrderRecord("OLD-1:1", "OLD-1", "OLD-1:1", null, Streamer.Stream.Journal.ExitOrderStatus.Pending, 1, null), 1);
+            journal.Exits.RecordExitDecided(new Streamer.Stream.Pipeline.PendingExit("OLD-1:1", "OLD-1", 1, NatsSubjects.Exits("AAPL"), payload, 1));
+            journal.Orders.SaveExitOrder(new Streamer.Stream.Journal.ExitOrderRecord("OLD-1:1", "OLD-1", "OLD-1:1", null, Streamer.Stream.Journal.ExitOrderStatus.Pending, 1, null), 1);
             // and one the executor never saw (no row: decided while it was not running): not traded late, flagged
             var unseen = System.Text.Encoding.UTF8.GetBytes("""{"id":"OLD-2:1","position_id":"OLD-2","underlying":"MSFT","legs":[{"symbol":"MSFT","qty":-5,"mark":400}]}""");
-            journal.RecordExitDecided(new Streamer.Stream.Pipeline.PendingExit("OLD-2:1", "OLD-2", 1, NatsSubjects.Exits("MSFT"), unseen, 2));
+            journal.Exits.RecordExitDecided(new Streamer.Stream.Pipeline.PendingExit("OLD-2:1", "OLD-2", 1, NatsSubjects.Exits("MSFT"), unseen, 2));
         }
         using (var http = new HttpClient())
         {

@@ -168,11 +168,11 @@ public sealed class FillResizeRunTests
             throw new InvalidOperationException($"{e.Message}\nservice output:\n{service.Output}", e);
         }
 
-        using var journal = SqliteJournal.Open(dir.File("j.db"));
-        Assert.Equal("opened the position", journal.FillDisposition("f-1"));
-        Assert.StartsWith("rejected: ", journal.FillDisposition("s-3"), StringComparison.Ordinal);
-        Assert.Equal(["SPY-9"], journal.LoadOpenPositions().Select(p => p.Id));
-        Assert.True(journal.TryLoadPositionState("META-9", out var closed));
+        using var journal = JournalDatabase.Open(dir.File("j.db"));
+        Assert.Equal("opened the position", journal.Fills.FillDisposition("f-1"));
+        Assert.StartsWith("rejected: ", journal.Fills.FillDisposition("s-3"), StringComparison.Ordinal);
+        Assert.Equal(["SPY-9"], journal.Positions.LoadOpenPositions().Select(p => p.Id));
+        Assert.True(journal.Positions.TryLoadPositionState("META-9", out var closed));
         var state = PositionStateJson.Parse(closed, "META-9");
         Assert.Equal(0, state.ContractsRemaining);
         Assert.Equal(300 + (20.00 - 17.50) * 3 * 100, state.RealizedPnl, 6);
@@ -185,10 +185,10 @@ public sealed class FillResizeRunTests
         using var dir = new TempDirectory();
         File.WriteAllText(dir.File("books.yaml"), Books);
         // what a crash between journaling the fill and journaling its resize leaves behind
-        using (var journal = SqliteJournal.Open(dir.File("j.db")))
+        using (var journal = JournalDatabase.Open(dir.File("j.db")))
         {
-            journal.UpsertPosition("META-9", $$"""{"id":"META-9","book":"so","opened_at":"2026-01-29T17:00:00Z","legs":[{"symbol":"{{Call}}","qty":3,"entry_price":17.1}]}""", 1);
-            journal.RecordFill(new FillRecord("f-2", "META-9", Call, 2, 18.10, 1), 1);
+            journal.Positions.UpsertPosition("META-9", $$"""{"id":"META-9","book":"so","opened_at":"2026-01-29T17:00:00Z","legs":[{"symbol":"{{Call}}","qty":3,"entry_price":17.1}]}""", 1);
+            journal.Fills.RecordFill(new FillRecord("f-2", "META-9", Call, 2, 18.10, 1), 1);
         }
         using var bus = await TestBus.ConnectedAsync(server.Url);
         for (int run = 0; run < 2; run++)
@@ -201,8 +201,8 @@ public sealed class FillResizeRunTests
             service.Terminate();
             Assert.Equal(0, await service.WaitForExitAsync(Long));
         }
-        using var after = SqliteJournal.Open(dir.File("j.db"));
-        Assert.True(after.TryLoadPositionState("META-9", out var json));
+        using var after = JournalDatabase.Open(dir.File("j.db"));
+        Assert.True(after.Positions.TryLoadPositionState("META-9", out var json));
         Assert.Equal(5, PositionStateJson.Parse(json, "META-9").ContractsOriginal);   // a second start did not grow it again
     }
 
@@ -213,8 +213,8 @@ public sealed class FillResizeRunTests
         using var dir = new TempDirectory();
         File.WriteAllText(dir.File("books.yaml"), Books);
         // a crash after a fill was journaled and before the position it opens was: the next start opens it
-        using (var journal = SqliteJournal.Open(dir.File("j.db")))
-            journal.RecordFill(new FillRecord("orphan-1", "META-7", Call, 4, 12.5, 1, """{"book":"so"}"""), 1);
+        using (var journal = JournalDatabase.Open(dir.File("j.db")))
+            journal.Fills.RecordFill(new FillRecord("orphan-1", "META-7", Call, 4, 12.5, 1, """{"book":"so"}"""), 1);
         using var bus = await TestBus.ConnectedAsync(server.Url);
         using var service = StreamerProcess.Start(dir.Path, Args(server, dir));
         try
@@ -250,12 +250,12 @@ public sealed class FillResizeRunTests
         {
             throw new InvalidOperationException($"{e.Message}\nservice output:\n{service.Output}", e);
         }
-        using var after = SqliteJournal.Open(dir.File("j.db"));
-        Assert.True(after.TryLoadPositionState("PCS-7", out var json));
+        using var after = JournalDatabase.Open(dir.File("j.db"));
+        Assert.True(after.Positions.TryLoadPositionState("PCS-7", out var json));
         var state = PositionStateJson.Parse(json, "PCS-7");
         Assert.Equal((3, 0), (state.ContractsOriginal, state.ContractsRemaining));
         // short bought back 3.30 under its credit, long sold 2.50 under its cost: 3 × (330 − 250)
         Assert.Equal(240, state.RealizedPnl, 6);
-        Assert.Equal("opened the position", after.FillDisposition("orphan-1"));
+        Assert.Equal("opened the position", after.Fills.FillDisposition("orphan-1"));
     }
 }

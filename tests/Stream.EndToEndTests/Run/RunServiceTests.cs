@@ -82,9 +82,9 @@ public sealed class RunServiceTests
             Assert.True(JsonDocument.Parse(byId[e.Id].Data).RootElement.GetProperty("latency_ns").GetInt64() >= 0);
         }
         AssertSameOrderPerSubject(expected, onStream.Select(m => (m.Subject, ExitIdDeduplicator.ReadId(m.Data))));
-        using var journal = SqliteJournal.Open(dir.File("j.db"));
-        Assert.Equal(0, journal.CountUnpublished());
-        Assert.Equal(expected.Count, journal.ListExits().Count);
+        using var journal = JournalDatabase.Open(dir.File("j.db"));
+        Assert.Equal(0, journal.Exits.CountUnpublished());
+        Assert.Equal(expected.Count, journal.Exits.ListExits().Count);
     }
 
     [Fact]
@@ -183,10 +183,10 @@ public sealed class RunServiceTests
 
         service.Terminate();
         Assert.Equal(0, await service.WaitForExitAsync(Long));
-        using var journal = SqliteJournal.Open(journalPath);
-        var journaled = journal.ListExits();
+        using var journal = JournalDatabase.Open(journalPath);
+        var journaled = journal.Exits.ListExits();
         Assert.InRange(journaled.Count, 1, ramp.ExpectedExits - 1); // stopped mid-tape
-        Assert.Equal(0, journal.CountUnpublished()); // drained: NATS was up
+        Assert.Equal(0, journal.Exits.CountUnpublished()); // drained: NATS was up
         var onStream = await JetStreamReader.ReadExitsFromStartAsync(new JetStreamClient(bus));
         Assert.Equal(journaled.Select(e => e.Id).Order(StringComparer.Ordinal), onStream.Select(m => ExitIdDeduplicator.ReadId(m.Data)).Distinct().Order(StringComparer.Ordinal));
     }
@@ -259,9 +259,9 @@ public sealed class RunServiceTests
         {
             throw new InvalidOperationException($"{e.Message}\nservice output:\n{service.Output}", e);
         }
-        using var journal = SqliteJournal.Open(dir.File("j.db"));
-        Assert.Single(journal.Fills("META-9"));
-        Assert.Equal(["SPY-9"], journal.LoadOpenPositions().Select(p => p.Id));
+        using var journal = JournalDatabase.Open(dir.File("j.db"));
+        Assert.Single(journal.Fills.Fills("META-9"));
+        Assert.Equal(["SPY-9"], journal.Positions.LoadOpenPositions().Select(p => p.Id));
     }
 
     private static async Task IntakeAndControlAsync(StreamerProcess service, IMessageBus bus, BlockingCollection<JsonElement> alerts, ConcurrentQueue<JsonElement> beats)

@@ -21,11 +21,11 @@ public sealed class ExitOrdersJournalTests
                 + $"PRAGMA user_version={JournalSchema.Version}; INSERT INTO exits (id, position_id, seq, subject, payload, decided_at) VALUES ('OLD-1:1', 'OLD-1', 1, 'streamer.exits.X', x'7b7d', 5);";
             c.ExecuteNonQuery();
         }
-        using var journal = SqliteJournal.Open(path);
-        Assert.Equal("OLD-1:1", Assert.Single(journal.ListExits()).Id);
+        using var journal = JournalDatabase.Open(path);
+        Assert.Equal("OLD-1:1", Assert.Single(journal.Exits.ListExits()).Id);
         // the executor starts after what the file already held: an old exit is never traded
-        Assert.Equal(1, journal.ExecutorStartOrd());
-        Assert.Null(journal.FindExitOrder("OLD-1:1"));
+        Assert.Equal(1, journal.Orders.ExecutorStartOrd());
+        Assert.Null(journal.Orders.FindExitOrder("OLD-1:1"));
     }
 
     [Fact]
@@ -33,25 +33,25 @@ public sealed class ExitOrdersJournalTests
     {
         using var dir = new TempDirectory();
         var path = dir.File("j.db");
-        using (var journal = SqliteJournal.Open(path))
+        using (var journal = JournalDatabase.Open(path))
         {
-            Assert.Equal(0, journal.ExecutorStartOrd()); // empty journal: every exit is the executor's
-            journal.RecordExitDecided(JournalTestData.Exit("P", 1));
-            journal.RecordExitDecided(JournalTestData.Exit("P", 2));
-            Assert.Equal(0, journal.ExecutorStartOrd());
-            Assert.Equal(2, journal.LastExitOrd());
-            Assert.Equal(["P:2"], journal.ExitsAfter(1).Select(e => e.Exit.Id));
-            Assert.Equal([(1L, "P:1"), (2L, "P:2")], journal.ExitsAfter(0).Select(e => (e.Ord, e.Exit.Id)));
+            Assert.Equal(0, journal.Orders.ExecutorStartOrd()); // empty journal: every exit is the executor's
+            journal.Exits.RecordExitDecided(JournalTestData.Exit("P", 1));
+            journal.Exits.RecordExitDecided(JournalTestData.Exit("P", 2));
+            Assert.Equal(0, journal.Orders.ExecutorStartOrd());
+            Assert.Equal(2, journal.Exits.LastExitOrd());
+            Assert.Equal(["P:2"], journal.Exits.ExitsAfter(1).Select(e => e.Exit.Id));
+            Assert.Equal([(1L, "P:1"), (2L, "P:2")], journal.Exits.ExitsAfter(0).Select(e => (e.Ord, e.Exit.Id)));
         }
-        using (var again = SqliteJournal.Open(path))
+        using (var again = JournalDatabase.Open(path))
         {
-            Assert.Equal(0, again.ExecutorStartOrd());
-            Assert.Null(again.TradingValue("executor_seen_ord"));
-            again.SetTradingValue("executor_seen_ord", 2);
-            again.SetTradingValue("executor_seen_ord", 5);
+            Assert.Equal(0, again.Orders.ExecutorStartOrd());
+            Assert.Null(again.Orders.TradingValue("executor_seen_ord"));
+            again.Orders.SetTradingValue("executor_seen_ord", 2);
+            again.Orders.SetTradingValue("executor_seen_ord", 5);
         }
-        using (var third = SqliteJournal.Open(path))
-            Assert.Equal(5, third.TradingValue("executor_seen_ord"));
+        using (var third = JournalDatabase.Open(path))
+            Assert.Equal(5, third.Orders.TradingValue("executor_seen_ord"));
     }
 
     [Fact]
@@ -59,18 +59,18 @@ public sealed class ExitOrdersJournalTests
     {
         using var dir = new TempDirectory();
         var path = dir.File("j.db");
-        using (var journal = SqliteJournal.Open(path))
+        using (var journal = JournalDatabase.Open(path))
         {
-            journal.SaveExitOrder(new ExitOrderRecord("P:1", "P", "P:1", null, ExitOrderStatus.Pending, 1, null), 1);
-            journal.SaveExitOrder(new ExitOrderRecord("P:1", "P", "P:1#2", "ord-2", ExitOrderStatus.Submitted, 2, "refused (403)"), 2);
+            journal.Orders.SaveExitOrder(new ExitOrderRecord("P:1", "P", "P:1", null, ExitOrderStatus.Pending, 1, null), 1);
+            journal.Orders.SaveExitOrder(new ExitOrderRecord("P:1", "P", "P:1#2", "ord-2", ExitOrderStatus.Submitted, 2, "refused (403)"), 2);
         }
-        using (var again = SqliteJournal.Open(path))
+        using (var again = JournalDatabase.Open(path))
         {
-            var row = again.FindExitOrder("P:1");
+            var row = again.Orders.FindExitOrder("P:1");
             Assert.Equal(new ExitOrderRecord("P:1", "P", "P:1#2", "ord-2", ExitOrderStatus.Submitted, 2, "refused (403)"), row);
             Assert.False(row!.IsDone);
-            again.SaveExitOrder(row with { Status = ExitOrderStatus.Filled }, 3);
-            Assert.True(again.FindExitOrder("P:1")!.IsDone);
+            again.Orders.SaveExitOrder(row with { Status = ExitOrderStatus.Filled }, 3);
+            Assert.True(again.Orders.FindExitOrder("P:1")!.IsDone);
         }
     }
 
@@ -78,20 +78,20 @@ public sealed class ExitOrdersJournalTests
     public void Positions_and_fills_the_journal_knows()
     {
         using var dir = new TempDirectory();
-        using var journal = SqliteJournal.Open(dir.File("j.db"));
-        Assert.False(journal.KnowsPosition("alpaca-MSFT"));
-        journal.UpsertPosition("alpaca-MSFT", "{}", 1);
-        journal.SetPositionStatus("alpaca-MSFT", PositionStatus.Closed, 2);
-        Assert.True(journal.KnowsPosition("alpaca-MSFT")); // closed still counts: its exit ids are taken
-        journal.UpsertPosition("OPEN-1", "{}", 1);
-        Assert.Equal(["OPEN-1"], journal.OpenPositionIds());
-        journal.RecordExitDecided(JournalTestData.Exit("FILEONLY", 1));
-        Assert.True(journal.KnowsPosition("FILEONLY"));
+        using var journal = JournalDatabase.Open(dir.File("j.db"));
+        Assert.False(journal.Positions.KnowsPosition("alpaca-MSFT"));
+        journal.Positions.UpsertPosition("alpaca-MSFT", "{}", 1);
+        journal.Positions.SetPositionStatus("alpaca-MSFT", PositionStatus.Closed, 2);
+        Assert.True(journal.Positions.KnowsPosition("alpaca-MSFT")); // closed still counts: its exit ids are taken
+        journal.Positions.UpsertPosition("OPEN-1", "{}", 1);
+        Assert.Equal(["OPEN-1"], journal.Positions.OpenPositionIds());
+        journal.Exits.RecordExitDecided(JournalTestData.Exit("FILEONLY", 1));
+        Assert.True(journal.Positions.KnowsPosition("FILEONLY"));
 
-        journal.RecordFill(new FillRecord("alpaca:ord-1:3", "P", "AAPL", 3, 1, 1), 1);
-        Assert.True(journal.HasFill("alpaca:ord-1:3"));
-        Assert.True(journal.HasFillWithPrefix("alpaca:ord-1:"));
-        Assert.False(journal.HasFillWithPrefix("alpaca:ord-10:"));
-        Assert.False(journal.HasFill("alpaca:ord-1:4"));
+        journal.Fills.RecordFill(new FillRecord("alpaca:ord-1:3", "P", "AAPL", 3, 1, 1), 1);
+        Assert.True(journal.Fills.HasFill("alpaca:ord-1:3"));
+        Assert.True(journal.Fills.HasFillWithPrefix("alpaca:ord-1:"));
+        Assert.False(journal.Fills.HasFillWithPrefix("alpaca:ord-10:"));
+        Assert.False(journal.Fills.HasFill("alpaca:ord-1:4"));
     }
 }

@@ -40,9 +40,9 @@ public sealed class ExitOutboxTests
     {
         using var server = new NatsServerFixture();
         using var dir = new TempDirectory();
-        using var journal = SqliteJournal.Open(dir.File("j.db"));
+        using var journal = JournalDatabase.Open(dir.File("j.db"));
         using var bus = await TestBus.ConnectedAsync(server.Url);
-        await using var outbox = new ExitOutbox(journal, new JetStreamClient(bus), Fast);
+        await using var outbox = new ExitOutbox(journal.Exits, new JetStreamClient(bus), Fast);
         var acks = new ConcurrentQueue<(string Id, ulong Seq)>();
         outbox.ExitPublished += (e, ack) => acks.Enqueue((e.Id, ack.Sequence));
         outbox.Start();
@@ -51,7 +51,7 @@ public sealed class ExitOutboxTests
         for (int i = 1; i <= 12; i++)
         {
             var position = i % 2 == 0 ? "EVEN" : "ODD";
-            var exit = Exit(position, journal.NextExitSequence(position), i % 3 == 0 ? "META" : "SPY");
+            var exit = Exit(position, journal.Exits.NextExitSequence(position), i % 3 == 0 ? "META" : "SPY");
             Assert.Equal(ExitSubmitOutcome.Accepted, outbox.Submit(exit));
             expected.Add(exit.Id);
         }
@@ -62,8 +62,8 @@ public sealed class ExitOutboxTests
         Assert.Equal(expected, ids);
         Assert.Equal(12, total); // no outage: no repeats
         Assert.Equal(expected, acks.Select(a => a.Id));
-        Assert.Equal(0, journal.CountUnpublished());
-        foreach (var (id, seq) in acks) Assert.Equal(seq, journal.FindExit(id)!.StreamSequence);
+        Assert.Equal(0, journal.Exits.CountUnpublished());
+        foreach (var (id, seq) in acks) Assert.Equal(seq, journal.Exits.FindExit(id)!.StreamSequence);
         Assert.Equal(12, outbox.Published);
     }
 
@@ -72,9 +72,9 @@ public sealed class ExitOutboxTests
     {
         using var server = new NatsServerFixture();
         using var dir = new TempDirectory();
-        using var journal = SqliteJournal.Open(dir.File("j.db"));
+        using var journal = JournalDatabase.Open(dir.File("j.db"));
         using var bus = TestBus.Create(server.Url);
-        await using var outbox = new ExitOutbox(journal, new JetStreamClient(bus), Fast);
+        await using var outbox = new ExitOutbox(journal.Exits, new JetStreamClient(bus), Fast);
         var failures = 0;
         outbox.PublishFailed += (_, _, _) => Interlocked.Increment(ref failures);
         outbox.Start();
@@ -86,7 +86,7 @@ public sealed class ExitOutboxTests
         for (int i = 11; i <= 30; i++) Assert.Equal(ExitSubmitOutcome.Accepted, outbox.Submit(Exit("P", i)));
         await Waits.UntilAsync(() => Volatile.Read(ref failures) >= 2, "publishing fails while the server is down");
         Assert.True(outbox.Backlog > 0);
-        Assert.Equal(outbox.Backlog, journal.CountUnpublished()); // the queue is the journal
+        Assert.Equal(outbox.Backlog, journal.Exits.CountUnpublished()); // the queue is the journal
 
         server.Start();
         await Waits.UntilAsync(() => outbox.Backlog == 0, "the backlog is delivered after the restart");
@@ -101,9 +101,9 @@ public sealed class ExitOutboxTests
         using var server = new NatsServerFixture();
         server.Stop();
         using var dir = new TempDirectory();
-        using var journal = SqliteJournal.Open(dir.File("j.db"));
+        using var journal = JournalDatabase.Open(dir.File("j.db"));
         using var bus = TestBus.Create(server.Url);
-        await using var outbox = new ExitOutbox(journal, new JetStreamClient(bus), Fast with { Capacity = 3 });
+        await using var outbox = new ExitOutbox(journal.Exits, new JetStreamClient(bus), Fast with { Capacity = 3 });
         var told = new ConcurrentQueue<(string Id, bool Refused)>();
         outbox.OverCapacity += (e, refused) => told.Enqueue((e.Id, refused));
         outbox.Start();
@@ -112,7 +112,7 @@ public sealed class ExitOutboxTests
         Assert.Equal([ExitSubmitOutcome.Accepted, ExitSubmitOutcome.Accepted, ExitSubmitOutcome.Accepted,
             ExitSubmitOutcome.AcceptedOverCapacity, ExitSubmitOutcome.AcceptedOverCapacity], outcomes);
         Assert.Equal([("O:4", false), ("O:5", false)], told);
-        Assert.Equal(5, journal.CountUnpublished()); // nothing lost: the engine already counted these exits as done
+        Assert.Equal(5, journal.Exits.CountUnpublished()); // nothing lost: the engine already counted these exits as done
 
         server.Start();
         await Waits.UntilAsync(() => outbox.Backlog == 0, "the backlog drains once NATS is back");
@@ -125,19 +125,19 @@ public sealed class ExitOutboxTests
         using var server = new NatsServerFixture();
         server.Stop(); // NATS down from the start
         using var dir = new TempDirectory();
-        using var journal = SqliteJournal.Open(dir.File("j.db"));
+        using var journal = JournalDatabase.Open(dir.File("j.db"));
         using var bus = TestBus.Create(server.Url);
-        await using var outbox = new ExitOutbox(journal, new JetStreamClient(bus), Fast with { Capacity = 5, RefuseWhenFull = true });
+        await using var outbox = new ExitOutbox(journal.Exits, new JetStreamClient(bus), Fast with { Capacity = 5, RefuseWhenFull = true });
         var refused = new ConcurrentQueue<string>();
         outbox.OverCapacity += (e, r) => { if (r) refused.Enqueue(e.Id); };
         outbox.Start();
 
         var outcomes = Enumerable.Range(1, 7).Select(i => outbox.Submit(Exit("F", i))).ToList();
         Assert.Equal(Enumerable.Repeat(ExitSubmitOutcome.Accepted, 5).Concat(Enumerable.Repeat(ExitSubmitOutcome.Full, 2)), outcomes);
-        Assert.Equal(5, journal.CountUnpublished());
+        Assert.Equal(5, journal.Exits.CountUnpublished());
         Assert.Equal(["F:6", "F:7"], refused);
-        Assert.Null(journal.FindExit("F:6"));
-        Assert.Equal(6, journal.NextExitSequence("F")); // the refused exit's sequence is not consumed
+        Assert.Null(journal.Exits.FindExit("F:6"));
+        Assert.Equal(6, journal.Exits.NextExitSequence("F")); // the refused exit's sequence is not consumed
         Assert.Equal(ExitSubmitOutcome.AlreadyDecided, outbox.Submit(Exit("F", 3)));
 
         server.Start();
@@ -156,10 +156,10 @@ public sealed class ExitOutboxTests
 
         // run 1: NATS is down, five exits are decided, then the process "dies" (nothing published)
         server.Stop();
-        using (var journal = SqliteJournal.Open(path))
+        using (var journal = JournalDatabase.Open(path))
         using (var bus = TestBus.Create(server.Url))
         {
-            var outbox = new ExitOutbox(journal, new JetStreamClient(bus), Fast);
+            var outbox = new ExitOutbox(journal.Exits, new JetStreamClient(bus), Fast);
             outbox.Start();
             for (int i = 1; i <= 5; i++) outbox.Submit(Exit("C", i));
             await outbox.DisposeAsync();
@@ -175,15 +175,15 @@ public sealed class ExitOutboxTests
         }
 
         // run 2: a new process opens the same journal; the outbox republishes all five, in order
-        using (var journal = SqliteJournal.Open(path))
+        using (var journal = JournalDatabase.Open(path))
         using (var bus = await TestBus.ConnectedAsync(server.Url))
         {
-            await using var outbox = new ExitOutbox(journal, new JetStreamClient(bus), Fast);
+            await using var outbox = new ExitOutbox(journal.Exits, new JetStreamClient(bus), Fast);
             Assert.Equal(5, outbox.Backlog);
             outbox.Start();
             await Waits.UntilAsync(() => outbox.Backlog == 0, "the restarted outbox drains");
-            Assert.Equal(0, journal.CountUnpublished());
-            Assert.Equal(6, journal.NextExitSequence("C"));
+            Assert.Equal(0, journal.Exits.CountUnpublished());
+            Assert.Equal(6, journal.Exits.NextExitSequence("C"));
         }
 
         var (ids, total) = await ReadExitsAsync(server.Url);
@@ -196,9 +196,9 @@ public sealed class ExitOutboxTests
     {
         using var server = new NatsServerFixture();
         using var dir = new TempDirectory();
-        using var journal = SqliteJournal.Open(dir.File("j.db"));
+        using var journal = JournalDatabase.Open(dir.File("j.db"));
         using var bus = await TestBus.ConnectedAsync(server.Url);
-        await using var outbox = new ExitOutbox(journal, new JetStreamClient(bus), Fast);
+        await using var outbox = new ExitOutbox(journal.Exits, new JetStreamClient(bus), Fast);
         outbox.Start();
 
         var submitters = Enumerable.Range(0, 4).Select(t => Task.Run(() =>
@@ -212,6 +212,6 @@ public sealed class ExitOutboxTests
         Assert.Equal(100, ids.Count);
         // each position's exits stay in its own order; the stream order is the journal's decision order
         for (int t = 0; t < 4; t++) Assert.Equal(Ids($"T{t}", 1, 25), ids.Where(i => i.StartsWith($"T{t}:", StringComparison.Ordinal)));
-        Assert.Equal(journal.ListExits().Select(e => e.Id), ids);
+        Assert.Equal(journal.Exits.ListExits().Select(e => e.Id), ids);
     }
 }

@@ -17,46 +17,46 @@ public sealed class FillJournalTests
     public void Fills_get_arrival_ordinals_and_a_duplicate_reports_the_first_ones()
     {
         using var dir = new TempDirectory();
-        using var journal = SqliteJournal.Open(dir.File("j.db"));
-        Assert.Equal(FillRecordOutcome.Recorded, journal.RecordFill(Fill("a", 1), 1, out long a));
-        Assert.Equal(FillRecordOutcome.Recorded, journal.RecordFill(Fill("b", 1) with { PositionId = "Q" }, 1, out long b));
-        Assert.Equal(FillRecordOutcome.Duplicate, journal.RecordFill(Fill("a", 5), 2, out long again));
+        using var journal = JournalDatabase.Open(dir.File("j.db"));
+        Assert.Equal(FillRecordOutcome.Recorded, journal.Fills.RecordFill(Fill("a", 1), 1, out long a));
+        Assert.Equal(FillRecordOutcome.Recorded, journal.Fills.RecordFill(Fill("b", 1) with { PositionId = "Q" }, 1, out long b));
+        Assert.Equal(FillRecordOutcome.Duplicate, journal.Fills.RecordFill(Fill("a", 5), 2, out long again));
         Assert.Equal((1L, 2L, 1L), (a, b, again));
-        Assert.Equal([1L], journal.Fills("P").Select(f => f.Ordinal));
+        Assert.Equal([1L], journal.Fills.Fills("P").Select(f => f.Ordinal));
     }
 
     [Fact]
     public void What_a_restart_feeds_again_is_after_the_watermark_and_neither_an_exit_confirmation_nor_disposed_of()
     {
         using var dir = new TempDirectory();
-        using var journal = SqliteJournal.Open(dir.File("j.db"));
-        journal.RecordFill(Fill("opened", 4), 1);
-        journal.RecordFill(Fill("applied", 1), 1);
-        journal.RecordFill(Fill("exit", -1, exitId: "P:1"), 1);
-        journal.RecordFill(Fill("rejected", 1), 1);
-        journal.RecordFill(Fill("pending-1", 2), 1);
-        journal.RecordFill(Fill("pending-2", -2), 1);
-        Assert.True(journal.SetFillDisposition("opened", "opened the position"));
-        Assert.True(journal.SetFillDisposition("rejected", "rejected: not a leg"));
-        Assert.False(journal.SetFillDisposition("never", "x"));
+        using var journal = JournalDatabase.Open(dir.File("j.db"));
+        journal.Fills.RecordFill(Fill("opened", 4), 1);
+        journal.Fills.RecordFill(Fill("applied", 1), 1);
+        journal.Fills.RecordFill(Fill("exit", -1, exitId: "P:1"), 1);
+        journal.Fills.RecordFill(Fill("rejected", 1), 1);
+        journal.Fills.RecordFill(Fill("pending-1", 2), 1);
+        journal.Fills.RecordFill(Fill("pending-2", -2), 1);
+        Assert.True(journal.Fills.SetFillDisposition("opened", "opened the position"));
+        Assert.True(journal.Fills.SetFillDisposition("rejected", "rejected: not a leg"));
+        Assert.False(journal.Fills.SetFillDisposition("never", "x"));
 
-        Assert.Equal(["pending-1", "pending-2"], journal.FillsToApply("P", watermark: 2).Select(f => f.Id));
-        Assert.Equal(["applied", "pending-1", "pending-2"], journal.FillsToApply("P", watermark: 0).Select(f => f.Id));
-        Assert.Equal("P:1", journal.Fills("P").Single(f => f.Id == "exit").ExitId);
-        Assert.Equal("rejected: not a leg", journal.FillDisposition("rejected"));
+        Assert.Equal(["pending-1", "pending-2"], journal.Fills.FillsToApply("P", watermark: 2).Select(f => f.Id));
+        Assert.Equal(["applied", "pending-1", "pending-2"], journal.Fills.FillsToApply("P", watermark: 0).Select(f => f.Id));
+        Assert.Equal("P:1", journal.Fills.Fills("P").Single(f => f.Id == "exit").ExitId);
+        Assert.Equal("rejected: not a leg", journal.Fills.FillDisposition("rejected"));
     }
 
     [Fact]
     public void A_resize_rewrites_the_legs_of_the_definition_and_the_state_together_and_keeps_everything_else()
     {
         using var dir = new TempDirectory();
-        using var journal = SqliteJournal.Open(dir.File("j.db"));
-        journal.UpsertPosition("P", Definition, 1);
+        using var journal = JournalDatabase.Open(dir.File("j.db"));
+        journal.Positions.UpsertPosition("P", Definition, 1);
         var state = new PositionState(10, 10, 0, false, double.NaN, 1, 0, FillWatermark: 7);
-        journal.RecordPositionChange(new PositionChange("P", state,
+        journal.Positions.RecordPositionChange(new PositionChange("P", state,
             [("SPY260220P00580000", -10, 2.22), ("SPY260220P00575000", 10, 0.96)], 5));
 
-        var open = Assert.Single(journal.LoadOpenPositions());
+        var open = Assert.Single(journal.Positions.LoadOpenPositions());
         using var def = JsonDocument.Parse(open.DefinitionJson);
         var legs = def.RootElement.GetProperty("legs");
         Assert.Equal(-10, legs[0].GetProperty("qty").GetInt64());
@@ -68,38 +68,38 @@ public sealed class FillJournalTests
         Assert.Equal(state, PositionStateJson.Parse(open.StateJson!, "P"));
 
         // closing to nothing closes the position
-        journal.RecordPositionChange(new PositionChange("P", state with { ContractsRemaining = 0, FillWatermark = 9 },
+        journal.Positions.RecordPositionChange(new PositionChange("P", state with { ContractsRemaining = 0, FillWatermark = 9 },
             [("SPY260220P00580000", -10, 2.22), ("SPY260220P00575000", 10, 0.96)], 6));
-        Assert.Empty(journal.LoadOpenPositions());
+        Assert.Empty(journal.Positions.LoadOpenPositions());
     }
 
     [Fact]
     public void A_resize_of_an_unknown_position_or_leg_is_a_conflict_and_writes_nothing()
     {
         using var dir = new TempDirectory();
-        using var journal = SqliteJournal.Open(dir.File("j.db"));
+        using var journal = JournalDatabase.Open(dir.File("j.db"));
         var state = new PositionState(5, 5, 0, false, double.NaN, 1, 0, 3);
-        Assert.Throws<JournalConflictException>(() => journal.RecordPositionChange(new PositionChange("P", state, [], 1)));
-        journal.UpsertPosition("P", Definition, 1);
-        Assert.Throws<JournalConflictException>(() => journal.RecordPositionChange(new PositionChange("P", state, [("QQQ", 5, 1.0)], 1)));
-        Assert.False(journal.TryLoadPositionState("P", out _));
-        Assert.Equal(Definition, Assert.Single(journal.LoadOpenPositions()).DefinitionJson);
+        Assert.Throws<JournalConflictException>(() => journal.Positions.RecordPositionChange(new PositionChange("P", state, [], 1)));
+        journal.Positions.UpsertPosition("P", Definition, 1);
+        Assert.Throws<JournalConflictException>(() => journal.Positions.RecordPositionChange(new PositionChange("P", state, [("QQQ", 5, 1.0)], 1)));
+        Assert.False(journal.Positions.TryLoadPositionState("P", out _));
+        Assert.Equal(Definition, Assert.Single(journal.Positions.LoadOpenPositions()).DefinitionJson);
     }
 
     [Fact]
     public void The_periodic_state_save_never_writes_a_state_whose_resize_is_not_journaled_yet()
     {
         using var dir = new TempDirectory();
-        using var journal = SqliteJournal.Open(dir.File("j.db"));
-        journal.UpsertPosition("P", Definition, 1);
+        using var journal = JournalDatabase.Open(dir.File("j.db"));
+        journal.Positions.UpsertPosition("P", Definition, 1);
         var before = new PositionState(4, 4, 0, true, 0.5, 1, 0, FillWatermark: 0);
-        Assert.True(journal.SaveStateIfCurrent("P", before, 1));
+        Assert.True(journal.Positions.SaveStateIfCurrent("P", before, 1));
         // the engine grew the position (watermark 3) but the resize is still on its way to the journal
         var ahead = before with { ContractsOriginal = 10, ContractsRemaining = 10, FillWatermark = 3 };
-        Assert.False(journal.SaveStateIfCurrent("P", ahead, 2));
-        Assert.Equal(before, PositionStateJson.Parse(Assert.Single(journal.LoadOpenPositions()).StateJson!, "P"));
-        journal.RecordPositionChange(new PositionChange("P", ahead, [("SPY260220P00580000", -10, 2.22), ("SPY260220P00575000", 10, 0.96)], 3));
-        Assert.True(journal.SaveStateIfCurrent("P", ahead with { TrailingPeakPerContract = 0.7 }, 4));
+        Assert.False(journal.Positions.SaveStateIfCurrent("P", ahead, 2));
+        Assert.Equal(before, PositionStateJson.Parse(Assert.Single(journal.Positions.LoadOpenPositions()).StateJson!, "P"));
+        journal.Positions.RecordPositionChange(new PositionChange("P", ahead, [("SPY260220P00580000", -10, 2.22), ("SPY260220P00575000", 10, 0.96)], 3));
+        Assert.True(journal.Positions.SaveStateIfCurrent("P", ahead with { TrailingPeakPerContract = 0.7 }, 4));
     }
 
     [Fact]
@@ -120,12 +120,12 @@ public sealed class FillJournalTests
                 """;
             c.ExecuteNonQuery();
         }
-        using var journal = SqliteJournal.Open(path);
+        using var journal = JournalDatabase.Open(path);
         Assert.Equal("2", journal.ReadPragma("user_version"));
-        Assert.Equal([1L, 2L], journal.Fills("P").Select(f => f.Ordinal));
-        Assert.Empty(journal.FillsToApply("P", 0));   // v1 never applied fills to sizes: replaying them now would resize twice
-        Assert.Equal(FillRecordOutcome.Recorded, journal.RecordFill(Fill("new", 1), 3, out long ord));
+        Assert.Equal([1L, 2L], journal.Fills.Fills("P").Select(f => f.Ordinal));
+        Assert.Empty(journal.Fills.FillsToApply("P", 0));   // v1 never applied fills to sizes: replaying them now would resize twice
+        Assert.Equal(FillRecordOutcome.Recorded, journal.Fills.RecordFill(Fill("new", 1), 3, out long ord));
         Assert.Equal(3, ord);
-        Assert.Equal(["new"], journal.FillsToApply("P", 0).Select(f => f.Id));
+        Assert.Equal(["new"], journal.Fills.FillsToApply("P", 0).Select(f => f.Id));
     }
 }

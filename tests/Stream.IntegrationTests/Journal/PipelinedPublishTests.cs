@@ -35,9 +35,9 @@ public sealed class PipelinedPublishTests
     {
         using var server = new NatsServerFixture();
         using var dir = new TempDirectory();
-        using var journal = SqliteJournal.Open(dir.File("j.db"));
+        using var journal = JournalDatabase.Open(dir.File("j.db"));
         using var bus = await TestBus.ConnectedAsync(server.Url);
-        await using var outbox = new ExitOutbox(journal, new JetStreamClient(bus), Fast);
+        await using var outbox = new ExitOutbox(journal.Exits, new JetStreamClient(bus), Fast);
         var acked = new ConcurrentQueue<(string Id, ulong Seq)>();
         outbox.ExitPublished += (e, ack) => acked.Enqueue((e.Id, ack.Sequence));
         outbox.Start();
@@ -51,7 +51,7 @@ public sealed class PipelinedPublishTests
         Assert.Equal(expected, stream.Select(m => ExitIdDeduplicator.ReadId(m.Data)));     // in order, none twice
         Assert.Equal(expected, acked.Select(a => a.Id));                                  // events in decision order
         Assert.Equal(Enumerable.Range(1, 600).Select(n => (ulong)n), acked.Select(a => a.Seq));
-        Assert.All(journal.ListExits(), e => Assert.NotNull(e.StreamSequence));
+        Assert.All(journal.Exits.ListExits(), e => Assert.NotNull(e.StreamSequence));
         Assert.Equal(600, outbox.Published);
         // acks were marked many per transaction: they were in flight together (one at a time marks one per round)
         Assert.True(outbox.MarkRounds < outbox.Published, $"{outbox.MarkRounds} mark rounds for {outbox.Published} acks");
@@ -62,9 +62,9 @@ public sealed class PipelinedPublishTests
     {
         using var server = new NatsServerFixture();
         using var dir = new TempDirectory();
-        using var journal = SqliteJournal.Open(dir.File("j.db"));
+        using var journal = JournalDatabase.Open(dir.File("j.db"));
         using var bus = TestBus.Create(server.Url);
-        await using var outbox = new ExitOutbox(journal, new JetStreamClient(bus), Fast with { AckTimeout = TimeSpan.FromSeconds(30) });
+        await using var outbox = new ExitOutbox(journal.Exits, new JetStreamClient(bus), Fast with { AckTimeout = TimeSpan.FromSeconds(30) });
         int failures = 0;
         outbox.PublishFailed += (_, _, _) => Interlocked.Increment(ref failures);
         outbox.Start();
@@ -85,7 +85,7 @@ public sealed class PipelinedPublishTests
         foreach (var chunk in whileDown.Chunk(10)) outbox.SubmitBatch(chunk);
         await Waits.UntilAsync(() => Volatile.Read(ref failures) >= 1, "publishing fails while the server is down");
         Assert.Equal(1000, outbox.Backlog);
-        Assert.Equal(outbox.Backlog, journal.CountUnpublished());
+        Assert.Equal(outbox.Backlog, journal.Exits.CountUnpublished());
 
         server.Start();
         await Waits.UntilAsync(() => outbox.Backlog == 0, "everything is acked after the restart", TimeSpan.FromSeconds(25)); // before any ack timeout
@@ -99,10 +99,10 @@ public sealed class PipelinedPublishTests
             if (dedupe.IsFirst(m.Data, out var id)) { firsts.Add(id); payloads[id] = m.Data; }
             else Assert.Equal(payloads[id], m.Data); // a resend is the same exit, byte for byte
         }
-        Assert.Equal(journal.ListExits().Select(e => e.Id), firsts);            // decision order, none lost
+        Assert.Equal(journal.Exits.ListExits().Select(e => e.Id), firsts);            // decision order, none lost
         Assert.Equal(before.Concat(burst).Concat(whileDown).Select(e => e.Id), firsts);
         Assert.Equal(firsts.Count, stream.Count); // the frozen server stored none of its window: nothing twice
-        Assert.Equal(0, journal.CountUnpublished());
+        Assert.Equal(0, journal.Exits.CountUnpublished());
     }
 
     [Fact]
@@ -110,10 +110,10 @@ public sealed class PipelinedPublishTests
     {
         using var server = new NatsServerFixture();
         using var dir = new TempDirectory();
-        using var journal = SqliteJournal.Open(dir.File("j.db"));
+        using var journal = JournalDatabase.Open(dir.File("j.db"));
         using var bus = await TestBus.ConnectedAsync(server.Url);
         // acks never time out during this test: only noticing the lost connection can free the window
-        await using var outbox = new ExitOutbox(journal, new JetStreamClient(bus), Fast with { AckTimeout = TimeSpan.FromSeconds(30) });
+        await using var outbox = new ExitOutbox(journal.Exits, new JetStreamClient(bus), Fast with { AckTimeout = TimeSpan.FromSeconds(30) });
         outbox.Start();
         outbox.SubmitBatch(Enumerable.Range(1, 5).Select(i => Exit("A", i)).ToList());
         await Waits.UntilAsync(() => outbox.Backlog == 0, "the first five are acked");

@@ -71,11 +71,11 @@ public sealed class GroupCommitDispatcherTests
         }));
     }
 
-    private static (SqliteJournal Journal, ExitOutbox Outbox, NatsWireBus Bus) Open(TempDirectory dir)
+    private static (JournalDatabase Journal, ExitOutbox Outbox, NatsWireBus Bus) Open(TempDirectory dir)
     {
-        var journal = SqliteJournal.Open(dir.File("j.db"));
+        var journal = JournalDatabase.Open(dir.File("j.db"));
         var bus = new NatsWireBus(new NatsBusOptions { Url = "nats://127.0.0.1:1" }); // the publisher is not started
-        return (journal, new ExitOutbox(journal, new JetStreamClient(bus)), bus);
+        return (journal, new ExitOutbox(journal.Exits, new JetStreamClient(bus)), bus);
     }
 
     [Fact]
@@ -86,7 +86,7 @@ public sealed class GroupCommitDispatcherTests
         using var _ = journal;
         using var __ = bus;
         await using var ___ = outbox;
-        var target = new GatedTarget(new OutboxExitTarget(outbox, journal));
+        var target = new GatedTarget(new OutboxExitTarget(outbox, journal.Positions));
         await using var dispatcher = new ExitDispatcher(64, 8, target, null, _ => { });
         var delivered = new ConcurrentQueue<string>();
         dispatcher.Delivered += (e, outcome) => delivered.Enqueue($"{e.Id} {outcome}");
@@ -95,7 +95,7 @@ public sealed class GroupCommitDispatcherTests
         target.Gate.Reset();
         Post(dispatcher, "A", 1, State(5, 2));
         Assert.True(target.Entered.Wait(TimeSpan.FromSeconds(20)), "the dispatcher takes the lone exit at once");
-        long commits = journal.ExitCommits;
+        long commits = journal.Exits.ExitCommits;
         // while A:1's commit is held, five more queue up (two of one position, interleaved)
         Post(dispatcher, "B", 1, State(5, 2));
         Post(dispatcher, "A", 2, State(0, 3));
@@ -106,12 +106,12 @@ public sealed class GroupCommitDispatcherTests
         await dispatcher.CompleteAsync();
 
         Assert.Equal(["exits A:1", "exits B:1,A:2,C:1,B:2,D:1"], target.Calls);
-        Assert.Equal(commits + 2, journal.ExitCommits); // A:1's (held when counted), then ONE for the five
-        Assert.Equal(["A:1", "B:1", "A:2", "C:1", "B:2", "D:1"], journal.ListExits().Select(e => e.Id));
+        Assert.Equal(commits + 2, journal.Exits.ExitCommits); // A:1's (held when counted), then ONE for the five
+        Assert.Equal(["A:1", "B:1", "A:2", "C:1", "B:2", "D:1"], journal.Exits.ListExits().Select(e => e.Id));
         Assert.Equal(["A:1 Accepted", "B:1 Accepted", "A:2 Accepted", "C:1 Accepted", "B:2 Accepted", "D:1 Accepted"], delivered);
         Assert.Equal(6, dispatcher.ExitsDelivered);
         Assert.Equal(2, dispatcher.ExitBatches);
-        Assert.True(journal.TryLoadPositionState("A", out var a));
+        Assert.True(journal.Positions.TryLoadPositionState("A", out var a));
         Assert.Equal(0, PositionStateJson.Parse(a, "A").ContractsRemaining); // A:2's state, written after A:1's
     }
 
@@ -123,8 +123,8 @@ public sealed class GroupCommitDispatcherTests
         using var _ = journal;
         using var __ = bus;
         await using var ___ = outbox;
-        journal.RecordExitDecided(new JournalExit("T:1", "T", 1, "streamer.exits.SPY", "{}"u8.ToArray(), 1, TranchesFiredMask: 0b1));
-        var target = new GatedTarget(new OutboxExitTarget(outbox, journal));
+        journal.Exits.RecordExitDecided(new JournalExit("T:1", "T", 1, "streamer.exits.SPY", "{}"u8.ToArray(), 1, TranchesFiredMask: 0b1));
+        var target = new GatedTarget(new OutboxExitTarget(outbox, journal.Positions));
         var alerts = new ConcurrentQueue<PipelineAlert>();
         await using var dispatcher = new ExitDispatcher(64, 8, target, null, alerts.Enqueue);
         dispatcher.Start();
@@ -139,12 +139,12 @@ public sealed class GroupCommitDispatcherTests
         await dispatcher.CompleteAsync();
 
         Assert.Equal(["exits A:1", "exits B:1,T:2,C:1"], target.Calls); // one batch: no fallback needed
-        Assert.Equal(["T:1", "A:1", "B:1", "C:1"], journal.ListExits().Select(e => e.Id));
+        Assert.Equal(["T:1", "A:1", "B:1", "C:1"], journal.Exits.ListExits().Select(e => e.Id));
         var alert = Assert.Single(alerts);
         Assert.Equal("journal_error", alert.Kind);
         Assert.Contains("'T:2'", alert.Message, StringComparison.Ordinal);
         Assert.Equal(3, dispatcher.ExitsDelivered);
-        Assert.Equal([0], journal.TranchesFired("T"));
+        Assert.Equal([0], journal.Positions.TranchesFired("T"));
     }
 
     [Fact]
@@ -155,8 +155,8 @@ public sealed class GroupCommitDispatcherTests
         using var _ = journal;
         using var __ = bus;
         await using var ___ = outbox;
-        journal.UpsertPosition("P", Definition, 1);
-        var target = new GatedTarget(new OutboxExitTarget(outbox, journal));
+        journal.Positions.UpsertPosition("P", Definition, 1);
+        var target = new GatedTarget(new OutboxExitTarget(outbox, journal.Positions));
         await using var dispatcher = new ExitDispatcher(64, 8, target, null, _ => { });
         var order = new ConcurrentQueue<string>();
         dispatcher.Delivered += (e, _) => order.Enqueue(e.Id);
@@ -177,11 +177,11 @@ public sealed class GroupCommitDispatcherTests
 
         Assert.Equal(["exits Q:1", "exits P:1,Q:2", "change P", "exits P:2"], target.Calls);
         Assert.Equal(["Q:1", "P:1", "Q:2", "resize P", "P:2"], order);
-        Assert.Equal(["Q:1", "P:1", "Q:2", "P:2"], journal.ListExits().Select(e => e.Id));
+        Assert.Equal(["Q:1", "P:1", "Q:2", "P:2"], journal.Exits.ListExits().Select(e => e.Id));
         // the last write is P:2's state: had the resize gone after it, the journal would hold 8 contracts
-        Assert.True(journal.TryLoadPositionState("P", out var state));
+        Assert.True(journal.Positions.TryLoadPositionState("P", out var state));
         var after = PositionStateJson.Parse(state, "P");
         Assert.Equal((4, 7L), (after.ContractsRemaining, after.FillWatermark));
-        Assert.Contains("\"qty\":8", Assert.Single(journal.LoadOpenPositions(), p => p.Id == "P").DefinitionJson, StringComparison.Ordinal);
+        Assert.Contains("\"qty\":8", Assert.Single(journal.Positions.LoadOpenPositions(), p => p.Id == "P").DefinitionJson, StringComparison.Ordinal);
     }
 }

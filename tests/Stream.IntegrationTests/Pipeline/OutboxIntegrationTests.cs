@@ -22,16 +22,16 @@ public sealed class OutboxIntegrationTests
         var expected = Demo.ReplayExits();
         using var server = new NatsServerFixture();
         using var dir = new TempDirectory();
-        using var journal = SqliteJournal.Open(dir.File("journal.db"));
+        using var journal = JournalDatabase.Open(dir.File("journal.db"));
         using var bus = await TestBus.ConnectedAsync(server.Url);
         var js = new JetStreamClient(bus);
-        await using (var outbox = new ExitOutbox(journal, js))
+        await using (var outbox = new ExitOutbox(journal.Exits, js))
         {
             outbox.Start();
             var symbols = new SymbolTable();
             await using var pipeline = new TickPipeline(
                 new PipelineOptions { Shards = 3, Clock = ClockMode.Virtual, LatencyInPayload = false },
-                symbols, BookSet.BuiltIn, new OutboxExitTarget(outbox, journal));
+                symbols, BookSet.BuiltIn, new OutboxExitTarget(outbox, journal.Positions));
             pipeline.Start();
             foreach (var p in Demo.Positions()) _ = pipeline.AddPositionAsync(p);
             await pipeline.RunSourceAsync(new TapeTickSource(Demo.File("ticks.csv"), symbols));
@@ -52,9 +52,9 @@ public sealed class OutboxIntegrationTests
             Assert.Equal(Encoding.UTF8.GetString(e.Json), published[e.Id].Json);
         }
         // the journal has each exit with the position's state after it (what a restart restores)
-        var journaled = journal.ListExits();
+        var journaled = journal.Exits.ListExits();
         Assert.Equal(expected.Count, journaled.Count);
-        Assert.True(journal.TryLoadPositionState("SPY-PCS-1", out var state));
+        Assert.True(journal.Positions.TryLoadPositionState("SPY-PCS-1", out var state));
         var restored = PositionStateJson.Parse(state, "SPY-PCS-1");
         Assert.Equal(0, restored.ContractsRemaining);
         Assert.Equal(4, restored.NextSequence);

@@ -137,8 +137,8 @@ public sealed class StreamerServiceTests
         var repeat = await s.RequestAsync(NatsSubjects.Executions, fill);
         Assert.True(repeat.GetProperty("duplicate").GetBoolean());
 
-        var journal = s.Host.Services.GetRequiredService<SqliteJournal>();
-        var stored = Assert.Single(journal.Fills("META-1"));
+        var journal = s.Host.Services.GetRequiredService<JournalDatabase>();
+        var stored = Assert.Single(journal.Fills.Fills("META-1"));
         Assert.Equal(-2, stored.Quantity);
         Assert.Equal(18.40, stored.Price);
 
@@ -152,7 +152,7 @@ public sealed class StreamerServiceTests
         Assert.True(alerts.TryTake(out var unmonitored, Wait));
         Assert.Equal("unmonitored", unmonitored.GetProperty("kind").GetString());
         Assert.Equal("GHOST-1", unmonitored.GetProperty("position_id").GetString());
-        Assert.Single(journal.Fills("GHOST-1"));
+        Assert.Single(journal.Fills.Fills("GHOST-1"));
     }
 
     [Fact]

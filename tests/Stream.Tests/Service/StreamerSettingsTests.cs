@@ -116,7 +116,7 @@ public sealed class StreamerSettingsTests
     public void The_sample_appsettings_binds_without_an_unknown_key()
     {
         using var dir = new TempDirectory();
-        File.Copy(Run.RunTestData.RepoFile("src", "Stream", "appsettings.sample.json"), dir.File("appsettings.json"));
+        File.Copy(Path.Combine(RepoRoot(), "src", "Stream", "appsettings.sample.json"), dir.File("appsettings.json"));
         var configuration = StreamerSettings.BuildConfiguration([], dir.Path);
         var s = StreamerSettings.From(configuration, dir.Path);
         Assert.Equal("nats://127.0.0.1:4222", s.NatsUrl);
@@ -130,5 +130,12 @@ public sealed class StreamerSettingsTests
         using var dir = new TempDirectory();
         File.WriteAllText(dir.File("appsettings.json"), "{ not json");
         Assert.Throws<SettingsException>(() => Load(dir));
+    }
+
+    private static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Streamer.sln"))) return dir.FullName;
+        throw new DirectoryNotFoundException("Streamer.sln not found above " + AppContext.BaseDirectory);
     }
 }

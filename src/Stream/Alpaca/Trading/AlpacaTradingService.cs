@@ -24,7 +24,7 @@ public sealed partial class AlpacaTradingService : IHostedService, IAsyncDisposa
     private static readonly TimeSpan LoopInterval = TimeSpan.FromMilliseconds(200);
 
     private readonly AlpacaTradingOptions _options;
-    private readonly SqliteJournal _journal;
+    private readonly ExitStore _exits;
     private readonly ServiceStatus _status;
     private readonly IPositionRegistry _registry;
     private readonly AlertPublisher _alerts;
@@ -51,11 +51,11 @@ public sealed partial class AlpacaTradingService : IHostedService, IAsyncDisposa
     private Task? _loop;
     private Task? _consumer;
 
-    public AlpacaTradingService(AlpacaTradingOptions options, SqliteJournal journal, ExecutionIntakeService intake, IPositionRegistry registry,
+    public AlpacaTradingService(AlpacaTradingOptions options, JournalDatabase journal, ExecutionIntakeService intake, IPositionRegistry registry,
         LivePipelineService pipeline, AlertPublisher alerts, IMessageBus bus, ServiceStatus status, TimeProvider time, ILogger<AlpacaTradingService> log)
     {
         _options = options;
-        _journal = journal;
+        _exits = journal.Exits;
         _status = status;
         _registry = registry;
         _alerts = alerts;
@@ -63,8 +63,8 @@ public sealed partial class AlpacaTradingService : IHostedService, IAsyncDisposa
         _log = log;
         _http = new HttpClient { Timeout = TimeSpan.FromSeconds(15) };
         _client = new AlpacaTradingClient(_http, options.TradingUrl, options.Credentials);
-        _monitored = new MonitoredPositions(pipeline, journal);
-        _intake = new TradeUpdatesIntake(intake, journal, _monitored, options, time, log);
+        _monitored = new MonitoredPositions(pipeline, journal.Positions);
+        _intake = new TradeUpdatesIntake(intake, journal.Exits, _monitored, options, time, log);
         if (options.Executor)
         {
             _executor = new ExitExecutor(_client, journal, _intake, alerts, bus, options, time, log);
@@ -95,7 +95,7 @@ public sealed partial class AlpacaTradingService : IHostedService, IAsyncDisposa
     {
         LogStarting(_log, _options.ToString());
         // exits decided from now on are watched; with the executor, older ones without a finished order are its backlog
-        _exitWatermark = _journal.LastExitOrd();
+        _exitWatermark = _exits.LastExitOrd();
         _executor?.LoadBacklog(_exitWatermark);
         _stream.Start();
         _ = _stream.Completion.ContinueWith(_ =>
@@ -209,7 +209,7 @@ public sealed partial class AlpacaTradingService : IHostedService, IAsyncDisposa
     /// <summary>Newly journaled exits: in flight until their fill (reconciliation skips their symbols), and the executor's work.</summary>
     private void WatchExits()
     {
-        var batch = _journal.ExitsAfter(_exitWatermark);
+        var batch = _exits.ExitsAfter(_exitWatermark);
         long now = _time.GetTimestamp();
         foreach (var (ord, exit) in batch)
         {

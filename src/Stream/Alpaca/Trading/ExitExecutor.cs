@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Http;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Streamer.Rules.Engine;
 using Streamer.Rules.Time;
 using Streamer.Stream.Journal;
 using Streamer.Stream.Pipeline;
@@ -24,7 +25,7 @@ namespace Streamer.Stream.Alpaca.Trading;
 /// position is flagged, and nothing more is sent. All of it runs on the trading service's loop.
 /// </summary>
 internal sealed partial class ExitExecutor(
-    AlpacaTradingClient client, SqliteJournal journal, TradeUpdatesIntake intake, AlertPublisher alerts, IMessageBus bus,
+    AlpacaTradingClient client, JournalDatabase journal, TradeUpdatesIntake intake, AlertPublisher alerts, IMessageBus bus,
     AlpacaTradingOptions options, TimeProvider time, ILogger log)
 {
     public const string ReportSubject = "streamer.executions.reported";
@@ -74,17 +75,17 @@ internal sealed partial class ExitExecutor(
     /// </summary>
     public void LoadBacklog(long upToOrd)
     {
-        long from = journal.ExecutorStartOrd();
-        long seen = Math.Max(from, journal.TradingValue(SeenKey) ?? from);
+        long from = journal.Orders.ExecutorStartOrd();
+        long seen = Math.Max(from, journal.Orders.TradingValue(SeenKey) ?? from);
         var unseen = new List<JournaledExit>();
         while (from < upToOrd)
         {
-            var batch = journal.ExitsAfter(from);
+            var batch = journal.Exits.ExitsAfter(from);
             if (batch.Count == 0) break;
             foreach (var (ord, exit) in batch)
             {
                 if (ord > upToOrd) break;
-                var record = journal.FindExitOrder(exit.Id);
+                var record = journal.Orders.FindExitOrder(exit.Id);
                 if (record is { IsDone: true }) continue;
                 if (ord > seen && record is null) unseen.Add(exit);
                 else Track(exit, record, recovered: true);
@@ -96,7 +97,7 @@ internal sealed partial class ExitExecutor(
         long now = Now();
         foreach (var exit in unseen)
         {
-            journal.SaveExitOrder(new ExitOrderRecord(exit.Id, exit.PositionId, exit.Id, null, ExitOrderStatus.Failed, 0, "decided while the executor was not running: not traded late"), now);
+            journal.Orders.SaveExitOrder(new ExitOrderRecord(exit.Id, exit.PositionId, exit.Id, null, ExitOrderStatus.Failed, 0, "decided while the executor was not running: not traded late"), now);
             Interlocked.Increment(ref _failed);
         }
         alerts.Raise(AlertPublisher.Kinds.OrderFailed,
@@ -109,7 +110,7 @@ internal sealed partial class ExitExecutor(
     {
         if (ord > _seen)
         {
-            journal.SetTradingValue(SeenKey, ord);
+            journal.Orders.SetTradingValue(SeenKey, ord);
             _seen = ord;
         }
     }
@@ -118,7 +119,7 @@ internal sealed partial class ExitExecutor(
     private long _seen;
 
     /// <summary>A newly journaled exit.</summary>
-    public void Track(JournaledExit exit) => Track(exit, journal.FindExitOrder(exit.Id), recovered: false);
+    public void Track(JournaledExit exit) => Track(exit, journal.Orders.FindExitOrder(exit.Id), recovered: false);
 
     private void Track(JournaledExit exit, ExitOrderRecord? record, bool recovered)
     {
@@ -128,12 +129,12 @@ internal sealed partial class ExitExecutor(
         try
         {
             legs = ExitLegsWithMarks(exit.Payload);
-            ExitOrders.Build(exit.Id, [.. legs.Select(l => (l.Symbol, l.Qty))]); // refuses what can never be an order
+            ExitOrders.Build(exit.Id, [.. legs.Select(l => (l.Symbol, (long)l.Qty))]); // refuses what can never be an order
         }
         catch (Exception e) when (e is FormatException or ArgumentException or JsonException or KeyNotFoundException or InvalidOperationException)
         {
             var failed = new ExitOrderRecord(exit.Id, exit.PositionId, exit.Id, null, ExitOrderStatus.Failed, 0, e.Message);
-            journal.SaveExitOrder(failed, Now());
+            journal.Orders.SaveExitOrder(failed, Now());
             Interlocked.Increment(ref _failed);
             alerts.Raise(AlertPublisher.Kinds.OrderFailed, $"exit '{exit.Id}' cannot be executed: {e.Message}; position '{exit.PositionId}' flagged", exit.Id,
                 [new("exit_id", exit.Id), new("position_id", exit.PositionId)]);
@@ -204,7 +205,7 @@ internal sealed partial class ExitExecutor(
                     return;
                 }
             }
-            journal.SaveExitOrder(w.Record, now); // before the submit: a crash after it finds the client_order_id
+            journal.Orders.SaveExitOrder(w.Record, now); // before the submit: a crash after it finds the client_order_id
             BrokerOrder order;
             try
             {
@@ -276,20 +277,20 @@ internal sealed partial class ExitExecutor(
         w.Record = w.Record with { OrderId = order.Id, Status = ExitOrderStatus.Submitted, LastError = null };
         w.SubmittedAt = now;
         // the reply's status is not used: the fill is taken from trade_updates (or, when late, from the broker), so its fills are journaled once
-        journal.SaveExitOrder(w.Record, now);
+        journal.Orders.SaveExitOrder(w.Record, now);
     }
 
     private void Filled(Work w, BrokerOrder order, long now)
     {
         // the fills normally came on trade_updates; missed (a disconnect): the order's fills, same ids
-        if (!journal.HasFillWithPrefix(BrokerFills.OrderPrefix(order.Id)))
+        if (!journal.Fills.HasFillWithPrefix(BrokerFills.OrderPrefix(order.Id)))
         {
             var update = new TradeUpdate("fill", order, now, order.FilledAvgPrice, order.FilledQty, null, new Dictionary<string, decimal>());
             var fills = BrokerFills.FromFilledOrder(order, now);
             if (fills.Count > 0) intake.Accept(fills, w.Exit.PositionId, update, w.Exit.Id);
         }
         w.Record = w.Record with { OrderId = order.Id, Status = ExitOrderStatus.Filled, LastError = null };
-        journal.SaveExitOrder(w.Record, now);
+        journal.Orders.SaveExitOrder(w.Record, now);
         Interlocked.Increment(ref _filled);
         LogFilled(log, w.Exit.Id, order.Id, order.FilledQty, order.FilledAvgPrice ?? 0);
         bus.TryPublish(ReportSubject, Report(w, order, now));
@@ -301,7 +302,7 @@ internal sealed partial class ExitExecutor(
         if (attempt > options.OrderRetries)
         {
             w.Record = w.Record with { Status = ExitOrderStatus.Failed, LastError = reason };
-            journal.SaveExitOrder(w.Record, now);
+            journal.Orders.SaveExitOrder(w.Record, now);
             Interlocked.Increment(ref _failed);
             alerts.Raise(AlertPublisher.Kinds.OrderFailed,
                 $"exit '{w.Exit.Id}': GAVE UP after {attempt} attempts ({reason}); position '{w.Exit.PositionId}' is flagged: its closing order was not executed",
@@ -317,7 +318,7 @@ internal sealed partial class ExitExecutor(
         lock (_gate) w.Latest = null;
         w.NextTryAt = now + delay;
         w.MayExistAtBroker = false;
-        journal.SaveExitOrder(w.Record, now);
+        journal.Orders.SaveExitOrder(w.Record, now);
     }
 
     /// <summary>The order for what is still to close (all of it, unless an earlier attempt filled part), priced for this attempt.</summary>
@@ -347,10 +348,10 @@ internal sealed partial class ExitExecutor(
         : p.MarketReason is { } why ? $"market ({why})" : "market";
 
     /// <summary>The exit event's closing legs (formats.md: <c>legs[].symbol</c>, <c>legs[].qty</c> + buy / − sell).</summary>
-    internal static IReadOnlyList<(string Symbol, long Qty)> ExitLegs(byte[] payload) => [.. ExitLegsWithMarks(payload).Select(l => (l.Symbol, l.Qty))];
+    internal static IReadOnlyList<(string Symbol, long Qty)> ExitLegs(byte[] payload) => [.. ExitLegsWithMarks(payload).Select(l => (l.Symbol, (long)l.Qty))];
 
     /// <summary>
-    /// The closing legs with their <c>legs[].mark</c>: null when the event has none (the engine writes NaN as null),
+    /// The closing legs with their <c>legs[].mark</c>: NaN when the event has none (the engine writes NaN as null),
     /// or one that is not a usable price (not a number, negative).
     /// </summary>
     internal static IReadOnlyList<ExitLeg> ExitLegsWithMarks(byte[] payload)
@@ -362,8 +363,9 @@ internal sealed partial class ExitExecutor(
             var symbol = leg.GetProperty("symbol").GetString() ?? throw new FormatException("exit leg without a symbol");
             double qty = leg.GetProperty("qty").GetDouble();
             if (qty != Math.Floor(qty)) throw new FormatException($"exit leg {symbol}: qty {qty.ToString(CultureInfo.InvariantCulture)} is not whole");
-            decimal? mark = leg.TryGetProperty("mark", out var m) && m.ValueKind == JsonValueKind.Number && m.TryGetDecimal(out var d) && d >= 0 ? d : null;
-            legs.Add(new ExitLeg(symbol, (long)qty, mark));
+            if (Math.Abs(qty) > int.MaxValue) throw new FormatException($"exit leg {symbol}: qty {qty.ToString(CultureInfo.InvariantCulture)} is out of range");
+            double mark = leg.TryGetProperty("mark", out var m) && m.ValueKind == JsonValueKind.Number && m.TryGetDouble(out var d) && d >= 0 ? d : double.NaN;
+            legs.Add(new ExitLeg { Symbol = symbol, Qty = (int)qty, Mark = mark });
         }
         return legs;
     }

@@ -1,3 +1,5 @@
+using Streamer.Rules.Engine;
+
 namespace Streamer.Stream.Alpaca.Trading;
 
 /// <summary>
@@ -20,8 +22,8 @@ namespace Streamer.Stream.Alpaca.Trading;
 /// <item>Cents for every price: Alpaca's option tick is $0.01; classes quoted in $0.05 above $3 (not in the
 /// penny pilot) still take a cent limit at Alpaca (a marketable limit crosses the quote anyway); stocks ≥ $1
 /// trade in cents, and a cent is a valid sub-$1 stock price.</item>
-/// <item>A leg without a mark (null in the event: the engine had no price for it) → a market order, with
-/// the reason.</item>
+/// <item>A leg without a mark (null in the event: the engine had no price for it; NaN in the leg) → a market
+/// order, with the reason.</item>
 /// </list>
 /// </summary>
 internal static class ExitLimitPricing
@@ -44,7 +46,8 @@ internal static class ExitLimitPricing
         decimal net = 0;
         foreach (var leg in legs)
         {
-            if (leg.Mark is not { } mark) return ExitOrderPrice.Market($"no mark for {leg.Symbol} in the exit event");
+            if (!HasMark(leg)) return ExitOrderPrice.Market($"no mark for {leg.Symbol} in the exit event");
+            var mark = (decimal)leg.Mark; // the event's 4-decimal mark: exact in a double, exact back in decimal
             decimal ratio = legs.Count == 1 ? 1 : Math.Abs(leg.Qty) / unit;
             net += Math.Sign(leg.Qty) * ratio * mark;
         }
@@ -53,7 +56,7 @@ internal static class ExitLimitPricing
         decimal limit = legs.Count > 1
             ? signedLimit == 0 ? Tick : signedLimit
             : Math.Max(Tick, legs[0].Qty > 0 ? signedLimit : -signedLimit);
-        return new ExitOrderPrice(limit, legs.Count == 1 ? legs[0].Mark : net, allowance, null);
+        return new ExitOrderPrice(limit, legs.Count == 1 ? (decimal)legs[0].Mark : net, allowance, null);
     }
 
     /// <summary><c>min(slippage × 2^(attempt−1), max)</c>, without overflowing for many attempts.</summary>
@@ -63,6 +66,8 @@ internal static class ExitLimitPricing
         for (int i = 1; i < attempt && f < max; i++) f *= 2;
         return Math.Min(f, max);
     }
+
+    private static bool HasMark(in ExitLeg leg) => double.IsFinite(leg.Mark) && leg.Mark >= 0;
 
     private static long Gcd(long a, long b) => b == 0 ? a : Gcd(b, a % b);
 }

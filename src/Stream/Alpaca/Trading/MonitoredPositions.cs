@@ -10,7 +10,7 @@ namespace Streamer.Stream.Alpaca.Trading;
 /// What the engine monitors, as the trading side needs it: every open position's legs (read on the
 /// shard threads, <c>ExitEngine.OpenLegs</c>), fresh ids and definitions for adopted positions.
 /// </summary>
-internal sealed class MonitoredPositions(LivePipelineService pipeline, SqliteJournal journal)
+internal sealed class MonitoredPositions(LivePipelineService pipeline, PositionStore positions)
 {
     /// <summary>Every monitored position's legs with a non-zero quantity; null when the pipeline is stopping.</summary>
     public async Task<IReadOnlyList<MonitoredLeg>?> LegsAsync()
@@ -29,7 +29,7 @@ internal sealed class MonitoredPositions(LivePipelineService pipeline, SqliteJou
                 }
                 return list;
             }).ConfigureAwait(false);
-            var open = journal.OpenPositionIds(); // the engine may still hold a position the journal closed a moment ago
+            var open = positions.OpenPositionIds(); // the engine may still hold a position the journal closed a moment ago
             return [.. perShard.SelectMany(l => l).Where(l => open.Contains(l.PositionId))];
         }
         catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException or OperationCanceledException)
@@ -55,11 +55,11 @@ internal sealed class MonitoredPositions(LivePipelineService pipeline, SqliteJou
     public string NewId(string name)
     {
         string stem = "alpaca-" + name;
-        if (!journal.KnowsPosition(stem)) return stem;
+        if (!positions.KnowsPosition(stem)) return stem;
         for (int n = 2; ; n++)
         {
             string id = string.Create(CultureInfo.InvariantCulture, $"{stem}-{n}");
-            if (!journal.KnowsPosition(id)) return id;
+            if (!positions.KnowsPosition(id)) return id;
         }
     }
 

@@ -24,7 +24,7 @@ namespace Streamer.Stream.Alpaca.Trading;
 /// Other events (<c>new</c>, <c>canceled</c>, <c>expired</c>, <c>rejected</c>, …) only reach the executor.
 /// </summary>
 internal sealed partial class TradeUpdatesIntake(
-    ExecutionIntakeService intake, SqliteJournal journal, MonitoredPositions monitored,
+    ExecutionIntakeService intake, ExitStore exits, MonitoredPositions monitored,
     AlpacaTradingOptions options, TimeProvider time, ILogger log)
 {
     /// <summary>Every update for an exit's order (exit id, update), for the executor.</summary>
@@ -38,11 +38,11 @@ internal sealed partial class TradeUpdatesIntake(
     {
         ArgumentNullException.ThrowIfNull(update);
         long now = NanoTime.FromDateTime(time.GetUtcNow().UtcDateTime);
-        var exitId = BrokerFills.ExitIdOf(update.Order.ClientOrderId, id => journal.FindExit(id) is not null);
+        var exitId = BrokerFills.ExitIdOf(update.Order.ClientOrderId, id => exits.FindExit(id) is not null);
         var fills = BrokerFills.From(update, now);
         if (exitId is not null)
         {
-            if (fills.Count > 0) Accept(fills, journal.FindExit(exitId)!.PositionId, update, exitId);
+            if (fills.Count > 0) Accept(fills, exits.FindExit(exitId)!.PositionId, update, exitId);
             ExitOrderUpdate?.Invoke(exitId, update);
             return;
         }

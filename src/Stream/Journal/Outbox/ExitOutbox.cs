@@ -19,7 +19,7 @@ namespace Streamer.Stream.Journal.Outbox;
 /// </summary>
 public sealed partial class ExitOutbox : IAsyncDisposable
 {
-    private readonly SqliteJournal _journal;
+    private readonly ExitStore _journal;
     private readonly JetStreamClient _js;
     private readonly ExitOutboxOptions _options;
     private readonly Func<long> _clock;
@@ -38,7 +38,7 @@ public sealed partial class ExitOutbox : IAsyncDisposable
     private int _inFlight;
     private bool _streamReady;
 
-    public ExitOutbox(SqliteJournal journal, JetStreamClient js, ExitOutboxOptions? options = null, Func<long>? clock = null)
+    public ExitOutbox(ExitStore journal, JetStreamClient js, ExitOutboxOptions? options = null, Func<long>? clock = null)
     {
         ArgumentNullException.ThrowIfNull(journal);
         ArgumentNullException.ThrowIfNull(js);

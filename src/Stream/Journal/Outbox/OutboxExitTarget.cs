@@ -3,12 +3,12 @@ using JournalExit = Streamer.Stream.Pipeline.PendingExit;
 
 namespace Streamer.Stream.Journal.Outbox;
 
-/// <summary>The service's target: journal first (fsync), then the outbox publishes to NATS JetStream.</summary>
-public sealed class OutboxExitTarget(ExitOutbox outbox, Streamer.Stream.Journal.SqliteJournal journal) : IExitTarget
+/// <summary>The service's target: journal first (fsync), then the outbox publishes to NATS JetStream; a fill's resize goes to the positions it changes.</summary>
+public sealed class OutboxExitTarget(ExitOutbox outbox, PositionStore positions) : IExitTarget
 {
     public ExitSubmitOutcome Submit(JournalExit exit) => outbox.Submit(exit);
 
     public IReadOnlyList<ExitSubmitResult> SubmitBatch(IReadOnlyList<JournalExit> exits) => outbox.SubmitBatch(exits);
 
-    public void Record(Streamer.Stream.Pipeline.PositionChange change) => journal.RecordPositionChange(change);
+    public void Record(Streamer.Stream.Pipeline.PositionChange change) => positions.RecordPositionChange(change);
 }

@@ -57,7 +57,7 @@ public sealed partial class LivePipelineService
                 foreach (var (id, state) in shard)
                 {
                     if (_savedStates.TryGetValue(id, out var saved) && saved == state) continue;
-                    if (_journal.SaveStateIfCurrent(id, state, now)) _savedStates[id] = state;
+                    if (_positions.SaveStateIfCurrent(id, state, now)) _savedStates[id] = state;
                 }
             }
         }

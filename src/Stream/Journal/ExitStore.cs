@@ -1,15 +1,24 @@
+using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Streamer.Stream.Pipeline;
 
 namespace Streamer.Stream.Journal;
 
 /// <summary>
-/// Exit decisions (the outbox's queue): one at a time, or a burst in one transaction (group commit:
-/// one fsync for every exit queued behind the journal), and their acks marked in batches.
+/// Exit decisions (the outbox's queue, table <c>exits</c>): one at a time, or a burst in one
+/// transaction (group commit: one fsync for every exit queued behind the journal), their acks marked
+/// in batches, and the reads the publisher and the executor follow them with. An exit is written in
+/// one transaction with what it did to its position (<see cref="PositionStore"/>: tranches fired,
+/// new rule state, closing), so a restart never sees the one without the other.
 /// </summary>
-public sealed partial class SqliteJournal
+public sealed class ExitStore
 {
+    private const string SelectExit = "SELECT id, position_id, seq, subject, payload, decided_at, published_at, stream_seq FROM exits";
+
+    private readonly JournalDatabase _db;
     private long _exitCommits;
+
+    internal ExitStore(JournalDatabase db) => _db = db;
 
     /// <summary>transactions that journaled exits (one per <see cref="RecordExitsDecided"/> or <see cref="RecordExitDecided"/> call): diagnostics.</summary>
     public long ExitCommits => Interlocked.Read(ref _exitCommits);
@@ -42,11 +51,12 @@ public sealed partial class SqliteJournal
         ArgumentNullException.ThrowIfNull(exits);
         var outcomes = new ExitBatchOutcome[exits.Count];
         if (exits.Count == 0) return outcomes;
-        lock (_gate)
+        var positions = _db.Positions;
+        lock (_db.Gate)
         {
-            ThrowIfDisposed();
+            _db.ThrowIfDisposed();
             using var tx = _db.BeginTransaction();
-            using var insert = Command("""
+            using var insert = _db.Command("""
                 INSERT INTO exits (id, position_id, seq, subject, payload, decided_at)
                 VALUES ($id, $position, $seq, $subject, $payload, $decided)
                 ON CONFLICT (id) DO NOTHING
@@ -84,9 +94,10 @@ public sealed partial class SqliteJournal
                     }
                     else
                     {
-                        if (exit.TranchesFiredMask != 0) RecordTranches(exit, tx);
-                        if (exit.PositionStateJson is not null) UpsertState(exit.PositionId, exit.PositionStateJson, exit.DecidedAtNs, tx);
-                        if (exit.ClosesPosition) UpdateStatus(exit.PositionId, PositionStatus.Closed, exit.DecidedAtNs, tx);
+                        // what the exit did to its position, under the exit's savepoint: all of it or none
+                        if (exit.TranchesFiredMask != 0) positions.RecordTranches(exit, tx);
+                        if (exit.PositionStateJson is not null) positions.UpsertState(exit.PositionId, exit.PositionStateJson, exit.DecidedAtNs, tx);
+                        if (exit.ClosesPosition) positions.UpdateStatus(exit.PositionId, PositionStatus.Closed, exit.DecidedAtNs, tx);
                         outcomes[i] = new ExitBatchOutcome(ExitRecordOutcome.Recorded, null);
                     }
                     tx.Release("e");
@@ -105,6 +116,26 @@ public sealed partial class SqliteJournal
         return outcomes;
     }
 
+    /// <summary>Marks an exit acknowledged by the stream. False when the id is unknown; a second mark keeps the first.</summary>
+    public bool MarkPublished(string exitId, long publishedAtNs, ulong streamSequence)
+    {
+        lock (_db.Gate)
+        {
+            _db.ThrowIfDisposed();
+            using var c = _db.Command("""
+                UPDATE exits SET published_at = $at, stream_seq = $sseq
+                WHERE id = $id AND published_at IS NULL
+                """);
+            c.Parameters.AddWithValue("$at", publishedAtNs);
+            c.Parameters.AddWithValue("$sseq", (long)streamSequence);
+            c.Parameters.AddWithValue("$id", exitId);
+            if (c.ExecuteNonQuery() == 1) return true;
+            using var exists = _db.Command("SELECT COUNT(*) FROM exits WHERE id = $id");
+            exists.Parameters.AddWithValue("$id", exitId);
+            return Convert.ToInt64(exists.ExecuteScalar(), CultureInfo.InvariantCulture) == 1;
+        }
+    }
+
     /// <summary>
     /// Marks many exits acknowledged by the stream in one transaction (not fsynced: below). Unknown ids are
     /// skipped; an exit marked before keeps its first ack. Returns how many were newly marked.
@@ -113,20 +144,20 @@ public sealed partial class SqliteJournal
     {
         ArgumentNullException.ThrowIfNull(acks);
         if (acks.Count == 0) return 0;
-        lock (_gate)
+        lock (_db.Gate)
         {
-            ThrowIfDisposed();
+            _db.ThrowIfDisposed();
             // no fsync of its own (synchronous=NORMAL for this commit only): the next exit's FULL commit
             // syncs the WAL with it. A power cut before that loses marks, never exits: those exits are
             // published again with their ids (at-least-once). A process crash loses nothing (page cache).
-            Exec(_db, "PRAGMA synchronous=NORMAL;");
+            _db.Exec("PRAGMA synchronous=NORMAL;");
             try
             {
                 return Mark(acks, publishedAtNs);
             }
             finally
             {
-                Exec(_db, "PRAGMA synchronous=FULL;");
+                _db.Exec("PRAGMA synchronous=FULL;");
             }
         }
     }
@@ -135,7 +166,7 @@ public sealed partial class SqliteJournal
     private int Mark(IReadOnlyList<(string ExitId, ulong StreamSequence)> acks, long publishedAtNs)
     {
         using var tx = _db.BeginTransaction();
-        using var c = Command("""
+        using var c = _db.Command("""
             UPDATE exits SET published_at = $at, stream_seq = $sseq
             WHERE id = $id AND published_at IS NULL
             """, tx);
@@ -153,6 +184,27 @@ public sealed partial class SqliteJournal
         return marked;
     }
 
+    /// <summary>Unpublished exits in decision order, at most <paramref name="limit"/>: what to (re)publish.</summary>
+    public IReadOnlyList<JournaledExit> ListUnpublished(int limit = int.MaxValue)
+    {
+        lock (_db.Gate)
+        {
+            _db.ThrowIfDisposed();
+            using var c = _db.Command($"{SelectExit} WHERE published_at IS NULL ORDER BY ord LIMIT $limit");
+            c.Parameters.AddWithValue("$limit", limit);
+            return ReadExits(c);
+        }
+    }
+
+    public int CountUnpublished()
+    {
+        lock (_db.Gate)
+        {
+            _db.ThrowIfDisposed();
+            return (int)_db.ScalarLong("SELECT COUNT(*) FROM exits WHERE published_at IS NULL");
+        }
+    }
+
     /// <summary>
     /// Unpublished exits after decision position <paramref name="afterOrd"/> (0: from the first), in
     /// decision order, at most <paramref name="limit"/>, each with its position: the publisher's cursor
@@ -160,10 +212,11 @@ public sealed partial class SqliteJournal
     /// </summary>
     public IReadOnlyList<(long Ord, JournaledExit Exit)> ListUnpublishedAfter(long afterOrd, int limit)
     {
-        lock (_gate)
+        lock (_db.Gate)
         {
-            ThrowIfDisposed();
-            return ReadUnpublishedAfter(_db, afterOrd, limit);
+            _db.ThrowIfDisposed();
+            using var c = _db.Command("");
+            return ReadUnpublishedAfter(c, afterOrd, limit);
         }
     }
 
@@ -174,32 +227,32 @@ public sealed partial class SqliteJournal
     /// </summary>
     public JournalOutboxReader OpenOutboxReader()
     {
-        lock (_gate)
+        lock (_db.Gate)
         {
-            ThrowIfDisposed();
-            var db = new SqliteConnection(new SqliteConnectionStringBuilder
+            _db.ThrowIfDisposed();
+            var reader = new SqliteConnection(new SqliteConnectionStringBuilder
             {
-                DataSource = Path,
+                DataSource = _db.Path,
                 Mode = SqliteOpenMode.ReadWrite, // reads only; the file exists
                 Pooling = false,
                 DefaultTimeout = 30,
             }.ToString());
             try
             {
-                db.Open();
+                reader.Open();
             }
             catch
             {
-                db.Dispose();
+                reader.Dispose();
                 throw;
             }
-            return new JournalOutboxReader(db);
+            return new JournalOutboxReader(reader);
         }
     }
 
-    internal static List<(long Ord, JournaledExit Exit)> ReadUnpublishedAfter(SqliteConnection db, long afterOrd, int limit)
+    /// <summary>the query behind <see cref="ListUnpublishedAfter"/>, on whichever connection <paramref name="c"/> belongs to.</summary>
+    internal static List<(long Ord, JournaledExit Exit)> ReadUnpublishedAfter(SqliteCommand c, long afterOrd, int limit)
     {
-        using var c = db.CreateCommand();
         c.CommandText = """
             SELECT ord, id, position_id, seq, subject, payload, decided_at FROM exits
             WHERE published_at IS NULL AND ord > $after ORDER BY ord LIMIT $limit
@@ -210,6 +263,92 @@ public sealed partial class SqliteJournal
         using var r = c.ExecuteReader();
         while (r.Read())
             list.Add((r.GetInt64(0), new JournaledExit(r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetString(4), (byte[])r.GetValue(5), r.GetInt64(6), null, null)));
+        return list;
+    }
+
+    /// <summary>All exits (of one position, or all) in decision order.</summary>
+    public IReadOnlyList<JournaledExit> ListExits(string? positionId = null)
+    {
+        lock (_db.Gate)
+        {
+            _db.ThrowIfDisposed();
+            using var c = _db.Command(positionId is null ? $"{SelectExit} ORDER BY ord" : $"{SelectExit} WHERE position_id = $position ORDER BY ord");
+            if (positionId is not null) c.Parameters.AddWithValue("$position", positionId);
+            return ReadExits(c);
+        }
+    }
+
+    public JournaledExit? FindExit(string exitId)
+    {
+        lock (_db.Gate)
+        {
+            _db.ThrowIfDisposed();
+            using var c = _db.Command($"{SelectExit} WHERE id = $id");
+            c.Parameters.AddWithValue("$id", exitId);
+            var found = ReadExits(c);
+            return found.Count == 0 ? null : found[0];
+        }
+    }
+
+    /// <summary>The sequence the position's next exit takes: 1 + the highest journaled, 1 for none.</summary>
+    public long NextExitSequence(string positionId)
+    {
+        lock (_db.Gate)
+        {
+            _db.ThrowIfDisposed();
+            return NextSequence(positionId);
+        }
+    }
+
+    /// <summary>The newest exit's decision order (0 for none).</summary>
+    public long LastExitOrd()
+    {
+        lock (_db.Gate)
+        {
+            _db.ThrowIfDisposed();
+            return _db.ScalarLong("SELECT COALESCE(MAX(ord), 0) FROM exits");
+        }
+    }
+
+    /// <summary>Exits decided after <paramref name="ord"/>, in decision order, with their <c>ord</c>.</summary>
+    public IReadOnlyList<(long Ord, JournaledExit Exit)> ExitsAfter(long ord, int limit = 1000)
+    {
+        lock (_db.Gate)
+        {
+            _db.ThrowIfDisposed();
+            using var c = _db.Command("SELECT ord, id, position_id, seq, subject, payload, decided_at, published_at, stream_seq FROM exits WHERE ord > $ord ORDER BY ord LIMIT $limit");
+            c.Parameters.AddWithValue("$ord", ord);
+            c.Parameters.AddWithValue("$limit", limit);
+            var list = new List<(long, JournaledExit)>();
+            using var r = c.ExecuteReader();
+            while (r.Read())
+            {
+                list.Add((r.GetInt64(0), new JournaledExit(r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetString(4), (byte[])r.GetValue(5), r.GetInt64(6),
+                    r.IsDBNull(7) ? null : r.GetInt64(7), r.IsDBNull(8) ? null : (ulong)r.GetInt64(8))));
+            }
+            return list;
+        }
+    }
+
+    /// <summary>1 + the position's highest journaled sequence (caller holds the lock; <see cref="PositionStore"/> checks a state against it).</summary>
+    internal long NextSequence(string positionId)
+    {
+        using var c = _db.Command("SELECT COALESCE(MAX(seq), 0) + 1 FROM exits WHERE position_id = $position");
+        c.Parameters.AddWithValue("$position", positionId);
+        return Convert.ToInt64(c.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    private static List<JournaledExit> ReadExits(SqliteCommand c)
+    {
+        var list = new List<JournaledExit>();
+        using var r = c.ExecuteReader();
+        while (r.Read())
+        {
+            list.Add(new JournaledExit(
+                r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetString(3), (byte[])r.GetValue(4), r.GetInt64(5),
+                r.IsDBNull(6) ? null : r.GetInt64(6),
+                r.IsDBNull(7) ? null : (ulong)r.GetInt64(7)));
+        }
         return list;
     }
 }

@@ -38,7 +38,9 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
 {
     private readonly LiveServiceOptions _options;
     private readonly StreamerSettings _settings;
-    private readonly SqliteJournal _journal;
+    private readonly ExitStore _exits;
+    private readonly FillStore _fills;
+    private readonly PositionStore _positions;
     private readonly ExitOutbox _outbox;
     private readonly IMessageBus _bus;
     private readonly AlertPublisher _alerts;
@@ -61,14 +63,16 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
     private volatile bool _tapeEnded;
     private int _disposed;
 
-    public LivePipelineService(LiveServiceOptions options, StreamerSettings settings, SqliteJournal journal, ExitOutbox outbox, IMessageBus bus,
+    public LivePipelineService(LiveServiceOptions options, StreamerSettings settings, JournalDatabase journal, ExitOutbox outbox, IMessageBus bus,
         AlertPublisher alerts, ServiceStatus status, IHostApplicationLifetime lifetime, IServiceProvider services,
         TimeProvider time, ILogger<LivePipelineService> log, IMarketDataFeedFactory? feed = null)
     {
         _feedFactory = feed;
         _options = options;
         _settings = settings;
-        _journal = journal;
+        _exits = journal.Exits;
+        _fills = journal.Fills;
+        _positions = journal.Positions;
         _outbox = outbox;
         _bus = bus;
         _alerts = alerts;
@@ -79,7 +83,7 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
         _log = log;
         Symbols = new SymbolTable();
         Pipeline = new TickPipeline(options.Pipeline,
-            Symbols, options.Books, new OutboxExitTarget(outbox, journal), new BusSnapshotTarget(bus));
+            Symbols, options.Books, new OutboxExitTarget(outbox, journal.Positions), new BusSnapshotTarget(bus));
         // now, not at start: the heartbeat starts (and beats once) before this service does
         status.ExtraFields = WriteStatus;
     }
@@ -219,18 +223,18 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
     /// </summary>
     private void RestorePositions()
     {
-        var known = _journal.LoadOpenPositions().Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
+        var known = _positions.LoadOpenPositions().Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
         long now = NowNs();
         foreach (var f in _options.FilePositions)
         {
             if (known.Contains(f.Spec.Id)) continue;
             // a new id is journaled open; an id closed before keeps its status (and is not monitored again)
-            _journal.UpsertPosition(f.Spec.Id, f.DefinitionJson, now);
+            _positions.UpsertPosition(f.Spec.Id, f.DefinitionJson, now);
         }
         var fileSpecs = _options.FilePositions.ToDictionary(f => f.Spec.Id, f => f, StringComparer.Ordinal);
         bool restore = _options.RestoreState;
         int restored = 0;
-        foreach (var p in _journal.LoadOpenPositions())
+        foreach (var p in _positions.LoadOpenPositions())
         {
             PositionSpec spec;
             try
@@ -260,13 +264,13 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
             Monitor(spec, state, "journal");
             // fills journaled after the state (a crash before their resize reached the journal, or a spread's basket still filling)
             if (restore)
-                foreach (var fill in _journal.FillsToApply(p.Id, state?.FillWatermark ?? 0)) ApplyToMonitored(fill);
+                foreach (var fill in _fills.FillsToApply(p.Id, state?.FillWatermark ?? 0)) ApplyToMonitored(fill);
             restored++;
         }
         LogRestored(_log, restored, restore ? "with their journaled state" : "re-derived from the tape");
         // a crash after a fill was journaled and before the position it opens was: open it now (a resend would be a duplicate)
         var registry = _services.GetRequiredService<IPositionRegistry>();
-        foreach (var orphan in _journal.OrphanFills().GroupBy(f => (f.PositionId, ExecutionIntakeService.ExecutionId(f))))
+        foreach (var orphan in _fills.OrphanFills().GroupBy(f => (f.PositionId, ExecutionIntakeService.ExecutionId(f))))
         {
             if (registry.Contains(orphan.Key.PositionId)) foreach (var fill in orphan) ApplyToMonitored(fill);
             else OpenFromFills(registry, [.. orphan]);
@@ -275,10 +279,10 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
 
     private PositionState? SavedState(string id)
     {
-        if (!_journal.TryLoadPositionState(id, out var json)) return null;
+        if (!_positions.TryLoadPositionState(id, out var json)) return null;
         var state = PositionStateJson.Parse(json, id);
         // the journal's exits are the authority on sequences
-        var next = _journal.NextExitSequence(id);
+        var next = _exits.NextExitSequence(id);
         return next > state.NextSequence ? state with { NextSequence = (int)next } : state;
     }
 
@@ -296,7 +300,7 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
         if (first.ExitId is { } exitId)
         {
             var id = ExecutionIntakeService.ExecutionId(first);
-            if (_journal.FindExit(exitId) is null)
+            if (_exits.FindExit(exitId) is null)
                 _alerts.Raise(AlertPublisher.Kinds.RejectedInput, $"fill '{id}' names exit '{exitId}', which was never decided: journaled, nothing changed", "exit|" + id,
                     [new("fill_id", id), new("exit_id", exitId), new("position_id", first.PositionId)]);
             else LogExitFill(_log, id, exitId);
@@ -317,7 +321,7 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
         var first = fills[0];
         var execution = ExecutionIntakeService.ExecutionId(first);
         if (execution != first.Id)
-            fills = [.. _journal.Fills(first.PositionId).Where(f => ExecutionIntakeService.ExecutionId(f) == execution && _journal.FillDisposition(f.Id) is null)];
+            fills = [.. _fills.Fills(first.PositionId).Where(f => ExecutionIntakeService.ExecutionId(f) == execution && _fills.FillDisposition(f.Id) is null)];
         string? error;
         try
         {
@@ -378,7 +382,7 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
         _alerts.Raise(AlertPublisher.Kinds.RejectedInput, message, fill.PositionId, [new("fill_id", fill.Id), new("position_id", fill.PositionId)]);
         try
         {
-            _journal.SetFillDisposition(fill.Id, "rejected: " + message);
+            _fills.SetFillDisposition(fill.Id, "rejected: " + message);
         }
         catch (Microsoft.Data.Sqlite.SqliteException e)
         {

@@ -10,9 +10,9 @@ namespace Streamer.Stream.Service;
 /// control API rejects what the engine would refuse (instead of journaling a position nobody
 /// monitors); once journaled it goes to the shard of its underlying.
 /// </summary>
-public sealed class PipelinePositionRegistry(SqliteJournal journal, TimeProvider time, LiveServiceOptions options, LivePipelineService pipeline) : IPositionRegistry
+public sealed class PipelinePositionRegistry(PositionStore positions, TimeProvider time, LiveServiceOptions options, LivePipelineService pipeline) : IPositionRegistry
 {
-    private readonly JournalPositionRegistry _journal = new(journal, time);
+    private readonly JournalPositionRegistry _journal = new(positions, time);
 
     public event Action<string, string>? Added;
 

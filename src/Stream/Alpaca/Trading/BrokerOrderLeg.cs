@@ -1,0 +1,3 @@
+namespace Streamer.Stream.Alpaca.Trading;
+
+internal sealed record BrokerOrderLeg(string Symbol, string Side, string PositionIntent, int RatioQty, decimal? FilledAvgPrice);

@@ -1,0 +1,146 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace Streamer.Stream.Journal;
+
+/// <summary>
+/// The durable record of the live service in one SQLite file, and the one connection and transaction
+/// unit its stores share: <see cref="Exits"/> (the outbox), <see cref="Fills"/>, <see cref="Positions"/>
+/// (definitions, rule state, tranches fired) and <see cref="Orders"/> (the executor's exit orders).
+/// WAL mode with <c>synchronous=FULL</c>: a call that returned has its transaction on disk, fsynced, so
+/// it survives a crash of the process and of the machine. One connection behind one lock: every call
+/// of every store is thread-safe and short, and a write that spans stores (an exit with the position's
+/// new state and the tranches it fired) is one transaction on it. Exits are rare next to ticks, so
+/// the lock is not a hot path.
+/// </summary>
+public sealed class JournalDatabase : IDisposable
+{
+    private readonly SqliteConnection _db;
+    private bool _disposed;
+
+    private JournalDatabase(string path, SqliteConnection db)
+    {
+        Path = path;
+        _db = db;
+        Positions = new PositionStore(this);
+        Fills = new FillStore(this);
+        Exits = new ExitStore(this);
+        Orders = new ExitOrderStore(this);
+    }
+
+    public string Path { get; }
+
+    public ExitStore Exits { get; }
+
+    public FillStore Fills { get; }
+
+    public PositionStore Positions { get; }
+
+    public ExitOrderStore Orders { get; }
+
+    /// <summary>
+    /// The lock every store takes around its statements: one connection is not safe for concurrent
+    /// use, and a transaction begun by one store must not see another store's statement slip in.
+    /// </summary>
+    internal Lock Gate { get; } = new();
+
+    /// <summary>Opens the journal at <paramref name="path"/>, creating the file and its tables on first use.</summary>
+    public static JournalDatabase Open(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var full = System.IO.Path.GetFullPath(path);
+        var dir = System.IO.Path.GetDirectoryName(full);
+        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+        var cs = new SqliteConnectionStringBuilder
+        {
+            DataSource = full,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false, // closing must release the file (restart, tests)
+            DefaultTimeout = 30,
+        }.ToString();
+        var db = new SqliteConnection(cs);
+        try
+        {
+            db.Open();
+            Exec(db, "PRAGMA journal_mode=WAL;");
+            Exec(db, "PRAGMA synchronous=FULL;");
+            Exec(db, "PRAGMA busy_timeout=5000;");
+            var version = Scalar<long>(db, "PRAGMA user_version;");
+            if (version > JournalSchema.Version)
+                throw new InvalidOperationException($"journal {full}: schema version {version} is newer than this build's {JournalSchema.Version}");
+            using (var tx = db.BeginTransaction())
+            {
+                Exec(db, JournalSchema.Create, tx);
+                if (version > 0) JournalSchema.Migrate(db, version, tx);
+                Exec(db, $"PRAGMA user_version={JournalSchema.Version};", tx);
+                tx.Commit();
+            }
+        }
+        catch (SqliteException e)
+        {
+            db.Dispose();
+            throw new InvalidOperationException($"journal {full}: cannot open: {e.Message}", e);
+        }
+        catch
+        {
+            db.Dispose();
+            throw;
+        }
+        return new JournalDatabase(full, db);
+    }
+
+    /// <summary>a pragma's value on the journal's own connection (tests, diagnostics).</summary>
+    internal string ReadPragma(string name)
+    {
+        lock (Gate)
+        {
+            ThrowIfDisposed();
+            using var c = Command($"PRAGMA {name};");
+            return Convert.ToString(c.ExecuteScalar(), CultureInfo.InvariantCulture) ?? "";
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (Gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _db.Dispose();
+        }
+    }
+
+    // ---- the transaction unit (callers hold Gate) ----
+
+    /// <summary>A transaction on the shared connection: every store's statements given it commit or roll back together.</summary>
+    internal SqliteTransaction BeginTransaction() => _db.BeginTransaction();
+
+    internal SqliteCommand Command(string sql, SqliteTransaction? tx = null)
+    {
+        var c = _db.CreateCommand();
+        c.CommandText = sql;
+        c.Transaction = tx;
+        return c;
+    }
+
+    internal void Exec(string sql, SqliteTransaction? tx = null) => Exec(_db, sql, tx);
+
+    internal long ScalarLong(string sql) => Scalar<long>(_db, sql);
+
+    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    private static void Exec(SqliteConnection db, string sql, SqliteTransaction? tx = null)
+    {
+        using var c = db.CreateCommand();
+        c.CommandText = sql;
+        c.Transaction = tx;
+        c.ExecuteNonQuery();
+    }
+
+    private static T Scalar<T>(SqliteConnection db, string sql)
+    {
+        using var c = db.CreateCommand();
+        c.CommandText = sql;
+        return (T)Convert.ChangeType(c.ExecuteScalar()!, typeof(T), CultureInfo.InvariantCulture);
+    }
+}

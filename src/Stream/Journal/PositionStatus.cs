@@ -1,0 +1,7 @@
+namespace Streamer.Stream.Journal;
+
+public enum PositionStatus
+{
+    Open,
+    Closed,
+}

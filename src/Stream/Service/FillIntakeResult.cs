@@ -1,0 +1,3 @@
+namespace Streamer.Stream.Service;
+
+public readonly record struct FillIntakeResult(FillIntakeOutcome Outcome, string? Error);
