@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Streamer.Rules.Books;
-using Streamer.Rules.Diagnostics;
+using HdrHistogram;
 using Streamer.Rules.Instruments;
 using Streamer.Rules.Market;
 using Streamer.Rules.Positions;
@@ -97,8 +97,9 @@ internal static class TickToExitLatency
             }
 
         var ingress = new long[exits];
-        var histogram = new LatencyHistogram();
-        var outboxShare = new LatencyHistogram(); // decision on the shard → received: dispatcher, journal commit, JetStream publish
+        // recorded on the NATS client's delivery thread, read here after the run: HdrHistogram's concurrent histogram
+        var histogram = new LongConcurrentHistogram(1, SharedLatencyHistogram.HighestNs, 3);
+        var outboxShare = new LongConcurrentHistogram(1, SharedLatencyHistogram.HighestNs, 3); // decision on the shard → received: dispatcher, journal commit, JetStream publish
         var gate = new Lock();
         int received = 0, unknown = 0;
         long lastReceived = 0;
@@ -112,8 +113,8 @@ internal static class TickToExitLatency
                 if (!index.TryGetValue(id, out int k)) { unknown++; return; }
                 long t0 = Volatile.Read(ref ingress[k]);
                 long total = (long)((now - t0) * (1e9 / Stopwatch.Frequency));
-                histogram.Record(total);
-                outboxShare.Record(Math.Max(0, total - ReadLatencyNs(m.Data)));
+                histogram.RecordValue(Math.Clamp(total, 0, SharedLatencyHistogram.HighestNs));
+                outboxShare.RecordValue(Math.Clamp(total - ReadLatencyNs(m.Data), 0, SharedLatencyHistogram.HighestNs));
                 lastReceived = now;
                 if (++received == exits) allIn.TrySetResult();
             }
@@ -147,10 +148,10 @@ internal static class TickToExitLatency
         {
             var inv = CultureInfo.InvariantCulture;
             Console.WriteLine(string.Create(inv, $"ticks sent in {sent.TotalSeconds:F1} s ({exits / sent.TotalSeconds:N0}/s); exits received {received:N0}/{exits:N0}{(unknown > 0 ? $" (+{unknown} unknown ids)" : "")} in {wall.Elapsed.TotalSeconds:F1} s{(done ? "" : " (TIMED OUT)")}"));
-            Console.WriteLine(string.Create(inv, $"tick ingress -> exit received on NATS (journal fsync + JetStream ack included): p50 {Us(histogram.ValueAtQuantile(0.5))} us, p99 {Us(histogram.ValueAtQuantile(0.99))} us, p99.9 {Us(histogram.ValueAtQuantile(0.999))} us, max {Us(histogram.Max)} us"));
+            Console.WriteLine(string.Create(inv, $"tick ingress -> exit received on NATS (journal fsync + JetStream ack included): p50 {Us(histogram.GetValueAtPercentile(50))} us, p99 {Us(histogram.GetValueAtPercentile(99))} us, p99.9 {Us(histogram.GetValueAtPercentile(99.9))} us, max {Us(histogram.GetMaxValue())} us"));
             double span = (lastReceived - firstTick) / (double)Stopwatch.Frequency;
             Console.WriteLine(string.Create(inv, $"sustained: {received:N0} exits in {span:F2} s from the first tick in to the last exit received = {received / span:N0} exits/s; journal transactions with exits: {journal.Exits.ExitCommits:N0}, ack-mark transactions: {outbox.MarkRounds:N0}"));
-            Console.WriteLine(string.Create(inv, $"of which decision -> received (dispatcher, journal commit, JetStream publish): p50 {Us(outboxShare.ValueAtQuantile(0.5))} us, p99 {Us(outboxShare.ValueAtQuantile(0.99))} us, p99.9 {Us(outboxShare.ValueAtQuantile(0.999))} us, max {Us(outboxShare.Max)} us"));
+            Console.WriteLine(string.Create(inv, $"of which decision -> received (dispatcher, journal commit, JetStream publish): p50 {Us(outboxShare.GetValueAtPercentile(50))} us, p99 {Us(outboxShare.GetValueAtPercentile(99))} us, p99.9 {Us(outboxShare.GetValueAtPercentile(99.9))} us, max {Us(outboxShare.GetMaxValue())} us"));
             Console.WriteLine(string.Create(inv, $"of which tick -> decision on the shard: p50 {Us(status.TickToDecisionP50Ns)} us, p99 {Us(status.TickToDecisionP99Ns)} us, max {Us(status.TickToDecisionMaxNs)} us; shard stalls {status.ShardStalls}, exit stalls {status.ExitStalls}"));
         }
         try { Directory.Delete(dir, recursive: true); } catch (IOException) { }

@@ -7,7 +7,10 @@ namespace Streamer.Rules.Diagnostics;
 /// A log-linear histogram of non-negative values (nanoseconds), HdrHistogram-style: each power
 /// of two is split into 2^<see cref="SubBucketBits"/> linear sub-buckets, so any recorded value
 /// is reported within 1/2^SubBucketBits (~0.8 %) of itself. Recording is a couple of shifts and
-/// an increment into a preallocated array: no allocation, no lock (single writer; merge copies).
+/// an increment into a preallocated array: no allocation, no lock, and so for one thread only
+/// (a replay records and reports on its own thread). A histogram that one thread writes and
+/// another reads (a shard's, read by the status and heartbeat) is HdrHistogram's, in
+/// <c>Streamer.Stream.Pipeline.SharedLatencyHistogram</c>.
 /// </summary>
 public sealed class LatencyHistogram
 {

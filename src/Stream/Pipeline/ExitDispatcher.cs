@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Threading.Channels;
 using Streamer.Stream.Contracts;
+using Streamer.Stream.Contracts.Resilience;
 using JournalExit = Streamer.Stream.Pipeline.PendingExit;
 
 namespace Streamer.Stream.Pipeline;
@@ -212,6 +213,9 @@ public sealed class ExitDispatcher : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits between tries of the journal (and of a full outbox): 20 ms doubling to 1 s, no jitter (one writer, one disk).</summary>
+    private static readonly Backoff JournalRetry = new(TimeSpan.FromMilliseconds(20), TimeSpan.FromSeconds(1));
+
     /// <summary>
     /// Hands a batch to the target until every exit in it is taken: a journal failure retries the whole
     /// batch, an outbox that says Full holds that exit and everything after it (retried in order); a
@@ -220,7 +224,7 @@ public sealed class ExitDispatcher : IAsyncDisposable
     private void DeliverBatch(List<JournalExit> batch)
     {
         int start = 0;
-        int delayMs = 20;
+        int retries = 0; // journal failures and a full outbox share one backoff, reset per batch
         int journalAttempts = 0, fullAttempts = 0;
         while (start < batch.Count)
         {
@@ -238,8 +242,7 @@ public sealed class ExitDispatcher : IAsyncDisposable
                 _alert(new PipelineAlert(PipelineAlert.Kinds.JournalError,
                     $"exit '{first}'{(pending.Count > 1 ? $" and {pending.Count - 1} after it" : "")} not journaled (attempt {journalAttempts}): {e.Message}", first, [new("exit_id", first)]));
                 if (_stopping) return; // disposing: what was not journaled is decided again from the journaled state after a restart
-                Thread.Sleep(delayMs);
-                delayMs = Math.Min(delayMs * 2, 1000);
+                Thread.Sleep(JournalRetry.Delay(retries++));
                 continue;
             }
             int held = -1;
@@ -271,15 +274,13 @@ public sealed class ExitDispatcher : IAsyncDisposable
                 _alert(new PipelineAlert(PipelineAlert.Kinds.OutboxFull,
                     $"exit '{heldId}' held: the outbox is full (NATS down?); retrying (attempt {fullAttempts})", heldId, [new("exit_id", heldId)]));
             if (_stopping) return;
-            Thread.Sleep(delayMs);
-            delayMs = Math.Min(delayMs * 2, 1000);
+            Thread.Sleep(JournalRetry.Delay(retries++));
         }
     }
 
     /// <summary>A fill's resize: journaled before anything the shard decided after it (retried, like an exit, until the journal takes it).</summary>
     private void DeliverChange(PositionChange change)
     {
-        int delayMs = 20;
         for (int attempt = 1; ; attempt++)
         {
             try
@@ -300,8 +301,7 @@ public sealed class ExitDispatcher : IAsyncDisposable
                     [new("position_id", change.PositionId)]));
             }
             if (_stopping) return; // its fills are fed again after a restart (the journal's watermark did not move)
-            Thread.Sleep(delayMs);
-            delayMs = Math.Min(delayMs * 2, 1000);
+            Thread.Sleep(JournalRetry.Delay(attempt - 1));
         }
     }
 

@@ -5,7 +5,6 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Threading.Channels;
 using Streamer.Rules.Books;
-using Streamer.Rules.Diagnostics;
 using Streamer.Rules.Engine;
 using Streamer.Rules.Instruments;
 using Streamer.Rules.Market;
@@ -38,9 +37,9 @@ public sealed class Shard
     private readonly Thread _thread;
     private readonly IdleSignal _signal = new();
 
-    // per-tick diagnostics (single writer: this thread; readers copy racily, fine for monitoring)
-    private readonly LatencyHistogram _tickToDone = new();
-    private readonly LatencyHistogram _exitLatency = new();
+    // per-tick diagnostics (single writer: this thread; status and heartbeat read them from others)
+    private readonly SharedLatencyHistogram _tickToDone = new();
+    private readonly SharedLatencyHistogram _exitLatency = new();
     private long _ticks;
     private long _clockEvents;
     private long _exits;
@@ -125,11 +124,11 @@ public sealed class Shard
     public int UnmonitoredPositions => Volatile.Read(ref _unmonitored);
     public int Positions { get; private set; }
 
-    /// <summary>Adds the shard's tick → decision latency (ingress to processed, queueing included) into <paramref name="into"/> (racy copy).</summary>
-    public void CopyTickLatency(LatencyHistogram into) => into.Add(_tickToDone);
+    /// <summary>Adds the shard's tick → decision latency (ingress to processed, queueing included) into <paramref name="into"/> (any thread).</summary>
+    public void CopyTickLatency(HdrHistogram.HistogramBase into) => _tickToDone.AddTo(into);
 
-    /// <summary>Tick (or clock event) in → exit decision out, per exit (racy copy).</summary>
-    public void CopyExitLatency(LatencyHistogram into) => into.Add(_exitLatency);
+    /// <summary>Tick (or clock event) in → exit decision out, per exit (any thread).</summary>
+    public void CopyExitLatency(HdrHistogram.HistogramBase into) => _exitLatency.AddTo(into);
 
     public void Start() => _thread.Start();
 

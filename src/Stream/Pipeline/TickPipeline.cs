@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Reactive.Linq;
 using System.Reactive.Subjects;
 using Streamer.Rules.Books;
-using Streamer.Rules.Diagnostics;
 using Streamer.Rules.Engine;
 using Streamer.Rules.Instruments;
 using Streamer.Rules.Positions;
@@ -286,7 +285,7 @@ public sealed class TickPipeline : IAsyncDisposable
         long ticks = 0, exits = 0, stalls = 0, clock = 0;
         int unmonitored = 0, engines = 0, queued = 0;
         double stallMs = 0;
-        var latency = new LatencyHistogram();
+        var latency = SharedLatencyHistogram.NewHistogram();
         foreach (var s in _shards)
         {
             ticks += s.Ticks;
@@ -319,9 +318,9 @@ public sealed class TickPipeline : IAsyncDisposable
             Queued: queued,
             SnapshotsPublished: _dispatcher.SnapshotsPublished,
             SnapshotsDropped: _dispatcher.SnapshotsDropped,
-            TickToDecisionP50Ns: (long)(latency.ValueAtQuantile(0.5) * toNs),
-            TickToDecisionP99Ns: (long)(latency.ValueAtQuantile(0.99) * toNs),
-            TickToDecisionMaxNs: latency.Max);
+            TickToDecisionP50Ns: (long)(SharedLatencyHistogram.ValueAtQuantile(latency, 0.5) * toNs),
+            TickToDecisionP99Ns: (long)(SharedLatencyHistogram.ValueAtQuantile(latency, 0.99) * toNs),
+            TickToDecisionMaxNs: SharedLatencyHistogram.Max(latency));
     }
 
     /// <summary>ok | no_positions | no_ticks | unmonitored_positions | feed_stale | feed_down: what a monitor with nothing to monitor says.</summary>

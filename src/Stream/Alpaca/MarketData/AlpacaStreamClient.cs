@@ -5,6 +5,7 @@ using System.Threading.Channels;
 using Streamer.Rules.Instruments;
 using Streamer.Rules.Market;
 using Streamer.Feed.Alpaca;
+using Streamer.Stream.Contracts.Resilience;
 
 namespace Streamer.Stream.Alpaca.MarketData;
 
@@ -429,14 +430,8 @@ public sealed class AlpacaStreamClient : IAsyncDisposable
         Raise(alert);
     }
 
-    private TimeSpan Backoff(int attempt)
-    {
-        double max = _options.MaxBackoff.TotalMilliseconds;
-        double ms = Math.Min(max, _options.InitialBackoff.TotalMilliseconds * Math.Pow(2, Math.Min(attempt, 30)));
-        // "equal jitter": half fixed, half random, so reconnecting clients spread out
-        ms = ms / 2 + Random.Shared.NextDouble() * ms / 2;
-        return TimeSpan.FromMilliseconds(ms);
-    }
+    // "equal jitter": half fixed, half random, so reconnecting clients spread out
+    private TimeSpan Backoff(int attempt) => new Backoff(_options.InitialBackoff, _options.MaxBackoff, BackoffJitter.Equal).Delay(attempt);
 
     private void CheckStale()
     {

@@ -7,6 +7,7 @@ using Streamer.Rules.Time;
 using Streamer.Stream.Journal;
 using Streamer.Stream.Pipeline;
 using Streamer.Stream.Contracts;
+using Streamer.Stream.Contracts.Resilience;
 using Streamer.Stream.Nats;
 using Streamer.Stream.Service;
 namespace Streamer.Stream.Alpaca.Trading;
@@ -410,9 +411,10 @@ internal sealed partial class ExitExecutor(
 
     private static bool Terminal(string status) => status is "filled" or "canceled" or "expired" or "rejected" or "done_for_day" or "stopped" or "suspended";
 
-    /// <summary>ns to wait before attempt <paramref name="attempt"/> + 1: backoff × 2^(attempt−1), at most 30 s.</summary>
-    private long Backoff(int attempt) =>
-        (long)(Math.Min(30, options.RetryBackoff.TotalSeconds * Math.Pow(2, Math.Max(0, attempt - 1))) * 1e9);
+    /// <summary>ns to wait before attempt <paramref name="attempt"/> + 1: backoff × 2^(attempt−1), at most 30 s, no jitter.</summary>
+    private long Backoff(int attempt) => new Backoff(options.RetryBackoff, MaxRetryDelay).Ceiling(attempt - 1).Ticks * 100;
+
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
 
     private long Now() => NanoTime.FromDateTime(time.GetUtcNow().UtcDateTime);
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Streamer.Feed.Alpaca;
 using Streamer.Stream.Alpaca.MarketData;
+using Streamer.Stream.Contracts.Resilience;
 namespace Streamer.Stream.Alpaca.Trading;
 
 /// <summary>
@@ -107,8 +108,8 @@ internal sealed class TradeUpdatesClient(Uri tradingUrl, AlpacaCredentials crede
             {
                 Malformed?.Invoke($"trade_updates connection: {e.Message}");
             }
-            double ms = Math.Min(MaxBackoff.TotalMilliseconds, InitialBackoff.TotalMilliseconds * Math.Pow(2, Math.Min(attempt++, 30)));
-            try { await Task.Delay(TimeSpan.FromMilliseconds(ms / 2 + Random.Shared.NextDouble() * ms / 2), stop).ConfigureAwait(false); }
+            var delay = new Backoff(InitialBackoff, MaxBackoff, BackoffJitter.Equal).Delay(attempt++);
+            try { await Task.Delay(delay, stop).ConfigureAwait(false); }
             catch (OperationCanceledException) { return; }
         }
     }
