@@ -62,6 +62,7 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
     private long _syncs;
     private volatile bool _tapeEnded;
     private int _disposed;
+    private readonly Lock _fillGate = new(); // opening by fill (intake thread) vs the orphan fills of a restart
 
     public LivePipelineService(LiveServiceOptions options, StreamerSettings settings, JournalDatabase journal, ExitOutbox outbox, IMessageBus bus,
         AlertPublisher alerts, ServiceStatus status, IHostApplicationLifetime lifetime, IServiceProvider services,
@@ -269,11 +270,16 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
         }
         LogRestored(_log, restored, restore ? "with their journaled state" : "re-derived from the tape");
         // a crash after a fill was journaled and before the position it opens was: open it now (a resend would be a duplicate)
+        // under the fill gate: the executions intake is live already, and a fill it takes between the orphan query and
+        // the open must be applied once, by whichever of the two gets it first (the other sees its disposition)
         var registry = _services.GetRequiredService<IPositionRegistry>();
-        foreach (var orphan in _fills.OrphanFills().GroupBy(f => (f.PositionId, ExecutionIntakeService.ExecutionId(f))))
+        lock (_fillGate)
         {
-            if (registry.Contains(orphan.Key.PositionId)) foreach (var fill in orphan) ApplyToMonitored(fill);
-            else OpenFromFills(registry, [.. orphan]);
+            foreach (var orphan in _fills.OrphanFills().GroupBy(f => (f.PositionId, ExecutionIntakeService.ExecutionId(f))))
+            {
+                if (registry.Contains(orphan.Key.PositionId)) ApplyUnconsumed(orphan);
+                else OpenFromFills(registry, [.. orphan]);
+            }
         }
     }
 
@@ -307,12 +313,22 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
             return;
         }
         var registry = _services.GetRequiredService<IPositionRegistry>();
-        if (registry.Contains(first.PositionId))
+        lock (_fillGate)
         {
-            foreach (var fill in fills) ApplyToMonitored(fill);
-            return;
+            if (registry.Contains(first.PositionId))
+            {
+                ApplyUnconsumed(fills);
+                return;
+            }
+            OpenFromFills(registry, fills);
         }
-        OpenFromFills(registry, fills);
+    }
+
+    // a fill that already opened its position (or was rejected) is part of its definition: never a resize too
+    private void ApplyUnconsumed(IEnumerable<FillRecord> fills)
+    {
+        foreach (var fill in fills)
+            if (_fills.FillDisposition(fill.Id) is null) ApplyToMonitored(fill);
     }
 
     /// <summary>A position nobody monitors, opened by an execution's legs (all of them: a resent multi-leg execution's journaled legs count too).</summary>
