@@ -67,8 +67,8 @@ internal static class TickToExitLatency
         using var server = NatsServer.Start(dir);
         Console.WriteLine($"nats-server on {server.Url}; {exits:N0} exits ({underlyings} underlyings x {perUnderlying}), {(rate > 0 ? $"{rate:N0} ticks/s" : "ticks unpaced")}, {shards} shards; journal {dir}/journal.db");
 
-        using var publisherBus = new NatsWireBus(new NatsBusOptions { Url = server.Url, Name = "latency-service" });
-        using var subscriberBus = new NatsWireBus(new NatsBusOptions { Url = server.Url, Name = "latency-subscriber" });
+        using var publisherBus = new NatsBus(new NatsBusOptions { Url = server.Url, Name = "latency-service" });
+        using var subscriberBus = new NatsBus(new NatsBusOptions { Url = server.Url, Name = "latency-subscriber" });
         if (!await publisherBus.WaitUntilConnectedAsync(TimeSpan.FromSeconds(20)) || !await subscriberBus.WaitUntilConnectedAsync(TimeSpan.FromSeconds(20)))
         {
             Console.Error.WriteLine($"cannot connect to {server.Url}: {publisherBus.LastError ?? subscriberBus.LastError}");
@@ -107,7 +107,7 @@ internal static class TickToExitLatency
         using var subscription = subscriberBus.Subscribe(NatsSubjects.ExitsWildcard, m =>
         {
             long now = Stopwatch.GetTimestamp();
-            var id = ExitIdDeduplicator.ReadId(m.Data);
+            var id = ExitId.Read(m.Data);
             lock (gate)
             {
                 if (!index.TryGetValue(id, out int k)) { unknown++; return; }

@@ -72,6 +72,17 @@ public sealed class FillStore
     public IReadOnlyList<FillRecord> OrphanFills() =>
         ReadFills("WHERE position_id NOT IN (SELECT id FROM positions) AND exit_id IS NULL AND disposition IS NULL AND $position = $position", "", 0);
 
+    /// <summary>The ordinal of the last fill journaled (0: none): a restart's cut between the fills it feeds and the intake's.</summary>
+    public long LastOrdinal()
+    {
+        lock (_db.Gate)
+        {
+            _db.ThrowIfDisposed();
+            using var c = _db.Command("SELECT COALESCE(MAX(ord), 0) FROM fills");
+            return Convert.ToInt64(c.ExecuteScalar(), CultureInfo.InvariantCulture);
+        }
+    }
+
     /// <summary>Takes a fill out of the resize stream with why (opened its position, rejected: reason). False when unknown.</summary>
     public bool SetFillDisposition(string fillId, string disposition)
     {

@@ -5,7 +5,7 @@ namespace Streamer.Stream.Nats;
 /// pending) keep their order only while they share a connection: TCP delivers them in order and
 /// the server stores a prefix of what it received. A request sent on a new connection while
 /// requests of a dead one are still unacked could be stored before them; pinning makes that
-/// impossible (the sender resends the unacked ones first, in order). Implemented by <see cref="NatsWireBus"/>.
+/// impossible (the sender resends the unacked ones first, in order). Implemented by <see cref="NatsBus"/> over a <see cref="PinnedConnection"/>; the message id goes out as <c>Nats-Msg-Id</c>.
 /// </summary>
 internal interface IConnectionBoundRequests
 {
@@ -18,5 +18,5 @@ internal interface IConnectionBoundRequests
     /// <see cref="MessageBusUnavailableException"/> (nothing sent) when that connection is not the live one,
     /// <see cref="TimeoutException"/> when no reply comes in time.
     /// </summary>
-    Task<BusMessage> RequestOnAsync(int connection, string subject, ReadOnlyMemory<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default);
+    Task<BusMessage> RequestOnAsync(int connection, string subject, ReadOnlyMemory<byte> payload, string? messageId, TimeSpan timeout, CancellationToken cancellationToken = default);
 }

@@ -2,9 +2,7 @@ namespace Streamer.Stream.Nats;
 
 /// <summary>
 /// The service's view of NATS: plain publish, request/reply and subscriptions that survive
-/// reconnects. Two implementations, one file each: <see cref="NatsWireBus"/> (the core protocol
-/// over a socket, what the service uses) and <see cref="NatsClientBus"/> (the NATS.Client 0.8.0
-/// package, which can end the process when a server dies under traffic: docs/nats.md).
+/// reconnects. Implemented by <see cref="NatsBus"/> over the official client (NATS.Net).
 /// </summary>
 public interface IMessageBus : IDisposable
 {

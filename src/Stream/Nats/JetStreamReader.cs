@@ -1,4 +1,5 @@
-using System.Threading.Channels;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
 using Streamer.Stream.Contracts;
 
 namespace Streamer.Stream.Nats;
@@ -6,69 +7,75 @@ namespace Streamer.Stream.Nats;
 /// <summary>Reads a whole JetStream stream back, oldest first: for subscribers that were down, tests and tools.</summary>
 internal static class JetStreamReader
 {
-    /// <summary>Every exit on <c>STREAMER_EXITS</c> as of now, in stream order (repeats included: dedupe by id).</summary>
+    /// <summary>Every exit on <c>STREAMER_EXITS</c> as of now, in stream order.</summary>
     public static Task<IReadOnlyList<StreamMessage>> ReadExitsFromStartAsync(JetStreamClient js, CancellationToken cancellationToken = default) =>
         ReadFromStartAsync(js, NatsSubjects.ExitStream, NatsSubjects.ExitsWildcard, TimeSpan.FromSeconds(10), cancellationToken);
 
     /// <summary>
     /// Every message in <paramref name="stream"/> (optionally only those on
-    /// <paramref name="filterSubject"/>) as of now, in stream order, through an ephemeral push
-    /// consumer that is deleted afterwards. Holds them all in memory: a tool, not the live path.
-    /// Throws <see cref="TimeoutException"/> when delivery stalls for <paramref name="idleTimeout"/>.
+    /// <paramref name="filterSubject"/>) up to its last sequence as of now, in stream order, through
+    /// an ephemeral NATS.Net pull consumer (deleted afterwards). Holds them all in
+    /// memory: a tool, not the live path. Throws <see cref="TimeoutException"/> when delivery
+    /// stalls for <paramref name="idleTimeout"/>.
     /// </summary>
     public static async Task<IReadOnlyList<StreamMessage>> ReadFromStartAsync(JetStreamClient js, string stream, string? filterSubject, TimeSpan idleTimeout, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(js);
-        var inbox = "_INBOX.streamer_replay." + Guid.NewGuid().ToString("N");
-        var received = Channel.CreateUnbounded<BusMessage>(new UnboundedChannelOptions { SingleReader = true });
-        using var subscription = js.Bus.Subscribe(inbox, m => received.Writer.TryWrite(m));
-        var (consumer, pending) = await js.CreateReplayConsumerAsync(stream, inbox, filterSubject, cancellationToken).ConfigureAwait(false);
-        var messages = new List<StreamMessage>(checked((int)pending));
+        var info = await js.GetStreamInfoAsync(stream, cancellationToken).ConfigureAwait(false)
+            ?? throw new JetStreamApiException($"stream {stream} not found");
+        var messages = new List<StreamMessage>();
+        if (info.Messages == 0) return messages;
+        // an ephemeral pull consumer, no acks, unfiltered: NATS.Net sends a filter the way nats-server
+        // 2.10 expects (2.9 ignores filter_subjects, refuses it in the create subject), so the filter
+        // is applied here; a tool reading a stream of exits can afford that
+        var consumer = await js.Context.CreateOrUpdateConsumerAsync(stream, new ConsumerConfig
+        {
+            AckPolicy = ConsumerConfigAckPolicy.None,
+            DeliverPolicy = ConsumerConfigDeliverPolicy.All,
+            InactiveThreshold = TimeSpan.FromSeconds(30),
+        }, cancellationToken).ConfigureAwait(false);
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        idle.CancelAfter(idleTimeout);
         try
         {
-            while (pending > 0)
+            await foreach (var m in consumer.ConsumeAsync<byte[]>(cancellationToken: idle.Token).ConfigureAwait(false))
             {
-                using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                var meta = m.Metadata ?? throw new JetStreamApiException($"stream {stream}: a message without JetStream metadata");
+                if (filterSubject is null || Matches(filterSubject, m.Subject))
+                    messages.Add(new StreamMessage(m.Subject, meta.Sequence.Stream, m.Data ?? []));
                 idle.CancelAfter(idleTimeout);
-                BusMessage m;
-                try
-                {
-                    m = await received.Reader.ReadAsync(idle.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    throw new TimeoutException($"reading stream {stream}: delivery stalled after {messages.Count} messages with {pending} still pending");
-                }
-                if (!TryParseAckSubject(m.ReplyTo, out var streamSequence, out pending))
-                    continue; // not a stream message (e.g. an idle heartbeat)
-                messages.Add(new StreamMessage(m.Subject, streamSequence, m.Data));
+                // the last one as of now
+                if (meta.Sequence.Stream >= info.LastSequence || meta.NumPending == 0) break;
             }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"reading stream {stream}: delivery stalled after {messages.Count} messages");
         }
         finally
         {
             try
             {
-                await js.DeleteConsumerAsync(stream, consumer, CancellationToken.None).ConfigureAwait(false);
+                await js.Context.DeleteConsumerAsync(stream, consumer.Info.Name, CancellationToken.None).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is JetStreamApiException or TimeoutException or MessageBusUnavailableException)
+            catch (Exception e) when (e is NATS.Client.Core.NatsException)
             {
-                // an ephemeral consumer goes away by itself once nobody listens
+                // an ephemeral consumer goes away by itself once inactive
             }
         }
         return messages;
     }
 
-    /// <summary>
-    /// The reply subject of a pushed message: <c>$JS.ACK.&lt;stream&gt;.&lt;consumer&gt;.&lt;delivered&gt;.&lt;stream seq&gt;.&lt;consumer seq&gt;.&lt;ts&gt;.&lt;pending&gt;</c>
-    /// (2.9), or the newer form with domain and account hash after <c>$JS.ACK</c>.
-    /// </summary>
-    internal static bool TryParseAckSubject(string? replyTo, out ulong streamSequence, out ulong pending)
+    /// <summary>NATS subject matching: <c>*</c> is one token, a last <c>&gt;</c> one or more.</summary>
+    internal static bool Matches(string filter, string subject)
     {
-        streamSequence = pending = 0;
-        if (replyTo is null || !replyTo.StartsWith("$JS.ACK.", StringComparison.Ordinal)) return false;
-        var t = replyTo.Split('.');
-        int first = t.Length switch { 9 => 2, >= 11 => 4, _ => -1 };
-        if (first < 0) return false;
-        return ulong.TryParse(t[first + 3], out streamSequence) && ulong.TryParse(t[first + 6], out pending);
+        var f = filter.Split('.');
+        var s = subject.Split('.');
+        for (int i = 0; i < f.Length; i++)
+        {
+            if (f[i] == ">") return i == f.Length - 1 && s.Length > i;
+            if (i >= s.Length || (f[i] != "*" && !string.Equals(f[i], s[i], StringComparison.Ordinal))) return false;
+        }
+        return f.Length == s.Length;
     }
 }

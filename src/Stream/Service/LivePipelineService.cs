@@ -62,7 +62,8 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
     private long _syncs;
     private volatile bool _tapeEnded;
     private int _disposed;
-    private readonly Lock _fillGate = new(); // opening by fill (intake thread) vs the orphan fills of a restart
+    private readonly Lock _fillGate = new(); // the intake's fills vs the restore: held by the restore from start to end
+    private long _restoredThrough; // fills at or below this ordinal were fed by the restore; the intake applies only those after it
 
     public LivePipelineService(LiveServiceOptions options, StreamerSettings settings, JournalDatabase journal, ExitOutbox outbox, IMessageBus bus,
         AlertPublisher alerts, ServiceStatus status, IHostApplicationLifetime lifetime, IServiceProvider services,
@@ -224,6 +225,19 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
     /// </summary>
     private void RestorePositions()
     {
+        // the executions intake is live already (the client subscribes at once): a fill it journals while the restore runs
+        // waits at the gate, and is applied after it, once: by the restore when the restore read it (ordinal <= the cut),
+        // else by the intake. A fill for a position the restore has not monitored yet is never turned away.
+        lock (_fillGate)
+        {
+            long through = _fills.LastOrdinal();
+            RestorePositions(through);
+            _restoredThrough = through;
+        }
+    }
+
+    private void RestorePositions(long through)
+    {
         var known = _positions.LoadOpenPositions().Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
         long now = NowNs();
         foreach (var f in _options.FilePositions)
@@ -265,21 +279,17 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
             Monitor(spec, state, "journal");
             // fills journaled after the state (a crash before their resize reached the journal, or a spread's basket still filling)
             if (restore)
-                foreach (var fill in _fills.FillsToApply(p.Id, state?.FillWatermark ?? 0)) ApplyToMonitored(fill);
+                foreach (var fill in _fills.FillsToApply(p.Id, state?.FillWatermark ?? 0))
+                    if (fill.Ordinal <= through) ApplyToMonitored(fill);
             restored++;
         }
         LogRestored(_log, restored, restore ? "with their journaled state" : "re-derived from the tape");
         // a crash after a fill was journaled and before the position it opens was: open it now (a resend would be a duplicate)
-        // under the fill gate: the executions intake is live already, and a fill it takes between the orphan query and
-        // the open must be applied once, by whichever of the two gets it first (the other sees its disposition)
         var registry = _services.GetRequiredService<IPositionRegistry>();
-        lock (_fillGate)
+        foreach (var orphan in _fills.OrphanFills().Where(f => f.Ordinal <= through).GroupBy(f => (f.PositionId, ExecutionIntakeService.ExecutionId(f))))
         {
-            foreach (var orphan in _fills.OrphanFills().GroupBy(f => (f.PositionId, ExecutionIntakeService.ExecutionId(f))))
-            {
-                if (registry.Contains(orphan.Key.PositionId)) ApplyUnconsumed(orphan);
-                else OpenFromFills(registry, [.. orphan]);
-            }
+            if (registry.Contains(orphan.Key.PositionId)) ApplyUnconsumed(orphan);
+            else OpenFromFills(registry, [.. orphan]);
         }
     }
 
@@ -315,6 +325,9 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
         var registry = _services.GetRequiredService<IPositionRegistry>();
         lock (_fillGate)
         {
+            if (fills[0].Ordinal <= _restoredThrough) fills = [.. fills.Where(f => f.Ordinal > _restoredThrough)]; // the restore fed these
+            if (fills.Count == 0) return;
+            first = fills[0];
             if (registry.Contains(first.PositionId))
             {
                 ApplyUnconsumed(fills);

@@ -73,9 +73,9 @@ public static class StreamerService
         s.AddSingleton(journal.Fills);
         s.AddSingleton(journal.Positions);
         s.AddSingleton(journal.Orders);
-        s.AddSingleton<IMessageBus>(_ => new NatsWireBus(new NatsBusOptions { Url = settings.Nats.Url }));
+        s.AddSingleton<IMessageBus>(_ => new NatsBus(new NatsBusOptions { Url = settings.Nats.Url }));
         s.AddSingleton(sp => new JetStreamClient(sp.GetRequiredService<IMessageBus>()));
-        s.AddSingleton(sp => new ExitOutbox(sp.GetRequiredService<ExitStore>(), sp.GetRequiredService<JetStreamClient>(), new ExitOutboxOptions { Capacity = settings.Outbox.Capacity }));
+        s.AddSingleton(sp => new ExitOutbox(sp.GetRequiredService<ExitStore>(), sp.GetRequiredService<JetStreamClient>(), new ExitOutboxOptions { Capacity = settings.Outbox.Capacity, Stream = ExitStream.Spec with { DuplicateWindow = settings.Nats.DuplicateWindow } }));
         s.AddSingleton<ServiceStatus>();
         s.AddSingleton<StatusReport>();
         s.AddSingleton<AlertPublisher>();

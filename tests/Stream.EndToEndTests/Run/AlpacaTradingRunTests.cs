@@ -100,7 +100,7 @@ public sealed class AlpacaTradingRunTests
             service.Terminate();
             Assert.Equal(0, await service.WaitForExitAsync(Long));
 
-            var exitIds = exits.Messages.Select(m => ExitIdDeduplicator.ReadId(m.Data)).Order(StringComparer.Ordinal).ToList();
+            var exitIds = exits.Messages.Select(m => ExitId.Read(m.Data)).Order(StringComparer.Ordinal).ToList();
             Assert.Equal(["AAPL-1:1", "SPY-PCS-1:1"], exitIds);
 
             // one order per exit, keyed by the exit id; the spread closed as one mleg, never leg by leg

@@ -40,13 +40,13 @@ public sealed class RunServiceTests
         await Waits.UntilAsync(() => exits.Count >= expected.Count, "every exit reaches the live subscriber");
         var received = exits.Messages;
         Assert.Equal(expected.Count, received.Count);
-        var byId = received.ToDictionary(m => ExitIdDeduplicator.ReadId(m.Data));
+        var byId = received.ToDictionary(m => ExitId.Read(m.Data));
         foreach (var e in expected)
         {
             Assert.Equal(NatsSubjects.Exits(e.Underlying), byId[e.Id].Subject);
             Assert.Equal(Encoding.UTF8.GetString(e.Json), Encoding.UTF8.GetString(byId[e.Id].Data));
         }
-        AssertSameOrderPerSubject(expected, received.Select(m => (m.Subject, ExitIdDeduplicator.ReadId(m.Data))));
+        AssertSameOrderPerSubject(expected, received.Select(m => (m.Subject, ExitId.Read(m.Data))));
     }
 
     [Fact]
@@ -73,7 +73,7 @@ public sealed class RunServiceTests
         using var bus = await TestBus.ConnectedAsync(server.Url);
         var onStream = await JetStreamReader.ReadExitsFromStartAsync(new JetStreamClient(bus));
         Assert.Equal(expected.Count, onStream.Count);
-        var byId = onStream.ToDictionary(m => ExitIdDeduplicator.ReadId(m.Data));
+        var byId = onStream.ToDictionary(m => ExitId.Read(m.Data));
         foreach (var e in expected)
         {
             Assert.Equal(NatsSubjects.Exits(e.Underlying), byId[e.Id].Subject);
@@ -81,7 +81,7 @@ public sealed class RunServiceTests
             // live, the measured tick-to-decision latency is in the payload
             Assert.True(JsonDocument.Parse(byId[e.Id].Data).RootElement.GetProperty("latency_ns").GetInt64() >= 0);
         }
-        AssertSameOrderPerSubject(expected, onStream.Select(m => (m.Subject, ExitIdDeduplicator.ReadId(m.Data))));
+        AssertSameOrderPerSubject(expected, onStream.Select(m => (m.Subject, ExitId.Read(m.Data))));
         using var journal = JournalDatabase.Open(dir.File("j.db"));
         Assert.Equal(0, journal.Exits.CountUnpublished());
         Assert.Equal(expected.Count, journal.Exits.ListExits().Count);
@@ -118,7 +118,7 @@ public sealed class RunServiceTests
         var firstPayload = new Dictionary<string, string>();
         foreach (var m in onStream)
         {
-            var id = ExitIdDeduplicator.ReadId(m.Data);
+            var id = ExitId.Read(m.Data);
             var json = Encoding.UTF8.GetString(m.Data);
             // a duplicate only if republished after the crash, and then byte for byte the same exit
             if (!firstPayload.TryAdd(id, json)) Assert.Equal(firstPayload[id], json);
@@ -161,7 +161,7 @@ public sealed class RunServiceTests
 
         using var bus = await TestBus.ConnectedAsync(server.Url);
         var onStream = await JetStreamReader.ReadExitsFromStartAsync(new JetStreamClient(bus));
-        var byId = onStream.ToDictionary(m => ExitIdDeduplicator.ReadId(m.Data)); // throws on a duplicate id
+        var byId = onStream.ToDictionary(m => ExitId.Read(m.Data)); // throws on a duplicate id
         Assert.Equal(expected.Select(e => e.Id).Order(StringComparer.Ordinal), byId.Keys.Order(StringComparer.Ordinal));
         foreach (var e in expected)
             Assert.Equal(RunTestData.WithoutLatency(e.Json), RunTestData.WithoutLatency(byId[e.Id].Data));
@@ -188,7 +188,7 @@ public sealed class RunServiceTests
         Assert.InRange(journaled.Count, 1, ramp.ExpectedExits - 1); // stopped mid-tape
         Assert.Equal(0, journal.Exits.CountUnpublished()); // drained: NATS was up
         var onStream = await JetStreamReader.ReadExitsFromStartAsync(new JetStreamClient(bus));
-        Assert.Equal(journaled.Select(e => e.Id).Order(StringComparer.Ordinal), onStream.Select(m => ExitIdDeduplicator.ReadId(m.Data)).Distinct().Order(StringComparer.Ordinal));
+        Assert.Equal(journaled.Select(e => e.Id).Order(StringComparer.Ordinal), onStream.Select(m => ExitId.Read(m.Data)).Distinct().Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -224,7 +224,7 @@ public sealed class RunServiceTests
         var payloads = new Dictionary<string, string>();
         foreach (var m in onStream)
         {
-            var id = ExitIdDeduplicator.ReadId(m.Data);
+            var id = ExitId.Read(m.Data);
             var json = Encoding.UTF8.GetString(m.Data);
             if (payloads.TryAdd(id, json)) order.Add(id);
             else Assert.Equal(payloads[id], json);
@@ -232,7 +232,7 @@ public sealed class RunServiceTests
         // none lost; on the stream in the order they were decided (the journal's), per underlying replay's time order
         Assert.Equal(expected.Select(e => e.Id).Order(StringComparer.Ordinal), order.Order(StringComparer.Ordinal));
         Assert.Equal(RunTestData.JournaledExitIds(journalPath), order);
-        var subjectOf = onStream.GroupBy(m => ExitIdDeduplicator.ReadId(m.Data)).ToDictionary(g => g.Key, g => g.First().Subject);
+        var subjectOf = onStream.GroupBy(m => ExitId.Read(m.Data)).ToDictionary(g => g.Key, g => g.First().Subject);
         AssertSameOrderPerSubject(expected, order.Select(id => (subjectOf[id], id)));
         foreach (var e in expected)
             Assert.Equal(RunTestData.WithoutLatency(e.Json), RunTestData.WithoutLatency(payloads[e.Id]));

@@ -129,7 +129,7 @@ public sealed class GroupCommitTests
         await Waits.UntilAsync(() => outbox.Backlog == 0, "the outbox drains");
         using var reader = await TestBus.ConnectedAsync(server.Url);
         var onStream = await JetStreamReader.ReadExitsFromStartAsync(new JetStreamClient(reader));
-        Assert.Equal(["X:1", "P:1", "P:2", "P:3", "P:4"], onStream.Select(m => ExitIdDeduplicator.ReadId(m.Data)));
+        Assert.Equal(["X:1", "P:1", "P:2", "P:3", "P:4"], onStream.Select(m => ExitId.Read(m.Data)));
     }
 
     [Fact]
@@ -137,7 +137,7 @@ public sealed class GroupCommitTests
     {
         using var dir = new TempDirectory();
         using var journal = JournalDatabase.Open(dir.File("j.db"));
-        var bus = new NatsWireBus(new NatsBusOptions { Url = "nats://127.0.0.1:1" }); // never connects: nothing is published
+        var bus = new NatsBus(new NatsBusOptions { Url = "nats://127.0.0.1:1" }); // never connects: nothing is published
         try
         {
             journal.Exits.RecordExitDecided(Exit("R", 1));

@@ -74,7 +74,7 @@ public sealed class JetStreamTests
         using var server = new NatsServerFixture();
         using var bus = await TestBus.ConnectedAsync(server.Url);
         var js = new JetStreamClient(bus);
-        // no stream yet: nobody replies, so there is no ack (no headers -> no 'no responders' status)
+        // no stream yet: nobody replies ('no responders'), so there is no ack
         await Assert.ThrowsAsync<TimeoutException>(() => js.PublishAsync("streamer.exits.SPY", Exit("P:1"), TimeSpan.FromMilliseconds(300)));
     }
 
@@ -96,13 +96,13 @@ public sealed class JetStreamTests
         using var late = await TestBus.ConnectedAsync(server.Url);
         var reader = new JetStreamClient(late);
         var read = await JetStreamReader.ReadFromStartAsync(reader, NatsSubjects.ExitStream, NatsSubjects.ExitsWildcard, TimeSpan.FromSeconds(10));
-        Assert.Equal(ids, read.Select(m => ExitIdDeduplicator.ReadId(m.Data)).ToArray());
+        Assert.Equal(ids, read.Select(m => ExitId.Read(m.Data)).ToArray());
         Assert.Equal(Enumerable.Range(1, 50).Select(n => (ulong)n), read.Select(m => m.StreamSequence));
         Assert.Equal(ids.Select(i), read.Select(m => m.Subject));
 
         // a filter narrows it to one underlying
         var spyOnly = await JetStreamReader.ReadFromStartAsync(reader, NatsSubjects.ExitStream, "streamer.exits.SPY", TimeSpan.FromSeconds(10));
-        Assert.Equal(ids.Where(x => i(x) == "streamer.exits.SPY"), spyOnly.Select(m => ExitIdDeduplicator.ReadId(m.Data)));
+        Assert.Equal(ids.Where(x => i(x) == "streamer.exits.SPY"), spyOnly.Select(m => ExitId.Read(m.Data)));
 
         static string i(string id) => id.StartsWith("P0", StringComparison.Ordinal) ? "streamer.exits.SPY" : "streamer.exits.META";
     }
@@ -117,29 +117,57 @@ public sealed class JetStreamTests
         Assert.Empty(await JetStreamReader.ReadFromStartAsync(js, NatsSubjects.ExitStream, null, TimeSpan.FromSeconds(5)));
     }
 
-    [Theory]
-    [InlineData("$JS.ACK.STREAMER_EXITS.abc.1.17.17.1795260417058734716.3", true, 17UL, 3UL)]
-    [InlineData("$JS.ACK.dom.acchash.STREAMER_EXITS.abc.1.42.40.1795260417058734716.0.tok", true, 42UL, 0UL)]
-    [InlineData("_INBOX.x", false, 0UL, 0UL)]
-    [InlineData(null, false, 0UL, 0UL)]
-    [InlineData("$JS.ACK.too.short", false, 0UL, 0UL)]
-    public void Ack_subjects_give_stream_sequence_and_pending(string? reply, bool ok, ulong seq, ulong pending)
+    [Fact]
+    public async Task The_same_exit_published_twice_is_stored_once()
     {
-        Assert.Equal(ok, JetStreamReader.TryParseAckSubject(reply, out var s, out var p));
-        Assert.Equal(seq, s);
-        Assert.Equal(pending, p);
+        // a lost ack (or a restart) makes the outbox publish an exit again with the same id: the
+        // server drops the repeat within the duplicate window and acks it as a duplicate
+        using var server = new NatsServerFixture();
+        using var bus = await TestBus.ConnectedAsync(server.Url);
+        var js = new JetStreamClient(bus);
+        await js.EnsureStreamAsync(ExitStream.Spec);
+        Assert.Equal(JetStreamStreamSpec.DefaultDuplicateWindow, (await js.GetStreamInfoAsync(NatsSubjects.ExitStream))!.DuplicateWindow);
+
+        var first = await js.PublishAsync("streamer.exits.SPY", Exit("P:1"), Ack, "P:1");
+        var again = await js.PublishAsync("streamer.exits.SPY", Exit("P:1"), Ack, "P:1");
+        var second = await js.PublishAsync("streamer.exits.SPY", Exit("P:2"), Ack, "P:2");
+        Assert.False(first.Duplicate);
+        Assert.True(again.Duplicate);
+        Assert.Equal(first.Sequence, again.Sequence); // the ack names the stored copy
+        Assert.Equal(2UL, second.Sequence);
+
+        // the same through the outbox's path (pinned connection), after a restart of the server
+        server.Stop();
+        server.Start();
+        Assert.True(await bus.WaitUntilConnectedAsync(TimeSpan.FromSeconds(20)), bus.LastError);
+        IConnectionBoundRequests pinned = bus;
+        await Waits.UntilAsync(() => pinned.CurrentConnection > 0, "a pinned connection opens");
+        var resent = await js.PublishOnAsync(pinned.CurrentConnection, "streamer.exits.SPY", Exit("P:2"), Ack, "P:2");
+        Assert.True(resent.Duplicate);
+
+        var read = await JetStreamReader.ReadExitsFromStartAsync(js);
+        Assert.Equal(["P:1", "P:2"], read.Select(m => ExitId.Read(m.Data)));
     }
 
     [Fact]
-    public void The_deduplicator_keeps_the_first_of_each_exit_id()
+    public async Task The_duplicate_window_is_a_setting_of_the_stream()
     {
-        var d = new ExitIdDeduplicator();
-        Assert.True(d.IsFirst("""{"position_id":"A","id":"A:1","legs":[{"id":"x"}]}"""u8, out var id));
-        Assert.Equal("A:1", id);
-        Assert.False(d.IsFirst("""{"id":"A:1"}"""u8, out _));
-        Assert.True(d.IsFirst("""{"nested":{"id":"no"},"id":"A:2"}"""u8, out var second));
-        Assert.Equal("A:2", second);
-        Assert.Throws<FormatException>(() => d.IsFirst("""{"legs":[]}"""u8, out _));
-        Assert.Throws<FormatException>(() => d.IsFirst("[1]"u8, out _));
+        using var server = new NatsServerFixture();
+        using var bus = await TestBus.ConnectedAsync(server.Url);
+        var js = new JetStreamClient(bus);
+        await js.EnsureStreamAsync(ExitStream.Spec);
+        var longer = ExitStream.Spec with { DuplicateWindow = TimeSpan.FromMinutes(30) };
+        Assert.Equal(StreamEnsureOutcome.Updated, await js.EnsureStreamAsync(longer));
+        Assert.Equal(TimeSpan.FromMinutes(30), (await js.GetStreamInfoAsync(NatsSubjects.ExitStream))!.DuplicateWindow);
+        Assert.Equal(StreamEnsureOutcome.Unchanged, await js.EnsureStreamAsync(longer));
+    }
+
+    [Fact]
+    public void An_exit_id_is_its_top_level_id()
+    {
+        Assert.Equal("A:1", ExitId.Read("""{"position_id":"A","id":"A:1","legs":[{"id":"x"}]}"""u8));
+        Assert.Equal("A:2", ExitId.Read("""{"nested":{"id":"no"},"id":"A:2"}"""u8));
+        Assert.Throws<FormatException>(() => ExitId.Read("""{"legs":[]}"""u8));
+        Assert.Throws<FormatException>(() => ExitId.Read("[1]"u8));
     }
 }

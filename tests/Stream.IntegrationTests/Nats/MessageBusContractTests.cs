@@ -166,20 +166,7 @@ public abstract class MessageBusContractTests
     }
 }
 
-public sealed class NatsWireBusTests : MessageBusContractTests
+public sealed class NatsBusTests : MessageBusContractTests
 {
     private protected override IMessageBus Create(string url) => TestBus.Create(url);
-}
-
-public sealed class NatsClientBusTests : MessageBusContractTests
-{
-    private protected override IMessageBus Create(string url) => new NatsClientBus(new NatsBusOptions
-    {
-        Url = url,
-        ReconnectMinDelay = TimeSpan.FromMilliseconds(50),
-        ReconnectMaxDelay = TimeSpan.FromMilliseconds(400),
-        HealthInterval = TimeSpan.FromMilliseconds(100),
-        HealthTimeout = TimeSpan.FromSeconds(3),
-        ConnectTimeout = TimeSpan.FromSeconds(5),
-    });
 }

@@ -7,11 +7,10 @@ namespace Streamer.Stream.Tests.Nats;
 public sealed class NatsOutageUnderLoadTests
 {
     /// <summary>
-    /// The server is killed six times while the bus publishes ~1 message/ms. Run against
-    /// <see cref="NatsWireBus"/> (what the service uses). The same test against
-    /// <see cref="NatsClientBus"/> (NATS.Client 0.8.0) CRASHED THE TEST HOST 3 runs of 3: when that
-    /// client's reader sees the socket error it closes and flushes its buffered writer into the
-    /// broken socket on its own thread, an unhandled IOException (docs/nats.md, "Known hazard").
+    /// The server is killed six times while the bus publishes ~1 message/ms, against
+    /// <see cref="NatsBus"/> (NATS.Net, what the service uses). The NATS.Client 0.8.0 package it
+    /// replaced CRASHED THE TEST HOST here 3 runs of 3 (an unhandled IOException on its own flush
+    /// thread): this test is what keeps a client that can end the process out (docs/nats.md).
     /// </summary>
     [Fact]
     public async Task Killing_the_server_under_publish_traffic_neither_crashes_nor_stops_the_bus()

@@ -71,10 +71,10 @@ public sealed class GroupCommitDispatcherTests
         }));
     }
 
-    private static (JournalDatabase Journal, ExitOutbox Outbox, NatsWireBus Bus) Open(TempDirectory dir)
+    private static (JournalDatabase Journal, ExitOutbox Outbox, NatsBus Bus) Open(TempDirectory dir)
     {
         var journal = JournalDatabase.Open(dir.File("j.db"));
-        var bus = new NatsWireBus(new NatsBusOptions { Url = "nats://127.0.0.1:1" }); // the publisher is not started
+        var bus = new NatsBus(new NatsBusOptions { Url = "nats://127.0.0.1:1" }); // the publisher is not started
         return (journal, new ExitOutbox(journal.Exits, new JetStreamClient(bus)), bus);
     }
 

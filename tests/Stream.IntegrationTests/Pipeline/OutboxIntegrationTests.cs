@@ -40,10 +40,8 @@ public sealed class OutboxIntegrationTests
         }
 
         var onStream = await JetStreamReader.ReadExitsFromStartAsync(js);
-        var dedupe = new ExitIdDeduplicator();
-        var published = new Dictionary<string, (string Subject, string Json)>();
-        foreach (var m in onStream)
-            if (dedupe.IsFirst(m.Data, out var id)) published[id] = (m.Subject, Encoding.UTF8.GetString(m.Data));
+        // each exit once (ToDictionary throws on a repeated id)
+        var published = onStream.ToDictionary(m => ExitId.Read(m.Data), m => (m.Subject, Json: Encoding.UTF8.GetString(m.Data)));
 
         Assert.Equal(expected.Select(e => e.Id).Order(StringComparer.Ordinal), published.Keys.Order(StringComparer.Ordinal));
         foreach (var e in expected)

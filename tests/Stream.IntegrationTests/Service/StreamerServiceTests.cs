@@ -30,7 +30,7 @@ public sealed class StreamerServiceTests
         public required NatsServerFixture Server { get; init; }
         public required TempDirectory Dir { get; init; }
         public required IHost Host { get; init; }
-        public required NatsWireBus Client { get; init; }
+        public required NatsBus Client { get; init; }
 
         public async Task<JsonElement> RequestAsync(string subject, string body)
         {
@@ -165,6 +165,6 @@ public sealed class StreamerServiceTests
         var read = await JetStreamReader.ReadFromStartAsync(new JetStreamClient(s.Client), NatsSubjects.ExitStream, null, Wait);
         var m = Assert.Single(read);
         Assert.Equal("streamer.exits.META", m.Subject);
-        Assert.Equal("META-1:1", ExitIdDeduplicator.ReadId(m.Data));
+        Assert.Equal("META-1:1", ExitId.Read(m.Data));
     }
 }

@@ -5,7 +5,7 @@ namespace Streamer.Stream.Tests.Infrastructure;
 internal static class TestBus
 {
     /// <summary>a bus with short reconnect and health intervals so outage tests finish quickly.</summary>
-    public static NatsWireBus Create(string url) => new(new NatsBusOptions
+    public static NatsBus Create(string url) => new(new NatsBusOptions
     {
         Url = url,
         ReconnectMinDelay = TimeSpan.FromMilliseconds(50),
@@ -15,7 +15,7 @@ internal static class TestBus
         ConnectTimeout = TimeSpan.FromSeconds(5),
     });
 
-    public static async Task<NatsWireBus> ConnectedAsync(string url)
+    public static async Task<NatsBus> ConnectedAsync(string url)
     {
         var bus = Create(url);
         if (!await bus.WaitUntilConnectedAsync(TimeSpan.FromSeconds(20)))

@@ -58,12 +58,15 @@ public sealed class StreamerSettingsTests
     [InlineData("--Books:File=nope.yaml", "Books:File")]
     [InlineData("--Nats:Url=http://127.0.0.1:4222", "Nats:Url")]
     [InlineData("--Outbox:Capacity=0", "Outbox:Capacity")]
+    [InlineData("--Nats:DuplicateWindow=0", "Nats:DuplicateWindow")]
+    [InlineData("--Nats:DuplicateWindow=soon", "Nats:DuplicateWindow")]
     [InlineData("--Heartbeat:IntervalSeconds=0", "Heartbeat:IntervalSeconds")]
     [InlineData("--Feed:ExitWhenDone=maybe", "Feed:ExitWhenDone: 'maybe' is not true or false")]
     [InlineData("--Pipeline:Shards=1.5", "Pipeline:Shards: '1.5' is not a whole number")]
     [InlineData("--Pipeline:Shards=0", "Pipeline:Shards: 0 is outside 1..256")]
     [InlineData("--Feed:StaleAfter=soon", "Feed:StaleAfter: 'soon' is not a number of seconds or a hh:mm:ss duration")]
-    [InlineData("--Nats:DuplicateWindow=0", "Nats:DuplicateWindow: must be more than 0")]
+    [InlineData("--Nats:DuplicateWindow=0", "Nats:DuplicateWindow: 0 s is outside 1..86400 seconds")]
+    [InlineData("--Nats:DuplicateWindow=86401", "Nats:DuplicateWindow: 86401 s is outside 1..86400 seconds")]
     [InlineData("--Journal:RestoreState=sometimes", "Journal:RestoreState: 'sometimes' is not auto, true or false")]
     [InlineData("--Journal:StateSaveMilliseconds=-1", "Journal:StateSaveMilliseconds")]
     [InlineData("--Shutdown:DrainSeconds=NaN", "Shutdown:DrainSeconds: 'NaN' is not a number")]
@@ -95,7 +98,7 @@ public sealed class StreamerSettingsTests
     {
         using var dir = new TempDirectory();
         var s = Load(dir);
-        Assert.Equal(TimeSpan.FromMinutes(2), s.Nats.DuplicateWindow);
+        Assert.Equal(TimeSpan.FromMinutes(10), s.Nats.DuplicateWindow);
         Assert.Equal(TimeSpan.FromSeconds(30), s.Feed.StaleAfter);
         Assert.False(s.Feed.ExitWhenDone);
         Assert.Equal(Math.Min(Environment.ProcessorCount, 4), s.Pipeline.Shards);

@@ -136,8 +136,8 @@ public sealed partial class ExitOutbox
                     foreach (var (ord, exit) in next)
                     {
                         var ack = pinned
-                            ? _js.PublishOnAsync(connection, exit.Subject, exit.Payload, _options.AckTimeout, stop)
-                            : _js.PublishAsync(exit.Subject, exit.Payload, _options.AckTimeout, stop);
+                            ? _js.PublishOnAsync(connection, exit.Subject, exit.Payload, _options.AckTimeout, exit.Id, stop)
+                            : _js.PublishAsync(exit.Subject, exit.Payload, _options.AckTimeout, exit.Id, stop);
                         window.Enqueue(new InFlight(ord, exit, ack));
                         cursor = ord;
                         if (ack.IsFaulted)

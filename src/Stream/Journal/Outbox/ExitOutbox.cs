@@ -14,8 +14,9 @@ namespace Streamer.Stream.Journal.Outbox;
 /// fails or its connection goes, nothing new is sent until what is in flight has settled, then
 /// publishing resumes from the first unacked exit, in order, with bounded backoff, forever: no exit
 /// is lost to a NATS outage or a crash, none overtakes another. Delivery is at-least-once: an exit
-/// whose ack was lost, or that was published just before a crash, goes out again with the same id;
-/// subscribers dedupe by id (<see cref="ExitIdDeduplicator"/>).
+/// whose ack was lost, or that was published just before a crash, goes out again with the same id
+/// as <c>Nats-Msg-Id</c>, and the stream drops it within its duplicate window (docs/nats.md), so
+/// subscribers see it once.
 /// </summary>
 public sealed partial class ExitOutbox : IAsyncDisposable
 {

@@ -33,7 +33,7 @@ public sealed record ExitOutboxOptions
     /// <summary>
     /// JetStream publishes in flight at once (sent in decision order on one connection, acks pending).
     /// 1 = the next exit is sent only after the previous one is acked. A bus that cannot pin publishes
-    /// to a connection (<see cref="JetStreamClient.PinnableConnection"/> null) always gets 1.
+    /// to a connection (<see cref="JetStreamClient.PinnableConnection"/> null; NatsBus always can) gets 1.
     /// </summary>
     public int MaxInFlight { get; init; } = 64;
 

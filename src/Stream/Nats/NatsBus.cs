@@ -1,0 +1,216 @@
+using NATS.Client.Core;
+
+namespace Streamer.Stream.Nats;
+
+/// <summary>
+/// <see cref="IMessageBus"/> over the official client (NATS.Net <see cref="NatsConnection"/>): it
+/// reconnects with backoff and restores subscriptions by itself; this adapter only maps its events
+/// to <see cref="BusState"/>, its exceptions to ours, and adds publishes pinned to one connection
+/// (<see cref="PinnedConnection"/>) for the outbox's ordering.
+/// </summary>
+public sealed class NatsBus : IMessageBus, IConnectionBoundRequests
+{
+    private readonly NatsBusOptions _options;
+    private readonly BusStateTracker _state = new();
+    private readonly Lock _pinGate = new();
+    private readonly CancellationTokenSource _stop = new();
+    private PinnedConnection? _pinned;
+    private int _pinnedCount;
+    private int _connections;
+    private volatile string? _lastError;
+    private int _disposed;
+
+    public NatsBus(NatsBusOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        Connection = new NatsConnection(Opts(options, options.Name));
+        Connection.ConnectionOpened += (_, _) =>
+        {
+            Interlocked.Increment(ref _connections);
+            Report(_state.Set(BusState.Connected));
+            return ValueTask.CompletedTask;
+        };
+        Connection.ConnectionDisconnected += (_, e) =>
+        {
+            if (Volatile.Read(ref _disposed) == 0)
+            {
+                _lastError = "disconnected: " + e.Message;
+                Report(_state.Set(BusState.Disconnected));
+            }
+            return ValueTask.CompletedTask;
+        };
+        Connection.ReconnectFailed += (_, e) =>
+        {
+            _lastError = "reconnect failed: " + e.Message;
+            return ValueTask.CompletedTask;
+        };
+        _ = ConnectAsync();
+    }
+
+    /// <summary>the client connection (JetStream management, consumers): NATS.Net reconnects it.</summary>
+    internal NatsConnection Connection { get; }
+
+    public BusState State => _state.State;
+
+    public bool IsConnected => Connection.ConnectionState == NatsConnectionState.Open && _state.State == BusState.Connected;
+
+    public string? LastError => _lastError;
+
+    public int Connections => Volatile.Read(ref _connections);
+
+    public event Action<BusState>? StateChanged
+    {
+        add => _state.Changed += value;
+        remove => _state.Changed -= value;
+    }
+
+    public Task<bool> WaitUntilConnectedAsync(TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        _state.WaitUntilConnectedAsync(timeout, cancellationToken);
+
+    public bool TryPublish(string subject, ReadOnlyMemory<byte> payload, string? replyTo = null)
+    {
+        if (!IsConnected) return false;
+        try
+        {
+            var sent = Connection.PublishAsync(subject, payload, replyTo: replyTo, cancellationToken: _stop.Token);
+            if (!sent.IsCompletedSuccessfully) _ = ObserveAsync(sent);
+            return true;
+        }
+        catch (Exception e) when (e is NatsException or ObjectDisposedException or OperationCanceledException)
+        {
+            _lastError = e.Message;
+            return false;
+        }
+    }
+
+    public async Task<BusMessage> RequestAsync(string subject, ReadOnlyMemory<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        if (!IsConnected) throw new MessageBusUnavailableException();
+        try
+        {
+            var reply = await Connection.RequestAsync<ReadOnlyMemory<byte>, byte[]>(subject, payload, replyOpts: new NatsSubOpts { Timeout = timeout }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return new BusMessage(reply.Subject, reply.ReplyTo, reply.Data ?? []);
+        }
+        catch (Exception e) when (e is NatsNoReplyException or NatsNoRespondersException)
+        {
+            // no responder is a timeout to the caller, as on the wire bus: nobody answered
+            throw new TimeoutException($"no reply on '{subject}' within {timeout.TotalMilliseconds:0} ms", e);
+        }
+        catch (NatsException e)
+        {
+            throw new MessageBusUnavailableException("NATS request failed: " + e.Message, e);
+        }
+    }
+
+    public IDisposable Subscribe(string subject, Action<BusMessage> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        var subscription = new BusSubscription(Connection, subject, handler, e => _lastError = e);
+        // while connected the SUB is at the server when this returns, so a publish right after reaches it
+        if (IsConnected) subscription.Started.Wait(_options.ConnectTimeout);
+        return subscription;
+    }
+
+    public bool Flush(TimeSpan timeout)
+    {
+        if (!IsConnected) return false;
+        try
+        {
+            return Connection.PingAsync(_stop.Token).AsTask().Wait(timeout);
+        }
+        catch (AggregateException e)
+        {
+            _lastError = e.InnerException?.Message;
+            return false;
+        }
+    }
+
+    int IConnectionBoundRequests.CurrentConnection
+    {
+        get
+        {
+            if (!IsConnected || Volatile.Read(ref _disposed) != 0) return 0;
+            lock (_pinGate)
+            {
+                if (_pinned is { IsLive: true }) return _pinned.Number;
+                if (_pinned is null || _pinned.IsDead)
+                {
+                    // a pinned connection never reconnects: a new number means "what was unacked on the old one must be resent"
+                    _pinned?.Dispose();
+                    _pinned = new PinnedConnection(++_pinnedCount, Opts(_options, _options.Name + "-pinned"), e => _lastError = e);
+                }
+                return 0;
+            }
+        }
+    }
+
+    Task<BusMessage> IConnectionBoundRequests.RequestOnAsync(int connection, string subject, ReadOnlyMemory<byte> payload, string? messageId, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        PinnedConnection? pinned;
+        lock (_pinGate) pinned = _pinned;
+        if (pinned is null || pinned.Number != connection || !pinned.IsLive)
+            return Task.FromException<BusMessage>(new MessageBusUnavailableException($"NATS connection {connection} is gone"));
+        return pinned.RequestAsync(subject, payload, messageId, timeout, cancellationToken);
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _stop.Cancel();
+        lock (_pinGate) _pinned?.Dispose();
+        _state.Set(BusState.Closed);
+        // bounded: a dead server must not hang shutdown
+        _ = Connection.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(2));
+        _stop.Dispose();
+    }
+
+    internal static NatsOpts Opts(NatsBusOptions o, string name) => NatsOpts.Default with
+    {
+        Url = o.Url,
+        Name = name,
+        RetryOnInitialConnect = true,
+        MaxReconnectRetry = -1,
+        ReconnectWaitMin = o.ReconnectMinDelay,
+        ReconnectWaitMax = o.ReconnectMaxDelay,
+        ReconnectJitter = TimeSpan.FromMilliseconds(Math.Min(100, o.ReconnectMinDelay.TotalMilliseconds)),
+        ConnectTimeout = o.ConnectTimeout,
+        PingInterval = o.HealthInterval,
+        MaxPingOut = Math.Max(2, (int)Math.Ceiling(o.HealthTimeout / o.HealthInterval)),
+        RequestTimeout = o.HealthTimeout,
+        CommandTimeout = o.HealthTimeout,
+    };
+
+    private async Task ConnectAsync()
+    {
+        try
+        {
+            await Connection.ConnectAsync().ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // the first connect retries by itself; a failure here is only reported
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            _lastError = e.Message;
+        }
+    }
+
+    private void Report(string? listenerError)
+    {
+        if (listenerError is not null) _lastError = listenerError;
+    }
+
+    private async Task ObserveAsync(ValueTask sent)
+    {
+        try
+        {
+            await sent.ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // fire-and-forget: a lost core publish is allowed, a crash is not
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            _lastError = e.Message;
+        }
+    }
+}
