@@ -120,6 +120,17 @@ internal static class RunTestData
     public static string WithoutLatency(byte[] json) => WithoutLatency(Encoding.UTF8.GetString(json));
 
     /// <summary>The exit ids the journal file holds, in the order they were decided (read-only: the service may still be writing).</summary>
+    /// <summary>The widest crash window: every exit journaled as if its ack never came back (run 2 must publish them all again). Returns how many.</summary>
+    public static int ForgetAcks(string journalPath)
+    {
+        var cs = new SqliteConnectionStringBuilder { DataSource = journalPath, Pooling = false }.ToString();
+        using var db = new SqliteConnection(cs);
+        db.Open();
+        using var c = db.CreateCommand();
+        c.CommandText = "UPDATE exits SET published_at = NULL, stream_seq = NULL";
+        return c.ExecuteNonQuery();
+    }
+
     public static List<string> JournaledExitIds(string journalPath)
     {
         var cs = new SqliteConnectionStringBuilder { DataSource = journalPath, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString();
