@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Streamer.Rules.Time;
 
 namespace Streamer.Rules.Books;
@@ -67,11 +66,4 @@ public struct BookParameters
             return p;
         }
     }
-}
-
-/// <summary>Up to <see cref="BookParameters.MaxTranches"/> doubles inline (no array per book).</summary>
-[InlineArray(BookParameters.MaxTranches)]
-public struct Tranches
-{
-    private double _element;
 }

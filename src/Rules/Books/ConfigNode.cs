@@ -2,14 +2,6 @@ using System.Globalization;
 
 namespace Streamer.Rules.Books;
 
-internal enum ConfigKind : byte
-{
-    Null,
-    Scalar,
-    Map,
-    Seq,
-}
-
 /// <summary>
 /// A JSON or YAML value with the line it starts on, so errors can name the line. Both file
 /// formats are read into this one tree (see <see cref="ConfigReader"/>); the positions and
@@ -68,5 +60,3 @@ internal sealed class ConfigNode
         return false;
     }
 }
-
-internal readonly record struct ConfigEntry(string Key, int Line, ConfigNode Value);

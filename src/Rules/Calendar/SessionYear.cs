@@ -99,11 +99,3 @@ internal sealed class SessionYear
     public long OffsetAt(long utcNs) =>
         utcNs >= DstStartUtc && utcNs < DstEndUtc ? NewYorkTime.DaylightOffsetNs : NewYorkTime.StandardOffsetNs;
 }
-
-internal enum SessionKind : byte
-{
-    Weekend = 0,
-    Closed = 1,
-    Regular = 2,
-    EarlyClose = 3,
-}

@@ -227,9 +227,3 @@ internal sealed class PositionRuntime
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Id} {Strategy} {OpenUnits}/{OriginalUnits}");
 }
-
-[System.Runtime.CompilerServices.InlineArray(BookParameters.MaxTranches)]
-internal struct TrancheSizes
-{
-    private int _element;
-}

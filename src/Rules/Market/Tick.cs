@@ -2,15 +2,6 @@ using System.Runtime.InteropServices;
 
 namespace Streamer.Rules.Market;
 
-/// <summary>What a tick carries: a quote (bid/ask), a trade (last), or both (a CSV row with all cells).</summary>
-[Flags]
-public enum TickFields : byte
-{
-    None = 0,
-    Quote = 1,
-    Trade = 2,
-}
-
 /// <summary>
 /// One market-data event after parsing. A plain struct: ticks travel through rings and
 /// channels by value, never boxed. Time is UTC nanoseconds since the Unix epoch

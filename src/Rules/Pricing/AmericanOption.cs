@@ -4,9 +4,6 @@ using Streamer.Rules.Instruments;
 
 namespace Streamer.Rules.Pricing;
 
-/// <summary>Price and the spot Greeks of an American option, per share.</summary>
-public readonly record struct AmericanValue(double Price, double Delta, double Gamma);
-
 /// <summary>
 /// American exercise, continuous r and q (US equity options), by the Andersen–Lake–Offengenden
 /// fixed-point method (see <see cref="ExerciseBoundary"/>): price, delta and gamma analytic from

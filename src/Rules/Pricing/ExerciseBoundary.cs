@@ -3,20 +3,6 @@ using System.Runtime.Intrinsics;
 
 namespace Streamer.Rules.Pricing;
 
-/// <summary>Chebyshev coefficients of the boundary, inline so the solve never allocates.</summary>
-[InlineArray(ExerciseBoundary.Nodes)]
-internal struct BoundaryCoefficients
-{
-    private double _element0;
-}
-
-/// <summary>The boundary at the interior nodes, padded to two 4-lane vectors.</summary>
-[InlineArray(8)]
-internal struct NodeValues
-{
-    private double _element0;
-}
-
 /// <summary>
 /// The early-exercise boundary of an American put with unit strike, after Andersen, Lake and
 /// Offengenden ("High-performance American option pricing", 2016): QD+ (Li 2010) as the first

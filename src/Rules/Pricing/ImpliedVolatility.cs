@@ -3,17 +3,6 @@ using Streamer.Rules.Instruments;
 
 namespace Streamer.Rules.Pricing;
 
-public enum IvStatus : byte
-{
-    Ok = 0,
-    /// <summary>price below the discounted intrinsic value: no volatility reproduces it.</summary>
-    BelowIntrinsic,
-    /// <summary>price at or above the no-arbitrage bound (S·e^{-qT} for a call, K·e^{-rT} for a put).</summary>
-    AboveMaximum,
-    /// <summary>non-positive spot, strike or time, or a non-finite input.</summary>
-    InvalidInput,
-}
-
 /// <summary>
 /// Implied volatility of a European option from its price, after Jäckel ("By Implication" 2006,
 /// "Let's Be Rational" 2015): the price is normalised to Black's b(x, s) with x = ln(F/K) and

@@ -1,23 +1,5 @@
 namespace Streamer.Stream.Emulator;
 
-/// <summary>One leg of a paper order (a simple order is its own single leg).</summary>
-public sealed class PaperLeg
-{
-    public required string Id { get; init; }
-    public required string Symbol { get; init; }
-    public required string Side { get; init; }            // buy | sell
-    public required string PositionIntent { get; init; }  // buy_to_open … sell_to_close, or ""
-    public required int RatioQty { get; init; }
-    public required bool IsOption { get; init; }
-
-    /// <summary>Weighted over every execution of this leg.</summary>
-    public decimal FilledAvgPrice { get; set; }
-
-    public bool IsBuy => Side == "buy";
-
-    public bool IsClosing => PositionIntent is "buy_to_close" or "sell_to_close";
-}
-
 /// <summary>A paper order: simple (one leg) or mleg (2–4 legs), market or limit, day.</summary>
 public sealed class PaperOrder
 {

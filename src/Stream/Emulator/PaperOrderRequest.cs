@@ -4,15 +4,6 @@ using Streamer.Rules.Instruments;
 
 namespace Streamer.Stream.Emulator;
 
-/// <summary>A rejected request: HTTP status and Alpaca's <c>{"code","message"}</c> body.</summary>
-internal sealed class TradingApiException(int status, int code, string message) : Exception(message)
-{
-    public int Status => status;
-    public int Code => code;
-
-    public static TradingApiException Invalid(string message) => new(422, 42210000, message);
-}
-
 /// <summary>
 /// Parses and validates <c>POST /v2/orders</c> (alpaca.md): single-leg stock or option
 /// orders and <c>order_class: "mleg"</c> with 2–4 legs whose ratios have gcd 1. Market or

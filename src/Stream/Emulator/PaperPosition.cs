@@ -16,18 +16,3 @@ public sealed class PaperPosition
 
     public int Multiplier => IsOption ? 100 : 1;
 }
-
-/// <summary>One trade_updates event (alpaca.md), serialised when it happened (the order changes later).</summary>
-public sealed record PaperTradeUpdate(string Event, string OrderId, string Status, byte[] Json);
-
-/// <summary>One execution of an order: per unit price (mleg: net, credits negative), units, and each leg's part.</summary>
-internal sealed record PaperExecution(decimal Price, long Qty, IReadOnlyList<PaperLegExecution> Legs);
-
-internal sealed record PaperLegExecution(PaperLeg Leg, decimal Price, long Qty);
-
-/// <summary>
-/// A non-trade activity (Alpaca's account activities): <c>OPEXP</c> an option expired worthless,
-/// <c>OPEXC</c> a long option exercised, <c>OPASN</c> a short option assigned. These never
-/// appear on trade_updates (alpaca.md); <c>GET /v2/account/activities</c> lists them.
-/// </summary>
-public sealed record PaperActivity(string Id, string ActivityType, long TimeNs, string Symbol, long Qty, decimal Price, decimal NetAmount, string Description);

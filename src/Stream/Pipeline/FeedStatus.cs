@@ -15,14 +15,3 @@ public enum FeedStatus : byte
     /// <summary>every source is down or finished (tape ended, connection lost, gave up).</summary>
     Down,
 }
-
-public static class FeedStatusNames
-{
-    public static string Name(this FeedStatus s) => s switch
-    {
-        FeedStatus.Connecting => "connecting",
-        FeedStatus.Live => "live",
-        FeedStatus.Stale => "stale",
-        _ => "down",
-    };
-}

@@ -1,4 +1,3 @@
-using Streamer.Rules.Instruments;
 using Streamer.Rules.Positions;
 
 namespace Streamer.Stream.Pipeline;
@@ -19,13 +18,3 @@ public interface IMarketDataFeed : ITickSource, IAsyncDisposable
     /// <summary>Raised from a feed thread when the operator must hear of something (a limit, a lost connection).</summary>
     event Action<FeedAlert>? Alert;
 }
-
-/// <summary>Makes the feed once the service owns the symbol table the feed interns into.</summary>
-public interface IMarketDataFeedFactory
-{
-    IMarketDataFeed Create(SymbolTable symbols, TimeSpan staleAfter);
-}
-
-/// <summary>A feed's alert. <paramref name="FeedDown"/>: the feed is gone or gave up (alert kind <c>feed_down</c>), else <c>market_data</c>.</summary>
-/// <param name="Code">a short key naming the cause (deduplicates repeats).</param>
-public sealed record FeedAlert(bool FeedDown, string Message, string Code);

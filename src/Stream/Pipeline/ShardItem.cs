@@ -3,15 +3,6 @@ using Streamer.Rules.Market;
 
 namespace Streamer.Stream.Pipeline;
 
-public enum ShardItemKind : byte
-{
-    Tick,
-    /// <summary>virtual clock: advance the engine to <see cref="ShardItem.Tick"/>.TimeNs (fires time rules due by then).</summary>
-    Clock,
-    /// <summary>a position add/remove/query (<see cref="ShardItem.Command"/>): runs in order with the ticks, on the shard's thread.</summary>
-    Command,
-}
-
 /// <summary>
 /// What travels in a shard's channel: a tick (by value), a virtual clock step or a command. One
 /// channel for all three keeps intake in order with the ticks and never racing the engine.

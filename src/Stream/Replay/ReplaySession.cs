@@ -115,13 +115,3 @@ public sealed class ReplaySession
         }
     }
 }
-
-public sealed record ReplayPositionResult(string Id, string Book, string Status, int ContractsOriginal, int ContractsRemaining, double RealizedPnl);
-
-public sealed record ReplayStats(
-    long Ticks, int Exits, double ElapsedMs, double TicksPerSecond,
-    long InsaneQuotes, long OutOfOrder, long IvFailures, long Deferred,
-    long TickP50Ns, long TickP99Ns, long TickP999Ns, long TickMaxNs,
-    int Positions, int Symbols);
-
-public sealed record ReplayResult(IReadOnlyList<ExitRecord> Exits, IReadOnlyList<ReplayPositionResult> Positions, ReplayStats Stats);

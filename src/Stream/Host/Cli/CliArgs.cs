@@ -67,6 +67,3 @@ internal sealed class CliArgs
             if (!_read.Contains(k)) throw new CliException($"streamer {Command}: unknown option --{k}");
     }
 }
-
-/// <summary>A user error: printed as one line, exit code 2.</summary>
-internal sealed class CliException(string message) : Exception(message);

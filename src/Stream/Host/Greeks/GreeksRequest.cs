@@ -3,8 +3,6 @@ using Streamer.Rules.Instruments;
 
 namespace Streamer.Stream.Host.Greeks;
 
-internal enum ExerciseStyle : byte { European, American }
-
 /// <summary>One input line of <c>streamer greeks --jsonl</c> (formats.md).</summary>
 internal readonly record struct GreeksRequest(
     OptionRight Right, double Spot, double Strike, double ExpiryYears, double Rate, double Dividend,

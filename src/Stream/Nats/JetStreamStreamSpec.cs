@@ -10,19 +10,3 @@ public sealed record JetStreamStreamSpec(string Name, IReadOnlyList<string> Subj
     /// <summary>the exit stream's default window: a restart and the republish of what was unacked fit well inside it.</summary>
     public static readonly TimeSpan DefaultDuplicateWindow = TimeSpan.FromMinutes(10);
 }
-
-public enum StreamEnsureOutcome
-{
-    Created,
-    Updated,
-    Unchanged,
-}
-
-/// <summary>The stream's acknowledgement of a published message.</summary>
-public readonly record struct PubAck(string Stream, ulong Sequence, bool Duplicate);
-
-/// <summary>The part of <c>STREAM.INFO</c> the service uses.</summary>
-public sealed record JetStreamStreamInfo(string Name, IReadOnlyList<string> Subjects, string Storage, string Retention, TimeSpan MaxAge, ulong Messages, ulong FirstSequence, ulong LastSequence, TimeSpan DuplicateWindow);
-
-/// <summary>One message read back from a stream.</summary>
-internal sealed record StreamMessage(string Subject, ulong StreamSequence, byte[] Data);

@@ -2,23 +2,6 @@ using System.Globalization;
 
 namespace Streamer.Stream.Alpaca.Trading;
 
-/// <summary>One leg of a monitored position as the engine holds it now (<c>ExitEngine.OpenLegs</c>).</summary>
-internal readonly record struct MonitoredLeg(string PositionId, string Symbol, long Qty, double EntryPrice);
-
-/// <summary>The broker holds <see cref="Qty"/> of a symbol that no monitored position explains: adopt it (single leg).</summary>
-internal sealed record AdoptAction(string Symbol, long Qty, decimal AvgEntryPrice, decimal BrokerQty, decimal MonitoredQty);
-
-/// <summary>The broker holds less of <see cref="Symbol"/> than the monitored positions do: stop monitoring <see cref="PositionIds"/>.</summary>
-internal sealed record CloseOutAction(string Symbol, IReadOnlyList<string> PositionIds, decimal BrokerQty, decimal MonitoredQty);
-
-/// <summary>What one reconciliation pass does. <see cref="Waiting"/>: differences seen once, acted on if the next pass sees them again.</summary>
-internal sealed record ReconcilePlan(
-    IReadOnlyList<AdoptAction> Adopt,
-    IReadOnlyList<CloseOutAction> CloseOut,
-    IReadOnlyList<string> Waiting,
-    IReadOnlyList<string> Skipped,
-    IReadOnlyList<string> Unfixable);
-
 /// <summary>
 /// Broker positions vs the monitored ones, per symbol (the sum of every open position's leg
 /// quantity). Pure: the caller fetches, this decides, the caller acts.

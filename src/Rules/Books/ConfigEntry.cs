@@ -1,0 +1,3 @@
+namespace Streamer.Rules.Books;
+
+internal readonly record struct ConfigEntry(string Key, int Line, ConfigNode Value);

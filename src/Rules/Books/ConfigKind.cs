@@ -1,0 +1,9 @@
+namespace Streamer.Rules.Books;
+
+internal enum ConfigKind : byte
+{
+    Null,
+    Scalar,
+    Map,
+    Seq,
+}

@@ -1,0 +1,3 @@
+namespace Streamer.Stream.Emulator;
+
+internal sealed record PaperLegExecution(PaperLeg Leg, decimal Price, long Qty);

@@ -1,0 +1,5 @@
+using Streamer.Rules.Instruments;
+
+namespace Streamer.Stream.Host.Greeks;
+
+internal enum ExerciseStyle : byte { European, American }

@@ -1,0 +1,8 @@
+namespace Streamer.Stream.Nats;
+
+public enum StreamEnsureOutcome
+{
+    Created,
+    Updated,
+    Unchanged,
+}

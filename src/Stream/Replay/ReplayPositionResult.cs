@@ -1,0 +1,11 @@
+using Streamer.Feed.Tapes;
+using Streamer.Rules.Books;
+using Streamer.Rules.Diagnostics;
+using Streamer.Rules.Engine;
+using Streamer.Rules.Instruments;
+using Streamer.Rules.Market;
+using Streamer.Rules.Positions;
+
+namespace Streamer.Stream.Replay;
+
+public sealed record ReplayPositionResult(string Id, string Book, string Status, int ContractsOriginal, int ContractsRemaining, double RealizedPnl);
