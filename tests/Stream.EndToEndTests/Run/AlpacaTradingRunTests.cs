@@ -96,7 +96,7 @@ public sealed class AlpacaTradingRunTests
                 b.TryGetProperty("alpaca_trading", out var t) && Str(t, "trade_updates") == "listening" && t.GetProperty("orders_filled").GetInt64() == 2
                 && t.GetProperty("orders_working").GetInt64() == 0 && t.GetProperty("adopted").GetInt64() == 1 && t.GetProperty("closed_out").GetInt64() == 1
                 && t.GetProperty("fills_received").GetInt64() == 3 && t.GetProperty("last_reconcile_age_s").GetDouble() < 5), "a heartbeat with the trading counters");
-            await Task.Delay(2500); // two more passes: nothing else may happen
+            await TwoMorePassesAsync(service, beats, debug); // nothing else may happen in them
             service.Terminate();
             Assert.Equal(0, await service.WaitForExitAsync(Long));
 
@@ -195,10 +195,11 @@ public sealed class AlpacaTradingRunTests
         using var bus = await TestBus.ConnectedAsync(server.Url);
         using var alerts = new Collector(bus, NatsSubjects.AlertsPrefix + ">");
         using var reported = new Collector(bus, "streamer.executions.reported");
+        using var beats = new Collector(bus, NatsSubjects.Heartbeat);
         using (var service = StreamerProcess.Start(dir.Path, Keys, Args(server, dir, emulator)))
         {
             await UntilAsync(service, () => reported.Count >= 2, "both exits executed and reported");
-            await Task.Delay(1500); // a late piece or a second report would show now
+            await TwoMorePassesAsync(service, beats, () => ""); // a late piece or a second report would show by then
             service.Terminate();
             Assert.Equal(0, await service.WaitForExitAsync(Long));
         }
@@ -443,6 +444,17 @@ public sealed class AlpacaTradingRunTests
             throw new TimeoutException($"{e.Message}; service output:\n{service.Output}\n{debug?.Invoke()}", e);
         }
         Assert.False(service.HasExited, $"{what}: the service stopped:\n{service.Output}");
+    }
+
+    // the reconciler's passes, from the heartbeat: "two more passes" is a condition, not a guess at wall-clock time
+    private static long ReconcilePasses(Collector beats) => beats.Messages.Select(m => JsonDocument.Parse(m.Data).RootElement)
+        .Select(b => b.TryGetProperty("alpaca_trading", out var t) && t.TryGetProperty("reconcile_passes", out var p) ? p.GetInt64() : 0)
+        .DefaultIfEmpty(0).Max();
+
+    private static async Task TwoMorePassesAsync(StreamerProcess service, Collector beats, Func<string> debug)
+    {
+        long now = ReconcilePasses(beats);
+        await UntilAsync(service, () => ReconcilePasses(beats) >= now + 2, $"two more reconcile passes after pass {now}", debug);
     }
 
     private static List<JsonElement> Alerts(Collector alerts, string kind) =>

@@ -44,6 +44,7 @@ public sealed partial class AlpacaTradingService : IHostedService, IAsyncDisposa
     private long _exitWatermark;
     private volatile string _streamState = "connecting";
     private long _lastReconcileTimestamp;
+    private long _reconcilePasses; // completed passes: lets a watcher wait for "two more passes" instead of a wall-clock guess
     private long _adopted;
     private long _closedOut;
     private bool _reconciledOnce;
@@ -269,6 +270,7 @@ public sealed partial class AlpacaTradingService : IHostedService, IAsyncDisposa
             _reconciledOnce = true;
             Apply(plan);
             Interlocked.Exchange(ref _lastReconcileTimestamp, _time.GetTimestamp());
+            Interlocked.Increment(ref _reconcilePasses);
             Interlocked.Add(ref _adopted, plan.Adopt.Count(a => a.Qty != 0));
             Interlocked.Add(ref _closedOut, plan.CloseOut.Sum(c => c.PositionIds.Count));
             LogReconciled(_log, positions.Count, legs.Count, plan.Adopt.Count, plan.CloseOut.Count, plan.Waiting.Count, plan.Skipped.Count);
@@ -323,6 +325,7 @@ public sealed partial class AlpacaTradingService : IHostedService, IAsyncDisposa
         long last = Interlocked.Read(ref _lastReconcileTimestamp);
         if (last == 0) w.WriteNull("last_reconcile_age_s"u8);
         else w.WriteNumber("last_reconcile_age_s"u8, Math.Round(_time.GetElapsedTime(last).TotalSeconds, 3));
+        w.WriteNumber("reconcile_passes"u8, Interlocked.Read(ref _reconcilePasses));
         w.WriteNumber("adopted"u8, Interlocked.Read(ref _adopted));
         w.WriteNumber("closed_out"u8, Interlocked.Read(ref _closedOut));
         w.WriteBoolean("executor"u8, _executor is not null);
