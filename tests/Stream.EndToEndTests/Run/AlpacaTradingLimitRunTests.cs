@@ -97,11 +97,12 @@ public sealed class AlpacaTradingLimitRunTests
         using var exits = new Collector(bus, NatsSubjects.ExitsWildcard);
         using var alerts = new Collector(bus, NatsSubjects.AlertsPrefix + ">");
         using var reported = new Collector(bus, "streamer.executions.reported");
+        using var beats = new Collector(bus, NatsSubjects.Heartbeat);
         string output;
         using (var service = StreamerProcess.Start(dir.Path, Keys, Args(server, dir, emulator, "--Alpaca:LimitSlippage=0.1")))
         {
             await UntilAsync(service, () => reported.Count >= 5, "the five exits executed and reported", () => string.Join("\n", alerts.Messages.Select(m => System.Text.Encoding.UTF8.GetString(m.Data))));
-            await Task.Delay(500);
+            await UntilAsync(service, () => ExecutorIdle(beats, 5), "the executor idle with 5 orders filled"); // no order left that could report again
             service.Terminate();
             Assert.Equal(0, await service.WaitForExitAsync(Long));
             output = service.Output;
@@ -160,11 +161,12 @@ public sealed class AlpacaTradingLimitRunTests
         using var bus = await TestBus.ConnectedAsync(server.Url);
         using var alerts = new Collector(bus, NatsSubjects.AlertsPrefix + ">");
         using var reported = new Collector(bus, "streamer.executions.reported");
+        using var beats = new Collector(bus, NatsSubjects.Heartbeat);
         // the default slippage (5 %, doubled per retry); an unfilled order is canceled after 1 s
         using (var service = StreamerProcess.Start(dir.Path, Keys, Args(server, dir, emulator, "--Alpaca:OrderTimeoutSeconds=1", "--Alpaca:RetryBackoffSeconds=0.2")))
         {
             await UntilAsync(service, () => reported.Count >= 2, "both exits filled on their retry", () => string.Join("\n", alerts.Messages.Select(m => System.Text.Encoding.UTF8.GetString(m.Data))));
-            await Task.Delay(500);
+            await UntilAsync(service, () => ExecutorIdle(beats, 2), "the executor idle with 2 orders filled"); // no order left that could report again
             service.Terminate();
             Assert.Equal(0, await service.WaitForExitAsync(Long));
         }
@@ -224,6 +226,11 @@ public sealed class AlpacaTradingLimitRunTests
         Assert.Empty(emulator.Broker.Positions());
         Assert.DoesNotContain(Alerts(alerts, "order_failed"), a => Str(a, "final") == "true");
     }
+
+    // a heartbeat after the last fill: nothing working, every order filled
+    private static bool ExecutorIdle(Collector beats, int filled) => beats.Messages.Select(m => JsonDocument.Parse(m.Data).RootElement).Any(b =>
+        b.TryGetProperty("alpaca_trading", out var t) && t.TryGetProperty("orders_working", out var w) && w.GetInt64() == 0
+        && t.GetProperty("orders_filled").GetInt64() == filled);
 
     private static async Task UntilAsync(StreamerProcess service, Func<bool> condition, string what, Func<string>? debug = null)
     {
