@@ -6,12 +6,44 @@ namespace Streamer.Stream.Service;
 
 /// <summary>
 /// Alerts on <c>streamer.alerts.&lt;kind&gt;</c>: <c>{"kind","time","message", …details}</c>. Every
-/// alert is also logged, so one raised while NATS is down is not lost from sight. Repeats of the
-/// same kind and key within <see cref="RepeatWindow"/> are logged but not published (a publish
-/// retry loop must not flood the bus).
+/// alert is also logged, so one raised while NATS is down is not lost from sight, and held back
+/// (the newest <see cref="HeldBackLimit"/>) to go out, in order, the moment the bus connects: an
+/// alert raised at start, before the first connection, still reaches its subscribers. Repeats of
+/// the same kind and key within <see cref="RepeatWindow"/> are logged but not published (a
+/// publish retry loop must not flood the bus).
 /// </summary>
-public sealed partial class AlertPublisher(IMessageBus bus, TimeProvider time, ILogger<AlertPublisher> log)
+public sealed partial class AlertPublisher
 {
+    /// <summary>alerts kept while NATS is away; older ones beyond it are dropped (and counted).</summary>
+    public const int HeldBackLimit = 256;
+
+    private readonly IMessageBus bus;
+    private readonly TimeProvider time;
+    private readonly ILogger<AlertPublisher> log;
+    private readonly Queue<(string Subject, byte[] Payload)> _heldBack = new();
+    private long _droppedWhileAway;
+
+    public AlertPublisher(IMessageBus bus, TimeProvider time, ILogger<AlertPublisher> log)
+    {
+        ArgumentNullException.ThrowIfNull(bus);
+        this.bus = bus;
+        this.time = time;
+        this.log = log;
+        bus.StateChanged += state =>
+        {
+            if (state == BusState.Connected) SendHeldBack();
+        };
+    }
+
+    /// <summary>alerts waiting for NATS to come back.</summary>
+    public int HeldBack
+    {
+        get { lock (_gate) return _heldBack.Count; }
+    }
+
+    /// <summary>alerts dropped because more than <see cref="HeldBackLimit"/> waited for NATS.</summary>
+    public long DroppedWhileAway => Interlocked.Read(ref _droppedWhileAway);
+
     /// <summary>Every kind published; the ones the pipeline raises are its own constants (one spelling).</summary>
     public static class Kinds
     {
@@ -36,7 +68,7 @@ public sealed partial class AlertPublisher(IMessageBus bus, TimeProvider time, I
 
     public TimeSpan RepeatWindow { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Raises an alert; returns true when it went out on NATS.</summary>
+    /// <summary>Raises an alert; returns true when it went out on NATS now, false when repeated within the window or held back for the reconnect.</summary>
     /// <param name="key">what the alert is about (a position id, a subject) for the repeat window; null: the kind alone.</param>
     public bool Raise(string kind, string message, string? key = null, IReadOnlyList<KeyValuePair<string, string>>? details = null)
     {
@@ -56,12 +88,33 @@ public sealed partial class AlertPublisher(IMessageBus bus, TimeProvider time, I
             if (details is not null)
                 foreach (var (k, v) in details) w.WriteString(k, v);
         });
-        var sent = bus.TryPublish(NatsSubjects.Alerts(kind), payload);
-        if (!sent)
+        var subject = NatsSubjects.Alerts(kind);
+        lock (_gate)
         {
-            lock (_gate) _lastSent.Remove(dedupeKey); // try again next time
+            // behind older held-back alerts: they go first, so subscribers see them in order
+            if (_heldBack.Count == 0 && bus.TryPublish(subject, payload)) return true;
+            Hold(subject, payload);
         }
-        return sent;
+        if (bus.IsConnected) SendHeldBack(); // connected between the try and the hold
+        return false;
+    }
+
+    private void Hold(string subject, byte[] payload)
+    {
+        if (_heldBack.Count == HeldBackLimit)
+        {
+            _heldBack.Dequeue();
+            Interlocked.Increment(ref _droppedWhileAway);
+        }
+        _heldBack.Enqueue((subject, payload));
+    }
+
+    private void SendHeldBack()
+    {
+        lock (_gate)
+        {
+            while (_heldBack.TryPeek(out var alert) && bus.TryPublish(alert.Subject, alert.Payload)) _heldBack.Dequeue();
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "alert {Kind}: {Message}")]
