@@ -24,6 +24,13 @@ public interface IMessageBus : IDisposable
     event Action<BusState>? StateChanged;
 
     /// <summary>
+    /// Raised (from a background thread) when a connect attempt fails or the server reports an error
+    /// (credentials refused, an untrusted certificate, a permissions violation): the text says why.
+    /// The bus keeps retrying with backoff; it never gives up by itself.
+    /// </summary>
+    event Action<string>? Problem;
+
+    /// <summary>
     /// Fire-and-forget publish. Returns false (nothing sent) when not connected; NATS core
     /// publish gives no delivery guarantee either way: use <see cref="RequestAsync"/> for acks.
     /// </summary>
@@ -40,6 +47,13 @@ public interface IMessageBus : IDisposable
     /// runs on a client thread; it must not block for long.
     /// </summary>
     IDisposable Subscribe(string subject, Action<BusMessage> handler);
+
+    /// <summary>
+    /// Serves <paramref name="endpoints"/> as one NATS service (the micro protocol: discoverable with
+    /// <c>$SRV.PING</c>/<c>INFO</c>/<c>STATS</c>). Resolves once the endpoints are subscribed, which
+    /// needs a connection; they are restored after reconnects like any subscription. Disposing stops it.
+    /// </summary>
+    Task<IAsyncDisposable> ServeAsync(ServiceDescription service, IReadOnlyList<ServiceEndpoint> endpoints, CancellationToken cancellationToken = default);
 
     /// <summary>Round trip to the server: everything published before is at the server when it returns true.</summary>
     bool Flush(TimeSpan timeout);

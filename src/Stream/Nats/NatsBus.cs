@@ -8,7 +8,7 @@ namespace Streamer.Stream.Nats;
 /// to <see cref="BusState"/>, its exceptions to ours, and adds publishes pinned to one connection
 /// (<see cref="PinnedConnection"/>) for the outbox's ordering.
 /// </summary>
-public sealed class NatsBus : IMessageBus, IConnectionBoundRequests
+public sealed partial class NatsBus : IMessageBus, IConnectionBoundRequests
 {
     private readonly NatsBusOptions _options;
     private readonly BusStateTracker _state = new();
@@ -24,7 +24,7 @@ public sealed class NatsBus : IMessageBus, IConnectionBoundRequests
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
-        Connection = new NatsConnection(Opts(options, options.Name));
+        Connection = new NatsConnection(Opts(options, options.Name) with { LoggerFactory = new ProblemLoggerFactory(OnProblem) });
         Connection.ConnectionOpened += (_, _) =>
         {
             Interlocked.Increment(ref _connections);
@@ -42,7 +42,13 @@ public sealed class NatsBus : IMessageBus, IConnectionBoundRequests
         };
         Connection.ReconnectFailed += (_, e) =>
         {
-            _lastError = "reconnect failed: " + e.Message;
+            // the reason is in the client's log (ProblemLoggerFactory); this only names the address
+            _lastError ??= "connect failed: " + e.Message;
+            return ValueTask.CompletedTask;
+        };
+        Connection.ServerError += (_, e) =>
+        {
+            OnProblem("server error: " + e.Error);
             return ValueTask.CompletedTask;
         };
         _ = ConnectAsync();
@@ -58,6 +64,8 @@ public sealed class NatsBus : IMessageBus, IConnectionBoundRequests
     public string? LastError => _lastError;
 
     public int Connections => Volatile.Read(ref _connections);
+
+    public event Action<string>? Problem;
 
     public event Action<BusState>? StateChanged
     {
@@ -179,19 +187,100 @@ public sealed class NatsBus : IMessageBus, IConnectionBoundRequests
         MaxPingOut = Math.Max(2, (int)Math.Ceiling(o.HealthTimeout / o.HealthInterval)),
         RequestTimeout = o.HealthTimeout,
         CommandTimeout = o.HealthTimeout,
+        AuthOpts = o.Auth is null ? NatsAuthOpts.Default : new NatsAuthOpts
+        {
+            Username = o.Auth.User,
+            Password = o.Auth.Password,
+            Token = o.Auth.Token,
+            Seed = o.Auth.NKeySeed,
+            NKey = o.Auth.NKeyPublic,
+            CredsFile = o.Auth.CredsFile,
+        },
+        TlsOpts = o.Tls is null ? NatsTlsOpts.Default : new NatsTlsOpts
+        {
+            // a CA or a client certificate means TLS is wanted: never fall back to plain text
+            Mode = TlsMode.Require,
+            CaFile = o.Tls.CaFile,
+            CertFile = o.Tls.CertFile,
+            KeyFile = o.Tls.KeyFile,
+            InsecureSkipVerify = !o.Tls.Verify,
+        },
     };
 
     private async Task ConnectAsync()
     {
+        var first = Connection.ConnectAsync().AsTask();
+        _ = DiagnoseFirstConnectAsync(first);
         try
         {
-            await Connection.ConnectAsync().ConfigureAwait(false);
+            await first.ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // the first connect retries by itself; a failure here is only reported
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            _lastError = e.Message;
+            OnProblem("connect failed: " + Reasons(e));
+        }
+    }
+
+    /// <summary>
+    /// NATS.Net retries the first connect without saying why it failed (a refused password, an
+    /// untrusted certificate, no server). Until it is up, a probe connection with the same options
+    /// and no retry tries at the reconnect pace and reports each failure's reason.
+    /// </summary>
+    private async Task DiagnoseFirstConnectAsync(Task first)
+    {
+        var delay = _options.ReconnectMinDelay;
+        while (!first.IsCompleted && !_stop.IsCancellationRequested)
+        {
+            var probe = new NatsConnection(Opts(_options, _options.Name + "-probe") with { RetryOnInitialConnect = false });
+            await using (probe.ConfigureAwait(false))
+            {
+                try
+                {
+                    await probe.ConnectAsync().ConfigureAwait(false);
+                    return; // the server takes us: the real connection gets there by itself
+                }
+#pragma warning disable CA1031 // a diagnosis: every failure is reported, none is fatal
+                catch (Exception e)
+#pragma warning restore CA1031
+                {
+                    if (first.IsCompleted || _stop.IsCancellationRequested) return;
+                    OnProblem("connect failed: " + Reasons(e));
+                }
+            }
+            try
+            {
+                await Task.Delay(delay, _stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.ReconnectMaxDelay.Ticks));
+        }
+    }
+
+    /// <summary>an exception's message and its inner ones', each once: "can not connect: Authorization Violation".</summary>
+    internal static string Reasons(Exception e)
+    {
+        var text = e.Message;
+        for (var inner = e.InnerException; inner is not null; inner = inner.InnerException)
+            if (!text.Contains(inner.Message, StringComparison.Ordinal)) text += ": " + inner.Message;
+        return text;
+    }
+
+    private void OnProblem(string problem)
+    {
+        _lastError = problem;
+        try
+        {
+            Problem?.Invoke(problem);
+        }
+#pragma warning disable CA1031 // a listener's bug must not stop the client's reconnect loop
+        catch (Exception)
+#pragma warning restore CA1031
+        {
         }
     }
 

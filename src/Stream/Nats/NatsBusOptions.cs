@@ -20,4 +20,10 @@ public sealed record NatsBusOptions
     public TimeSpan HealthInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 
     public TimeSpan HealthTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>null: no credentials (a server without authorization).</summary>
+    public NatsAuth? Auth { get; init; }
+
+    /// <summary>null: plain text unless the URL is <c>tls://</c> or the server requires TLS.</summary>
+    public NatsTls? Tls { get; init; }
 }

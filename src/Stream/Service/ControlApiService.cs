@@ -6,64 +6,112 @@ using Streamer.Stream.Nats;
 namespace Streamer.Stream.Service;
 
 /// <summary>
-/// Request/reply on <c>streamer.control.&lt;verb&gt;</c>. Every reply is <c>{"ok":true,…}</c> or
-/// <c>{"ok":false,"error":"…"}</c> naming what is wrong.
+/// The control API: one NATS service, <c>streamer</c> (NATS.Client.Services, the micro protocol), with
+/// endpoints on <c>streamer.control.&lt;verb&gt;</c>, discoverable with <c>$SRV.PING</c>, <c>$SRV.INFO</c>
+/// and <c>$SRV.STATS</c> (what <c>nats micro ls</c> shows). Every reply is <c>{"ok":true,…}</c> or
+/// <c>{"ok":false,"error":"…"}</c> naming what is wrong; a refusal also carries the micro error
+/// headers (<c>Nats-Service-Error</c>, code 400), so the service's stats count it.
 /// <list type="bullet">
 /// <item><c>list</c> → <c>{"ok":true,"positions":[{"id","status","definition","next_exit_seq","tranches_fired"}]}</c></item>
 /// <item><c>add</c> (a position object, positions-file shape) → <c>{"ok":true,"id"}</c></item>
 /// <item><c>remove</c> (<c>{"id":…}</c>) → <c>{"ok":true,"id"}</c></item>
 /// <item><c>status</c> → <c>{"ok":true, …the heartbeat fields}</c></item>
 /// </list>
+/// The endpoints share the micro default queue group (<c>q</c>): if two engines ever serve the same
+/// subjects, a request is answered, and acted on, once (docs/nats.md "Control API").
 /// </summary>
 internal sealed partial class ControlApiService(IMessageBus bus, IPositionRegistry positions, StatusReport report, ServiceStatus status, AlertPublisher alerts, ILogger<ControlApiService> log) : IHostedService
 {
-    private readonly List<IDisposable> _subscriptions = [];
+    /// <summary>the name <c>$SRV.INFO</c> gives; <c>$SRV.PING.streamer</c> finds every engine.</summary>
+    public const string ServiceName = "streamer";
+
+    private readonly CancellationTokenSource _stop = new();
+    private Task<IAsyncDisposable?>? _serving;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _subscriptions.Add(bus.Subscribe(NatsSubjects.ControlPrefix + "list", m => Reply(m, List)));
-        _subscriptions.Add(bus.Subscribe(NatsSubjects.ControlPrefix + "add", m => Reply(m, Add)));
-        _subscriptions.Add(bus.Subscribe(NatsSubjects.ControlPrefix + "remove", m => Reply(m, Remove)));
-        _subscriptions.Add(bus.Subscribe(NatsSubjects.ControlPrefix + "status", m => Reply(m, _ => ServiceJson.Write(w =>
-        {
-            w.WriteBoolean("ok"u8, true);
-            report.Write(w, status.SampleTicksPerSecond());
-        }))));
         status.PositionsMonitored = positions.List().Count;
+        // subscribing needs a connection: served in the background, so a start with NATS down is not blocked
+        _serving = ServeAsync(_stop.Token);
         return Task.CompletedTask;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken)
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
-        foreach (var s in _subscriptions) s.Dispose();
-        _subscriptions.Clear();
-        return Task.CompletedTask;
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_serving is not null && await _serving.ConfigureAwait(false) is { } service) await service.DisposeAsync().ConfigureAwait(false);
+        _stop.Dispose();
     }
 
-    private void Reply(BusMessage request, Func<BusMessage, byte[]> handle)
+    private async Task<IAsyncDisposable?> ServeAsync(CancellationToken stop)
     {
-        if (request.ReplyTo is null)
+        var version = typeof(ControlApiService).Assembly.GetName().Version ?? new Version(0, 0, 0);
+        var description = new ServiceDescription(ServiceName, $"{version.Major}.{version.Minor}.{Math.Max(0, version.Build)}", "Streamer exit engine: list, add, remove positions; status");
+        ServiceEndpoint[] endpoints =
+        [
+            new("list", NatsSubjects.ControlPrefix + "list", m => Handle(m, List)),
+            new("add", NatsSubjects.ControlPrefix + "add", m => Handle(m, Add)),
+            new("remove", NatsSubjects.ControlPrefix + "remove", m => Handle(m, Remove)),
+            new("status", NatsSubjects.ControlPrefix + "status", m => Handle(m, _ => Ok(ServiceJson.Write(w =>
+            {
+                w.WriteBoolean("ok"u8, true);
+                report.Write(w, status.SampleTicksPerSecond());
+            })))),
+        ];
+        var backoff = TimeSpan.FromMilliseconds(200);
+        while (!stop.IsCancellationRequested)
         {
-            LogNoReply(log, request.Subject);
-            return;
+            try
+            {
+                if (!await bus.WaitUntilConnectedAsync(TimeSpan.FromSeconds(30), stop).ConfigureAwait(false)) continue;
+                var service = await bus.ServeAsync(description, endpoints, stop).ConfigureAwait(false);
+                LogServing(log, ServiceName, description.Version);
+                return service;
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return null;
+            }
+#pragma warning disable CA1031 // the control API must come up once NATS lets it: every failure is logged and retried
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                LogServeFailed(log, e.Message);
+                try
+                {
+                    await Task.Delay(backoff, stop).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return null;
+                }
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+            }
         }
-        byte[] reply;
+        return null;
+    }
+
+    private static ServiceReply Ok(byte[] payload) => new(payload);
+
+    private static ServiceReply Refused(string error) => new(ServiceJson.Error(error), error);
+
+    private ServiceReply Handle(BusMessage request, Func<BusMessage, ServiceReply> handle)
+    {
         try
         {
-            reply = handle(request);
+            return handle(request);
         }
         catch (Microsoft.Data.Sqlite.SqliteException e)
         {
             alerts.Raise(AlertPublisher.Kinds.JournalError, $"{request.Subject}: journal error: {e.Message}");
-            reply = ServiceJson.Error("journal error: " + e.Message);
+            return new(ServiceJson.Error("journal error: " + e.Message), "journal error: " + e.Message, 500);
         }
-        bus.TryPublish(request.ReplyTo, reply);
     }
 
-    private byte[] List(BusMessage _)
+    private ServiceReply List(BusMessage _)
     {
         var list = positions.List();
-        return ServiceJson.Write(w =>
+        return Ok(ServiceJson.Write(w =>
         {
             w.WriteBoolean("ok"u8, true);
             w.WriteStartArray("positions"u8);
@@ -87,27 +135,27 @@ internal sealed partial class ControlApiService(IMessageBus bus, IPositionRegist
                 w.WriteEndObject();
             }
             w.WriteEndArray();
-        });
+        }));
     }
 
-    private byte[] Add(BusMessage request)
+    private ServiceReply Add(BusMessage request)
     {
         var error = PositionDefinitionCheck.Validate(request.Data, out var id);
         error ??= positions.Add(id, System.Text.Encoding.UTF8.GetString(request.Data));
         if (error is not null)
         {
             alerts.Raise(AlertPublisher.Kinds.RejectedInput, $"streamer.control.add: {error}", key: id);
-            return ServiceJson.Error(error);
+            return Refused(error);
         }
         status.PositionsMonitored = positions.List().Count;
-        return ServiceJson.Write(w =>
+        return Ok(ServiceJson.Write(w =>
         {
             w.WriteBoolean("ok"u8, true);
             w.WriteString("id"u8, id);
-        });
+        }));
     }
 
-    private byte[] Remove(BusMessage request)
+    private ServiceReply Remove(BusMessage request)
     {
         string? id = null;
         try
@@ -123,17 +171,20 @@ internal sealed partial class ControlApiService(IMessageBus bus, IPositionRegist
         {
             const string bad = "remove: expected {\"id\":\"<position id>\"}";
             alerts.Raise(AlertPublisher.Kinds.RejectedInput, "streamer.control." + bad);
-            return ServiceJson.Error(bad);
+            return Refused(bad);
         }
-        if (!positions.Remove(id)) return ServiceJson.Error($"remove: position '{id}' is not monitored");
+        if (!positions.Remove(id)) return Refused($"remove: position '{id}' is not monitored");
         status.PositionsMonitored = positions.List().Count;
-        return ServiceJson.Write(w =>
+        return Ok(ServiceJson.Write(w =>
         {
             w.WriteBoolean("ok"u8, true);
             w.WriteString("id"u8, id);
-        });
+        }));
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Subject}: request without a reply subject ignored")]
-    private static partial void LogNoReply(ILogger logger, string subject);
+    [LoggerMessage(Level = LogLevel.Information, Message = "control API: NATS service '{Name}' {Version} serving streamer.control.list|add|remove|status ($SRV discovery)")]
+    private static partial void LogServing(ILogger logger, string name, string version);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "control API: could not start its NATS service ({Error}); retrying")]
+    private static partial void LogServeFailed(ILogger logger, string error);
 }

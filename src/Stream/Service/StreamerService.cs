@@ -73,7 +73,7 @@ public static class StreamerService
         s.AddSingleton(journal.Fills);
         s.AddSingleton(journal.Positions);
         s.AddSingleton(journal.Orders);
-        s.AddSingleton<IMessageBus>(_ => new NatsBus(new NatsBusOptions { Url = settings.Nats.Url }));
+        s.AddSingleton<IMessageBus>(_ => new NatsBus(settings.NatsConnection));
         s.AddSingleton(sp => new JetStreamClient(sp.GetRequiredService<IMessageBus>()));
         s.AddSingleton(sp => new ExitOutbox(sp.GetRequiredService<ExitStore>(), sp.GetRequiredService<JetStreamClient>(), new ExitOutboxOptions { Capacity = settings.Outbox.Capacity, Stream = ExitStream.Spec with { DuplicateWindow = settings.Nats.DuplicateWindow } }));
         s.AddSingleton<ServiceStatus>();
@@ -81,6 +81,7 @@ public static class StreamerService
         s.AddSingleton<AlertPublisher>();
         s.AddSingleton<IPositionRegistry, JournalPositionRegistry>();
         s.AddSingleton<ExecutionIntakeService>();
+        s.AddHostedService<NatsConnectionLog>();
         s.AddHostedService<OutboxHostedService>();
         s.AddHostedService<ControlApiService>();
         s.AddHostedService(sp => sp.GetRequiredService<ExecutionIntakeService>());

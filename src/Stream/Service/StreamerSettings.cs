@@ -36,6 +36,9 @@ public sealed record StreamerSettings
 
     public string NatsUrl => Nats.Url;
 
+    /// <summary>the connection <see cref="Nats"/> describes, its secrets read at start (they never appear in its <c>ToString</c>).</summary>
+    public NatsBusOptions NatsConnection { get; init; } = new();
+
     /// <summary><c>Feed:Tape</c>, full path of an existing file: a tape instead of live market data.</summary>
     public string? FeedTape { get; init; }
 
@@ -118,6 +121,7 @@ public sealed record StreamerSettings
         return new StreamerSettings
         {
             Nats = nats,
+            NatsConnection = nats.ToBusOptions(Environment.GetEnvironmentVariable, baseDirectory),
             Feed = feed,
             Pipeline = pipeline,
             Snapshots = snapshots,

@@ -37,7 +37,7 @@ public sealed class DeployConfigTests : IDisposable
     public void The_service_publishes_its_subjects_and_serves_control()
     {
         AssertAllowed(Session("streamer", Passwords["STREAMER_NATS_PASSWORD"],
-            "SUB streamer.control.> 1\r\n", "SUB streamer.executions 2\r\n", "SUB $SRV.> 3\r\n",
+            "SUB streamer.control.> 1\r\n", "SUB streamer.executions 2\r\n", "SUB $SRV.> 3\r\n", "SUB _STREAMER_ACK.abc.* 4\r\n",
             "PUB streamer.exits.SPY 2\r\n{}\r\n", "PUB streamer.snapshots.SPY 2\r\n{}\r\n", "PUB streamer.alerts.stale_feed 2\r\n{}\r\n", "PUB streamer.heartbeat 2\r\n{}\r\n"));
         Assert.Contains("Permissions Violation for Publish to \"streamer.executions\"",
             Session("streamer", Passwords["STREAMER_NATS_PASSWORD"], "PUB streamer.executions 2\r\n{}\r\n"), StringComparison.Ordinal);

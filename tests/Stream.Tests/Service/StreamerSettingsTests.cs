@@ -70,7 +70,7 @@ public sealed class StreamerSettingsTests
     [InlineData("--Journal:RestoreState=sometimes", "Journal:RestoreState: 'sometimes' is not auto, true or false")]
     [InlineData("--Journal:StateSaveMilliseconds=-1", "Journal:StateSaveMilliseconds")]
     [InlineData("--Shutdown:DrainSeconds=NaN", "Shutdown:DrainSeconds: 'NaN' is not a number")]
-    [InlineData("--Nats:Ulr=nats://127.0.0.1:4222", "unknown setting Nats:Ulr (known in Nats: Url, DuplicateWindow)")]
+    [InlineData("--Nats:Ulr=nats://127.0.0.1:4222", "unknown setting Nats:Ulr (known in Nats: Url, DuplicateWindow, User, PasswordFile")]
     [InlineData("--Outbox:Capacty=5", "unknown setting Outbox:Capacty")]
     [InlineData("--Feed:Speed:Max=5", "unknown setting Feed:Speed:Max")]
     [InlineData("positional", "unexpected argument 'positional'")]
