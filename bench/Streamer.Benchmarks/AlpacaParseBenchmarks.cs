@@ -1,9 +1,7 @@
-using System.Buffers;
 using System.Text;
 using BenchmarkDotNet.Attributes;
 using Streamer.Feed.Alpaca;
 using Streamer.Stream.Alpaca.MarketData;
-using Streamer.Feed.MessagePack;
 using Streamer.Rules.Instruments;
 using Streamer.Rules.Market;
 
@@ -35,7 +33,7 @@ public class AlpacaParseBenchmarks
     {
         var symbols = new SymbolTable();
         var stocks = new[] { "AAPL", "META", "SPY", "QQQ", "NVDA" };
-        var options = new[] { "AAPL240315C00172500", "META260220C00720000", "SPY260220P00580000", "SPY260220P00575000", "QQQ260320C00500000" };
+        var options = OptionQuoteFrames.Symbols;
         foreach (var s in stocks) symbols.Intern(s);
         foreach (var s in options) symbols.Intern(s);
         _parser = new AlpacaFrameParser(symbols);
@@ -51,24 +49,7 @@ public class AlpacaParseBenchmarks
         }
         _json = Encoding.UTF8.GetBytes(json.Append(']').ToString());
 
-        var buffer = new ArrayBufferWriter<byte>();
-        var w = new MessagePackWriter(buffer);
-        w.WriteArrayHeader(Messages);
-        for (int i = 0; i < Messages; i++)
-        {
-            w.WriteMapHeader(10);
-            w.WriteString("T"); w.WriteString("q");
-            w.WriteString("S"); w.WriteString(options[i % options.Length]);
-            w.WriteString("t"); w.WriteTimestamp(1_721_829_413_639_713_735L + i);
-            w.WriteString("bx"); w.WriteString("C");
-            w.WriteString("bp"); w.WriteDouble(1.25 + i * 0.01);
-            w.WriteString("bs"); w.WriteInt64(12);
-            w.WriteString("ax"); w.WriteString("X");
-            w.WriteString("ap"); w.WriteDouble(1.3 + i * 0.01);
-            w.WriteString("as"); w.WriteInt64(3);
-            w.WriteString("c"); w.WriteString("A");
-        }
-        _msgpack = buffer.WrittenSpan.ToArray();
+        _msgpack = OptionQuoteFrames.Build(Messages);
     }
 
     [Benchmark(OperationsPerInvoke = Messages)]
