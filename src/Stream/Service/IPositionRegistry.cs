@@ -20,6 +20,9 @@ public interface IPositionRegistry
     /// </summary>
     string? Add(string positionId, string definitionJson, IReadOnlyList<string>? openingFillIds = null);
 
+    /// <summary>As <see cref="Add(string, string, IReadOnlyList{string})"/>, for a position already parsed where it was made (not parsed again).</summary>
+    string? Add(PositionDefinition position, IReadOnlyList<string>? openingFillIds = null);
+
     /// <summary>Stops monitoring; false when the id is not monitored.</summary>
     bool Remove(string positionId);
 

@@ -29,6 +29,12 @@ internal sealed class JournalPositionRegistry(PositionStore positions, TimeProvi
         return null;
     }
 
+    public string? Add(PositionDefinition position, IReadOnlyList<string>? openingFillIds = null)
+    {
+        ArgumentNullException.ThrowIfNull(position);
+        return Add(position.Id, position.Json, openingFillIds);
+    }
+
     public bool Remove(string positionId)
     {
         lock (_gate)

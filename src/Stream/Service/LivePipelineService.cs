@@ -355,7 +355,7 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
         try
         {
             var definition = PositionFromFills(fills, _options.DefaultBook);
-            error = registry.Add(first.PositionId, definition, [.. fills.Select(f => f.Id)]);
+            error = registry.Add(definition, [.. fills.Select(f => f.Id)]);
         }
         catch (FormatException e)
         {
@@ -424,8 +424,11 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
         _alerts.Raise(AlertPublisher.Kinds.RejectedInput, $"fill '{fill.Id}' was already received: ignored (nothing changed)", "duplicate|" + fill.Id,
             [new("fill_id", fill.Id), new("position_id", fill.PositionId)]);
 
-    /// <summary>The definition of a position opened by fills: one leg per fill (qty, entry price = fill price), opened at the first fill's time.</summary>
-    internal static string PositionFromFills(IReadOnlyList<FillRecord> fills, string defaultBook)
+    /// <summary>
+    /// The position opened by fills: one leg per fill (qty, entry price = fill price), opened at the first
+    /// fill's time. Written in the journal's form and parsed once here, so the registry gets it typed.
+    /// </summary>
+    internal static PositionDefinition PositionFromFills(IReadOnlyList<FillRecord> fills, string defaultBook)
     {
         var first = fills[0];
         foreach (var fill in fills)
@@ -460,7 +463,7 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
             w.WriteEndArray();
             w.WriteEndObject();
         }
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        return PositionDefinition.Parse(Encoding.UTF8.GetString(buffer.WrittenSpan));
     }
 
     // ------------------------------------------------------------------ tape end, status

@@ -22,12 +22,28 @@ public sealed class PipelinePositionRegistry(PositionStore positions, TimeProvid
 
     public bool Contains(string positionId) => _journal.Contains(positionId);
 
+    /// <summary>A definition from the wire (the control API): parsed here, once, then added as a typed position.</summary>
     public string? Add(string positionId, string definitionJson, IReadOnlyList<string>? openingFillIds = null)
     {
-        PositionSpec spec;
+        PositionDefinition position;
         try
         {
-            spec = PositionsFile.ParseOne(definitionJson, "position");
+            position = PositionDefinition.Parse(definitionJson);
+        }
+        catch (ConfigException e)
+        {
+            return e.Message;
+        }
+        if (position.Id != positionId) return $"position '{positionId}': the definition's id is '{position.Id}'";
+        return Add(position, openingFillIds);
+    }
+
+    public string? Add(PositionDefinition position, IReadOnlyList<string>? openingFillIds = null)
+    {
+        ArgumentNullException.ThrowIfNull(position);
+        var spec = position.Spec;
+        try
+        {
             spec.Validate();
             options.Books.Get(spec.Book);
         }
@@ -35,11 +51,10 @@ public sealed class PipelinePositionRegistry(PositionStore positions, TimeProvid
         {
             return e.Message;
         }
-        if (spec.Id != positionId) return $"position '{positionId}': the definition's id is '{spec.Id}'";
-        var error = _journal.Add(positionId, definitionJson, openingFillIds);
+        var error = _journal.Add(position, openingFillIds);
         if (error is not null) return error;
         pipeline.Monitor(spec, state: null, "control");
-        Added?.Invoke(positionId, definitionJson);
+        Added?.Invoke(position.Id, position.Json);
         return null;
     }
 

@@ -288,8 +288,16 @@ public sealed partial class AlpacaTradingService : IHostedService, IAsyncDisposa
         {
             if (a.Qty == 0) continue;
             string id = _monitored.NewId(a.Symbol);
-            string definition = MonitoredPositions.Definition(id, _options.DefaultBook, [(a.Symbol, a.Qty, a.AvgEntryPrice)]);
-            var error = _registry.Add(id, definition);
+            string? error;
+            try
+            {
+                // parsed once here: the registry gets the adopted position typed
+                error = _registry.Add(PositionDefinition.Parse(MonitoredPositions.Definition(id, _options.DefaultBook, [(a.Symbol, a.Qty, a.AvgEntryPrice)])));
+            }
+            catch (Streamer.Rules.Books.ConfigException e)
+            {
+                error = e.Message;
+            }
             var details = new List<KeyValuePair<string, string>>
             {
                 new("symbol", a.Symbol), new("position_id", id), new("broker_qty", Num(a.BrokerQty)), new("monitored_qty", Num(a.MonitoredQty)), new("adopted_qty", Num(a.Qty)),
