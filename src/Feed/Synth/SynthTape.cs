@@ -1,7 +1,6 @@
 using Streamer.Feed.Tapes;
 using Streamer.Rules.Calendar;
 using Streamer.Rules.Instruments;
-using Streamer.Rules.Time;
 
 namespace Streamer.Feed.Synth;
 

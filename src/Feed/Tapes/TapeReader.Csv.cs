@@ -1,5 +1,4 @@
 using Streamer.Rules.Market;
-using Streamer.Rules.Time;
 
 namespace Streamer.Feed.Tapes;
 

@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Streamer.Rules.Market;
-using Streamer.Rules.Time;
 
 namespace Streamer.Feed.Tapes;
 

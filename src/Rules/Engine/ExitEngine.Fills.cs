@@ -2,24 +2,6 @@ using System.Globalization;
 
 namespace Streamer.Rules.Engine;
 
-/// <summary>What a fill did to a monitored position.</summary>
-public enum FillEffect
-{
-    /// <summary>kept in the position's fill basket: its legs do not yet add up to whole strategy units (a spread legging in).</summary>
-    Held,
-    /// <summary>the basket formed whole units: the position grew or shrank (see <see cref="FillResult.Units"/>).</summary>
-    Resized,
-    /// <summary>the fill cannot apply (symbol not a leg, position closed, ...): nothing changed.</summary>
-    Rejected,
-}
-
-/// <summary>
-/// The outcome of <see cref="ExitEngine.ApplyFill"/>. <see cref="Units"/>: strategy units added (+) or
-/// closed (−) when resized. <see cref="Message"/>: why rejected, or a warning on a resize (a closing
-/// fill larger than what was open closes what was open and says so).
-/// </summary>
-public readonly record struct FillResult(FillEffect Effect, int Units, string? Message);
-
 /// <summary>
 /// Fills (cold path). A position holds whole strategy units (legs in fixed ratios, the gcd of the
 /// legs' quantities); a fill is one leg's quantity. Fills collect in a per-position basket until
@@ -141,12 +123,4 @@ public sealed partial class ExitEngine
     private static FillResult Reject(string message) => new(FillEffect.Rejected, 0, message);
 
     private static string Num(double x) => x.ToString("R", CultureInfo.InvariantCulture);
-}
-
-/// <summary>One position's fills that do not yet form whole strategy units (signed qty and qty × price per leg).</summary>
-internal sealed class FillBasket(int legs)
-{
-    public readonly long[] Qty = new long[legs];
-    public readonly double[] Cost = new double[legs];
-    public long LastOrdinal;
 }

@@ -1,5 +1,4 @@
 using Streamer.Rules.Books;
-using Streamer.Rules.Instruments;
 using Streamer.Rules.Positions;
 using Streamer.Rules.Time;
 

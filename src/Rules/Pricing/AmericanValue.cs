@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics;
 using Streamer.Rules.Instruments;
 
 namespace Streamer.Rules.Pricing;

@@ -1,4 +1,3 @@
-using Streamer.Rules.Instruments;
 
 namespace Streamer.Rules.Pricing;
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Streamer.Rules.Instruments;
 
 namespace Streamer.Stream.Emulator;

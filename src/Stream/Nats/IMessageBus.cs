@@ -58,17 +58,3 @@ public interface IMessageBus : IDisposable
     /// <summary>Round trip to the server: everything published before is at the server when it returns true.</summary>
     bool Flush(TimeSpan timeout);
 }
-
-/// <summary>One received message. <see cref="ReplyTo"/> is null when none was asked for.</summary>
-public sealed record BusMessage(string Subject, string? ReplyTo, byte[] Data);
-
-public enum BusState
-{
-    /// <summary>not yet connected, trying (the first connection).</summary>
-    Connecting,
-    Connected,
-    /// <summary>was connected, lost it, reconnecting with backoff.</summary>
-    Disconnected,
-    /// <summary>disposed; never reconnects.</summary>
-    Closed,
-}

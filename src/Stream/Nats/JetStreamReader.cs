@@ -1,4 +1,3 @@
-using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
 using Streamer.Stream.Contracts;
 

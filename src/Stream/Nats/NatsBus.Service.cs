@@ -1,4 +1,3 @@
-using NATS.Client.Core;
 using NATS.Client.Services;
 
 namespace Streamer.Stream.Nats;

@@ -1,4 +1,3 @@
-using Streamer.Rules.Time;
 using Streamer.Stream.Contracts;
 namespace Streamer.Stream.Pipeline;
 

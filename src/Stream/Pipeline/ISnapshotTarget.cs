@@ -1,4 +1,3 @@
-using JournalExit = Streamer.Stream.Pipeline.PendingExit;
 
 namespace Streamer.Stream.Pipeline;
 

@@ -7,7 +7,6 @@ using System.Threading.Channels;
 using Streamer.Rules.Books;
 using Streamer.Rules.Engine;
 using Streamer.Rules.Instruments;
-using Streamer.Rules.Market;
 using Streamer.Rules.Positions;
 using Streamer.Stream.Contracts;
 namespace Streamer.Stream.Pipeline;

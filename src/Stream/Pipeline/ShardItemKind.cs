@@ -1,4 +1,3 @@
-using Streamer.Rules.Market;
 
 namespace Streamer.Stream.Pipeline;
 

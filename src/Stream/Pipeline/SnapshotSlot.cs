@@ -1,4 +1,3 @@
-using Streamer.Rules.Engine;
 
 namespace Streamer.Stream.Pipeline;
 

@@ -1,4 +1,3 @@
-using Streamer.Feed.Tapes;
 using Streamer.Rules.Books;
 using Streamer.Rules.Diagnostics;
 using Streamer.Rules.Engine;

@@ -1,4 +1,3 @@
-using Streamer.Stream.Contracts;
 using Streamer.Stream.Nats;
 using Streamer.Stream.Pipeline;
 namespace Streamer.Stream.Service;

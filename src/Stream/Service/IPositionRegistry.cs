@@ -1,5 +1,4 @@
 using Streamer.Stream.Journal;
-using Streamer.Stream.Pipeline;
 namespace Streamer.Stream.Service;
 
 /// <summary>

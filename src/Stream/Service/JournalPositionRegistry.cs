@@ -1,5 +1,4 @@
 using Streamer.Stream.Journal;
-using Streamer.Stream.Pipeline;
 namespace Streamer.Stream.Service;
 
 /// <summary>The default registry: positions kept in the journal (open/closed), events for the engine.</summary>

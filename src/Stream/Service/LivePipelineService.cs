@@ -5,7 +5,6 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Streamer.Feed.Alpaca;
 using Streamer.Rules.Books;
 using Streamer.Rules.Engine;
 using Streamer.Rules.Instruments;
@@ -13,7 +12,6 @@ using Streamer.Rules.Positions;
 using Streamer.Rules.Time;
 using Streamer.Stream.Journal;
 using Streamer.Stream.Pipeline;
-using Streamer.Stream.Contracts;
 using Streamer.Stream.Nats;
 using Streamer.Stream.Journal.Outbox;
 namespace Streamer.Stream.Service;
@@ -244,7 +242,7 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
         {
             if (known.Contains(f.Spec.Id)) continue;
             // a new id is journaled open; an id closed before keeps its status (and is not monitored again)
-            _positions.UpsertPosition(f.Spec.Id, f.DefinitionJson, now);
+            _positions.UpsertPosition(f.Id, f.Json, now);
         }
         var fileSpecs = _options.FilePositions.ToDictionary(f => f.Spec.Id, f => f, StringComparer.Ordinal);
         bool restore = _options.RestoreState;
@@ -254,7 +252,7 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
             PositionSpec spec;
             try
             {
-                spec = fileSpecs.TryGetValue(p.Id, out var f) && f.DefinitionJson == p.DefinitionJson
+                spec = fileSpecs.TryGetValue(p.Id, out var f) && f.Json == p.DefinitionJson
                     ? f.Spec
                     : PositionsFile.ParseOne(p.DefinitionJson, $"journal position '{p.Id}'");
             }

@@ -1,8 +1,6 @@
 using Microsoft.Extensions.Hosting;
-using Streamer.Stream.Contracts;
 using Streamer.Stream.Nats;
 using Streamer.Stream.Journal.Outbox;
-using Streamer.Stream.Pipeline;
 namespace Streamer.Stream.Service;
 
 /// <summary>

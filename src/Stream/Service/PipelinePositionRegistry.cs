@@ -1,7 +1,5 @@
 using Streamer.Rules.Books;
-using Streamer.Rules.Positions;
 using Streamer.Stream.Journal;
-using Streamer.Stream.Pipeline;
 namespace Streamer.Stream.Service;
 
 /// <summary>

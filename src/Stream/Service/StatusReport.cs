@@ -1,9 +1,7 @@
 using System.Text.Json;
 using Streamer.Rules.Time;
-using Streamer.Stream.Contracts;
 using Streamer.Stream.Nats;
 using Streamer.Stream.Journal.Outbox;
-using Streamer.Stream.Pipeline;
 namespace Streamer.Stream.Service;
 
 /// <summary>The liveness object of <c>streamer.heartbeat</c> and <c>streamer.control.status</c>.</summary>

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Streamer.Stream.Journal;
-using Streamer.Stream.Pipeline;
 using Streamer.Stream.Contracts;
 using Streamer.Stream.Nats;
 using Streamer.Stream.Journal.Outbox;

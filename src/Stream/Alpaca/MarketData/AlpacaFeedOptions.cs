@@ -1,11 +1,7 @@
-using System.Globalization;
 using System.Text.Json;
 using Streamer.Feed.Alpaca;
-using Streamer.Rules.Books;
 using Streamer.Rules.Instruments;
-using Streamer.Rules.Positions;
 using Streamer.Stream.Pipeline;
-using Streamer.Stream.Service;
 using Streamer.Stream.Contracts;
 namespace Streamer.Stream.Alpaca.MarketData;
 

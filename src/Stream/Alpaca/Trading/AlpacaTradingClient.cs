@@ -4,7 +4,6 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Streamer.Feed.Alpaca;
-using Streamer.Stream.Alpaca.MarketData;
 namespace Streamer.Stream.Alpaca.Trading;
 
 /// <summary>

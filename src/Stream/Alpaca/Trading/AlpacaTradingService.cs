@@ -1,10 +1,8 @@
 using System.Globalization;
-using System.Net.Http;
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Streamer.Stream.Journal;
-using Streamer.Stream.Pipeline;
 using Streamer.Stream.Contracts;
 using Streamer.Stream.Nats;
 using Streamer.Stream.Service;

@@ -1,11 +1,9 @@
 using System.Globalization;
-using System.Net.Http;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Streamer.Rules.Engine;
 using Streamer.Rules.Time;
 using Streamer.Stream.Journal;
-using Streamer.Stream.Pipeline;
 using Streamer.Stream.Contracts;
 using Streamer.Stream.Contracts.Resilience;
 using Streamer.Stream.Nats;

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Streamer.Stream.Journal;
-using Streamer.Stream.Pipeline;
 using Streamer.Stream.Service;
 namespace Streamer.Stream.Alpaca.Trading;
 

@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using Streamer.Feed.Alpaca;
-using Streamer.Stream.Alpaca.MarketData;
 using Streamer.Stream.Contracts.Resilience;
 namespace Streamer.Stream.Alpaca.Trading;
 

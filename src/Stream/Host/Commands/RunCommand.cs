@@ -1,5 +1,4 @@
 using Streamer.Stream.Host.Hosting;
-using Streamer.Stream.Service;
 namespace Streamer.Stream.Host.Commands;
 
 /// <summary><c>streamer run [--config FILE] [--Section:Key=value ...]</c>: the live service (docs/run.md).</summary>

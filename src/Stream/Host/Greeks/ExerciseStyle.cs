@@ -1,4 +1,3 @@
-using Streamer.Rules.Instruments;
 
 namespace Streamer.Stream.Host.Greeks;
 

@@ -1,5 +1,4 @@
 using Microsoft.Data.Sqlite;
-using Streamer.Stream.Journal;
 using Streamer.Stream.Pipeline;
 using Streamer.Stream.Contracts;
 using Streamer.Stream.Nats;

@@ -1,7 +1,5 @@
 using Streamer.Rules.Time;
-using Streamer.Stream.Journal;
 using Streamer.Stream.Pipeline;
-using Streamer.Stream.Contracts;
 using Streamer.Stream.Nats;
 namespace Streamer.Stream.Journal.Outbox;
 

@@ -1,4 +1,3 @@
-using Streamer.Stream.Contracts;
 using Streamer.Stream.Nats;
 namespace Streamer.Stream.Journal.Outbox;
 

@@ -1,13 +1,9 @@
 using System.Text.Json;
-using Streamer.Feed.Alpaca;
 using Streamer.Rules.Books;
 using Streamer.Rules.Positions;
 using Streamer.Stream.Pipeline;
 using Streamer.Stream.Contracts;
 namespace Streamer.Stream.Service;
-
-/// <summary>A position from <c>Positions:File</c> with the JSON the journal keeps for it.</summary>
-public sealed record FilePosition(PositionSpec Spec, string DefinitionJson);
 
 /// <summary>
 /// What <c>streamer run</c> adds to <see cref="StreamerSettings"/> for the live pipeline, read and
@@ -18,7 +14,7 @@ public sealed record LiveServiceOptions
 {
     public required BookSet Books { get; init; }
 
-    public IReadOnlyList<FilePosition> FilePositions { get; init; } = [];
+    public IReadOnlyList<PositionDefinition> FilePositions { get; init; } = [];
 
     /// <summary><c>Feed:ExitWhenDone</c>: stop the process once the tape is consumed and every exit is acked on NATS.</summary>
     public bool ExitWhenDone { get; init; }
@@ -91,7 +87,7 @@ public sealed record LiveServiceOptions
         }
     }
 
-    private static List<FilePosition> LoadPositions(string? path, BookSet books)
+    private static List<PositionDefinition> LoadPositions(string? path, BookSet books)
     {
         if (path is null) return [];
         string text;
@@ -113,8 +109,8 @@ public sealed record LiveServiceOptions
             if (!books.TryGet(s.Book, out _))
                 throw new SettingsException($"Positions:File: position '{s.Id}': unknown book '{s.Book}' (known: {string.Join(", ", books.Names.Order(StringComparer.Ordinal))})");
         var json = DefinitionsOf(text, specs.Count, path);
-        var result = new List<FilePosition>(specs.Count);
-        for (int i = 0; i < specs.Count; i++) result.Add(new FilePosition(specs[i], json[i]));
+        var result = new List<PositionDefinition>(specs.Count);
+        for (int i = 0; i < specs.Count; i++) result.Add(new PositionDefinition(specs[i], json[i]));
         return result;
     }
 
