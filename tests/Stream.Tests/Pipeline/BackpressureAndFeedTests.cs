@@ -31,8 +31,9 @@ public sealed class BackpressureAndFeedTests
             for (int i = 0; i < Count; i++) pipeline.Ingress.Publish(Tick.Quote(t + i, spy, 600, 600.02));
         });
         await Waits.UntilAsync(() => pipeline.Shards[0].QueueLength == 2, "the channel is full");
-        await Task.Delay(50);
-        Assert.False(source.IsCompleted); // the source waits: nothing dropped, nothing queued beyond capacity
+        // no sleep: 50 ticks cannot pass 2 slots while the shard is held, so the source is still in Publish
+        // (a dropping channel would let it finish, and TicksProcessed == Count below would fail)
+        Assert.False(source.IsCompleted);
         gate.Set();
         await source;
         Assert.True((await held)[0]);
