@@ -1,3 +1,4 @@
+using Streamer.Stream.Contracts.Resilience;
 using NATS.Client.Core;
 
 namespace Streamer.Stream.Nats;
@@ -230,8 +231,8 @@ public sealed partial class NatsBus : IMessageBus, IConnectionBoundRequests
     /// </summary>
     private async Task DiagnoseFirstConnectAsync(Task first)
     {
-        var delay = _options.ReconnectMinDelay;
-        while (!first.IsCompleted && !_stop.IsCancellationRequested)
+        var backoff = new Backoff(_options.ReconnectMinDelay, _options.ReconnectMaxDelay);
+        for (int retry = 0; !first.IsCompleted && !_stop.IsCancellationRequested; retry++)
         {
             var probe = new NatsConnection(Opts(_options, _options.Name + "-probe") with { RetryOnInitialConnect = false });
             await using (probe.ConfigureAwait(false))
@@ -251,13 +252,12 @@ public sealed partial class NatsBus : IMessageBus, IConnectionBoundRequests
             }
             try
             {
-                await Task.Delay(delay, _stop.Token).ConfigureAwait(false);
+                await Task.Delay(backoff.Delay(retry), _stop.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
                 return;
             }
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.ReconnectMaxDelay.Ticks));
         }
     }
 

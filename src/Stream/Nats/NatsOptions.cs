@@ -67,14 +67,6 @@ public sealed record NatsOptions : ISettingsSection
     /// <summary>TLS is in use: a <c>tls://</c> URL or any TLS file.</summary>
     public bool UsesTls => Url.StartsWith("tls://", StringComparison.OrdinalIgnoreCase) || TlsCaFile is not null || TlsCertFile is not null;
 
-    /// <summary>the auth method in words, for the start-up log line (never a secret).</summary>
-    public string AuthMethod =>
-        CredsFile is not null ? "creds file"
-        : NKeySeedFile is not null ? "nkey"
-        : User is not null ? $"user '{User}'"
-        : TokenFile is not null ? "token (file)"
-        : "none (or token from $" + TokenVariable + " when set)";
-
     public void Validate()
     {
         if (!Uri.TryCreate(Url, UriKind.Absolute, out var uri) || uri.Scheme is not ("nats" or "tls") || uri.Port <= 0)

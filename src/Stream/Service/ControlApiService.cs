@@ -1,3 +1,4 @@
+using Streamer.Stream.Contracts.Resilience;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using System.Text.Json;
@@ -58,8 +59,8 @@ internal sealed partial class ControlApiService(IMessageBus bus, IPositionRegist
                 report.Write(w, status.SampleTicksPerSecond());
             })))),
         ];
-        var backoff = TimeSpan.FromMilliseconds(200);
-        while (!stop.IsCancellationRequested)
+        var backoff = new Backoff(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5));
+        for (int retry = 0; !stop.IsCancellationRequested; retry++)
         {
             try
             {
@@ -79,13 +80,12 @@ internal sealed partial class ControlApiService(IMessageBus bus, IPositionRegist
                 LogServeFailed(log, e.Message);
                 try
                 {
-                    await Task.Delay(backoff, stop).ConfigureAwait(false);
+                    await Task.Delay(backoff.Delay(retry), stop).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
                     return null;
                 }
-                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
             }
         }
         return null;

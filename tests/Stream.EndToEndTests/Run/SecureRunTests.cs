@@ -24,7 +24,7 @@ public sealed class SecureRunTests
             ["EXECUTOR_NATS_PASSWORD"] = material.NewSecret("executor-pw"),
             ["VIEWER_NATS_PASSWORD"] = material.NewSecret("viewer-pw"),
         };
-        using var server = new NatsServerFixture(material.DeployConfigWithTls(DeployConfig()), passwords);
+        using var server = new NatsServerFixture(material.DeployConfigWithTls(NatsSecurityMaterial.DeployConfigPath()), passwords);
         using var viewer = new NatsBus(new NatsBusOptions
         {
             Url = server.Url,
@@ -71,15 +71,5 @@ public sealed class SecureRunTests
         {
             return (-1, e.Message);
         }
-    }
-
-    private static string DeployConfig()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "deploy", "nats", "streamer.conf");
-            if (File.Exists(candidate)) return candidate;
-        }
-        throw new FileNotFoundException("deploy/nats/streamer.conf not found above " + AppContext.BaseDirectory);
     }
 }

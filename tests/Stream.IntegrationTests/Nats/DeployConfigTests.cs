@@ -19,7 +19,7 @@ public sealed class DeployConfigTests : IDisposable
         ["VIEWER_NATS_PASSWORD"] = "viewer-pw-" + Guid.NewGuid().ToString("N"),
     };
 
-    private readonly NatsServerFixture _server = new(ConfigPath(), Passwords);
+    private readonly NatsServerFixture _server = new(NatsSecurityMaterial.DeployConfigPath(), Passwords);
 
     public void Dispose() => _server.Dispose();
 
@@ -86,15 +86,5 @@ public sealed class DeployConfigTests : IDisposable
             if (line == "PONG" || line.Contains("Authorization Violation", StringComparison.Ordinal)) break;
         }
         return said.ToString();
-    }
-
-    private static string ConfigPath()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "deploy", "nats", "streamer.conf");
-            if (File.Exists(candidate)) return candidate;
-        }
-        throw new FileNotFoundException("deploy/nats/streamer.conf not found above " + AppContext.BaseDirectory);
     }
 }

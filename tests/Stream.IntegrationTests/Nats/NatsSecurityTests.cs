@@ -46,7 +46,7 @@ public sealed class NatsSecurityTests : IDisposable
     [Fact]
     public async Task User_and_password_over_verified_TLS_and_a_viewer_cannot_remove_a_position()
     {
-        using var server = new NatsServerFixture(_m.DeployConfigWithTls(DeployConfig()), _passwords);
+        using var server = DeployServerWithTls();
         await using var service = await StartAsync(server, [.. UserArgs("streamer", _passwords["STREAMER_NATS_PASSWORD"]), .. ClientCertArgs()], prepopulate: true);
         Assert.True(await service.Bus.WaitUntilConnectedAsync(Wait), service.Log());
 
@@ -54,7 +54,7 @@ public sealed class NatsSecurityTests : IDisposable
         Assert.True(await viewer.WaitUntilConnectedAsync(Wait), viewer.LastError);
         var problems = new ConcurrentQueue<string>();
         viewer.Problem += problems.Enqueue;
-        await UntilServingAsync(viewer);
+        await TestBus.UntilAnsweredAsync(viewer, "streamer.control.status");
         Assert.Equal(["META-1"], await ListAsync(viewer));
         // discovery is read-only: the viewer may ping the control service
         var ping = await viewer.RequestAsync("$SRV.PING.streamer", "{}"u8.ToArray(), Wait);
@@ -72,7 +72,7 @@ public sealed class NatsSecurityTests : IDisposable
     [Fact]
     public async Task An_nkey_seed_file_over_verified_TLS()
     {
-        using var server = new NatsServerFixture(_m.DeployConfigWithTls(DeployConfig()), _passwords);
+        using var server = DeployServerWithTls();
         await using var service = await StartAsync(server, [$"--Nats:NKeySeedFile={_m.NKeySeedFile}", .. ClientCertArgs()]);
         Assert.True(await service.Bus.WaitUntilConnectedAsync(Wait), service.Log());
         using var viewer = Client(server, NatsAuth.UserPassword("viewer", _passwords["VIEWER_NATS_PASSWORD"]));
@@ -111,7 +111,7 @@ public sealed class NatsSecurityTests : IDisposable
     [Fact]
     public async Task A_wrong_password_is_a_clear_error_and_a_retry_not_a_crash()
     {
-        using var server = new NatsServerFixture(_m.DeployConfigWithTls(DeployConfig()), _passwords);
+        using var server = DeployServerWithTls();
         var wrong = _m.NewSecret("wrong-pw");
         await using var service = await StartAsync(server, [.. UserArgs("streamer", wrong), .. ClientCertArgs()]);
         await Waits.UntilAsync(() => Count(service.Log(), "Authorization Violation") >= 1 && service.Problems >= 2, "refused, and tried again");
@@ -125,7 +125,7 @@ public sealed class NatsSecurityTests : IDisposable
     [Fact]
     public async Task A_client_certificate_from_another_CA_is_refused_by_the_server_and_retried()
     {
-        using var server = new NatsServerFixture(_m.DeployConfigWithTls(DeployConfig()), _passwords);
+        using var server = DeployServerWithTls();
         await using var service = await StartAsync(server, [.. UserArgs("streamer", _passwords["STREAMER_NATS_PASSWORD"]),
             $"--Nats:TlsCaFile={_m.CaFile}", $"--Nats:TlsCertFile={_m.StrangerCertFile}", $"--Nats:TlsKeyFile={_m.StrangerKeyFile}"]);
         await Waits.UntilAsync(() => service.Problems >= 2, "refused, and tried again: " + service.Log());
@@ -137,7 +137,7 @@ public sealed class NatsSecurityTests : IDisposable
     [Fact]
     public async Task A_server_certificate_the_client_does_not_trust_is_refused_and_retried()
     {
-        using var server = new NatsServerFixture(_m.DeployConfigWithTls(DeployConfig()), _passwords);
+        using var server = DeployServerWithTls();
         await using var service = await StartAsync(server, [.. UserArgs("streamer", _passwords["STREAMER_NATS_PASSWORD"]),
             $"--Nats:TlsCaFile={_m.StrangerCaFile}", $"--Nats:TlsCertFile={_m.ClientCertFile}", $"--Nats:TlsKeyFile={_m.ClientKeyFile}"]);
         await Waits.UntilAsync(() => service.Problems >= 2, "refused, and tried again: " + service.Log());
@@ -183,6 +183,9 @@ public sealed class NatsSecurityTests : IDisposable
 
     // ---- plumbing
 
+    /// <summary>deploy/nats/streamer.conf with TLS on (client certificates verified), the three users' passwords set.</summary>
+    private NatsServerFixture DeployServerWithTls() => new(_m.DeployConfigWithTls(NatsSecurityMaterial.DeployConfigPath()), _passwords);
+
     private string[] UserArgs(string user, string password) => [$"--Nats:User={user}", $"--Nats:PasswordFile={_m.Write(user + "-" + Guid.NewGuid().ToString("N") + ".pw", password + "\n")}"];
 
     private string[] ClientCertArgs() => [$"--Nats:TlsCaFile={_m.CaFile}", $"--Nats:TlsCertFile={_m.ClientCertFile}", $"--Nats:TlsKeyFile={_m.ClientKeyFile}"];
@@ -196,24 +199,6 @@ public sealed class NatsSecurityTests : IDisposable
         Auth = auth,
         Tls = clientCertificate ? new NatsTls(_m.CaFile, _m.ClientCertFile, _m.ClientKeyFile) : new NatsTls(_m.CaFile, null, null),
     });
-
-    /// <summary>until the control service answers (it subscribes in the background once connected).</summary>
-    private static async Task UntilServingAsync(IMessageBus bus)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            try
-            {
-                await bus.RequestAsync("streamer.control.status", "{}"u8.ToArray(), TimeSpan.FromMilliseconds(500));
-                return;
-            }
-            catch (Exception e) when (e is TimeoutException or MessageBusUnavailableException && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(50);
-            }
-        }
-    }
 
     private static async Task<List<string>> ListAsync(IMessageBus bus)
     {
@@ -231,7 +216,7 @@ public sealed class NatsSecurityTests : IDisposable
             Assert.True(beats.TryTake(out var beat, Wait), "no heartbeat");
             AssertNoSecret(Encoding.UTF8.GetString(beat), "the heartbeat");
         }
-        await UntilServingAsync(client);
+        await TestBus.UntilAnsweredAsync(client, "streamer.control.status");
         var status = await client.RequestAsync("streamer.control.status", "{}"u8.ToArray(), Wait);
         Assert.True(JsonDocument.Parse(status.Data).RootElement.GetProperty("ok").GetBoolean());
         AssertNoSecret(Encoding.UTF8.GetString(status.Data), "the status reply");
@@ -260,16 +245,6 @@ public sealed class NatsSecurityTests : IDisposable
         var service = new RunningService(host, dir, log);
         await host.StartAsync();
         return service;
-    }
-
-    private static string DeployConfig()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "deploy", "nats", "streamer.conf");
-            if (File.Exists(candidate)) return candidate;
-        }
-        throw new FileNotFoundException("deploy/nats/streamer.conf not found above " + AppContext.BaseDirectory);
     }
 
     private sealed class RunningService : IAsyncDisposable

@@ -30,7 +30,7 @@ public sealed class ControlServiceTests
         using var dir = new TempDirectory();
         await using var host = await StartAsync(server, dir);
         using var client = await TestBus.ConnectedAsync(server.Url);
-        await UntilServingAsync(client);
+        await TestBus.UntilAnsweredAsync(client, "$SRV.PING.streamer");
 
         var ping = await RequestAsync(client, "$SRV.PING.streamer", "");
         Assert.Equal("io.nats.micro.v1.ping_response", ping.GetProperty("type").GetString());
@@ -73,7 +73,7 @@ public sealed class ControlServiceTests
         await using var host = await StartAsync(server, dir); // does not wait for NATS
         server.Start();
         using var client = await TestBus.ConnectedAsync(server.Url);
-        await UntilServingAsync(client);
+        await TestBus.UntilAnsweredAsync(client, "$SRV.PING.streamer");
         Assert.True((await RequestAsync(client, "streamer.control.add", Position)).GetProperty("ok").GetBoolean());
 
         server.Stop();
@@ -81,7 +81,7 @@ public sealed class ControlServiceTests
         var service = host.Services.GetRequiredService<IMessageBus>();
         Assert.True(await service.WaitUntilConnectedAsync(TimeSpan.FromSeconds(20)), service.LastError);
         Assert.True(await client.WaitUntilConnectedAsync(TimeSpan.FromSeconds(20)), client.LastError);
-        await UntilServingAsync(client);
+        await TestBus.UntilAnsweredAsync(client, "$SRV.PING.streamer");
         var list = await RequestAsync(client, "streamer.control.list", "");
         Assert.Equal("META-1", Assert.Single(list.GetProperty("positions").EnumerateArray()).GetProperty("id").GetString());
         Assert.Equal("streamer", (await RequestAsync(client, "$SRV.PING", "")).GetProperty("name").GetString());
@@ -92,24 +92,6 @@ public sealed class ControlServiceTests
         var host = StreamerService.CreateHost([$"--Nats:Url={server.Url}", "--Journal:Path=j.db"], dir.Path, logging: _ => { });
         await host.StartAsync();
         return new AsyncHost(host);
-    }
-
-    /// <summary>until a ping is answered (the service subscribes once connected, in the background).</summary>
-    private static async Task UntilServingAsync(IMessageBus client)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            try
-            {
-                await client.RequestAsync("$SRV.PING.streamer", Array.Empty<byte>(), TimeSpan.FromMilliseconds(500));
-                return;
-            }
-            catch (Exception e) when (e is TimeoutException or MessageBusUnavailableException && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(50);
-            }
-        }
     }
 
     private static async Task<JsonElement> RequestAsync(IMessageBus bus, string subject, string body)

@@ -60,18 +60,7 @@ public sealed class StreamerServiceTests
         Assert.True(await bus.WaitUntilConnectedAsync(TimeSpan.FromSeconds(20)), bus.LastError);
         var client = await TestBus.ConnectedAsync(server.Url);
         // the control service subscribes in the background once connected: until it answers
-        await Waits.UntilAsync(() =>
-        {
-            try
-            {
-                client.RequestAsync("streamer.control.status", "{}"u8.ToArray(), TimeSpan.FromMilliseconds(500)).GetAwaiter().GetResult();
-                return true;
-            }
-            catch (Exception e) when (e is TimeoutException or MessageBusUnavailableException)
-            {
-                return false;
-            }
-        }, "the control service answers");
+        await TestBus.UntilAnsweredAsync(client, "streamer.control.status");
         return new Running { Server = server, Dir = dir, Host = host, Client = client };
     }
 

@@ -161,6 +161,17 @@ public sealed class NatsSecurityMaterial : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
+    /// <summary>deploy/nats/streamer.conf of this checkout.</summary>
+    public static string DeployConfigPath()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "deploy", "nats", "streamer.conf");
+            if (File.Exists(candidate)) return candidate;
+        }
+        throw new FileNotFoundException("deploy/nats/streamer.conf not found above " + AppContext.BaseDirectory);
+    }
+
     // nats JWT: base64url(header).base64url(claims).base64url(ed25519 signature of the first two by the issuer)
     private static string Jwt(KeyPair issuer, string subject, string name, Dictionary<string, object> nats)
     {

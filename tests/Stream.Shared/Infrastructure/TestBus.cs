@@ -26,4 +26,22 @@ internal static class TestBus
         }
         return bus;
     }
+
+    /// <summary>Until a request on <paramref name="subject"/> is answered (a service that subscribes in the background once connected).</summary>
+    public static async Task UntilAnsweredAsync(IMessageBus bus, string subject, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            try
+            {
+                await bus.RequestAsync(subject, "{}"u8.ToArray(), TimeSpan.FromMilliseconds(500));
+                return;
+            }
+            catch (Exception e) when (e is TimeoutException or MessageBusUnavailableException && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+        }
+    }
 }

@@ -8,7 +8,8 @@ namespace Streamer.Stream.Contracts.Resilience;
 /// scheduled next try), because those loops differ in what they do between attempts (alerts,
 /// state changes, giving up) in ways a generic retry executor would hide.
 /// Used by the Alpaca market-data and trade_updates reconnects, the exit executor's order
-/// retries and the exit dispatcher's journal retries.
+/// retries, the exit dispatcher's journal retries, the NATS first-connect diagnosis and the control
+/// service's start.
 /// </summary>
 /// <param name="Initial">the first delay (retry 0); 0 means retry at once, always</param>
 /// <param name="Max">no delay is longer</param>
