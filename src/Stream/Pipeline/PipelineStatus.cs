@@ -1,11 +1,3 @@
-using System.Globalization;
-using System.Reactive.Linq;
-using System.Reactive.Subjects;
-using Streamer.Rules.Books;
-using Streamer.Rules.Engine;
-using Streamer.Rules.Instruments;
-using Streamer.Rules.Positions;
-
 namespace Streamer.Stream.Pipeline;
 
 /// <summary>What the heartbeat and <c>streamer.control.status</c> add about the pipeline.</summary>

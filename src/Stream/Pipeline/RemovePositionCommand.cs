@@ -1,4 +1,3 @@
-using Streamer.Rules.Positions;
 
 namespace Streamer.Stream.Pipeline;
 
