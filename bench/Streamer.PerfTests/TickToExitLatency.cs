@@ -36,15 +36,20 @@ internal static class TickToExitLatency
 
     private const string Book = "books:\n  target_only:\n    rules:\n      underlying_stop: {}\n      underlying_target: {}\n";
 
+    private sealed record Settings(ExitDurability Durability, string Wait);
+
+    private sealed record Figures(string Name, LongConcurrentHistogram Total, LongConcurrentHistogram Bare, double Cpu, double ServerCpu, double ExitsPerSecond);
+
+    /// <summary>latency [exits] [ticks/s] [underlyings] [shards] [--durability publish-first|journal-first] [--wait block|spin|yield|busy]</summary>
     public static int Run(string[] args)
     {
-        int exits = Arg(args, 0, 20_000);
-        int rate = Arg(args, 1, 1_000);
-        int underlyings = Arg(args, 2, 200);
-        int shards = Arg(args, 3, 2);
-        int perUnderlying = (exits + underlyings - 1) / underlyings;
-        exits = perUnderlying * underlyings;
-        return RunAsync(exits, rate, underlyings, perUnderlying, shards).GetAwaiter().GetResult();
+        var (rest, settings) = Options(args);
+        int exits = Arg(rest, 0, 20_000);
+        int rate = Arg(rest, 1, 1_000);
+        int underlyings = Arg(rest, 2, 200);
+        int shards = Arg(rest, 3, 2);
+        var f = RunAsync(exits, rate, underlyings, shards, settings).GetAwaiter().GetResult();
+        return f is null ? 1 : 0;
     }
 
     /// <summary>
@@ -53,29 +58,77 @@ internal static class TickToExitLatency
     /// </summary>
     public static int RunThroughput(string[] args)
     {
-        int exits = Arg(args, 0, 20_000);
-        int underlyings = Arg(args, 1, 200);
-        int shards = Arg(args, 2, 2);
-        int perUnderlying = (exits + underlyings - 1) / underlyings;
-        exits = perUnderlying * underlyings;
-        return RunAsync(exits, 0, underlyings, perUnderlying, shards).GetAwaiter().GetResult();
+        var (rest, settings) = Options(args);
+        int exits = Arg(rest, 0, 20_000);
+        int underlyings = Arg(rest, 1, 200);
+        int shards = Arg(rest, 2, 2);
+        return RunAsync(exits, 0, underlyings, shards, settings).GetAwaiter().GetResult() is null ? 1 : 0;
     }
 
-    private static async Task<int> RunAsync(int exits, int rate, int underlyings, int perUnderlying, int shards)
+    /// <summary>matrix [--wait ...]: both durabilities at 200 and 1,000 exits/s and unpaced; one table at the end.</summary>
+    public static int RunMatrix(string[] args)
     {
+        var (_, settings) = Options(args);
+        var rows = new List<Figures>();
+        foreach (var durability in new[] { ExitDurability.PublishFirst, ExitDurability.JournalFirst })
+        {
+            var s = settings with { Durability = durability };
+            foreach (var (exits, rate) in new[] { (4_000, 200), (10_000, 1_000), (60_000, 0) })
+            {
+                var f = RunAsync(exits, rate, 200, 2, s).GetAwaiter().GetResult();
+                if (f is null) return 1;
+                rows.Add(f);
+                Console.WriteLine();
+            }
+        }
+        var inv = CultureInfo.InvariantCulture;
+        Console.WriteLine("| run | tick→exit p50 / p99 / p99.9 (µs) | bare p50 / p99 / p99.9 (µs) | ratio p50 / p99 / p99.9 | exits/s | CPU (cores) streamer / nats-server |");
+        Console.WriteLine("|---|---|---|---|---|---|");
+        foreach (var r in rows)
+            Console.WriteLine(string.Create(inv, $"| {r.Name} | {Us(P(r.Total, 50))} / {Us(P(r.Total, 99))} / {Us(P(r.Total, 99.9))} | {Us(P(r.Bare, 50))} / {Us(P(r.Bare, 99))} / {Us(P(r.Bare, 99.9))} | {Ratio(r, 50)} / {Ratio(r, 99)} / {Ratio(r, 99.9)} | {r.ExitsPerSecond:N0} | {r.Cpu:F2} / {r.ServerCpu:F2} |"));
+        return 0;
+    }
+
+    private static string Ratio(Figures r, double q) => r.Bare.TotalCount == 0 ? "—" : (P(r.Total, q) / (double)Math.Max(1, P(r.Bare, q))).ToString("F2", CultureInfo.InvariantCulture);
+
+    private static long P(HistogramBase h, double q) => h.TotalCount == 0 ? 0 : h.GetValueAtPercentile(q);
+
+    private static (string[] Args, Settings Options) Options(string[] args)
+    {
+        var rest = new List<string>();
+        var durability = ExitDurability.PublishFirst;
+        string wait = "spin";
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--durability" && i + 1 < args.Length) durability = args[++i] == "journal-first" ? ExitDurability.JournalFirst : ExitDurability.PublishFirst;
+            else if (args[i] == "--wait" && i + 1 < args.Length) wait = args[++i];
+            else rest.Add(args[i]);
+        }
+        return ([.. rest], new Settings(durability, wait));
+    }
+
+    private static async Task<Figures?> RunAsync(int exits, int rate, int underlyings, int shards, Settings settings)
+    {
+        int perUnderlying = (exits + underlyings - 1) / underlyings;
+        exits = perUnderlying * underlyings;
         var dir = Directory.CreateTempSubdirectory("streamer-latency-").FullName;
         using var server = NatsServer.Start(dir);
-        Console.WriteLine($"nats-server on {server.Url}; {exits:N0} exits ({underlyings} underlyings x {perUnderlying}), {(rate > 0 ? $"{rate:N0} ticks/s" : "ticks unpaced")}, {shards} shards; journal {dir}/journal.db");
+        string durability = settings.Durability == ExitDurability.PublishFirst ? "publish-first" : "journal-first";
+        string name = $"{durability}, {(rate > 0 ? $"{rate:N0}/s" : "unpaced")}";
+        Console.WriteLine($"[{name}] nats-server on {server.Url}; {exits:N0} exits ({underlyings} underlyings x {perUnderlying}), {(rate > 0 ? $"{rate:N0} ticks/s" : "ticks unpaced")}, {shards} shards, Exits:Durability={durability}, Pipeline:Wait={settings.Wait}");
 
         using var publisherBus = new NatsBus(new NatsBusOptions { Url = server.Url, Name = "latency-service" });
         using var subscriberBus = new NatsBus(new NatsBusOptions { Url = server.Url, Name = "latency-subscriber" });
         if (!await publisherBus.WaitUntilConnectedAsync(TimeSpan.FromSeconds(20)) || !await subscriberBus.WaitUntilConnectedAsync(TimeSpan.FromSeconds(20)))
         {
             Console.Error.WriteLine($"cannot connect to {server.Url}: {publisherBus.LastError ?? subscriberBus.LastError}");
-            return 1;
+            return null;
         }
 
-        // the workload: ticker u, position j targets 100 + 0.01 (j + 1) - 0.005; tick j trades at 100 + 0.01 (j + 1)
+        // 1. the baseline, on the same server and clients: a bare publish -> receive at the same pace, payloads of an exit's size
+        var bare = rate > 0 ? await BareAsync(publisherBus, subscriberBus, Math.Min(exits, 4_000), rate) : new LongConcurrentHistogram(1, SharedLatencyHistogram.HighestNs, 3);
+
+        // 2. the workload: ticker u, position j targets 100 + 0.01 (j + 1) - 0.005; tick j trades at 100 + 0.01 (j + 1)
         var tickers = Enumerable.Range(0, underlyings).Select(Ticker).ToArray();
         var index = new Dictionary<string, int>(exits, StringComparer.Ordinal);
         var positions = new List<PositionSpec>(exits);
@@ -97,9 +150,12 @@ internal static class TickToExitLatency
             }
 
         var ingress = new long[exits];
+        var sentAt = new long[exits]; // written to the NATS client (publish-first exits); 0: went journal-first
         // recorded on the NATS client's delivery thread, read here after the run: HdrHistogram's concurrent histogram
-        var histogram = new LongConcurrentHistogram(1, SharedLatencyHistogram.HighestNs, 3);
-        var outboxShare = new LongConcurrentHistogram(1, SharedLatencyHistogram.HighestNs, 3); // decision on the shard → received: dispatcher, journal commit, JetStream publish
+        var total = NewHistogram();
+        var toShard = NewHistogram();   // ingress -> decision on the shard (latency_ns: the shard's queue and its wake-up included)
+        var toWire = NewHistogram();    // decision -> written to the NATS client
+        var wireToSub = NewHistogram(); // written -> received by the subscriber (client writer, socket, server, subscriber's delivery)
         var gate = new Lock();
         int received = 0, unknown = 0;
         long lastReceived = 0;
@@ -112,9 +168,16 @@ internal static class TickToExitLatency
             {
                 if (!index.TryGetValue(id, out int k)) { unknown++; return; }
                 long t0 = Volatile.Read(ref ingress[k]);
-                long total = (long)((now - t0) * (1e9 / Stopwatch.Frequency));
-                histogram.RecordValue(Math.Clamp(total, 0, SharedLatencyHistogram.HighestNs));
-                outboxShare.RecordValue(Math.Clamp(total - ReadLatencyNs(m.Data), 0, SharedLatencyHistogram.HighestNs));
+                long all = Ns(now - t0);
+                long decision = ReadLatencyNs(m.Data);
+                Record(total, all);
+                Record(toShard, decision);
+                long sent = Volatile.Read(ref sentAt[k]);
+                if (sent != 0)
+                {
+                    Record(toWire, Ns(sent - t0) - decision);
+                    Record(wireToSub, Ns(now - sent));
+                }
                 lastReceived = now;
                 if (++received == exits) allIn.TrySetResult();
             }
@@ -122,41 +185,119 @@ internal static class TickToExitLatency
 
         using var journal = JournalDatabase.Open(Path.Combine(dir, "journal.db"));
         var js = new JetStreamClient(publisherBus);
-        await using var outbox = new ExitOutbox(journal.Exits, js, new ExitOutboxOptions { Capacity = exits + 1 });
+        await using var outbox = new ExitOutbox(journal.Exits, js, new ExitOutboxOptions { Capacity = exits + 1, Durability = settings.Durability });
+        outbox.SentFirst = (e, ts) =>
+        {
+            if (index.TryGetValue(e.Id, out int k)) Volatile.Write(ref sentAt[k], ts);
+        };
         outbox.Start();
         var symbols = new SymbolTable();
+        var section = new PipelineSectionOptions { Wait = settings.Wait };
         await using var pipeline = new TickPipeline(
-            new PipelineOptions { Shards = shards, Clock = ClockMode.Virtual, SnapshotInterval = TimeSpan.Zero, UnmonitoredAfter = TimeSpan.FromHours(1) },
+            new PipelineOptions
+            {
+                Shards = shards, Clock = ClockMode.Virtual, SnapshotInterval = TimeSpan.Zero, UnmonitoredAfter = TimeSpan.FromHours(1),
+                SpinBeforeSleep = section.WaitSpin, YieldBeforeSleep = section.WaitYield,
+            },
             symbols, BookSet.Parse(Book, "latency-books"), new OutboxExitTarget(outbox, journal.Positions));
         pipeline.Start();
         // with a tape clock a position joins when tick time reaches its opened_at (the first tick): not awaited here
         var added = positions.Select(p => pipeline.AddPositionAsync(p)).ToList();
         var ids = tickers.Select(symbols.Intern).ToArray();
+        // the stream is ensured and the lane open before the first tick (a service's first exits would find it so, too)
+        for (int i = 0; i < 500 && settings.Durability == ExitDurability.PublishFirst && !outbox.LaneOpen; i++) await Task.Delay(10);
 
         var source = new PacedSource(ids, perUnderlying, rate, ingress);
+        var self = Process.GetCurrentProcess();
+        var cpu0 = self.TotalProcessorTime;
+        var serverCpu0 = server.Cpu;
         long firstTick = Stopwatch.GetTimestamp();
         var wall = Stopwatch.StartNew();
         await pipeline.RunSourceAsync(source);
         var sent = wall.Elapsed;
         var done = await Task.WhenAny(allIn.Task, Task.Delay(TimeSpan.FromSeconds(120))) == allIn.Task;
+        for (int i = 0; i < 1000 && outbox.Backlog > 0; i++) await Task.Delay(10); // every exit acked and journaled
+        var elapsed = wall.Elapsed;
+        self.Refresh();
+        double cpu = (self.TotalProcessorTime - cpu0).TotalSeconds / elapsed.TotalSeconds;
+        double serverCpu = (server.Cpu - serverCpu0).TotalSeconds / elapsed.TotalSeconds;
         var status = pipeline.Status();
         var refused = added.Count(t => t.IsCompletedSuccessfully && t.Result is not null);
         if (refused > 0) Console.WriteLine($"{refused} positions refused");
         await pipeline.StopAsync();
 
+        double exitsPerSecond;
         lock (gate)
         {
             var inv = CultureInfo.InvariantCulture;
             Console.WriteLine(string.Create(inv, $"ticks sent in {sent.TotalSeconds:F1} s ({exits / sent.TotalSeconds:N0}/s); exits received {received:N0}/{exits:N0}{(unknown > 0 ? $" (+{unknown} unknown ids)" : "")} in {wall.Elapsed.TotalSeconds:F1} s{(done ? "" : " (TIMED OUT)")}"));
-            Console.WriteLine(string.Create(inv, $"tick ingress -> exit received on NATS (journal fsync + JetStream ack included): p50 {Us(histogram.GetValueAtPercentile(50))} us, p99 {Us(histogram.GetValueAtPercentile(99))} us, p99.9 {Us(histogram.GetValueAtPercentile(99.9))} us, max {Us(histogram.GetMaxValue())} us"));
+            Console.WriteLine(string.Create(inv, $"sent first (before the journal commit): {outbox.PublishedFirst:N0}; went journal-first: {outbox.FellBackToJournalFirst:N0}; journal transactions with exits: {journal.Exits.ExitCommits:N0}; ack-mark transactions: {outbox.MarkRounds:N0}; unacked at the end: {outbox.Backlog}"));
+            Console.WriteLine(Line("tick ingress -> exit received", total));
+            if (bare.TotalCount > 0)
+            {
+                Console.WriteLine(Line("bare publish -> receive (same clients, same server, same pace)", bare));
+                Console.WriteLine(string.Create(inv, $"ratio tick->exit / bare: p50 {Ratio(total, bare, 50)}, p99 {Ratio(total, bare, 99)}, p99.9 {Ratio(total, bare, 99.9)}"));
+            }
+            Console.WriteLine(Line("  hop: ingress -> decision on the shard", toShard));
+            if (toWire.TotalCount > 0)
+            {
+                Console.WriteLine(Line("  hop: decision -> written to the NATS client", toWire));
+                Console.WriteLine(Line("  hop: written -> received by the subscriber", wireToSub));
+            }
             double span = (lastReceived - firstTick) / (double)Stopwatch.Frequency;
-            Console.WriteLine(string.Create(inv, $"sustained: {received:N0} exits in {span:F2} s from the first tick in to the last exit received = {received / span:N0} exits/s; journal transactions with exits: {journal.Exits.ExitCommits:N0}, ack-mark transactions: {outbox.MarkRounds:N0}"));
-            Console.WriteLine(string.Create(inv, $"of which decision -> received (dispatcher, journal commit, JetStream publish): p50 {Us(outboxShare.GetValueAtPercentile(50))} us, p99 {Us(outboxShare.GetValueAtPercentile(99))} us, p99.9 {Us(outboxShare.GetValueAtPercentile(99.9))} us, max {Us(outboxShare.GetMaxValue())} us"));
-            Console.WriteLine(string.Create(inv, $"of which tick -> decision on the shard: p50 {Us(status.TickToDecisionP50Ns)} us, p99 {Us(status.TickToDecisionP99Ns)} us, max {Us(status.TickToDecisionMaxNs)} us; shard stalls {status.ShardStalls}, exit stalls {status.ExitStalls}"));
+            exitsPerSecond = received / span;
+            Console.WriteLine(string.Create(inv, $"sustained: {received:N0} exits in {span:F2} s from the first tick in to the last exit received = {exitsPerSecond:N0} exits/s"));
+            Console.WriteLine(string.Create(inv, $"CPU: streamer process {cpu:F2} cores, nats-server {serverCpu:F2} cores (of {Environment.ProcessorCount}); shard stalls {status.ShardStalls}, exit stalls {status.ExitStalls}"));
         }
         try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
-        return done ? 0 : 1;
+        return done ? new Figures(name, total, bare, cpu, serverCpu, exitsPerSecond) : null;
     }
+
+    /// <summary>core publish -> core subscriber on the same two clients, paced like the ticks, payloads of an exit's size.</summary>
+    private static async Task<LongConcurrentHistogram> BareAsync(NatsBus publisher, NatsBus subscriber, int count, int rate)
+    {
+        var histogram = NewHistogram();
+        int got = 0;
+        var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var sub = subscriber.Subscribe("bench.bare", m =>
+        {
+            long now = Stopwatch.GetTimestamp();
+            long sent = BitConverter.ToInt64(m.Data, 0);
+            Record(histogram, Ns(now - sent));
+            if (Interlocked.Increment(ref got) == count) all.TrySetResult();
+        });
+        await Task.Delay(200); // the subscription is on the server
+        await Task.Factory.StartNew(() =>
+        {
+            var payload = new byte[600];
+            long start = Stopwatch.GetTimestamp();
+            for (int n = 0; n < count; n++)
+            {
+                long due = start + (long)(n * (double)Stopwatch.Frequency / rate);
+                while (Stopwatch.GetTimestamp() < due)
+                {
+                    if (due - Stopwatch.GetTimestamp() > Stopwatch.Frequency / 1000) Thread.Sleep(1);
+                    else Thread.SpinWait(20);
+                }
+                var copy = (byte[])payload.Clone();
+                BitConverter.TryWriteBytes(copy, Stopwatch.GetTimestamp());
+                publisher.TryPublish("bench.bare", copy);
+            }
+        }, TaskCreationOptions.LongRunning);
+        await Task.WhenAny(all.Task, Task.Delay(TimeSpan.FromSeconds(30)));
+        return histogram;
+    }
+
+    private static LongConcurrentHistogram NewHistogram() => new(1, SharedLatencyHistogram.HighestNs, 3);
+
+    private static void Record(LongConcurrentHistogram h, long ns) => h.RecordValue(Math.Clamp(ns, 1, SharedLatencyHistogram.HighestNs));
+
+    private static long Ns(long stopwatchTicks) => (long)(stopwatchTicks * (1e9 / Stopwatch.Frequency));
+
+    private static string Ratio(HistogramBase a, HistogramBase b, double q) => (P(a, q) / (double)Math.Max(1, P(b, q))).ToString("F2", CultureInfo.InvariantCulture);
+
+    private static string Line(string what, HistogramBase h) =>
+        string.Create(CultureInfo.InvariantCulture, $"{what}: p50 {Us(P(h, 50))} us, p99 {Us(P(h, 99))} us, p99.9 {Us(P(h, 99.9))} us, max {Us(h.GetMaxValue())} us ({h.TotalCount:N0})");
 
     /// <summary>the exit's own tick → decision share (<c>latency_ns</c>, measured on the shard).</summary>
     private static long ReadLatencyNs(byte[] exitJson)
@@ -198,7 +339,7 @@ internal static class TickToExitLatency
                     long due = start + (long)(n / ticksPerTimestamp);
                     while (Stopwatch.GetTimestamp() < due)
                     {
-                        if (due - Stopwatch.GetTimestamp() > Stopwatch.Frequency / 500) Thread.Sleep(1);
+                        if (due - Stopwatch.GetTimestamp() > Stopwatch.Frequency / 1000) Thread.Sleep(1);
                         else Thread.SpinWait(20);
                     }
                     var tick = new Tick
@@ -229,6 +370,16 @@ internal static class TickToExitLatency
         }
 
         public string Url { get; }
+
+        /// <summary>the server process's CPU time so far.</summary>
+        public TimeSpan Cpu
+        {
+            get
+            {
+                _process.Refresh();
+                return _process.TotalProcessorTime;
+            }
+        }
 
         public static NatsServer Start(string dir)
         {

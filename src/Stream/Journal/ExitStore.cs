@@ -310,6 +310,41 @@ public sealed class ExitStore
         }
     }
 
+    /// <summary>The highest stream sequence an ack gave any journaled exit (0 for none): where a restart reads the exit stream on from.</summary>
+    public ulong LastStreamSequence()
+    {
+        lock (_db.Gate)
+        {
+            _db.ThrowIfDisposed();
+            return (ulong)_db.ScalarLong("SELECT COALESCE(MAX(stream_seq), 0) FROM exits");
+        }
+    }
+
+    /// <summary>
+    /// Set while a publish-first run is on this journal (trading_state <c>publish_first_unclean</c>):
+    /// still set at the next start means that run did not stop cleanly, and exits it sent may be on
+    /// the stream but not here.
+    /// </summary>
+    public bool MayHaveStreamOnlyExits
+    {
+        get => _db.Orders.TradingValue("publish_first_unclean") is 1;
+        set => _db.Orders.SetTradingValue("publish_first_unclean", value ? 1 : 0);
+    }
+
+    /// <summary>Each position's highest journaled exit sequence (positions with none are absent).</summary>
+    public IReadOnlyDictionary<string, long> LastSequences()
+    {
+        lock (_db.Gate)
+        {
+            _db.ThrowIfDisposed();
+            using var c = _db.Command("SELECT position_id, MAX(seq) FROM exits GROUP BY position_id");
+            var map = new Dictionary<string, long>(StringComparer.Ordinal);
+            using var r = c.ExecuteReader();
+            while (r.Read()) map[r.GetString(0)] = r.GetInt64(1);
+            return map;
+        }
+    }
+
     /// <summary>Exits decided after <paramref name="ord"/>, in decision order, with their <c>ord</c>.</summary>
     public IReadOnlyList<(long Ord, JournaledExit Exit)> ExitsAfter(long ord, int limit = 1000)
     {

@@ -16,7 +16,8 @@ internal interface IConnectionBoundRequests
     /// <see cref="IMessageBus.RequestAsync"/> on connection <paramref name="connection"/> only. The
     /// request is written before this returns (calls in sequence go out in that order). Faults with
     /// <see cref="MessageBusUnavailableException"/> (nothing sent) when that connection is not the live one,
-    /// <see cref="TimeoutException"/> when no reply comes in time.
+    /// <see cref="TimeoutException"/> when no reply comes in time. <paramref name="state"/>, when given, goes out as the
+    /// <see cref="ExitStream.StateHeader"/> header.
     /// </summary>
-    Task<BusMessage> RequestOnAsync(int connection, string subject, ReadOnlyMemory<byte> payload, string? messageId, TimeSpan timeout, CancellationToken cancellationToken = default);
+    Task<BusMessage> RequestOnAsync(int connection, string subject, ReadOnlyMemory<byte> payload, string? messageId, TimeSpan timeout, CancellationToken cancellationToken = default, string? state = null);
 }

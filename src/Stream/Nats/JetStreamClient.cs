@@ -116,9 +116,9 @@ public sealed class JetStreamClient
     /// pending (pipelining). Faults with <see cref="MessageBusUnavailableException"/> once that connection is
     /// gone: what it left unacked must be resent first (the ones it did store come back as duplicates).
     /// </summary>
-    public async Task<PubAck> PublishOnAsync(int connection, string subject, ReadOnlyMemory<byte> payload, TimeSpan timeout, string? messageId = null, CancellationToken cancellationToken = default)
+    public async Task<PubAck> PublishOnAsync(int connection, string subject, ReadOnlyMemory<byte> payload, TimeSpan timeout, string? messageId = null, CancellationToken cancellationToken = default, string? state = null)
     {
-        var reply = await ((IConnectionBoundRequests)_bus).RequestOnAsync(connection, subject, payload, messageId, timeout, cancellationToken).ConfigureAwait(false);
+        var reply = await ((IConnectionBoundRequests)_bus).RequestOnAsync(connection, subject, payload, messageId, timeout, cancellationToken, state).ConfigureAwait(false);
         return ParsePubAck(subject, reply.Data);
     }
 

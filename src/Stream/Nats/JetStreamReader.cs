@@ -4,7 +4,7 @@ using Streamer.Stream.Contracts;
 namespace Streamer.Stream.Nats;
 
 /// <summary>Reads a whole JetStream stream back, oldest first: for subscribers that were down, tests and tools.</summary>
-internal static class JetStreamReader
+public static class JetStreamReader
 {
     /// <summary>Every exit on <c>STREAMER_EXITS</c> as of now, in stream order.</summary>
     public static Task<IReadOnlyList<StreamMessage>> ReadExitsFromStartAsync(JetStreamClient js, CancellationToken cancellationToken = default) =>
@@ -17,20 +17,31 @@ internal static class JetStreamReader
     /// memory: a tool, not the live path. Throws <see cref="TimeoutException"/> when delivery
     /// stalls for <paramref name="idleTimeout"/>.
     /// </summary>
-    public static async Task<IReadOnlyList<StreamMessage>> ReadFromStartAsync(JetStreamClient js, string stream, string? filterSubject, TimeSpan idleTimeout, CancellationToken cancellationToken = default)
+    public static Task<IReadOnlyList<StreamMessage>> ReadFromStartAsync(JetStreamClient js, string stream, string? filterSubject, TimeSpan idleTimeout, CancellationToken cancellationToken = default) =>
+        ReadAfterAsync(js, stream, filterSubject, 0, idleTimeout, cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="ReadFromStartAsync"/>, but only the messages after stream sequence
+    /// <paramref name="afterSequence"/> (all of them when the stream's sequences restarted below it:
+    /// a stream recreated since), with their headers. Empty when the stream does not exist.
+    /// </summary>
+    public static async Task<IReadOnlyList<StreamMessage>> ReadAfterAsync(JetStreamClient js, string stream, string? filterSubject, ulong afterSequence, TimeSpan idleTimeout, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(js);
-        var info = await js.GetStreamInfoAsync(stream, cancellationToken).ConfigureAwait(false)
-            ?? throw new JetStreamApiException($"stream {stream} not found");
+        var info = await js.GetStreamInfoAsync(stream, cancellationToken).ConfigureAwait(false);
         var messages = new List<StreamMessage>();
+        if (info is null) return afterSequence == 0 ? throw new JetStreamApiException($"stream {stream} not found") : messages;
         if (info.Messages == 0) return messages;
+        if (afterSequence > info.LastSequence) afterSequence = 0; // the stream was recreated: its sequences are not the ones the caller knew
+        if (afterSequence == info.LastSequence) return messages;
         // an ephemeral pull consumer, no acks, unfiltered: NATS.Net sends a filter the way nats-server
         // 2.10 expects (2.9 ignores filter_subjects, refuses it in the create subject), so the filter
         // is applied here; a tool reading a stream of exits can afford that
         var consumer = await js.Context.CreateOrUpdateConsumerAsync(stream, new ConsumerConfig
         {
             AckPolicy = ConsumerConfigAckPolicy.None,
-            DeliverPolicy = ConsumerConfigDeliverPolicy.All,
+            DeliverPolicy = afterSequence == 0 ? ConsumerConfigDeliverPolicy.All : ConsumerConfigDeliverPolicy.ByStartSequence,
+            OptStartSeq = afterSequence == 0 ? 0 : afterSequence + 1,
             InactiveThreshold = TimeSpan.FromSeconds(30),
         }, cancellationToken).ConfigureAwait(false);
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -41,7 +52,7 @@ internal static class JetStreamReader
             {
                 var meta = m.Metadata ?? throw new JetStreamApiException($"stream {stream}: a message without JetStream metadata");
                 if (filterSubject is null || Matches(filterSubject, m.Subject))
-                    messages.Add(new StreamMessage(m.Subject, meta.Sequence.Stream, m.Data ?? []));
+                    messages.Add(new StreamMessage(m.Subject, meta.Sequence.Stream, m.Data ?? [], Headers(m.Headers)));
                 idle.CancelAfter(idleTimeout);
                 // the last one as of now
                 if (meta.Sequence.Stream >= info.LastSequence || meta.NumPending == 0) break;
@@ -63,6 +74,14 @@ internal static class JetStreamReader
             }
         }
         return messages;
+    }
+
+    private static Dictionary<string, string>? Headers(NATS.Client.Core.NatsHeaders? headers)
+    {
+        if (headers is null || headers.Count == 0) return null;
+        var map = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (k, v) in headers) map[k] = v.ToString();
+        return map;
     }
 
     /// <summary>NATS subject matching: <c>*</c> is one token, a last <c>&gt;</c> one or more.</summary>

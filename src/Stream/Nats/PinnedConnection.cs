@@ -49,13 +49,15 @@ internal sealed class PinnedConnection : IDisposable
 
     public bool IsDead => Volatile.Read(ref _state) == 2;
 
-    public Task<BusMessage> RequestAsync(string subject, ReadOnlyMemory<byte> payload, string? messageId, TimeSpan timeout, CancellationToken cancellationToken)
+    public Task<BusMessage> RequestAsync(string subject, ReadOnlyMemory<byte> payload, string? messageId, TimeSpan timeout, CancellationToken cancellationToken, string? state = null)
     {
         if (!IsLive) return Task.FromException<BusMessage>(new MessageBusUnavailableException($"NATS connection {Number} is gone"));
         var id = Interlocked.Increment(ref _next);
         var reply = new TaskCompletionSource<BusMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
         _pending[id] = reply;
-        var headers = messageId is null ? null : new NatsHeaders { ["Nats-Msg-Id"] = messageId };
+        NatsHeaders? headers = null;
+        if (messageId is not null) (headers = [])["Nats-Msg-Id"] = messageId;
+        if (state is not null) (headers ??= [])[ExitStream.StateHeader] = state;
         lock (_writeGate) _lastWrite = WriteAfterAsync(_lastWrite, subject, payload, headers, $"{_inbox}.{id}", id);
         return AwaitReplyAsync(id, reply, subject, timeout, cancellationToken);
     }

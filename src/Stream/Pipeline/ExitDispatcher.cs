@@ -8,10 +8,12 @@ using JournalExit = Streamer.Stream.Pipeline.PendingExit;
 namespace Streamer.Stream.Pipeline;
 
 /// <summary>
-/// The outbound side: shards post exits (and snapshots) into bounded channels; one loop hands the
-/// exits to the <see cref="IExitTarget"/> (journal first, then NATS) in the order shards decided them,
-/// all those already queued in one batch (one journal transaction: group commit),
-/// another publishes snapshots. An exit is never dropped: when the outbox says Full the exit is held
+/// The outbound side: shards post exits (and snapshots) into bounded channels. The exit thread takes
+/// each exit the moment it is posted and offers it to the target to publish first
+/// (<see cref="IExitTarget.TryPublishFirst"/>: on the wire before any fsync), then hands it to the
+/// journal thread, which journals every exit already queued in one batch (one transaction: group
+/// commit) in the order shards decided them. So the fsync runs beside the publish, never in front of
+/// it, and a slow commit never holds up the next exit's publish. Another thread publishes snapshots. An exit is never dropped: when the outbox says Full the exit is held
 /// and retried (alerting), and the channel backs up into the shards, whose waits are measured.
 /// Snapshots are state, not events: one in flight per underlying, a full channel skips one (counted).
 /// </summary>
@@ -26,9 +28,15 @@ public sealed class ExitDispatcher : IAsyncDisposable
     private readonly Dictionary<string, string> _exitSubjects = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _snapshotSubjects = new(StringComparer.Ordinal);
     private readonly IdleSignal _exitSignal = new();
+    private readonly IdleSignal _journalSignal = new();
     private readonly IdleSignal _snapshotSignal = new();
     private readonly Thread _exitThread;
+    private readonly Thread _journalThread;
     private readonly Thread _snapshotThread;
+    private readonly Channel<JournalItem> _toJournal;
+    private readonly IdleWait _wait;
+    private readonly SharedLatencyHistogram _decisionToWire = new();
+    private long _sentFirst;
     /// <summary>at most this many exits per journal transaction (what is queued beyond it forms the next).</summary>
     internal const int MaxGroupCommit = 256;
     private readonly List<JournalExit> _batch = new(MaxGroupCommit);
@@ -42,10 +50,19 @@ public sealed class ExitDispatcher : IAsyncDisposable
     private long _snapshotsPublished;
     private long _snapshotsDropped;
 
-    public ExitDispatcher(int exitCapacity, int snapshotCapacity, IExitTarget target, ISnapshotTarget? snapshots, Action<PipelineAlert> alert)
+    public ExitDispatcher(int exitCapacity, int snapshotCapacity, IExitTarget target, ISnapshotTarget? snapshots, Action<PipelineAlert> alert, IdleWait wait = default)
     {
         _buffers = new BufferPool(4096, exitCapacity + 64, prefill: 64);
+        _wait = wait;
         _exitThread = new Thread(ExitLoop) { IsBackground = true, Name = "streamer-exits" };
+        _journalThread = new Thread(JournalLoop) { IsBackground = true, Name = "streamer-journal" };
+        _toJournal = Channel.CreateBounded<JournalItem>(new BoundedChannelOptions(exitCapacity)
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = true,
+            SingleWriter = true,
+        });
+        ChannelPrime.Prime(_toJournal, exitCapacity);
         _snapshotThread = new Thread(SnapshotLoop) { IsBackground = true, Name = "streamer-snapshots" };
         _target = target ?? throw new ArgumentNullException(nameof(target));
         _snapshotTarget = snapshots;
@@ -73,6 +90,15 @@ public sealed class ExitDispatcher : IAsyncDisposable
 
     public long ExitsDelivered => Interlocked.Read(ref _delivered);
 
+    /// <summary>exits the target put on the wire before their journal commit (publish-first).</summary>
+    public long ExitsSentFirst => Interlocked.Read(ref _sentFirst);
+
+    /// <summary>Decision on the shard → written to the NATS client (publish-first exits only), into <paramref name="into"/> (any thread).</summary>
+    public void CopyDecisionToWire(HdrHistogram.HistogramBase into) => _decisionToWire.AddTo(into);
+
+    /// <summary>exits handed to the journal thread and not yet journaled.</summary>
+    public int JournalQueue => _toJournal.Reader.Count;
+
     public long ExitsAlreadyDecided => Interlocked.Read(ref _alreadyDecided);
 
     /// <summary>batches handed to the target (group commits): with <see cref="ExitsDelivered"/>, how many exits each fsync carried.</summary>
@@ -87,7 +113,7 @@ public sealed class ExitDispatcher : IAsyncDisposable
 
     public long SnapshotsDropped => Interlocked.Read(ref _snapshotsDropped);
 
-    public int Pending => _exits.Reader.Count;
+    public int Pending => _exits.Reader.Count + _toJournal.Reader.Count;
 
     /// <summary>The buffers shards serialize exits into (returned here after delivery).</summary>
     public BufferPool Buffers => _buffers;
@@ -97,6 +123,7 @@ public sealed class ExitDispatcher : IAsyncDisposable
         if (_started) return;
         _started = true;
         _exitThread.Start();
+        _journalThread.Start();
         _snapshotThread.Start();
     }
 
@@ -139,7 +166,8 @@ public sealed class ExitDispatcher : IAsyncDisposable
         if (!_started) return Task.CompletedTask;
         return Task.Run(() =>
         {
-            _exitThread.Join();
+            _exitThread.Join(); // it completes the journal's queue when it ends
+            _journalThread.Join();
             _snapshotThread.Join();
         });
     }
@@ -150,6 +178,7 @@ public sealed class ExitDispatcher : IAsyncDisposable
         _stopping = true;
         await CompleteAsync().ConfigureAwait(false);
         _exitSignal.Dispose();
+        _journalSignal.Dispose();
         _snapshotSignal.Dispose();
     }
 
@@ -163,39 +192,102 @@ public sealed class ExitDispatcher : IAsyncDisposable
                 "exits", [new("channel", "exits"), new("waits", n.ToString(CultureInfo.InvariantCulture))]));
     }
 
+    /// <summary>an exit (or a fill's resize, in order with the exits) on its way to the journal.</summary>
+    private readonly record struct JournalItem(JournalExit? Exit, PositionChange? Change);
+
+    /// <summary>
+    /// The exit thread: each exit as it comes, offered to the target to publish first (on the wire before
+    /// its journal commit), then queued for the journal thread. One hand-off from the shard to the wire.
+    /// </summary>
+    private void ExitLoop()
+    {
+        var reader = _exits.Reader;
+        try
+        {
+            while (true)
+            {
+                while (reader.TryRead(out var m))
+                {
+                    if (m.Change is { } change)
+                    {
+                        _buffers.Return(m.Buffer);
+                        ToJournal(new JournalItem(null, change));
+                        continue;
+                    }
+                    JournalExit exit;
+                    try
+                    {
+                        exit = ToJournal(m); // copies the payload
+                    }
+                    finally
+                    {
+                        _buffers.Return(m.Buffer);
+                    }
+                    PublishFirst(exit, m.DecidedTimestamp);
+                    ToJournal(new JournalItem(exit, null));
+                }
+                if (reader.Completion.IsCompleted) return;
+                _wait.Idle(_exitSignal, static r => r.TryPeek(out _) || r.Completion.IsCompleted, reader, 1000);
+            }
+        }
+        finally
+        {
+            _toJournal.Writer.TryComplete();
+            _journalSignal.WakeAlways();
+        }
+    }
+
+    private void PublishFirst(JournalExit exit, long decidedTs)
+    {
+        bool sent;
+        try
+        {
+            sent = _target.TryPublishFirst(exit);
+        }
+#pragma warning disable CA1031 // a failed first publish is no loss: the exit is journaled next and published from there
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            _alert(new PipelineAlert(PipelineAlert.Kinds.JournalError, $"exit '{exit.Id}' not published first: {e.Message}; it goes journal-first", exit.Id, [new("exit_id", exit.Id)]));
+            return;
+        }
+        if (!sent) return;
+        Interlocked.Increment(ref _sentFirst);
+        if (decidedTs != 0) _decisionToWire.Record((long)Stopwatch.GetElapsedTime(decidedTs).TotalNanoseconds);
+    }
+
+    private void ToJournal(in JournalItem item)
+    {
+        long waited = BoundedWrite.Write(_toJournal.Writer, item);
+        if (waited >= 0) _journalSignal.Wake();
+        if (waited > 0) OnStall(waited);
+    }
+
     /// <summary>
     /// Group commit: every exit already queued (up to <see cref="MaxGroupCommit"/>) is journaled in one
     /// transaction, in the order shards posted them; nothing waits for company (a lone exit is committed
     /// at once, and what queues meanwhile forms the next batch). A fill's resize ends a batch: the exits
     /// before it are journaled first, then it, then what follows.
     /// </summary>
-    private void ExitLoop()
+    private void JournalLoop()
     {
-        var reader = _exits.Reader;
+        var reader = _toJournal.Reader;
         while (true)
         {
-            while (reader.TryRead(out var m))
+            while (reader.TryRead(out var item))
             {
-                if (m.Change is { } change)
+                if (item.Change is { } change)
                 {
-                    _buffers.Return(m.Buffer);
                     FlushBatch();
                     DeliverChange(change);
                     continue;
                 }
-                try
-                {
-                    _batch.Add(ToJournal(m)); // copies the payload
-                }
-                finally
-                {
-                    _buffers.Return(m.Buffer);
-                }
+                _batch.Add(item.Exit!);
                 if (_batch.Count == MaxGroupCommit) FlushBatch();
             }
             FlushBatch();
             if (reader.Completion.IsCompleted) return;
-            _exitSignal.Sleep(1000, static r => r.TryPeek(out _) || r.Completion.IsCompleted, reader);
+            _journalSignal.Sleep(1000, static r => r.TryPeek(out _) || r.Completion.IsCompleted, reader);
         }
     }
 

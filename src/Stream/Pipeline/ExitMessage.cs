@@ -23,6 +23,9 @@ public readonly struct ExitMessage
     public required long LatencyNs { get; init; }
     public required int Shard { get; init; }
 
+    /// <summary>Stopwatch timestamp of the decision (decision → on the wire is measured from it).</summary>
+    public long DecidedTimestamp { get; init; }
+
     /// <summary>Set when this is not an exit but a fill's resize of the position: journaled in the same order, never published.</summary>
     public Streamer.Stream.Pipeline.PositionChange? Change { get; init; }
 

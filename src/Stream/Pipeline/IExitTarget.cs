@@ -8,6 +8,14 @@ public interface IExitTarget
     ExitSubmitOutcome Submit(JournalExit exit);
 
     /// <summary>
+    /// Publish-first: put the exit on the wire now, before it is journaled, if the target can
+    /// (<c>Exits:Durability = publish-first</c> and nothing earlier is owed). True when it was sent; it
+    /// is journaled right after either way (<see cref="SubmitBatch"/>). Called from the dispatcher's
+    /// exit thread, in decision order. The default never sends first (journal-first).
+    /// </summary>
+    bool TryPublishFirst(JournalExit exit) => false;
+
+    /// <summary>
     /// Exits in decision order, journaled together when the target can (one transaction: group
     /// commit). Each slot answers as <see cref="Submit"/> would; a conflict is
     /// <see cref="ExitSubmitOutcome.Conflict"/> in its slot (the others stand); after a

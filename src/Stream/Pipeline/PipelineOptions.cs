@@ -38,6 +38,12 @@ public sealed record PipelineOptions
     /// </summary>
     public TimeSpan SpinBeforeSleep { get; init; } = TimeSpan.FromMicroseconds(50);
 
+    /// <summary><c>Pipeline:YieldMicroseconds</c>: after the spin, how long an idle shard (and the exit thread) yields before it sleeps. 0: no yield phase.</summary>
+    public TimeSpan YieldBeforeSleep { get; init; } = TimeSpan.Zero;
+
+    /// <summary>the wait of idle shards and of the exit thread: spin, yield, block.</summary>
+    public IdleWait Wait => new(SpinBeforeSleep, YieldBeforeSleep);
+
     /// <summary>
     /// Write the measured tick-in → decision-out latency into each exit's <c>latency_ns</c>. Off gives
     /// byte-identical payloads across runs (backtests compare them), as replay does.
@@ -54,6 +60,7 @@ public sealed record PipelineOptions
         if (StaleAfter <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(StaleAfter), StaleAfter, "Feed:StaleAfter must be more than 0");
         if (UnmonitoredAfter <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(UnmonitoredAfter), UnmonitoredAfter, "Pipeline:UnmonitoredAfter must be more than 0");
         if (SpinBeforeSleep < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(SpinBeforeSleep), SpinBeforeSleep, "Pipeline:SpinMicroseconds must be 0 or more");
+        if (YieldBeforeSleep < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(YieldBeforeSleep), YieldBeforeSleep, "Pipeline:YieldMicroseconds must be 0 or more");
         if (HousekeepingInterval <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(HousekeepingInterval), HousekeepingInterval, "must be more than 0");
     }
 

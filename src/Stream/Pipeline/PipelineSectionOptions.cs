@@ -18,8 +18,27 @@ public sealed record PipelineSectionOptions : ISettingsSection
     /// <summary><c>Pipeline:UnmonitoredAfter</c> (60 s).</summary>
     public TimeSpan UnmonitoredAfter { get; init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary><c>Pipeline:SpinMicroseconds</c> (50): how long an idle shard spins before it sleeps.</summary>
+    /// <summary>
+    /// <c>Pipeline:Wait</c> (spin): how idle shards and the exit thread wait. <c>block</c>: sleep at once;
+    /// <c>spin</c>: spin <c>SpinMicroseconds</c> (50), then sleep; <c>yield</c>: spin, then yield
+    /// <c>YieldMicroseconds</c> (500), then sleep; <c>busy</c>: spin, then yield, never sleep (a core each).
+    /// </summary>
+    public string Wait { get; init; } = "spin";
+
+    /// <summary><c>Pipeline:SpinMicroseconds</c> (50): how long an idle shard spins before it yields or sleeps.</summary>
     public double SpinMicroseconds { get; init; } = 50;
+
+    /// <summary><c>Pipeline:YieldMicroseconds</c> (500, with <c>Wait = yield</c>): how long it then yields before it sleeps.</summary>
+    public double YieldMicroseconds { get; init; } = 500;
+
+    public TimeSpan WaitSpin => Wait == "block" ? TimeSpan.Zero : TimeSpan.FromMicroseconds(SpinMicroseconds);
+
+    public TimeSpan WaitYield => Wait switch
+    {
+        "yield" => TimeSpan.FromMicroseconds(YieldMicroseconds),
+        "busy" => TimeSpan.MaxValue,
+        _ => TimeSpan.Zero,
+    };
 
     /// <summary><c>Pipeline:LatencyInPayload</c> (true): the measured tick→decision ns in each exit's latency_ns.</summary>
     public bool LatencyInPayload { get; init; } = true;
@@ -30,5 +49,8 @@ public sealed record PipelineSectionOptions : ISettingsSection
         ISettingsSection.InRange("Pipeline:ShardCapacity", ShardCapacity, 1, 1 << 24);
         ISettingsSection.InRange("Pipeline:UnmonitoredAfter", UnmonitoredAfter.TotalSeconds, 0.001, 86_400);
         ISettingsSection.InRange("Pipeline:SpinMicroseconds", SpinMicroseconds, 0, 1_000_000);
+        ISettingsSection.InRange("Pipeline:YieldMicroseconds", YieldMicroseconds, 0, 1_000_000);
+        if (Wait is not ("block" or "spin" or "yield" or "busy"))
+            throw new SettingsException($"Pipeline:Wait: '{Wait}' is not one of block, spin, yield, busy");
     }
 }

@@ -61,7 +61,7 @@ public sealed class Shard
     private readonly long _snapshotIntervalTicks;
     private readonly long _unmonitoredTicks;
     private readonly long _housekeepingTicks;
-    private readonly long _spinTicks;
+    private readonly IdleWait _wait;
     private long _nextHousekeeping;
     private int _unmonitored;
 
@@ -98,7 +98,7 @@ public sealed class Shard
         _snapshotIntervalTicks = options.SnapshotInterval > TimeSpan.Zero ? (long)(options.SnapshotInterval.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
         _unmonitoredTicks = (long)(options.UnmonitoredAfter.TotalSeconds * Stopwatch.Frequency);
         _housekeepingTicks = (long)(options.HousekeepingInterval.TotalSeconds * Stopwatch.Frequency);
-        _spinTicks = (long)(options.SpinBeforeSleep.TotalSeconds * Stopwatch.Frequency);
+        _wait = options.Wait;
         _thread = new Thread(Run) { IsBackground = true, Name = $"streamer-shard-{index}" };
     }
 
@@ -244,16 +244,9 @@ public sealed class Shard
 
     private void Sleep(long nowNs, long nowTs)
     {
-        // spin first: a tick arriving within the spin is taken without a wake-up (tens of µs)
-        if (_spinTicks > 0)
-        {
-            long until = nowTs + _spinTicks;
-            while (Stopwatch.GetTimestamp() < until)
-            {
-                if (_reader.TryPeek(out _) || _reader.Completion.IsCompleted) return;
-                Thread.SpinWait(16);
-            }
-        }
+        // spin (then yield) first: a tick arriving meanwhile is taken without a wake-up (tens of µs)
+        if (_wait.AwaitWork(static r => r.TryPeek(out _) || r.Completion.IsCompleted, _reader)) return;
+        nowTs = Stopwatch.GetTimestamp();
         int timeout = _clock.MillisecondsUntil(_engine.NextWakeNs, nowNs);
         int housekeeping = (int)Math.Max(1, (_nextHousekeeping - nowTs) * 1000 / Stopwatch.Frequency);
         timeout = Math.Min(timeout, housekeeping);
@@ -267,7 +260,8 @@ public sealed class Shard
 
     internal void Emit(in ExitDecision d)
     {
-        long latencyNs = (long)((Stopwatch.GetTimestamp() - _currentIngress) * NsPerStopwatchTick);
+        long decided = Stopwatch.GetTimestamp();
+        long latencyNs = (long)((decided - _currentIngress) * NsPerStopwatchTick);
         _exitLatency.Record(latencyNs);
         _json.ResetWrittenCount();
         _jsonWriter.Reset(_json);
@@ -290,6 +284,7 @@ public sealed class Shard
             State = state,
             LatencyNs = latencyNs,
             Shard = Index,
+            DecidedTimestamp = decided,
         });
     }
 

@@ -92,8 +92,11 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
 
     public SymbolTable Symbols { get; }
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
+        // before any evaluation: what the last run may have left on the stream only
+        await AdoptFromStreamAsync(cancellationToken).ConfigureAwait(false);
+        if (_outbox.MayHaveUnjournaledExits) return; // stopped while waiting for the stream: nothing may be evaluated
         _subscriptions.Add(Pipeline.Alerts.Subscribe(a => _alerts.Raise(a.Kind, a.Message, a.Key, a.Details)));
         _subscriptions.Add(Pipeline.FeedStatus.Subscribe(s => LogFeed(_log, s.Name())));
         _intake = _services.GetRequiredService<ExecutionIntakeService>();
@@ -126,7 +129,6 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
         }
         _statusTimer = new Timer(_ => SyncStatus(), null, TimeSpan.Zero, TimeSpan.FromMilliseconds(200));
         StartStateSaving(_options.StateSaveInterval);
-        return Task.CompletedTask;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -144,6 +146,8 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
         // the sources stop (the Alpaca streams too), and every exit decided reaches the journal (and the outbox) before the host goes on stopping
         await StopStateSavingAsync().ConfigureAwait(false); // the engines' last word before the shards stop
         await Pipeline.StopAsync().ConfigureAwait(false);
+        // every exit decided is journaled now (or never will be: the journal failed): the next start need not read the stream
+        _outbox.MarkStoppedCleanly();
         if (_alpaca is not null) await _alpaca.DisposeAsync().ConfigureAwait(false);
         SyncStatus();
         var drain = Stopwatch.StartNew();

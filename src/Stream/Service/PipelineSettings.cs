@@ -27,7 +27,8 @@ internal static class PipelineSettings
             StaleAfter = settings.Feed.StaleAfter,
             UnmonitoredAfter = p.UnmonitoredAfter,
             SnapshotInterval = settings.Snapshots.Interval,
-            SpinBeforeSleep = TimeSpan.FromMicroseconds(p.SpinMicroseconds),
+            SpinBeforeSleep = p.WaitSpin,
+            YieldBeforeSleep = p.WaitYield,
             LatencyInPayload = p.LatencyInPayload,
         };
         try

@@ -28,6 +28,8 @@ public sealed record StreamerSettings
 
     public OutboxOptions Outbox { get; init; } = new();
 
+    public ExitsOptions Exits { get; init; } = new();
+
     public HeartbeatOptions Heartbeat { get; init; } = new();
 
     public IntakeOptions Intake { get; init; } = new();
@@ -113,6 +115,7 @@ public sealed record StreamerSettings
         var snapshots = SettingsBinder.Bind<SnapshotsOptions>(c, "Snapshots");
         var journal = SettingsBinder.Bind<JournalOptions>(c, "Journal");
         var outbox = SettingsBinder.Bind<OutboxOptions>(c, "Outbox");
+        var exits = SettingsBinder.Bind<ExitsOptions>(c, "Exits");
         var heartbeat = SettingsBinder.Bind<HeartbeatOptions>(c, "Heartbeat");
         var positions = SettingsBinder.Bind<PositionsOptions>(c, "Positions");
         var books = SettingsBinder.Bind<BooksOptions>(c, "Books");
@@ -127,6 +130,7 @@ public sealed record StreamerSettings
             Snapshots = snapshots,
             Journal = journal,
             Outbox = outbox,
+            Exits = exits,
             Heartbeat = heartbeat,
             Intake = intake,
             Shutdown = shutdown,

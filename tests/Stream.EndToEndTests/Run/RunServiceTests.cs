@@ -193,8 +193,12 @@ public sealed class RunServiceTests
         Assert.Equal(journaled.Select(e => e.Id).Order(StringComparer.Ordinal), onStream.Select(m => ExitId.Read(m.Data)).Distinct().Order(StringComparer.Ordinal));
     }
 
-    [Fact]
-    public async Task Nats_stopped_and_restarted_mid_tape_loses_no_exit_and_keeps_their_order()
+    [Theory]
+    [InlineData("publish-first", false)]
+    [InlineData("journal-first", false)]
+    [InlineData("publish-first", true)]
+    [InlineData("journal-first", true)]
+    public async Task Nats_killed_or_frozen_mid_tape_and_back_loses_no_exit_and_keeps_their_order(string durability, bool frozen)
     {
         using var dir = new TempDirectory();
         var ramp = RampSession.Write(dir.Path);
@@ -204,17 +208,20 @@ public sealed class RunServiceTests
         using var exits = new Collector(bus, NatsSubjects.ExitsWildcard);
         var journalPath = dir.File("j.db");
 
-        using var service = StreamerProcess.Start(dir.Path, Args(server, journalPath,
+        using var service = StreamerProcess.Start(dir.Path, Args(server, journalPath, $"--Exits:Durability={durability}",
             $"--Feed:Tape={ramp.Tape}", $"--Positions:File={ramp.PositionsFile}", $"--Books:File={ramp.BooksFile}", "--Feed:Speed=10", "--Feed:ExitWhenDone=true"));
         await Waits.UntilAsync(() => exits.Count >= 1 || service.HasExited, "the first exit reaches NATS", Long);
         Assert.False(service.HasExited, service.Output);
 
-        server.Stop();
+        // killed: the connection drops at once; frozen (SIGSTOP): it stays open and nothing answers, so only the missing acks tell
+        var freeze = frozen ? server.Freeze() : null;
+        if (!frozen) server.Stop();
         int atOutage = RunTestData.JournaledExitCount(journalPath);
         // the service keeps deciding (journal first) while NATS is away
         await Waits.UntilAsync(() => RunTestData.JournaledExitCount(journalPath) >= atOutage + 3 || service.HasExited, "exits decided during the outage", Long);
         Assert.False(service.HasExited, service.Output);
-        server.Start();
+        if (frozen) freeze!.Dispose();
+        else server.Start();
 
         var code = await service.WaitForExitAsync(TimeSpan.FromSeconds(60));
         Assert.True(code == 0, service.Output);

@@ -75,7 +75,7 @@ public sealed class PipelinedPublishTests
 
         // mid-burst: a full window of publishes sent and unacked (the server frozen), 836 more queued behind them
         var burst = Burst(300, 1199);
-        using (var frozen = Freeze(server.Port))
+        using (var frozen = server.Freeze())
         {
             foreach (var chunk in burst.Chunk(100)) outbox.SubmitBatch(chunk);
             await Waits.UntilAsync(() => outbox.PublishesInFlight == Fast.MaxInFlight, "a full window in flight");
@@ -116,7 +116,7 @@ public sealed class PipelinedPublishTests
         IConnectionBoundRequests pinned = bus;
         int connection = pinned.CurrentConnection;
         Assert.True(connection > 0, "the window went out on a pinned connection");
-        using (var frozen = Freeze(server.Port))
+        using (var frozen = server.Freeze())
         {
             outbox.SubmitBatch(Enumerable.Range(6, 10).Select(i => Exit("A", i)).ToList());
             await Waits.UntilAsync(() => outbox.PublishesInFlight == 10, "ten publishes in flight");
@@ -130,35 +130,6 @@ public sealed class PipelinedPublishTests
 
         var stream = await ReadStreamAsync(server.Url);
         Assert.Equal(Enumerable.Range(1, 20).Select(i => $"A:{i}"), stream.Select(m => ExitId.Read(m.Data)));
-    }
-
-    /// <summary>SIGSTOPs the nats-server listening on <paramref name="port"/> (it keeps its sockets, reads nothing) until disposed.</summary>
-    private static Frozen Freeze(int port)
-    {
-        var portText = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        foreach (var p in System.Diagnostics.Process.GetProcessesByName("nats-server"))
-        {
-            var args = File.ReadAllText($"/proc/{p.Id}/cmdline").Split('\0');
-            int i = Array.IndexOf(args, "-p");
-            if (i < 0 || i + 1 >= args.Length || args[i + 1] != portText) continue;
-            Signal(p.Id, "STOP");
-            return new Frozen(p.Id);
-        }
-        throw new InvalidOperationException($"no nats-server with -p {portText}");
-    }
-
-    private static void Signal(int pid, string signal)
-    {
-        using var kill = System.Diagnostics.Process.Start("kill", ["-" + signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        kill.WaitForExit();
-    }
-
-    private sealed class Frozen(int pid) : IDisposable
-    {
-        public void Dispose()
-        {
-            if (File.Exists($"/proc/{pid}/cmdline")) Signal(pid, "CONT");
-        }
     }
 
     [Fact]

@@ -111,6 +111,30 @@ public sealed class NatsServerFixture : IDisposable
         WaitAcceptsConnections(deadline);
     }
 
+    /// <summary>SIGSTOPs the server (it keeps its sockets and reads nothing: a hung server, not a dead one) until disposed (SIGCONT).</summary>
+    public IDisposable Freeze()
+    {
+        var process = _process ?? throw new InvalidOperationException("the server is not running");
+        Signal(process.Id, "STOP");
+        return new Frozen(process.Id);
+    }
+
+    private static void Signal(int pid, string signal)
+    {
+        using var kill = Process.Start("kill", ["-" + signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
+    private sealed class Frozen(int pid) : IDisposable
+    {
+        private int _thawed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _thawed, 1) == 0 && File.Exists($"/proc/{pid}/cmdline")) Signal(pid, "CONT");
+        }
+    }
+
     /// <summary>Kills the server (an outage, not a graceful shutdown) and waits until it is gone.</summary>
     public void Stop()
     {

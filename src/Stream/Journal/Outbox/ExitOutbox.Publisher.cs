@@ -11,8 +11,8 @@ namespace Streamer.Stream.Journal.Outbox;
 /// </summary>
 public sealed partial class ExitOutbox
 {
-    /// <summary>a publish on its way: sent, its ack pending.</summary>
-    private readonly record struct InFlight(long Ord, JournaledExit Exit, Task<PubAck> Ack);
+    /// <summary>a publish on its way: sent (by the loop, or first by the lane: <paramref name="Slow"/> false), its ack pending.</summary>
+    private readonly record struct InFlight(long Ord, JournaledExit Exit, Task<PubAck> Ack, bool Slow = true);
 
     private async Task RunAsync(CancellationToken stop)
     {
@@ -62,6 +62,7 @@ public sealed partial class ExitOutbox
                 }
                 acked.Add((head.Exit, head.Ack.Result));
                 window.Dequeue();
+                if (head.Slow) Acked(head.Exit.Id);
             }
             bool connectionGone = false;
             if (failure is null && window.Count > 0)
@@ -77,6 +78,7 @@ public sealed partial class ExitOutbox
             }
             if (failure is not null)
             {
+                ShutLane(); // nothing goes out first until everything owed is on the stream again
                 if (stop.IsCancellationRequested)
                 {
                     QueueMarks(acked);
@@ -134,10 +136,12 @@ public sealed partial class ExitOutbox
                     }
                     foreach (var (ord, exit) in next)
                     {
-                        var ack = pinned
+                        // sent first by the lane: its ack is awaited here, in order, and it is not sent again
+                        var first = TakeSentFirst(exit.Id);
+                        var ack = first ?? (pinned
                             ? _js.PublishOnAsync(connection, exit.Subject, exit.Payload, _options.AckTimeout, exit.Id, stop)
-                            : _js.PublishAsync(exit.Subject, exit.Payload, _options.AckTimeout, exit.Id, stop);
-                        window.Enqueue(new InFlight(ord, exit, ack));
+                            : _js.PublishAsync(exit.Subject, exit.Payload, _options.AckTimeout, exit.Id, stop));
+                        window.Enqueue(new InFlight(ord, exit, ack, first is null));
                         cursor = ord;
                         if (ack.IsFaulted)
                         {
@@ -148,6 +152,33 @@ public sealed partial class ExitOutbox
                     // a full page: there may be more to send now; a short one read everything committed so far
                     // (anything committed since completes the signal armed above, so the wait returns at once)
                     more |= next.Count == wanted || window.Peek().Ack.IsCompleted;
+                }
+                else if (window.Count == 0 && pinned && _options.Durability == ExitDurability.PublishFirst && _js.Bus.IsConnected)
+                {
+                    // idle: follow the live connection (a new one may be to a server that lost the stream) and
+                    // ensure the stream now, so the next exit can go out first
+                    int live = _js.PinnableConnection ?? 0;
+                    if (live != connection)
+                    {
+                        connection = live;
+                        _streamReady = false;
+                    }
+                    if (!_streamReady && live != 0) await EnsureStreamAsync(null, 1, stop).ConfigureAwait(false);
+                }
+            }
+
+            // 2b. the lane: shut while anything is wrong; open once nothing is owed (everything committed read,
+            // no journal-first exit in the window)
+            if (pinned && _options.Durability == ExitDurability.PublishFirst)
+            {
+                bool broken = failures > 0 || !_streamReady || connection == 0 || _js.PinnableConnection != connection;
+                if (broken) ShutLane();
+                else if (!more)
+                {
+                    bool owed = false;
+                    foreach (var f in window)
+                        if (f.Slow) { owed = true; break; }
+                    if (!owed) MaybeOpenLane(connection);
                 }
             }
 
@@ -163,7 +194,7 @@ public sealed partial class ExitOutbox
     }
 
     /// <summary>(re)creates the stream before a window; false (reported as a failed attempt) when that failed.</summary>
-    private async Task<bool> EnsureStreamAsync(JournaledExit first, int attempt, CancellationToken stop)
+    private async Task<bool> EnsureStreamAsync(JournaledExit? first, int attempt, CancellationToken stop)
     {
         try
         {
@@ -177,7 +208,7 @@ public sealed partial class ExitOutbox
         }
         catch (Exception e) when (e is TimeoutException or MessageBusUnavailableException or JetStreamApiException)
         {
-            PublishFailed?.Invoke(first, e, attempt);
+            if (first is not null) PublishFailed?.Invoke(first, e, attempt);
             return false;
         }
     }

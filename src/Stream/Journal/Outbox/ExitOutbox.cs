@@ -49,6 +49,8 @@ public sealed partial class ExitOutbox : IAsyncDisposable
         _clock = clock ?? (() => NanoTime.FromDateTime(DateTime.UtcNow));
         // what a previous run decided and did not get acked is the first work
         _backlog = journal.CountUnpublished();
+        _unjournaledAtStart = journal.MayHaveStreamOnlyExits;
+        _journaledThrough = new Dictionary<string, long>(journal.LastSequences(), StringComparer.Ordinal);
     }
 
     /// <summary>exits journaled and not yet acked by the stream.</summary>
@@ -137,10 +139,12 @@ public sealed partial class ExitOutbox : IAsyncDisposable
                     if (o.Conflict is not null)
                     {
                         results[i] = new(ExitSubmitOutcome.Conflict, o.Conflict);
+                        Settled(exits[i].Id);
                     }
                     else if (o.Outcome == ExitRecordOutcome.AlreadyDecided)
                     {
                         results[i] = new(ExitSubmitOutcome.AlreadyDecided);
+                        Settled(exits[i].Id);
                     }
                     else
                     {
@@ -166,6 +170,8 @@ public sealed partial class ExitOutbox : IAsyncDisposable
     {
         if (_loop is not null) return;
         _reader = _journal.OpenOutboxReader();
+        // before anything is sent first: a crash from here on may leave exits on the stream only
+        if (_options.Durability == ExitDurability.PublishFirst) _journal.MayHaveStreamOnlyExits = true;
         _js.Bus.StateChanged += OnBusStateChanged;
         _loop = Task.Run(() => RunAsync(_stop.Token));
     }

@@ -44,6 +44,13 @@ public sealed record ExitOutboxOptions
     /// </summary>
     public TimeSpan MarkDelay { get; init; } = TimeSpan.FromMilliseconds(20);
 
+    /// <summary>
+    /// <see cref="ExitDurability.PublishFirst"/> (default): exits handed to <see cref="ExitOutbox.TryPublishFirst"/>
+    /// go on the wire before their journal commit while the lane is open. <see cref="ExitDurability.JournalFirst"/>:
+    /// every exit is fsynced, then published.
+    /// </summary>
+    public ExitDurability Durability { get; init; } = ExitDurability.PublishFirst;
+
     /// <summary>the stream exits go to; ensured (created/updated) before the first publish.</summary>
     public JetStreamStreamSpec Stream { get; init; } = ExitStream.Spec;
 }

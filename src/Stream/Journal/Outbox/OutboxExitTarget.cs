@@ -8,6 +8,8 @@ public sealed class OutboxExitTarget(ExitOutbox outbox, PositionStore positions)
 {
     public ExitSubmitOutcome Submit(JournalExit exit) => outbox.Submit(exit);
 
+    public bool TryPublishFirst(JournalExit exit) => outbox.TryPublishFirst(exit);
+
     public IReadOnlyList<ExitSubmitResult> SubmitBatch(IReadOnlyList<JournalExit> exits) => outbox.SubmitBatch(exits);
 
     public void Record(Streamer.Stream.Pipeline.PositionChange change) => positions.RecordPositionChange(change);
