@@ -51,69 +51,61 @@ public sealed class ExitStore
         ArgumentNullException.ThrowIfNull(exits);
         var outcomes = new ExitBatchOutcome[exits.Count];
         if (exits.Count == 0) return outcomes;
-        var positions = _db.Positions;
+        for (int i = 0; i < exits.Count; i++)
+            if (exits[i] is null) throw new ArgumentException($"exit {i} of the batch is null", nameof(exits));
         lock (_db.Gate)
         {
             _db.ThrowIfDisposed();
-            using var tx = _db.BeginTransaction();
-            using var insert = _db.Command("""
-                INSERT INTO exits (id, position_id, seq, subject, payload, decided_at)
-                VALUES ($id, $position, $seq, $subject, $payload, $decided)
-                ON CONFLICT (id) DO NOTHING
-                """, tx);
-            var id = insert.Parameters.Add("$id", SqliteType.Text);
-            var position = insert.Parameters.Add("$position", SqliteType.Text);
-            var seq = insert.Parameters.Add("$seq", SqliteType.Integer);
-            var subject = insert.Parameters.Add("$subject", SqliteType.Text);
-            var payload = insert.Parameters.Add("$payload", SqliteType.Blob);
-            var decided = insert.Parameters.Add("$decided", SqliteType.Integer);
-            for (int i = 0; i < exits.Count; i++)
-            {
-                var exit = exits[i] ?? throw new ArgumentException($"exit {i} of the batch is null", nameof(exits));
-                tx.Save("e");
-                try
-                {
-                    id.Value = exit.Id;
-                    position.Value = exit.PositionId;
-                    seq.Value = exit.Sequence;
-                    subject.Value = exit.Subject;
-                    payload.Value = exit.Payload;
-                    decided.Value = exit.DecidedAtNs;
-                    int inserted;
-                    try
-                    {
-                        inserted = insert.ExecuteNonQuery();
-                    }
-                    catch (SqliteException e) when (e.SqliteErrorCode == 19) // SQLITE_CONSTRAINT
-                    {
-                        throw new JournalConflictException($"exit '{exit.Id}': position '{exit.PositionId}' already has an exit with sequence {exit.Sequence} under another id", e);
-                    }
-                    if (inserted == 0)
-                    {
-                        outcomes[i] = new ExitBatchOutcome(ExitRecordOutcome.AlreadyDecided, null); // the first decision stands
-                    }
-                    else
-                    {
-                        // what the exit did to its position, under the exit's savepoint: all of it or none
-                        if (exit.TranchesFiredMask != 0) positions.RecordTranches(exit, tx);
-                        if (exit.PositionStateJson is not null) positions.UpsertState(exit.PositionId, exit.PositionStateJson, exit.DecidedAtNs, tx);
-                        if (exit.ClosesPosition) positions.UpdateStatus(exit.PositionId, PositionStatus.Closed, exit.DecidedAtNs, tx);
-                        outcomes[i] = new ExitBatchOutcome(ExitRecordOutcome.Recorded, null);
-                    }
-                    tx.Release("e");
-                }
-                catch (JournalConflictException conflict)
-                {
-                    // this decision only: the exits before and after it in the batch stand
-                    tx.Rollback("e");
-                    tx.Release("e");
-                    outcomes[i] = ExitBatchOutcome.Refused(conflict);
-                }
-            }
-            tx.Commit();
+            // fast path: no savepoint per exit (a conflict is a bug upstream, so rare); a conflict rolls the
+            // whole batch back and it is written again exit by exit, each behind its own savepoint
+            if (!TryRecordWithoutSavepoints(exits, outcomes)) RecordWithSavepoints(exits, outcomes);
             Interlocked.Increment(ref _exitCommits);
         }
         return outcomes;
+    }
+
+    private bool TryRecordWithoutSavepoints(IReadOnlyList<PendingExit> exits, ExitBatchOutcome[] outcomes)
+    {
+        using var tx = _db.BeginTransaction();
+        using var writer = new DecisionWriter(_db, tx);
+        for (int i = 0; i < exits.Count; i++)
+        {
+            try
+            {
+                outcomes[i] = new ExitBatchOutcome(writer.Write(exits[i]) ? ExitRecordOutcome.Recorded : ExitRecordOutcome.AlreadyDecided, null);
+            }
+            catch (JournalConflictException)
+            {
+                tx.Rollback();
+                return false;
+            }
+        }
+        tx.Commit();
+        return true;
+    }
+
+    private void RecordWithSavepoints(IReadOnlyList<PendingExit> exits, ExitBatchOutcome[] outcomes)
+    {
+        using var tx = _db.BeginTransaction();
+        using var writer = new DecisionWriter(_db, tx);
+        for (int i = 0; i < exits.Count; i++)
+        {
+            tx.Save("e");
+            try
+            {
+                // what the exit did to its position, under the exit's savepoint: all of it or none
+                outcomes[i] = new ExitBatchOutcome(writer.Write(exits[i]) ? ExitRecordOutcome.Recorded : ExitRecordOutcome.AlreadyDecided, null);
+                tx.Release("e");
+            }
+            catch (JournalConflictException conflict)
+            {
+                // this decision only: the exits before and after it in the batch stand
+                tx.Rollback("e");
+                tx.Release("e");
+                outcomes[i] = ExitBatchOutcome.Refused(conflict);
+            }
+        }
+        tx.Commit();
     }
 
     /// <summary>Marks an exit acknowledged by the stream. False when the id is unknown; a second mark keeps the first.</summary>

@@ -245,35 +245,6 @@ public sealed class PositionStore
 
     // ---- written inside another store's transaction (callers hold the lock) ----
 
-    /// <summary>The tranches an exit's state says fired; refuses (conflict) a state that forgets one fired before.</summary>
-    internal void RecordTranches(PendingExit exit, Microsoft.Data.Sqlite.SqliteTransaction tx)
-    {
-        using (var existing = _db.Command("SELECT tranche_index, exit_id FROM tranches_fired WHERE position_id = $position", tx))
-        {
-            existing.Parameters.AddWithValue("$position", exit.PositionId);
-            using var r = existing.ExecuteReader();
-            while (r.Read())
-            {
-                int index = r.GetInt32(0);
-                if (index < 32 && (exit.TranchesFiredMask & (1 << index)) == 0)
-                    throw new JournalConflictException($"exit '{exit.Id}': position '{exit.PositionId}' fired tranche {index} with exit '{r.GetString(1)}', but the state after this exit says it has not; the exit was not recorded");
-            }
-        }
-        for (int i = 0; i < 32; i++)
-        {
-            if ((exit.TranchesFiredMask & (1 << i)) == 0) continue;
-            using var t = _db.Command("""
-                INSERT INTO tranches_fired (position_id, tranche_index, exit_id, fired_at)
-                VALUES ($position, $tranche, $id, $at) ON CONFLICT DO NOTHING
-                """, tx);
-            t.Parameters.AddWithValue("$position", exit.PositionId);
-            t.Parameters.AddWithValue("$tranche", i);
-            t.Parameters.AddWithValue("$id", exit.Id);
-            t.Parameters.AddWithValue("$at", exit.DecidedAtNs);
-            t.ExecuteNonQuery();
-        }
-    }
-
     internal void UpsertState(string positionId, string stateJson, long nowNs, Microsoft.Data.Sqlite.SqliteTransaction? tx)
     {
         using var c = _db.Command("""

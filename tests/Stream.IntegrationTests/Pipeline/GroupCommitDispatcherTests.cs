@@ -102,6 +102,8 @@ public sealed class GroupCommitDispatcherTests
         Post(dispatcher, "C", 1, State(5, 2));
         Post(dispatcher, "B", 2, State(4, 3));
         Post(dispatcher, "D", 1, State(5, 2));
+        // the exit thread hands each to the journal thread at once: all 5 wait behind the held commit before it is released
+        await Waits.UntilAsync(() => dispatcher.JournalQueue == 5, "the exits queued for the journal");
         target.Gate.Set();
         await dispatcher.CompleteAsync();
 
@@ -135,6 +137,8 @@ public sealed class GroupCommitDispatcherTests
         Post(dispatcher, "B", 1, State(5, 2));
         Post(dispatcher, "T", 2, State(5, 3, tranches: 0b10)); // says T's tranche 0 never fired: refused by the journal
         Post(dispatcher, "C", 1, State(5, 2));
+        // the exit thread hands each to the journal thread at once: all 3 wait behind the held commit before it is released
+        await Waits.UntilAsync(() => dispatcher.JournalQueue == 3, "the exits queued for the journal");
         target.Gate.Set();
         await dispatcher.CompleteAsync();
 
@@ -172,6 +176,8 @@ public sealed class GroupCommitDispatcherTests
         var change = new PositionChange("P", State(8, 2, watermark: 7), [("SPY", 8, 501.25)], 2_000);
         Assert.True(dispatcher.PostExit(ExitMessage.ForChange(change, "SPY", 0)));
         Post(dispatcher, "P", 2, State(4, 3, watermark: 7));
+        // the exit thread hands each to the journal thread at once: all 4 wait behind the held commit before it is released
+        await Waits.UntilAsync(() => dispatcher.JournalQueue == 4, "the exits queued for the journal");
         target.Gate.Set();
         await dispatcher.CompleteAsync();
 
