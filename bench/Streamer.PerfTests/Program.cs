@@ -7,6 +7,7 @@ return args.FirstOrDefault() switch
     "latency" => TickToExitLatency.Run(args[1..]),
     "outbox-throughput" => TickToExitLatency.RunThroughput(args[1..]),
     "latency-matrix" => TickToExitLatency.RunMatrix(args[1..]),
+    "journal-throughput" => JournalThroughput.Run(args[1..]),
     _ => Usage(),
 };
 
@@ -15,6 +16,7 @@ static int Usage()
     Console.Error.WriteLine("usage: Streamer.PerfTests replay-throughput [ticks=1000000] [underlyings=100]");
     Console.Error.WriteLine("       Streamer.PerfTests latency [exits=20000] [ticks_per_second=1000] [underlyings=200] [shards=2] [--durability publish-first|journal-first] [--wait block|spin|yield|busy]");
     Console.Error.WriteLine("       Streamer.PerfTests outbox-throughput [exits=20000] [underlyings=200] [shards=2] [--durability ...] [--wait ...]");
+    Console.Error.WriteLine("       Streamer.PerfTests journal-throughput [exits=60000] [batch=256]");
     Console.Error.WriteLine("       Streamer.PerfTests latency-matrix [--wait ...]   (both durabilities at 200/s, 1,000/s and unpaced: one table)");
     return 2;
 }

@@ -5,8 +5,9 @@ namespace Streamer.Stream.Journal;
 
 /// <summary>
 /// Writes exit decisions inside one transaction with statements prepared once per batch, not once per
-/// exit: preparing is most of SQLite's cost for a small row (measured: a 256-exit group commit went
-/// from ~25 ms to a few ms). The caller holds the journal's lock and owns the transaction.
+/// exit: preparing is most of SQLite's cost for a small row (measured with <c>Streamer.PerfTests
+/// journal-throughput 60000 256</c>, one machine, one after the other: 33k exits/s with a command per
+/// statement per exit, 56-84k with these). The caller holds the journal's lock and owns the transaction.
 /// </summary>
 internal sealed class DecisionWriter : IDisposable
 {

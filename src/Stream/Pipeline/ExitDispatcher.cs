@@ -36,6 +36,8 @@ public sealed class ExitDispatcher : IAsyncDisposable
     private readonly Channel<JournalItem> _toJournal;
     private readonly IdleWait _wait;
     private readonly SharedLatencyHistogram _decisionToWire = new();
+    private readonly SharedLatencyHistogram _decisionToTaken = new(); // the hand-off: shard → this exit thread
+    private readonly SharedLatencyHistogram _takenToWire = new();     // this thread's own work: the payload copy, the state JSON, the client's write
     private long _sentFirst;
     /// <summary>at most this many exits per journal transaction (what is queued beyond it forms the next).</summary>
     internal const int MaxGroupCommit = 256;
@@ -95,6 +97,13 @@ public sealed class ExitDispatcher : IAsyncDisposable
 
     /// <summary>Decision on the shard → written to the NATS client (publish-first exits only), into <paramref name="into"/> (any thread).</summary>
     public void CopyDecisionToWire(HdrHistogram.HistogramBase into) => _decisionToWire.AddTo(into);
+
+    /// <summary>The two parts of <see cref="CopyDecisionToWire"/>: decision → taken by the exit thread (the hand-off and its wake-up), taken → written (its work).</summary>
+    public void CopyHandOff(HdrHistogram.HistogramBase decisionToTaken, HdrHistogram.HistogramBase takenToWire)
+    {
+        _decisionToTaken.AddTo(decisionToTaken);
+        _takenToWire.AddTo(takenToWire);
+    }
 
     /// <summary>exits handed to the journal thread and not yet journaled.</summary>
     public int JournalQueue => _toJournal.Reader.Count;
@@ -214,6 +223,7 @@ public sealed class ExitDispatcher : IAsyncDisposable
                         ToJournal(new JournalItem(null, change));
                         continue;
                     }
+                    long taken = Stopwatch.GetTimestamp();
                     JournalExit exit;
                     try
                     {
@@ -223,7 +233,7 @@ public sealed class ExitDispatcher : IAsyncDisposable
                     {
                         _buffers.Return(m.Buffer);
                     }
-                    PublishFirst(exit, m.DecidedTimestamp);
+                    PublishFirst(exit, m.DecidedTimestamp, taken);
                     ToJournal(new JournalItem(exit, null));
                 }
                 if (reader.Completion.IsCompleted) return;
@@ -237,7 +247,7 @@ public sealed class ExitDispatcher : IAsyncDisposable
         }
     }
 
-    private void PublishFirst(JournalExit exit, long decidedTs)
+    private void PublishFirst(JournalExit exit, long decidedTs, long takenTs)
     {
         bool sent;
         try
@@ -253,7 +263,11 @@ public sealed class ExitDispatcher : IAsyncDisposable
         }
         if (!sent) return;
         Interlocked.Increment(ref _sentFirst);
-        if (decidedTs != 0) _decisionToWire.Record((long)Stopwatch.GetElapsedTime(decidedTs).TotalNanoseconds);
+        long written = Stopwatch.GetTimestamp();
+        _takenToWire.Record((long)Stopwatch.GetElapsedTime(takenTs, written).TotalNanoseconds);
+        if (decidedTs == 0) return;
+        _decisionToWire.Record((long)Stopwatch.GetElapsedTime(decidedTs, written).TotalNanoseconds);
+        _decisionToTaken.Record((long)Stopwatch.GetElapsedTime(decidedTs, takenTs).TotalNanoseconds);
     }
 
     private void ToJournal(in JournalItem item)

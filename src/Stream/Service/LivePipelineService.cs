@@ -553,6 +553,10 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
         w.WriteNumber("exits_decided"u8, s.ExitsDecided);
         w.WriteNumber("shard_stalls"u8, s.ShardStalls);
         w.WriteNumber("tick_to_decision_p99_ns"u8, s.TickToDecisionP99Ns);
+        w.WriteString("exit_durability"u8, _settings.Exits.Durability);
+        w.WriteBoolean("publish_first_lane_open"u8, _outbox.LaneOpen);
+        w.WriteNumber("exits_sent_first"u8, _outbox.PublishedFirst);
+        w.WriteNumber("exits_journal_first"u8, _outbox.FellBackToJournalFirst);
     }
 
     private long NowNs() => NanoTime.FromDateTime(_time.GetUtcNow().UtcDateTime);

@@ -69,6 +69,10 @@ public sealed class ExitDurabilityTests
             Assert.Equal(["TST-1:1"], onStream.Select(m => ExitId.Read(m.Data)));
             // publish-first carries the position's state after the exit, for a restart that finds it only on the stream
             Assert.Equal(durability == "publish-first", onStream[0].Header(ExitStream.StateHeader) is not null);
+            // and says so in its status
+            var status = JsonDocument.Parse((await client.RequestAsync("streamer.control.status", "{}"u8.ToArray(), Wait)).Data).RootElement;
+            Assert.Equal(durability, status.GetProperty("exit_durability").GetString());
+            Assert.Equal(durability == "publish-first" ? 1 : 0, status.GetProperty("exits_sent_first").GetInt64());
         }
         finally
         {

@@ -3,6 +3,7 @@ using Streamer.Stream.Service;
 using Streamer.Stream.Tests.Infrastructure;
 using Streamer.Stream.Contracts;
 using Streamer.Stream.Alpaca;
+using Streamer.Stream.Journal.Outbox;
 
 namespace Streamer.Stream.Tests.Service;
 
@@ -75,6 +76,9 @@ public sealed class StreamerSettingsTests
     [InlineData("--Feed:Speed:Max=5", "unknown setting Feed:Speed:Max")]
     [InlineData("positional", "unexpected argument 'positional'")]
     [InlineData("--config=absent.json", "config file 'absent.json' not found")]
+    [InlineData("--Exits:Durability=fsync-later", "Exits:Durability: 'fsync-later' is not one of publish-first")]
+    [InlineData("--Pipeline:Wait=nap", "Pipeline:Wait: 'nap' is not one of block, spin, yield, busy")]
+    [InlineData("--Pipeline:YieldMicroseconds=-1", "Pipeline:YieldMicroseconds")]
     public void Bad_settings_are_one_clear_error_naming_the_key(string arg, string expected)
     {
         using var dir = new TempDirectory();
@@ -105,6 +109,9 @@ public sealed class StreamerSettingsTests
         Assert.Equal(8192, s.Pipeline.ShardCapacity);
         Assert.Equal(TimeSpan.FromSeconds(60), s.Pipeline.UnmonitoredAfter);
         Assert.Equal(50, s.Pipeline.SpinMicroseconds);
+        Assert.Equal("spin", s.Pipeline.Wait);
+        Assert.Equal((TimeSpan.FromMicroseconds(50), TimeSpan.Zero), (s.Pipeline.WaitSpin, s.Pipeline.WaitYield));
+        Assert.Equal(ExitDurability.PublishFirst, s.Exits.Mode);
         Assert.True(s.Pipeline.LatencyInPayload);
         Assert.Equal(TimeSpan.FromSeconds(1), s.Snapshots.Interval);
         Assert.Equal("auto", s.Journal.RestoreState);

@@ -14,7 +14,9 @@ namespace Streamer.Stream.Journal.Outbox;
 /// is lost to a NATS outage or a crash, none overtakes another. Delivery is at-least-once: an exit
 /// whose ack was lost, or that was published just before a crash, goes out again with the same id
 /// as <c>Nats-Msg-Id</c>, and the stream drops it within its duplicate window (docs/nats.md), so
-/// subscribers see it once.
+/// subscribers see it once. With <see cref="ExitDurability.PublishFirst"/> an exit can also go on the
+/// wire before its commit (<see cref="TryPublishFirst"/>, ExitOutbox.PublishFirst.cs); the loop then
+/// only awaits and marks its ack. docs/journal.md "Durability".
 /// </summary>
 public sealed partial class ExitOutbox : IAsyncDisposable
 {
