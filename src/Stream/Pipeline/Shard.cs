@@ -39,9 +39,7 @@ public sealed class Shard
     // per-tick diagnostics (single writer: this thread; status and heartbeat read them from others)
     private readonly SharedLatencyHistogram _tickToDone = new();
     private readonly SharedLatencyHistogram _exitLatency = new();
-    private long _ticks;
-    private long _clockEvents;
-    private long _exits;
+    private ShardCounters _counters; // written per tick by this thread only, padded off the fields posting threads read
     private long _stalls;
     private long _stallTicks;
     private long _allocatedOnTicks;
@@ -110,9 +108,9 @@ public sealed class Shard
     /// <summary>Measure allocations on the shard thread around tick processing (tests, diagnostics).</summary>
     public bool MeasureAllocations { get; set; }
 
-    public long Ticks => Volatile.Read(ref _ticks);
-    public long ClockEvents => Volatile.Read(ref _clockEvents);
-    public long Exits => Volatile.Read(ref _exits);
+    public long Ticks => Volatile.Read(ref _counters.Ticks);
+    public long ClockEvents => Volatile.Read(ref _counters.ClockEvents);
+    public long Exits => Volatile.Read(ref _counters.Exits);
     public int QueueLength => _reader.Count;
     /// <summary>Writers that found this shard's channel full and waited.</summary>
     public long Stalls => Interlocked.Read(ref _stalls);
@@ -197,7 +195,7 @@ public sealed class Shard
                     case ShardItemKind.Clock:
                         _currentIngress = item.IngressTimestamp;
                         _engine.OnClock(item.Tick.TimeNs, ref sink);
-                        _clockEvents++;
+                        _counters.ClockEvents++;
                         break;
                     default:
                         long before = MeasureAllocations ? GC.GetAllocatedBytesForCurrentThread() : 0;
@@ -226,7 +224,7 @@ public sealed class Shard
         _engine.OnTick(in tick, ref sink);
         long done = Stopwatch.GetTimestamp();
         _tickToDone.Record((long)((done - item.IngressTimestamp) * NsPerStopwatchTick));
-        Volatile.Write(ref _ticks, _ticks + 1);
+        Volatile.Write(ref _counters.Ticks, _counters.Ticks + 1);
         int id = tick.SymbolId;
         if ((uint)id >= (uint)_lastSeen.Length) GrowSeen(id);
         _lastSeen[id] = done;
@@ -239,7 +237,7 @@ public sealed class Shard
     {
         _currentIngress = Stopwatch.GetTimestamp();
         _engine.OnClock(nowNs, ref sink);
-        _clockEvents++;
+        _counters.ClockEvents++;
     }
 
     private void Sleep(long nowNs, long nowTs)
@@ -271,7 +269,7 @@ public sealed class Shard
         var buffer = _dispatcher.Buffers.Rent(written.Length);
         written.CopyTo(buffer);
         var state = d.StateAfter;
-        Volatile.Write(ref _exits, _exits + 1);
+        Volatile.Write(ref _counters.Exits, _counters.Exits + 1);
         _dispatcher.PostExit(new ExitMessage
         {
             Buffer = buffer,
@@ -301,7 +299,7 @@ public sealed class Shard
                 var sink = new ShardSink(this);
                 _currentIngress = Stopwatch.GetTimestamp();
                 _engine.OnClock(target, ref sink);
-                _clockEvents++;
+                _counters.ClockEvents++;
             }
         }
         _engine.AddPosition(spec);

@@ -31,7 +31,7 @@ public sealed class TickIngress
     private readonly Lock _gate = new();
     private int[] _shardOf = new int[64];          // symbol id → shard + 1; 0: not resolved yet
     private long[] _insaneBySymbol = new long[64];
-    private long _ticks;
+    private readonly StripedCounter _ticks = new(); // every source thread bumps it per tick: striped, never one shared line
     private long _insane;
     private long _unknownSymbols;
 
@@ -60,7 +60,7 @@ public sealed class TickIngress
 
     public PipelineClock Clock => _clock;
 
-    public long Ticks => Interlocked.Read(ref _ticks);
+    public long Ticks => _ticks.Value;
 
     /// <summary>Quotes that failed bid ≥ 0, ask &gt; 0, bid ≤ ask (their quote part never reached a shard).</summary>
     public long InsaneQuotes => Interlocked.Read(ref _insane);
@@ -96,7 +96,7 @@ public sealed class TickIngress
     {
         long ts = Stopwatch.GetTimestamp();
         _feed.OnTick(ts);
-        Interlocked.Increment(ref _ticks);
+        _ticks.Increment();
         Tick t = tick;
         if ((t.Fields & TickFields.Quote) != 0 && !t.IsSaneQuote)
         {
