@@ -126,6 +126,10 @@ internal static class TickToExitLatency
             return null;
         }
 
+        // 0. warm-up: the same path, unpaced, on its own journal and tickers, until every exit is acked. A service runs for
+        // hours: its exits run tier-1 code. Without this, the first seconds measure the JIT (perf: a quarter of all samples)
+        await WarmUpAsync(publisherBus, dir, settings);
+
         // 1. the baseline, on the same server and clients: a bare publish -> receive at the same pace, payloads of an exit's size
         var bare = rate > 0 ? await BareAsync(publisherBus, subscriberBus, Math.Min(exits, 4_000), rate) : new LongConcurrentHistogram(1, SharedLatencyHistogram.HighestNs, 3);
 
@@ -257,6 +261,32 @@ internal static class TickToExitLatency
         }
         try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
         return done ? new Figures(name, total, bare, cpu, serverCpu, exitsPerSecond) : null;
+    }
+
+    private static async Task WarmUpAsync(NatsBus bus, string dir, Settings settings)
+    {
+        const int Underlyings = 100, PerUnderlying = 30;
+        using var journal = JournalDatabase.Open(Path.Combine(dir, "warm-up.db"));
+        await using var outbox = new ExitOutbox(journal.Exits, new JetStreamClient(bus), new ExitOutboxOptions { Capacity = Underlyings * PerUnderlying + 1, Durability = settings.Durability });
+        outbox.Start();
+        var symbols = new SymbolTable();
+        await using var pipeline = new TickPipeline(
+            new PipelineOptions { Shards = 2, Clock = ClockMode.Virtual, SnapshotInterval = TimeSpan.Zero, UnmonitoredAfter = TimeSpan.FromHours(1) },
+            symbols, BookSet.Parse(Book, "warm-up-books"), new OutboxExitTarget(outbox, journal.Positions));
+        pipeline.Start();
+        var tickers = Enumerable.Range(0, Underlyings).Select(u => "W" + Ticker(u)).ToArray();
+        foreach (var t in tickers)
+            for (int j = 0; j < PerUnderlying; j++)
+                _ = pipeline.AddPositionAsync(new PositionSpec
+                {
+                    Id = $"{t}-{j}", Book = "target_only", Legs = [new LegSpec(t, 100, 100)], OpenedAtNs = SessionStartNs - NanoTime.PerSecond * 60,
+                    UnderlyingEntry = 100, StopUnderlying = 50, TargetUnderlying = 100 + 0.01 * (j + 1) - 0.005,
+                });
+        for (int i = 0; i < 300 && settings.Durability == ExitDurability.PublishFirst && !outbox.LaneOpen; i++) await Task.Delay(10);
+        await pipeline.RunSourceAsync(new PacedSource(tickers.Select(symbols.Intern).ToArray(), PerUnderlying, 0, new long[Underlyings * PerUnderlying]));
+        for (int i = 0; i < 3000 && outbox.Published < Underlyings * PerUnderlying; i++) await Task.Delay(10);
+        await pipeline.StopAsync();
+        Console.WriteLine($"warm-up: {outbox.Published:N0} exits acked");
     }
 
     /// <summary>core publish -> core subscriber on the same two clients, paced like the ticks, payloads of an exit's size.</summary>
