@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using System.Threading.Channels;
 using Streamer.Rules.Books;
 using Streamer.Rules.Engine;
 using Streamer.Rules.Instruments;
@@ -12,7 +11,7 @@ using Streamer.Stream.Contracts;
 namespace Streamer.Stream.Pipeline;
 
 /// <summary>
-/// One shard: a bounded channel (ticks, virtual clock steps and intake commands, in arrival order)
+/// One shard: a bounded lock-free ring (<see cref="ShardRing"/>: ticks, virtual clock steps and intake commands, in arrival order)
 /// drained by one dedicated thread that alone owns an <see cref="ExitEngine"/> with the positions of
 /// its underlyings, so the tick path takes no lock. Between items the thread fires the engine's time
 /// rules from the clock (wall or scaled: it sleeps until <see cref="ExitEngine.NextWakeNs"/>; virtual:
@@ -25,9 +24,7 @@ public sealed class Shard
     private const int BatchLimit = 256;
 
     private readonly ExitEngine _engine;
-    private readonly Channel<ShardItem> _channel;
-    private readonly ChannelReader<ShardItem> _reader;
-    private readonly ChannelWriter<ShardItem> _writer;
+    private readonly ShardRing _ring;
     private readonly PipelineClock _clock;
     private readonly ExitDispatcher _dispatcher;
     private readonly PipelineOptions _options;
@@ -82,16 +79,7 @@ public sealed class Shard
         _dispatcher = dispatcher;
         _options = options;
         _alert = alert;
-        _channel = Channel.CreateBounded<ShardItem>(new BoundedChannelOptions(options.ShardCapacity)
-        {
-            FullMode = BoundedChannelFullMode.Wait,
-            SingleReader = true,
-            SingleWriter = false,
-            AllowSynchronousContinuations = false,
-        });
-        ChannelPrime.Prime(_channel, options.ShardCapacity);
-        _reader = _channel.Reader;
-        _writer = _channel.Writer;
+        _ring = new ShardRing(options.ShardCapacity);
         _jsonWriter = new Utf8JsonWriter(_json);
         _snapshotIntervalTicks = options.SnapshotInterval > TimeSpan.Zero ? (long)(options.SnapshotInterval.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
         _unmonitoredTicks = (long)(options.UnmonitoredAfter.TotalSeconds * Stopwatch.Frequency);
@@ -111,7 +99,7 @@ public sealed class Shard
     public long Ticks => Volatile.Read(ref _counters.Ticks);
     public long ClockEvents => Volatile.Read(ref _counters.ClockEvents);
     public long Exits => Volatile.Read(ref _counters.Exits);
-    public int QueueLength => _reader.Count;
+    public int QueueLength => _ring.Count;
     /// <summary>Writers that found this shard's channel full and waited.</summary>
     public long Stalls => Interlocked.Read(ref _stalls);
     public TimeSpan StallTime => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _stallTicks));
@@ -134,14 +122,21 @@ public sealed class Shard
     /// <summary>Posts a command; when the shard is stopped the command is abandoned (its caller's task completes).</summary>
     public void PostCommand(ShardCommand command)
     {
-        if (!Post(ShardItem.ForCommand(command))) command.Abandon();
+        long waited = _ring.WriteCommand(ShardItem.ForCommand(command));
+        if (waited < 0)
+        {
+            command.Abandon();
+            return;
+        }
+        if (waited > 0) OnStall(waited);
+        _signal.Wake();
     }
 
-    /// <summary>Posts an item; waits (measured, counted) while the channel is full. False once the shard is stopping.</summary>
+    /// <summary>Posts an item; waits (measured, counted) while the ring is full. False once the shard is stopping.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool Post(in ShardItem item)
     {
-        long waited = BoundedWrite.Write(_writer, item);
+        long waited = _ring.Write(item);
         if (waited != 0)
         {
             if (waited < 0) return false;
@@ -154,9 +149,11 @@ public sealed class Shard
     /// <summary>No more items; the thread drains what is queued and ends. Returns when it has.</summary>
     public void Stop()
     {
-        _writer.TryComplete();
+        _ring.Complete();
         _signal.WakeAlways();
         if (_thread.IsAlive) _thread.Join();
+        // a command that raced the stop is abandoned (its caller's task completes), never left waiting
+        _ring.ReaderEnded(static item => item.Command?.Abandon());
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -184,7 +181,7 @@ public sealed class Shard
             int n = 0;
             long allocBefore = MeasureAllocations ? GC.GetAllocatedBytesForCurrentThread() : 0;
             long commandAlloc = 0;
-            while (n < BatchLimit && _reader.TryRead(out var item))
+            while (n < BatchLimit && _ring.TryRead(out var item))
             {
                 n++;
                 switch (item.Kind)
@@ -211,7 +208,7 @@ public sealed class Shard
             long nowTs = Stopwatch.GetTimestamp();
             if (nowTs >= _nextHousekeeping) Housekeeping(nowTs);
             if (n > 0) continue;
-            if (_reader.Completion.IsCompleted) return;
+            if (_ring.IsDone) return;
             Sleep(nowNs, nowTs);
         }
     }
@@ -243,12 +240,12 @@ public sealed class Shard
     private void Sleep(long nowNs, long nowTs)
     {
         // spin (then yield) first: a tick arriving meanwhile is taken without a wake-up (tens of µs)
-        if (_wait.AwaitWork(static r => r.TryPeek(out _) || r.Completion.IsCompleted, _reader)) return;
+        if (_wait.AwaitWork(static r => r.HasItem() || r.IsCompleted, _ring)) return;
         nowTs = Stopwatch.GetTimestamp();
         int timeout = _clock.MillisecondsUntil(_engine.NextWakeNs, nowNs);
         int housekeeping = (int)Math.Max(1, (_nextHousekeeping - nowTs) * 1000 / Stopwatch.Frequency);
         timeout = Math.Min(timeout, housekeeping);
-        _signal.Sleep(timeout, static r => r.TryPeek(out _) || r.Completion.IsCompleted, _reader);
+        _signal.Sleep(timeout, static r => r.HasItem() || r.IsCompleted, _ring);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
