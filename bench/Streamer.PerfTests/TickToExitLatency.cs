@@ -1,3 +1,4 @@
+using System.Runtime;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -215,6 +216,9 @@ internal static class TickToExitLatency
         var source = new PacedSource(ids, perUnderlying, rate, ingress);
         var self = Process.GetCurrentProcess();
         var cpu0 = self.TotalProcessorTime;
+        long allocated0 = GC.GetTotalAllocatedBytes(precise: false);
+        long exitThread0 = pipeline.Exits.ExitThreadAllocatedBytes;
+        int gen0 = GC.CollectionCount(0), gen1 = GC.CollectionCount(1), gen2 = GC.CollectionCount(2);
         var serverCpu0 = server.Cpu;
         long firstTick = Stopwatch.GetTimestamp();
         var wall = Stopwatch.StartNew();
@@ -226,6 +230,9 @@ internal static class TickToExitLatency
         self.Refresh();
         double cpu = (self.TotalProcessorTime - cpu0).TotalSeconds / elapsed.TotalSeconds;
         double serverCpu = (server.Cpu - serverCpu0).TotalSeconds / elapsed.TotalSeconds;
+        long allocatedPerExit = (GC.GetTotalAllocatedBytes(precise: false) - allocated0) / Math.Max(1, exits);
+        long exitThreadPerExit = (pipeline.Exits.ExitThreadAllocatedBytes - exitThread0) / Math.Max(1, exits);
+        string gcs = $"{GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2}";
         var status = pipeline.Status();
         var refused = added.Count(t => t.IsCompletedSuccessfully && t.Result is not null);
         if (refused > 0) Console.WriteLine($"{refused} positions refused");
@@ -258,6 +265,7 @@ internal static class TickToExitLatency
             exitsPerSecond = received / span;
             Console.WriteLine(string.Create(inv, $"sustained: {received:N0} exits in {span:F2} s from the first tick in to the last exit received = {exitsPerSecond:N0} exits/s"));
             Console.WriteLine(string.Create(inv, $"CPU: streamer process {cpu:F2} cores, nats-server {serverCpu:F2} cores (of {Environment.ProcessorCount}); shard stalls {status.ShardStalls}, exit stalls {status.ExitStalls}"));
+            Console.WriteLine(string.Create(inv, $"memory: {exitThreadPerExit:N0} B allocated per exit on the exit thread (the publish path), {allocatedPerExit:N0} B by the whole process (positions joining at the first tick, engine, outbox, journal, NATS clients, this harness's subscriber); GCs gen0/1/2 {gcs}; {(GCSettings.IsServerGC ? "server" : "workstation")} GC"));
         }
         try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
         return done ? new Figures(name, total, bare, cpu, serverCpu, exitsPerSecond) : null;

@@ -39,6 +39,7 @@ public sealed class ExitDispatcher : IAsyncDisposable
     private readonly SharedLatencyHistogram _decisionToTaken = new(); // the hand-off: shard → this exit thread
     private readonly SharedLatencyHistogram _takenToWire = new();     // this thread's own work: the payload copy, the state JSON, the client's write
     private long _sentFirst;
+    private long _exitThreadAllocated; // bytes the exit thread allocated so far (GC.GetAllocatedBytesForCurrentThread, after each exit)
     /// <summary>at most this many exits per journal transaction (what is queued beyond it forms the next).</summary>
     internal const int MaxGroupCommit = 256;
     private readonly List<JournalExit> _batch = new(MaxGroupCommit);
@@ -91,6 +92,9 @@ public sealed class ExitDispatcher : IAsyncDisposable
     public event Action<PositionChange>? ChangeRecorded;
 
     public long ExitsDelivered => Interlocked.Read(ref _delivered);
+
+    /// <summary>bytes the exit thread has allocated so far (its whole publish path: the journal record, the state JSON, the NATS client's request): ÷ exits = per exit.</summary>
+    public long ExitThreadAllocatedBytes => Volatile.Read(ref _exitThreadAllocated);
 
     /// <summary>exits the target put on the wire before their journal commit (publish-first).</summary>
     public long ExitsSentFirst => Interlocked.Read(ref _sentFirst);
@@ -235,6 +239,7 @@ public sealed class ExitDispatcher : IAsyncDisposable
                     }
                     PublishFirst(exit, m.DecidedTimestamp, taken);
                     ToJournal(new JournalItem(exit, null));
+                    Volatile.Write(ref _exitThreadAllocated, GC.GetAllocatedBytesForCurrentThread());
                 }
                 if (reader.Completion.IsCompleted) return;
                 _wait.Idle(_exitSignal, static r => r.TryPeek(out _) || r.Completion.IsCompleted, reader, 1000);
