@@ -43,6 +43,9 @@ public readonly record struct OccSymbol(string Root, DateOnly Expiration, Option
             if (!char.IsAsciiLetterUpper(c) && !char.IsAsciiDigit(c) && c != '.')
             { error = $"option symbol '{symbol}': root '{root}' has invalid character '{c}'"; return false; }
         }
+        // the root is the underlying's name in NATS subjects: no empty part around a '.'
+        if (root[0] == '.' || root[^1] == '.' || root.Contains("..", StringComparison.Ordinal))
+        { error = $"option symbol '{symbol}': root '{root}' has a '.' at its start, its end or twice in a row"; return false; }
         for (int i = 0; i < 6; i++)
         {
             if (!char.IsAsciiDigit(tail[i])) { error = $"option symbol '{symbol}': expiration '{tail[..6]}' is not YYMMDD"; return false; }

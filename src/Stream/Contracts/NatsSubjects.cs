@@ -14,7 +14,31 @@ public static class NatsSubjects
     /// <summary>the JetStream stream that keeps every exit.</summary>
     public const string ExitStream = "STREAMER_EXITS";
 
-    public static string Exits(string underlying) => ExitsPrefix + underlying;
+    public static string Exits(string underlying) => ExitsPrefix + Token(underlying);
+
+    public static string Snapshots(string underlying) => SnapshotsPrefix + Token(underlying);
+
+    /// <summary>
+    /// A name (an underlying) as one subject token: a '.' inside it (BRK.B) would split it in two
+    /// (a <c>streamer.exits.*</c> subscriber would miss it), so it is written '_' (<c>streamer.exits.BRK_B</c>;
+    /// tickers never contain '_'). Intake refuses names that are not tickers or option roots
+    /// (<c>LegSymbols.IsTicker</c>); anything else no token can carry (empty, whitespace, '*', '>') is
+    /// written '_' too rather than thrown on the exit thread: an exit always gets a subject the stream stores.
+    /// </summary>
+    public static string Token(string name)
+    {
+        if (string.IsNullOrEmpty(name)) return "_";
+        foreach (char c in name)
+            if (c is '.' or '*' or '>' || char.IsWhiteSpace(c) || char.IsControl(c)) return string.Create(name.Length, name, static (span, n) =>
+            {
+                for (int i = 0; i < n.Length; i++)
+                {
+                    char c = n[i];
+                    span[i] = c is '.' or '*' or '>' || char.IsWhiteSpace(c) || char.IsControl(c) ? '_' : c;
+                }
+            });
+        return name;
+    }
 
     public static string Alerts(string kind) => AlertsPrefix + kind;
 }

@@ -442,7 +442,7 @@ public sealed class ExitDispatcher : IAsyncDisposable
                 {
                     if (_snapshotTarget is null) continue;
                     if (!_snapshotSubjects.TryGetValue(snapshot.Underlying, out var subject))
-                        _snapshotSubjects[snapshot.Underlying] = subject = NatsSubjects.SnapshotsPrefix + snapshot.Underlying;
+                        _snapshotSubjects[snapshot.Underlying] = subject = NatsSubjects.Snapshots(snapshot.Underlying);
                     _snapshotTarget.Publish(subject, snapshot.Payload.ToArray());
                     Interlocked.Increment(ref _snapshotsPublished);
                 }

@@ -180,6 +180,9 @@ public sealed class ExecutionIntakeService(IMessageBus bus, FillStore fillStore,
         qty = price = 0;
         if (!Text(o, "symbol", out symbol)) return $"{at}: symbol missing or empty";
         if (OccSymbol.LooksLikeOption(symbol) && !OccSymbol.TryParse(symbol, out _, out var symbolError)) return $"{at}: symbol '{symbol}': {symbolError}";
+        // a symbol becomes a NATS subject token (its underlying's exits): one that cannot be one is refused here, not at publish
+        if (!OccSymbol.LooksLikeOption(symbol) && !Streamer.Rules.Positions.LegSymbols.IsTicker(symbol))
+            return $"{at}: symbol '{symbol}' is neither an OCC option symbol nor a stock ticker (A-Z, 0-9, single '.', '/' or '-' between them)";
         if (!o.TryGetProperty("qty", out var q) || q.ValueKind != JsonValueKind.Number || q.GetDouble() == 0) return $"{at}: qty must be a non-zero number (+ bought, - sold)";
         if (!o.TryGetProperty("price", out var p) || p.ValueKind != JsonValueKind.Number || p.GetDouble() < 0) return $"{at}: price must be a number, 0 or more";
         qty = q.GetDouble();

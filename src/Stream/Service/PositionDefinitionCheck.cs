@@ -65,6 +65,5 @@ internal static class PositionDefinitionCheck
         }
     }
 
-    private static bool IsTicker(string s) =>
-        s.Length is >= 1 and <= 10 && s.All(c => c is (>= 'A' and <= 'Z') or '.' or '/');
+    private static bool IsTicker(string s) => Streamer.Rules.Positions.LegSymbols.IsTicker(s);
 }

@@ -36,6 +36,8 @@ public sealed class ExecutionParseTests
 
     [Theory]
     [InlineData("""{"id":"x","position_id":"P","time":"2026-01-29T17:00:00Z","legs":[]}""", "execution 'x': legs must be a non-empty array")]
+    [InlineData("""{"id":"x","position_id":"P","time":"2026-01-29T17:00:00Z","symbol":"A..B","qty":1,"price":1}""", "symbol 'A..B' is neither an OCC option symbol nor a stock ticker")]
+    [InlineData("""{"id":"x","position_id":"P","time":"2026-01-29T17:00:00Z","legs":[{"symbol":"SPY*","qty":1,"price":1}]}""", "legs[0]: symbol 'SPY*' is neither")]
     [InlineData("""{"id":"x","position_id":"P","time":"2026-01-29T17:00:00Z","symbol":"SPY","legs":[{"symbol":"SPY","qty":1,"price":1}]}""", "either symbol/qty/price or legs")]
     [InlineData("""{"id":"x","position_id":"P","time":"2026-01-29T17:00:00Z","legs":[{"symbol":"SPY","qty":1,"price":1},{"symbol":"SPY","qty":1,"price":1}]}""", "legs[1]: SPY appears twice")]
     [InlineData("""{"id":"x","position_id":"P","time":"2026-01-29T17:00:00Z","legs":[{"symbol":"SPY","qty":1,"price":1},{"symbol":"QQQ","qty":0,"price":1}]}""", "legs[1]: qty must be a non-zero number")]
