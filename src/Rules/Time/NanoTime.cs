@@ -26,7 +26,24 @@ public static class NanoTime
 
     private const long UnixEpochDayNumber = 719162; // DateOnly(1970,1,1).DayNumber
 
-    /// <summary>Parses <c>YYYY-MM-DDTHH:MM:SS[.fffffffff](Z|±HH:MM)</c>.</summary>
+    /// <summary>
+    /// The years a time may have (<see cref="MinNs"/> … <see cref="MaxNs"/>): a <c>long</c> of ns ends in
+    /// April 2262 and a year before 1678 underflows, and nothing a market sends is near either. A time
+    /// outside is refused where it enters (parsing here, and the pipeline's ingress), never wrapped.
+    /// </summary>
+    public const int MinYear = 1900, MaxYear = 2200;
+
+    /// <summary>1900-01-01T00:00:00Z.</summary>
+    public static readonly long MinNs = (new DateOnly(MinYear, 1, 1).DayNumber - UnixEpochDayNumber) * PerDay;
+
+    /// <summary>the last ns of 2200 (UTC).</summary>
+    public static readonly long MaxNs = (new DateOnly(MaxYear + 1, 1, 1).DayNumber - UnixEpochDayNumber) * PerDay - 1;
+
+    /// <summary>Within <see cref="MinYear"/>..<see cref="MaxYear"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool InRange(long ns) => (ulong)(ns - MinNs) <= (ulong)(MaxNs - MinNs);
+
+    /// <summary>Parses <c>YYYY-MM-DDTHH:MM:SS[.fffffffff](Z|±HH:MM)</c>, years <see cref="MinYear"/>..<see cref="MaxYear"/> (outside: false).</summary>
     public static bool TryParseRfc3339(ReadOnlySpan<byte> s, out long ns)
     {
         ns = 0;
@@ -34,7 +51,8 @@ public static class NanoTime
         if (!D4(s, 0, out int year) || s[4] != '-' || !D2(s, 5, out int month) || s[7] != '-' || !D2(s, 8, out int day)) return false;
         if ((s[10] | 0x20) != 't' && s[10] != ' ') return false;
         if (!D2(s, 11, out int hour) || s[13] != ':' || !D2(s, 14, out int minute) || s[16] != ':' || !D2(s, 17, out int second)) return false;
-        if (month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(Math.Max(1, year), month) || hour > 23 || minute > 59 || second > 60) return false;
+        if (year is < MinYear or > MaxYear) return false; // a long of ns would wrap (year 1, 2262+): refused, never a time from another century
+        if (month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 60) return false;
         int i = 19;
         long frac = 0;
         if (i < s.Length && s[i] == '.')
@@ -78,7 +96,7 @@ public static class NanoTime
     }
 
     public static long ParseRfc3339(string s) =>
-        TryParseRfc3339(s.AsSpan(), out long ns) ? ns : throw new FormatException($"'{s}' is not an RFC 3339 time (e.g. 2026-01-29T16:36:38.5Z)");
+        TryParseRfc3339(s.AsSpan(), out long ns) ? ns : throw new FormatException($"'{s}' is not an RFC 3339 time of {MinYear}-{MaxYear} (e.g. 2026-01-29T16:36:38.5Z)");
 
     /// <summary>Longest output of <see cref="FormatRfc3339(long, Span{byte})"/>.</summary>
     public const int MaxRfc3339Length = 30;

@@ -22,6 +22,9 @@ public sealed record PipelineAlert(string Kind, string Message, string? Key, IRe
         public const string RejectedInput = "rejected_input";
         /// <summary>the journal refused or failed a write (an exit, a resize): retried unless it is a conflict.</summary>
         public const string JournalError = "journal_error";
+
+        /// <summary>a shard skipped an item whose processing threw (a bug or an input no check caught): the shard went on.</summary>
+        public const string EngineError = "engine_error";
     }
 
     public override string ToString() => $"{Kind}: {Message}";

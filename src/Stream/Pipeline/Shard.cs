@@ -38,6 +38,7 @@ public sealed class Shard
     private readonly SharedLatencyHistogram _exitLatency = new();
     private ShardCounters _counters; // written per tick by this thread only, padded off the fields posting threads read
     private long _stalls;
+    private long _failures;
     private long _stallTicks;
     private long _allocatedOnTicks;
     private long _lastStallAlert;
@@ -184,29 +185,48 @@ public sealed class Shard
             while (n < BatchLimit && _ring.TryRead(out var item))
             {
                 n++;
-                switch (item.Kind)
+                try
                 {
-                    case ShardItemKind.Tick:
-                        OnTick(in item, ref sink);
-                        break;
-                    case ShardItemKind.Clock:
-                        _currentIngress = item.IngressTimestamp;
-                        _engine.OnClock(item.Tick.TimeNs, ref sink);
-                        _counters.ClockEvents++;
-                        break;
-                    default:
-                        long before = MeasureAllocations ? GC.GetAllocatedBytesForCurrentThread() : 0;
-                        item.Command!.Execute(this);
-                        if (MeasureAllocations) commandAlloc += GC.GetAllocatedBytesForCurrentThread() - before;
-                        break;
+                    switch (item.Kind)
+                    {
+                        case ShardItemKind.Tick:
+                            OnTick(in item, ref sink);
+                            break;
+                        case ShardItemKind.Clock:
+                            _currentIngress = item.IngressTimestamp;
+                            _engine.OnClock(item.Tick.TimeNs, ref sink);
+                            _counters.ClockEvents++;
+                            break;
+                        default:
+                            long before = MeasureAllocations ? GC.GetAllocatedBytesForCurrentThread() : 0;
+                            item.Command!.Execute(this);
+                            if (MeasureAllocations) commandAlloc += GC.GetAllocatedBytesForCurrentThread() - before;
+                            break;
+                    }
+                }
+#pragma warning disable CA1031 // nothing one item does may end the shard (and with it the process): it is alerted and the next item goes on
+                catch (Exception e)
+#pragma warning restore CA1031
+                {
+                    OnItemFailed(in item, e);
                 }
             }
             if (MeasureAllocations && n > 0) Volatile.Write(ref _allocatedOnTicks, _allocatedOnTicks + GC.GetAllocatedBytesForCurrentThread() - allocBefore - commandAlloc);
 
             long nowNs = _clock.NowNs();
-            if (nowNs != long.MinValue && nowNs >= _engine.NextWakeNs) FireClock(nowNs, ref sink);
             long nowTs = Stopwatch.GetTimestamp();
-            if (nowTs >= _nextHousekeeping) Housekeeping(nowTs);
+            try
+            {
+                if (nowNs != long.MinValue && nowNs >= _engine.NextWakeNs) FireClock(nowNs, ref sink);
+                if (nowTs >= _nextHousekeeping) Housekeeping(nowTs);
+            }
+#pragma warning disable CA1031 // the time rules' or housekeeping's failure is alerted; the shard goes on
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                OnItemFailed(ShardItem.ForClock(nowNs, nowTs), e);
+                _nextHousekeeping = nowTs + _housekeepingTicks;
+            }
             if (n > 0) continue;
             if (_ring.IsDone) return;
             Sleep(nowNs, nowTs);
@@ -247,6 +267,25 @@ public sealed class Shard
         timeout = Math.Min(timeout, housekeeping);
         _signal.Sleep(timeout, static r => r.HasItem() || r.IsCompleted, _ring);
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void OnItemFailed(in ShardItem item, Exception e)
+    {
+        long n = Interlocked.Increment(ref _failures);
+        string what = item.Kind switch
+        {
+            ShardItemKind.Tick => $"a tick of {(item.Tick.SymbolId > 0 && item.Tick.SymbolId <= _symbols.Count ? _symbols[item.Tick.SymbolId] : "symbol #" + item.Tick.SymbolId.ToString(CultureInfo.InvariantCulture))} at {item.Tick.TimeNs.ToString(CultureInfo.InvariantCulture)} ns",
+            ShardItemKind.Clock => $"the clock step to {item.Tick.TimeNs.ToString(CultureInfo.InvariantCulture)} ns",
+            _ => $"the command {item.Command?.GetType().Name}",
+        };
+        if (item.Command is { } command) command.Abandon();
+        _alert(new PipelineAlert(PipelineAlert.Kinds.EngineError,
+            $"shard {Index}: {what} failed and was skipped ({e.GetType().Name}: {e.Message}); the shard goes on ({n} so far)",
+            "shard-" + Index.ToString(CultureInfo.InvariantCulture), [new("shard", Index.ToString(CultureInfo.InvariantCulture)), new("error", e.GetType().Name)]));
+    }
+
+    /// <summary>Items whose processing threw (skipped and alerted; the shard went on).</summary>
+    public long Failures => Interlocked.Read(ref _failures);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void GrowSeen(int id) => Array.Resize(ref _lastSeen, Math.Max(id + 1, _lastSeen.Length * 2));

@@ -34,6 +34,7 @@ public sealed class TickIngress
     private readonly StripedCounter _ticks = new(); // every source thread bumps it per tick: striped, never one shared line
     private long _insane;
     private long _unknownSymbols;
+    private long _badTimes;
 
     // tape clock: any number of sources raise it (max); the cold events (deferred joins, clock steps) run under _gate
     private readonly bool _tapeClock;
@@ -64,6 +65,9 @@ public sealed class TickIngress
 
     /// <summary>Quotes that failed bid ≥ 0, ask &gt; 0, bid ≤ ask (their quote part never reached a shard).</summary>
     public long InsaneQuotes => Interlocked.Read(ref _insane);
+
+    /// <summary>Ticks stamped outside <see cref="Streamer.Rules.Time.NanoTime.MinYear"/>..<see cref="Streamer.Rules.Time.NanoTime.MaxYear"/> (year 0001, 2262+): counted and dropped whole, like an insane quote, before any clock or calendar sees them.</summary>
+    public long OutOfRangeTimes => Interlocked.Read(ref _badTimes);
 
     /// <summary>Ticks naming no interned symbol (a parser bug upstream): counted and not routed.</summary>
     public long UnknownSymbolTicks => Interlocked.Read(ref _unknownSymbols);
@@ -98,6 +102,11 @@ public sealed class TickIngress
         _feed.OnTick(ts);
         _ticks.Increment();
         Tick t = tick;
+        if (!Streamer.Rules.Time.NanoTime.InRange(t.TimeNs))
+        {
+            Interlocked.Increment(ref _badTimes);
+            return;
+        }
         if ((t.Fields & TickFields.Quote) != 0 && !t.IsSaneQuote)
         {
             CountInsane(t.SymbolId);

@@ -41,4 +41,27 @@ public class NanoTimeTests
         Assert.False(NanoTime.TryParseRfc3339(Encoding.ASCII.GetBytes(input), out _));
         Assert.Throws<FormatException>(() => NanoTime.ParseRfc3339(input));
     }
+
+    [Theory]
+    [InlineData("0001-01-01T00:00:00Z")]
+    [InlineData("0000-01-01T00:00:00Z")]
+    [InlineData("1899-12-31T23:59:59Z")]
+    [InlineData("2201-01-01T00:00:00Z")]
+    [InlineData("2262-04-12T00:00:00Z")]
+    [InlineData("9999-12-31T23:59:59Z")]
+    public void Years_a_long_of_ns_cannot_hold_or_no_market_sends_are_refused_never_wrapped(string input)
+    {
+        Assert.False(NanoTime.TryParseRfc3339(Encoding.ASCII.GetBytes(input), out _));
+        var e = Assert.Throws<FormatException>(() => NanoTime.ParseRfc3339(input));
+        Assert.Contains("1900-2200", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_edges_of_the_range_parse_and_are_in_range()
+    {
+        Assert.Equal(NanoTime.MinNs, NanoTime.ParseRfc3339("1900-01-01T00:00:00Z"));
+        Assert.Equal(NanoTime.MaxNs, NanoTime.ParseRfc3339("2200-12-31T23:59:59.999999999Z"));
+        Assert.True(NanoTime.InRange(NanoTime.MinNs) && NanoTime.InRange(NanoTime.MaxNs) && NanoTime.InRange(0));
+        Assert.False(NanoTime.InRange(NanoTime.MinNs - 1) || NanoTime.InRange(NanoTime.MaxNs + 1) || NanoTime.InRange(long.MinValue) || NanoTime.InRange(long.MaxValue));
+    }
 }
