@@ -8,6 +8,7 @@ return args.FirstOrDefault() switch
     "outbox-throughput" => TickToExitLatency.RunThroughput(args[1..]),
     "latency-matrix" => TickToExitLatency.RunMatrix(args[1..]),
     "journal-throughput" => JournalThroughput.Run(args[1..]),
+    "intake-throughput" => await IntakeThroughput.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -17,6 +18,7 @@ static int Usage()
     Console.Error.WriteLine("       Streamer.PerfTests latency [exits=20000] [ticks_per_second=1000] [underlyings=200] [shards=2] [--durability publish-first|journal-first] [--wait block|spin|yield|busy]");
     Console.Error.WriteLine("       Streamer.PerfTests outbox-throughput [exits=20000] [underlyings=200] [shards=2] [--durability ...] [--wait ...]");
     Console.Error.WriteLine("       Streamer.PerfTests journal-throughput [exits=60000] [batch=256]");
+    Console.Error.WriteLine("       Streamer.PerfTests intake-throughput [fills=10000]   (opens, then resizes: direct and over NATS)");
     Console.Error.WriteLine("       Streamer.PerfTests latency-matrix [--wait ...]   (both durabilities at 200/s, 1,000/s and unpaced: one table)");
     return 2;
 }

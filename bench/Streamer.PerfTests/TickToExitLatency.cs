@@ -396,7 +396,7 @@ internal static class TickToExitLatency
     }
 
     /// <summary>A nats-server -js on a free loopback port, killed on dispose.</summary>
-    private sealed class NatsServer : IDisposable
+    internal sealed class NatsServer : IDisposable
     {
         private readonly Process _process;
 

@@ -50,7 +50,7 @@ public static class PositionsFile
         var idNode = node.Get("id");
         if (idNode is null) throw BookCompiler.Error(source, node.Line, $"{where}.id", "missing");
         string id = Text(idNode, source, $"{where}.id");
-        if (id.Length == 0) throw BookCompiler.Error(source, idNode.Line, $"{where}.id", "must not be empty");
+        if (PositionIds.Check(id) is { } idError) throw BookCompiler.Error(source, idNode.Line, $"{where}.id", idError);
         string at = $"{where} '{id}'";
         foreach (var e in node.Entries)
         {

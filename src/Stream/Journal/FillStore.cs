@@ -22,36 +22,66 @@ public sealed class FillStore
     public FillRecordOutcome RecordFill(FillRecord fill, long nowNs, out long ordinal)
     {
         ArgumentNullException.ThrowIfNull(fill);
+        Span<FillRecordOutcome> outcome = stackalloc FillRecordOutcome[1];
+        Span<long> ordinals = stackalloc long[1];
+        RecordFills([fill], nowNs, outcome, ordinals);
+        ordinal = ordinals[0];
+        return outcome[0];
+    }
+
+    /// <summary>
+    /// Journals <paramref name="fills"/> in one transaction, one fsync (the intake's group commit), in
+    /// order: each gets its outcome and ordinal as <see cref="RecordFill(FillRecord, long, out long)"/>
+    /// would give it (a repeated id, even within the batch, is a duplicate). All or nothing: a
+    /// <see cref="Microsoft.Data.Sqlite.SqliteException"/> leaves none journaled.
+    /// </summary>
+    public void RecordFills(IReadOnlyList<FillRecord> fills, long nowNs, Span<FillRecordOutcome> outcomes, Span<long> ordinals)
+    {
+        ArgumentNullException.ThrowIfNull(fills);
+        if (outcomes.Length < fills.Count || ordinals.Length < fills.Count) throw new ArgumentException("one outcome and one ordinal per fill");
         lock (_db.Gate)
         {
             _db.ThrowIfDisposed();
             using var tx = _db.BeginTransaction();
-            using (var existing = _db.Command("SELECT ord FROM fills WHERE id = $id", tx))
-            {
-                existing.Parameters.AddWithValue("$id", fill.Id);
-                if (existing.ExecuteScalar() is long seen)
-                {
-                    ordinal = seen;
-                    return FillRecordOutcome.Duplicate;
-                }
-            }
-            using var c = _db.Command("""
+            using var existing = _db.Command("SELECT ord FROM fills WHERE id = $id", tx);
+            var existingId = existing.Parameters.Add("$id", Microsoft.Data.Sqlite.SqliteType.Text);
+            using var insert = _db.Command("""
                 INSERT INTO fills (id, position_id, symbol, qty, price, time, raw_json, recorded_at, ord, exit_id)
                 VALUES ($id, $position, $symbol, $qty, $price, $time, $raw, $now, (SELECT COALESCE(MAX(ord), 0) + 1 FROM fills), $exit)
                 RETURNING ord
                 """, tx);
-            c.Parameters.AddWithValue("$id", fill.Id);
-            c.Parameters.AddWithValue("$position", fill.PositionId);
-            c.Parameters.AddWithValue("$symbol", fill.Symbol);
-            c.Parameters.AddWithValue("$qty", fill.Quantity);
-            c.Parameters.AddWithValue("$price", fill.Price);
-            c.Parameters.AddWithValue("$time", fill.TimeNs);
-            c.Parameters.AddWithValue("$raw", (object?)fill.RawJson ?? DBNull.Value);
-            c.Parameters.AddWithValue("$now", nowNs);
-            c.Parameters.AddWithValue("$exit", (object?)fill.ExitId ?? DBNull.Value);
-            ordinal = Convert.ToInt64(c.ExecuteScalar(), CultureInfo.InvariantCulture);
+            var id = insert.Parameters.Add("$id", Microsoft.Data.Sqlite.SqliteType.Text);
+            var position = insert.Parameters.Add("$position", Microsoft.Data.Sqlite.SqliteType.Text);
+            var symbol = insert.Parameters.Add("$symbol", Microsoft.Data.Sqlite.SqliteType.Text);
+            var qty = insert.Parameters.Add("$qty", Microsoft.Data.Sqlite.SqliteType.Real);
+            var price = insert.Parameters.Add("$price", Microsoft.Data.Sqlite.SqliteType.Real);
+            var time = insert.Parameters.Add("$time", Microsoft.Data.Sqlite.SqliteType.Integer);
+            var raw = insert.Parameters.Add("$raw", Microsoft.Data.Sqlite.SqliteType.Text);
+            var now = insert.Parameters.Add("$now", Microsoft.Data.Sqlite.SqliteType.Integer);
+            var exit = insert.Parameters.Add("$exit", Microsoft.Data.Sqlite.SqliteType.Text);
+            now.Value = nowNs;
+            for (int i = 0; i < fills.Count; i++)
+            {
+                var fill = fills[i];
+                existingId.Value = fill.Id;
+                if (existing.ExecuteScalar() is long seen)
+                {
+                    outcomes[i] = FillRecordOutcome.Duplicate;
+                    ordinals[i] = seen;
+                    continue;
+                }
+                id.Value = fill.Id;
+                position.Value = fill.PositionId;
+                symbol.Value = fill.Symbol;
+                qty.Value = fill.Quantity;
+                price.Value = fill.Price;
+                time.Value = fill.TimeNs;
+                raw.Value = (object?)fill.RawJson ?? DBNull.Value;
+                exit.Value = (object?)fill.ExitId ?? DBNull.Value;
+                ordinals[i] = Convert.ToInt64(insert.ExecuteScalar(), CultureInfo.InvariantCulture);
+                outcomes[i] = FillRecordOutcome.Recorded;
+            }
             tx.Commit();
-            return FillRecordOutcome.Recorded;
         }
     }
 

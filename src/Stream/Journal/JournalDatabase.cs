@@ -72,6 +72,7 @@ public sealed class JournalDatabase : IDisposable
             {
                 Exec(db, JournalSchema.Create, tx);
                 if (version > 0) JournalSchema.Migrate(db, version, tx);
+                Exec(db, JournalSchema.Indexes, tx);
                 Exec(db, $"PRAGMA user_version={JournalSchema.Version};", tx);
                 tx.Commit();
             }
@@ -124,6 +125,24 @@ public sealed class JournalDatabase : IDisposable
     }
 
     internal void Exec(string sql, SqliteTransaction? tx = null) => Exec(_db, sql, tx);
+
+    /// <summary>
+    /// For a commit the journal can rebuild from what it fsynced before (a position opened by, or
+    /// resized by, fills already journaled; a periodic state save): committed without waiting for the
+    /// disk (<c>synchronous=NORMAL</c>) until disposed. A kill -9 loses nothing (the commit is in the
+    /// WAL file); a power loss may lose it, and the restart derives it again. WAL order keeps it before
+    /// any later commit that is fsynced. Callers hold <see cref="Gate"/>.
+    /// </summary>
+    internal RelaxedCommit Relaxed()
+    {
+        Exec(_db, "PRAGMA synchronous=NORMAL;");
+        return new RelaxedCommit(this);
+    }
+
+    internal readonly struct RelaxedCommit(JournalDatabase db) : IDisposable
+    {
+        public void Dispose() => Exec(db._db, "PRAGMA synchronous=FULL;");
+    }
 
     internal long ScalarLong(string sql) => Scalar<long>(_db, sql);
 

@@ -17,6 +17,16 @@ public interface IMessageBus : IDisposable
     /// <summary>how many times a connection was (re)established.</summary>
     int Connections { get; }
 
+    /// <summary>
+    /// The largest message (payload and headers) the server accepts: its INFO <c>max_payload</c>, or
+    /// NATS's default (1 MiB) before the first connection. The server closes a connection that sends
+    /// more, so a publish over it is refused here instead.
+    /// </summary>
+    int MaxPayload => DefaultMaxPayload;
+
+    /// <summary>nats-server's default <c>max_payload</c>.</summary>
+    const int DefaultMaxPayload = 1024 * 1024;
+
     /// <summary>Waits until connected; false when <paramref name="timeout"/> passes first.</summary>
     Task<bool> WaitUntilConnectedAsync(TimeSpan timeout, CancellationToken cancellationToken = default);
 
@@ -31,7 +41,8 @@ public interface IMessageBus : IDisposable
     event Action<string>? Problem;
 
     /// <summary>
-    /// Fire-and-forget publish. Returns false (nothing sent) when not connected; NATS core
+    /// Fire-and-forget publish. Returns false (nothing sent) when not connected, or when
+    /// <paramref name="payload"/> is over <see cref="MaxPayload"/> (<see cref="LastError"/> says so); NATS core
     /// publish gives no delivery guarantee either way: use <see cref="RequestAsync"/> for acks.
     /// </summary>
     bool TryPublish(string subject, ReadOnlyMemory<byte> payload, string? replyTo = null);

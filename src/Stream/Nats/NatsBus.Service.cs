@@ -28,6 +28,22 @@ public sealed partial class NatsBus
         return server;
     }
 
+    /// <summary>what a reply leaves for its headers (the micro error headers are far smaller).</summary>
+    public const int ReplyHeadroom = 1024;
+
+    private static byte[] ServiceJsonError(string error)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var w = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteBoolean("ok"u8, false);
+            w.WriteString("error"u8, error);
+            w.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
     private async ValueTask ReplyAsync(ServiceEndpoint endpoint, NatsSvcMsg<byte[]> request)
     {
         if (request.ReplyTo is null) return; // nobody to answer: a published, not requested, control message
@@ -42,6 +58,14 @@ public sealed partial class NatsBus
         {
             _lastError = $"{endpoint.Subject}: {e.Message}";
             await request.ReplyErrorAsync(500, e.Message, cancellationToken: _stop.Token).ConfigureAwait(false);
+            return;
+        }
+        if (reply.Payload.Length > MaxPayload - ReplyHeadroom)
+        {
+            // a handler must page what can grow (control.list does); this is the net under it, not a dropped connection
+            var error = $"{endpoint.Subject}: the reply ({reply.Payload.Length} bytes) is over the server's max_payload ({MaxPayload})";
+            _lastError = error;
+            await request.ReplyErrorAsync(500, error, ServiceJsonError(error), cancellationToken: _stop.Token).ConfigureAwait(false);
             return;
         }
         if (reply.Error is null) await request.ReplyAsync(reply.Payload, cancellationToken: _stop.Token).ConfigureAwait(false);

@@ -66,6 +66,8 @@ public sealed partial class NatsBus : IMessageBus, IConnectionBoundRequests
 
     public int Connections => Volatile.Read(ref _connections);
 
+    public int MaxPayload => Connection.ServerInfo is { MaxPayload: > 0 } info ? info.MaxPayload : IMessageBus.DefaultMaxPayload;
+
     public event Action<string>? Problem;
 
     public event Action<BusState>? StateChanged
@@ -80,6 +82,7 @@ public sealed partial class NatsBus : IMessageBus, IConnectionBoundRequests
     public bool TryPublish(string subject, ReadOnlyMemory<byte> payload, string? replyTo = null)
     {
         if (!IsConnected) return false;
+        if (payload.Length > MaxPayload) return RefuseOversize(subject, payload.Length);
         try
         {
             var sent = Connection.PublishAsync(subject, payload, replyTo: replyTo, cancellationToken: _stop.Token);
@@ -91,6 +94,16 @@ public sealed partial class NatsBus : IMessageBus, IConnectionBoundRequests
             _lastError = e.Message;
             return false;
         }
+    }
+
+    // the server would answer "Maximum Payload Violation" by closing the connection, and every subscription with it
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private bool RefuseOversize(string subject, int bytes)
+    {
+        var error = $"not published to '{subject}': {bytes} bytes is over the server's max_payload of {MaxPayload}";
+        _lastError = error;
+        OnProblem(error);
+        return false;
     }
 
     public async Task<BusMessage> RequestAsync(string subject, ReadOnlyMemory<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default)

@@ -59,6 +59,7 @@ public sealed class Shard
     private readonly long _housekeepingTicks;
     private readonly IdleWait _wait;
     private long _nextHousekeeping;
+    private int _openPositions;
     private int _unmonitored;
 
     private sealed class Tracked(PositionSpec spec, int underlyingId, int[] symbolIds, long addedTs)
@@ -200,6 +201,7 @@ public sealed class Shard
                         default:
                             long before = MeasureAllocations ? GC.GetAllocatedBytesForCurrentThread() : 0;
                             item.Command!.Execute(this);
+                            Volatile.Write(ref _openPositions, _engine.OpenPositionCount); // an add, a remove or a fill may change it
                             if (MeasureAllocations) commandAlloc += GC.GetAllocatedBytesForCurrentThread() - before;
                             break;
                     }
@@ -286,6 +288,9 @@ public sealed class Shard
 
     /// <summary>Items whose processing threw (skipped and alerted; the shard went on).</summary>
     public long Failures => Interlocked.Read(ref _failures);
+
+    /// <summary>Positions on this shard still open (not closed by exits or fills, not removed): as of its last command or housekeeping round.</summary>
+    public int OpenPositions => Volatile.Read(ref _openPositions);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void GrowSeen(int id) => Array.Resize(ref _lastSeen, Math.Max(id + 1, _lastSeen.Length * 2));
@@ -412,6 +417,8 @@ public sealed class Shard
     private void Housekeeping(long nowTs)
     {
         _nextHousekeeping = nowTs + _housekeepingTicks;
+        // an exit closes a position on the tick path; counted here, off it (the heartbeat's positions_monitored)
+        Volatile.Write(ref _openPositions, _engine.OpenPositionCount);
         foreach (var t in _tracked.Values)
         {
             if (t.Confirmed) continue;

@@ -199,6 +199,17 @@ public sealed class TickPipeline : IAsyncDisposable
         get { lock (_gate) return _positions.Count; }
     }
 
+    /// <summary>Monitored positions still open: closed ones stay added (their ids are never reused) but are not watched (the heartbeat's <c>positions_monitored</c>).</summary>
+    public int OpenPositionCount
+    {
+        get
+        {
+            int n = 0;
+            foreach (var shard in _shards) n += shard.OpenPositions;
+            return n;
+        }
+    }
+
     /// <summary>Runs <paramref name="query"/> on every shard's thread (in order with its ticks) and collects the answers.</summary>
     public Task<T[]> QueryAsync<T>(Func<ExitEngine, T> query)
     {

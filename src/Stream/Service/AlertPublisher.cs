@@ -72,12 +72,17 @@ public sealed partial class AlertPublisher
     /// <param name="key">what the alert is about (a position id, a subject) for the repeat window; null: the kind alone.</param>
     public bool Raise(string kind, string message, string? key = null, IReadOnlyList<KeyValuePair<string, string>>? details = null)
     {
+        ArgumentNullException.ThrowIfNull(message);
+        // what an alert echoes comes from outside: cut short and made printable, so a megabyte of input
+        // is never a megabyte of alert (over max_payload: never sent, holding back every later one) or a forged log line
+        message = Streamer.Rules.Positions.PositionIds.Printable(message, MaxMessageChars);
         LogAlert(log, kind, message);
         var now = time.GetTimestamp();
-        var dedupeKey = kind + "|" + key;
+        var dedupeKey = kind + "|" + (key is null ? null : key.Length > MaxKeyChars ? key[..MaxKeyChars] : key);
         lock (_gate)
         {
             if (_lastSent.TryGetValue(dedupeKey, out var last) && time.GetElapsedTime(last, now) < RepeatWindow) return false;
+            if (_lastSent.Count >= MaxRemembered) Forget(now);
             _lastSent[dedupeKey] = now;
         }
         var payload = ServiceJson.Write(w =>
@@ -86,7 +91,7 @@ public sealed partial class AlertPublisher
             ServiceJson.WriteTime(w, "time", NanoTime.FromDateTime(time.GetUtcNow().UtcDateTime));
             w.WriteString("message"u8, message);
             if (details is not null)
-                foreach (var (k, v) in details) w.WriteString(k, v);
+                foreach (var (k, v) in details) w.WriteString(k, Streamer.Rules.Positions.PositionIds.Printable(v, MaxDetailChars));
         });
         var subject = NatsSubjects.Alerts(kind);
         lock (_gate)
@@ -97,6 +102,27 @@ public sealed partial class AlertPublisher
         }
         if (bus.IsConnected) SendHeldBack(); // connected between the try and the hold
         return false;
+    }
+
+    /// <summary>an alert's message is cut here (with its length said); its details at <see cref="MaxDetailChars"/>.</summary>
+    public const int MaxMessageChars = 2048;
+
+    public const int MaxDetailChars = 256;
+
+    private const int MaxKeyChars = 256;
+
+    /// <summary>distinct alert keys remembered for the repeat window; past it, those outside the window are forgotten.</summary>
+    private const int MaxRemembered = 4096;
+
+    private void Forget(long now)
+    {
+        var old = new List<string>();
+        foreach (var (k, at) in _lastSent)
+            if (time.GetElapsedTime(at, now) >= RepeatWindow) old.Add(k);
+        foreach (var k in old) _lastSent.Remove(k);
+        // every key inside the window (a flood of distinct inputs): the oldest half goes, an alert repeated early is the lesser harm
+        if (_lastSent.Count >= MaxRemembered)
+            foreach (var k in _lastSent.OrderBy(e => e.Value).Take(MaxRemembered / 2).Select(e => e.Key).ToList()) _lastSent.Remove(k);
     }
 
     private void Hold(string subject, byte[] payload)

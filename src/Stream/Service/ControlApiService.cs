@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using System.Text.Json;
 using Streamer.Stream.Contracts;
+using Streamer.Stream.Journal;
 using Streamer.Stream.Nats;
 namespace Streamer.Stream.Service;
 
@@ -13,7 +14,8 @@ namespace Streamer.Stream.Service;
 /// <c>{"ok":false,"error":"…"}</c> naming what is wrong; a refusal also carries the micro error
 /// headers (<c>Nats-Service-Error</c>, code 400), so the service's stats count it.
 /// <list type="bullet">
-/// <item><c>list</c> → <c>{"ok":true,"positions":[{"id","status","definition","next_exit_seq","tranches_fired"}]}</c></item>
+/// <item><c>list</c> (optional <c>{"after":"&lt;id&gt;","limit":n}</c>) → <c>{"ok":true,"positions":[{"id","status","definition","next_exit_seq","tranches_fired"}],"total","next_after"}</c>:
+/// by id, one page as large as the server's <c>max_payload</c> allows; <c>next_after</c> is null on the last</item>
 /// <item><c>add</c> (a position object, positions-file shape) → <c>{"ok":true,"id"}</c></item>
 /// <item><c>remove</c> (<c>{"id":…}</c>) → <c>{"ok":true,"id"}</c></item>
 /// <item><c>status</c> → <c>{"ok":true, …the heartbeat fields}</c></item>
@@ -21,7 +23,7 @@ namespace Streamer.Stream.Service;
 /// The endpoints share the micro default queue group (<c>q</c>): if two engines ever serve the same
 /// subjects, a request is answered, and acted on, once (docs/nats.md "Control API").
 /// </summary>
-internal sealed partial class ControlApiService(IMessageBus bus, IPositionRegistry positions, StatusReport report, ServiceStatus status, AlertPublisher alerts, ILogger<ControlApiService> log) : IHostedService
+internal sealed partial class ControlApiService(IMessageBus bus, IPositionRegistry positions, StatusReport report, ServiceStatus status, AlertPublisher alerts, ILogger<ControlApiService> log, Microsoft.Extensions.Options.IOptions<IntakeOptions> intake) : IHostedService
 {
     /// <summary>the name <c>$SRV.INFO</c> gives; <c>$SRV.PING.streamer</c> finds every engine.</summary>
     public const string ServiceName = "streamer";
@@ -97,6 +99,16 @@ internal sealed partial class ControlApiService(IMessageBus bus, IPositionRegist
 
     private ServiceReply Handle(BusMessage request, Func<BusMessage, ServiceReply> handle)
     {
+        // refused unread: neither parsed, journaled nor echoed (docs/limits.md)
+        int limit = intake.Value.MaxMessageBytes;
+        var refusal = request.Data.Length > limit
+            ? $"{request.Subject}: {request.Data.Length} bytes is over the {limit}-byte limit (Intake:MaxMessageBytes); not read"
+            : Streamer.Rules.Diagnostics.Utf8Text.Check(request.Data) is { } utf8 ? $"{request.Subject}: {utf8}" : null;
+        if (refusal is not null)
+        {
+            alerts.Raise(AlertPublisher.Kinds.RejectedInput, refusal, key: request.Subject);
+            return Refused(refusal);
+        }
         try
         {
             return handle(request);
@@ -108,35 +120,58 @@ internal sealed partial class ControlApiService(IMessageBus bus, IPositionRegist
         }
     }
 
-    private ServiceReply List(BusMessage _)
+    private ServiceReply List(BusMessage request)
     {
-        var list = positions.List();
+        var error = ListRequest.TryParse(request.Data, out var page);
+        if (error is not null) return Refused(error);
+        var open = positions.List();
+        var ordered = new List<JournaledPosition>(open.Count);
+        foreach (var p in open)
+            if (page.After is null || string.CompareOrdinal(p.Id, page.After) > 0) ordered.Add(p);
+        ordered.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id)); // by id: a cursor that holds while positions come and go
+        // a page ends where the next entry would take the reply past what the server accepts (or at the asked limit)
+        int budget = bus.MaxPayload - NatsBus.ReplyHeadroom - ListRequest.EnvelopeBytes;
+        var entries = new List<byte[]>();
+        int used = 0;
+        foreach (var p in ordered)
+        {
+            if (entries.Count == page.Limit) break;
+            var entry = ListEntry(p);
+            if (used + entry.Length + 1 > budget && entries.Count > 0) break;
+            entries.Add(entry);
+            used += entry.Length + 1;
+        }
+        string? next = entries.Count < ordered.Count ? ordered[entries.Count - 1].Id : null;
         return Ok(ServiceJson.Write(w =>
         {
             w.WriteBoolean("ok"u8, true);
             w.WriteStartArray("positions"u8);
-            foreach (var p in list)
-            {
-                w.WriteStartObject();
-                w.WriteString("id"u8, p.Id);
-                w.WriteString("status"u8, "open"u8);
-                w.WritePropertyName("definition"u8);
-                w.WriteRawValue(p.DefinitionJson, skipInputValidation: false);
-                if (p.StateJson is { } state)
-                {
-                    // contracts original/remaining, realized P&L, trailing peak: as last journaled (exits, fills, the periodic save)
-                    w.WritePropertyName("state"u8);
-                    w.WriteRawValue(state, skipInputValidation: false);
-                }
-                w.WriteNumber("next_exit_seq"u8, p.NextExitSequence);
-                w.WriteStartArray("tranches_fired"u8);
-                foreach (var t in p.TranchesFired) w.WriteNumberValue(t);
-                w.WriteEndArray();
-                w.WriteEndObject();
-            }
+            foreach (var e in entries) w.WriteRawValue(e, skipInputValidation: true);
             w.WriteEndArray();
+            w.WriteNumber("total"u8, open.Count);
+            // null on the last page; otherwise ask again with {"after": next_after}
+            if (next is null) w.WriteNull("next_after"u8);
+            else w.WriteString("next_after"u8, next);
         }));
     }
+
+    private static byte[] ListEntry(JournaledPosition p) => ServiceJson.Write(w =>
+    {
+        w.WriteString("id"u8, p.Id);
+        w.WriteString("status"u8, "open"u8);
+        w.WritePropertyName("definition"u8);
+        w.WriteRawValue(p.DefinitionJson, skipInputValidation: false);
+        if (p.StateJson is { } state)
+        {
+            // contracts original/remaining, realized P&L, trailing peak: as last journaled (exits, fills, the periodic save)
+            w.WritePropertyName("state"u8);
+            w.WriteRawValue(state, skipInputValidation: false);
+        }
+        w.WriteNumber("next_exit_seq"u8, p.NextExitSequence);
+        w.WriteStartArray("tranches_fired"u8);
+        foreach (var t in p.TranchesFired) w.WriteNumberValue(t);
+        w.WriteEndArray();
+    });
 
     private ServiceReply Add(BusMessage request)
     {

@@ -5,8 +5,27 @@ namespace Streamer.Stream.Service;
 /// <summary>The <c>Intake</c> section; that the book exists is checked against the loaded books by <see cref="LiveServiceOptions"/>.</summary>
 public sealed record IntakeOptions : ISettingsSection
 {
+    public const int MinMessageBytes = 1024;
+
     /// <summary><c>Intake:DefaultBook</c> (day_trade): the book of a position opened by a fill that names none.</summary>
     public string DefaultBook { get; init; } = "day_trade";
 
-    public void Validate() { }
+    /// <summary>
+    /// <c>Intake:MaxMessageBytes</c> (65,536): the largest execution or control request accepted. A
+    /// fill is a few hundred bytes and a position a few KB; anything larger is refused unread (its
+    /// bytes are neither journaled nor echoed) with <c>rejected_input</c> (docs/limits.md).
+    /// </summary>
+    public int MaxMessageBytes { get; init; } = 64 * 1024;
+
+    public void Validate()
+    {
+        if (MaxMessageBytes is < MinMessageBytes or > MessageLimits.MaxPayloadCeiling)
+            throw new SettingsException($"Intake:MaxMessageBytes must be from {MinMessageBytes} to {MessageLimits.MaxPayloadCeiling} (bytes), got {MaxMessageBytes}");
+    }
+}
+
+/// <summary>nats-server's hard ceiling on <c>max_payload</c> (64 MiB): no message can be larger.</summary>
+public static class MessageLimits
+{
+    public const int MaxPayloadCeiling = 64 * 1024 * 1024;
 }

@@ -12,7 +12,8 @@ internal sealed class JournalPositionRegistry(PositionStore positions, TimeProvi
 
     public IReadOnlyList<JournaledPosition> List() => positions.LoadOpenPositions();
 
-    public bool Contains(string positionId) => positions.LoadOpenPositions().Any(p => p.Id == positionId);
+    // one indexed lookup: loading every open position per call made opening N positions by fill O(N²)
+    public bool Contains(string positionId) => positions.StatusOf(positionId) == PositionStatus.Open;
 
     public string? Add(string positionId, string definitionJson, IReadOnlyList<string>? openingFillIds = null)
     {

@@ -35,6 +35,8 @@ public sealed partial class LivePipelineService
     /// <summary>One round: every open position's state, journaled where it changed and no exit of it is outstanding.</summary>
     internal Task SaveStatesAsync() => SaveStatesAsync(waitForRound: false);
 
+    private const int StateSaveRound = 256;
+
     private async Task SaveStatesAsync(bool waitForRound)
     {
         if (Pipeline.IsStopped) return; // the engines are gone, and so is anything left to save
@@ -52,13 +54,18 @@ public sealed partial class LivePipelineService
                 return list;
             }).ConfigureAwait(false);
             long now = _time.GetUtcNow().ToUnixTimeMilliseconds() * 1_000_000;
+            var changed = new List<(string Id, PositionState State)>();
             foreach (var shard in perShard)
-            {
                 foreach (var (id, state) in shard)
-                {
-                    if (_savedStates.TryGetValue(id, out var saved) && saved == state) continue;
-                    if (_positions.SaveStateIfCurrent(id, state, now)) _savedStates[id] = state;
-                }
+                    if (!_savedStates.TryGetValue(id, out var saved) || saved != state) changed.Add((id, state));
+            // in rounds of a few hundred: one commit each, and the journal's lock is free between them for exits and fills
+            var done = new bool[StateSaveRound];
+            for (int i = 0; i < changed.Count; i += StateSaveRound)
+            {
+                var round = changed.GetRange(i, Math.Min(StateSaveRound, changed.Count - i));
+                _positions.SaveStatesIfCurrent(round, now, done);
+                for (int k = 0; k < round.Count; k++)
+                    if (done[k]) _savedStates[round[k].Id] = round[k].State;
             }
         }
         catch (InvalidOperationException) when (Pipeline.IsStopped)

@@ -511,7 +511,7 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
             long ticks = Pipeline.Ingress.Ticks;
             long delta = ticks - Interlocked.Exchange(ref _ticksReported, ticks);
             if (delta > 0) _status.RecordTicks(delta);
-            _status.PositionsMonitored = Pipeline.PositionCount;
+            _status.PositionsMonitored = Pipeline.OpenPositionCount;
         }
 #pragma warning disable CA1031 // a timer callback must never take the process down
         catch (Exception e)

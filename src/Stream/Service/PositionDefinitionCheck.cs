@@ -16,6 +16,7 @@ internal static class PositionDefinitionCheck
     public static string? Validate(ReadOnlySpan<byte> json, out string id)
     {
         id = "";
+        if (Streamer.Rules.Diagnostics.Utf8Text.Check(json) is { } utf8) return "position: " + utf8;
         JsonDocument doc;
         try
         {
@@ -31,9 +32,10 @@ internal static class PositionDefinitionCheck
             if (root.ValueKind != JsonValueKind.Object) return "position: must be a JSON object";
             if (!root.TryGetProperty("id", out var idEl) || idEl.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(idEl.GetString()))
                 return "position.id: missing or not a non-empty string";
-            id = idEl.GetString()!;
-            if (id.Contains(':', StringComparison.Ordinal) || id.Any(char.IsWhiteSpace))
-                return $"position '{id}': id must not contain ':' or spaces (exit ids are '<id>:<sequence>')";
+            var given = idEl.GetString()!;
+            if (Streamer.Rules.Positions.PositionIds.Check(given) is { } idError)
+                return $"position.id '{Streamer.Rules.Positions.PositionIds.Printable(given, 40)}': {idError}";
+            id = given;
             if (root.TryGetProperty("book", out var book) && book.ValueKind != JsonValueKind.String)
                 return $"position '{id}': book must be a string";
             if (root.TryGetProperty("opened_at", out var opened) && (opened.ValueKind != JsonValueKind.String || !NanoTime.TryParseRfc3339(opened.GetString().AsSpan(), out _)))
