@@ -27,7 +27,7 @@ public sealed partial class TapeReader
 
         var timeCell = TrimSpaces(line[cells[_cellOf[0]]]);
         if (!_timeParser.TryParse(timeCell, out long timeNs))
-            ThrowField("time", $"'{Shorten(timeCell)}' is not an RFC 3339 time (e.g. 2026-01-29T16:36:38.123456789Z)");
+            ThrowField("time", $"'{Shorten(timeCell)}' is not an RFC 3339 time of the years 1900-2200 (e.g. 2026-01-29T16:36:38.123456789Z)");
         CheckTimeOrder(timeNs, "time");
 
         var symbolCell = TrimSpaces(line[cells[_cellOf[1]]]);

@@ -59,7 +59,7 @@ public sealed partial class TapeReader
         string what = kind == MessageKind.Quote ? "a quote" : "a trade";
         if (time.IsEmpty) ThrowField("t", $"missing in {what} message");
         if (!_timeParser.TryParse(time, out long timeNs))
-            ThrowField("t", $"'{Shorten(time)}' is not an RFC 3339 time (e.g. 2026-01-29T16:36:38.123456789Z)");
+            ThrowField("t", $"'{Shorten(time)}' is not an RFC 3339 time of the years 1900-2200 (e.g. 2026-01-29T16:36:38.123456789Z)");
         if (symbol.IsEmpty) ThrowField("S", $"missing in {what} message");
         int symbolId = _symbols.Lookup(symbol);
         if (symbolId == 0) symbolId = InternNewSymbol(symbol, "S");

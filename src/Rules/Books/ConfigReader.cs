@@ -12,9 +12,23 @@ namespace Streamer.Rules.Books;
 /// </summary>
 internal static class ConfigReader
 {
+    /// <summary>a positions or books file larger than this is refused unread (100,000 positions take about 30 MB).</summary>
+    public const int MaxChars = 64 * 1024 * 1024;
+
+    /// <summary>nesting deeper than any books or positions file needs (JSON's reader stops at 64 too).</summary>
+    public const int MaxDepth = 64;
+
+    /// <summary>
+    /// nodes a YAML file may reach through aliases (<c>*name</c>): each alias repeats its anchor's whole
+    /// tree, so nine nested aliases of nine make 387 million nodes from a few hundred bytes (the
+    /// "billion laughs"). Past this the file is refused naming the limit.
+    /// </summary>
+    public const int MaxAliasedNodes = 100_000;
+
     public static ConfigNode Read(string text, string source)
     {
         ArgumentNullException.ThrowIfNull(text);
+        if (text.Length > MaxChars) throw new ConfigException($"{source}: {text.Length:N0} characters is over the limit of {MaxChars:N0} (docs/limits.md)");
         var trimmed = text.AsSpan().TrimStart();
         if (trimmed.Length > 0 && trimmed[0] == '\uFEFF') trimmed = trimmed[1..].TrimStart();
         if (trimmed.IsEmpty) throw new ConfigException($"{source}: the document is empty");
@@ -84,6 +98,7 @@ internal static class ConfigReader
         var stream = new YamlStream();
         try
         {
+            CheckYamlDepth(text, source);
             stream.Load(new StringReader(text));
         }
         catch (YamlException ex)
@@ -92,10 +107,49 @@ internal static class ConfigReader
         }
         if (stream.Documents.Count == 0) throw new ConfigException($"{source}: the document is empty");
         if (stream.Documents.Count > 1) throw new ConfigException($"{source}: line {stream.Documents[1].RootNode.Start.Line}: expected one YAML document, found {stream.Documents.Count}");
-        return FromYaml(stream.Documents[0].RootNode, source);
+        return new YamlWalk(source).From(stream.Documents[0].RootNode, 0, aliased: false);
     }
 
-    private static ConfigNode FromYaml(YamlNode node, string source)
+    /// <summary>
+    /// The parser's events, before any tree is built: the tree is built recursively, so ten thousand
+    /// nested '[' would overflow the stack (a crash no catch can stop) instead of being refused.
+    /// </summary>
+    private static void CheckYamlDepth(string text, string source)
+    {
+        var parser = new YamlDotNet.Core.Parser(new StringReader(text));
+        int depth = 0;
+        while (parser.MoveNext())
+        {
+            switch (parser.Current)
+            {
+                case YamlDotNet.Core.Events.MappingStart or YamlDotNet.Core.Events.SequenceStart:
+                    if (++depth > MaxDepth) throw new ConfigException($"{source}: line {parser.Current.Start.Line}: nested deeper than {MaxDepth} levels (docs/limits.md)");
+                    break;
+                case YamlDotNet.Core.Events.MappingEnd or YamlDotNet.Core.Events.SequenceEnd:
+                    depth--;
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The YAML tree as config nodes, with the depth and alias-expansion limits counted on the way.</summary>
+    private sealed class YamlWalk(string source)
+    {
+        private readonly HashSet<YamlNode> _seen = new(ReferenceEqualityComparer.Instance);
+        private int _aliased;
+
+        public ConfigNode From(YamlNode node, int depth, bool aliased)
+        {
+            if (depth > MaxDepth) throw new ConfigException($"{source}: line {node.Start.Line}: nested deeper than {MaxDepth} levels (docs/limits.md)");
+            // a node met a second time is an alias's copy: it and all below it count against the alias budget
+            aliased |= !_seen.Add(node);
+            if (aliased && ++_aliased > MaxAliasedNodes)
+                throw new ConfigException($"{source}: line {node.Start.Line}: YAML aliases expand to more than {MaxAliasedNodes:N0} nodes (an alias bomb?); write the values out or use fewer aliases (docs/limits.md)");
+            return FromYaml(node, source, this, depth, aliased);
+        }
+    }
+
+    private static ConfigNode FromYaml(YamlNode node, string source, YamlWalk walk, int depth, bool aliased)
     {
         int line = (int)node.Start.Line;
         switch (node)
@@ -108,14 +162,14 @@ internal static class ConfigReader
                     if (k is not YamlScalarNode ks || ks.Value is null)
                         throw new ConfigException($"{source}: line {k.Start.Line}: a mapping key must be a plain name");
                     if (map.Get(ks.Value) is not null) throw new ConfigException($"{source}: line {k.Start.Line}: duplicate key '{ks.Value}'");
-                    map.Entries.Add(new ConfigEntry(ks.Value, (int)k.Start.Line, FromYaml(v, source)));
+                    map.Entries.Add(new ConfigEntry(ks.Value, (int)k.Start.Line, walk.From(v, depth + 1, aliased)));
                 }
                 return map;
             }
             case YamlSequenceNode s:
             {
                 var seq = ConfigNode.Seq(line);
-                foreach (var item in s.Children) seq.Items.Add(FromYaml(item, source));
+                foreach (var item in s.Children) seq.Items.Add(walk.From(item, depth + 1, aliased));
                 return seq;
             }
             case YamlScalarNode sc:

@@ -33,7 +33,7 @@ public sealed partial class ExitEngine
         }
         if ((tick.Fields & TickFields.Trade) != 0)
         {
-            if (!(tick.Last > 0 && double.IsFinite(tick.Last))) _counters.BadTrades++;
+            if (!tick.IsSaneTrade) _counters.BadTrades++;
             else if (t < q.TradeNs) _counters.OutOfOrder++;
             else { q.Last = tick.Last; q.TradeNs = t; changed = true; }
         }

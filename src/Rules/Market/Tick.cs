@@ -26,6 +26,16 @@ public struct Tick
     public readonly bool HasQuote => (Fields & TickFields.Quote) != 0;
     public readonly bool HasTrade => (Fields & TickFields.Trade) != 0;
 
-    /// <summary>rules.md: bid ≥ 0, ask > 0, bid ≤ ask (NaN fails every comparison, so it is insane too).</summary>
-    public readonly bool IsSaneQuote => Bid >= 0 && Ask > 0 && Bid <= Ask;
+    /// <summary>
+    /// The highest price a quote or trade may carry (10,000,000 per share or contract; BRK.A trades
+    /// near 1e6). Past it a price is a bad frame, not a market: 1e308 would overflow the mid into an
+    /// infinite mark, and every P&amp;L after it into null (docs/limits.md).
+    /// </summary>
+    public const double MaxPrice = 10_000_000;
+
+    /// <summary>rules.md: bid ≥ 0, ask > 0, bid ≤ ask; and ask ≤ <see cref="MaxPrice"/> (NaN fails every comparison, so it is insane too).</summary>
+    public readonly bool IsSaneQuote => Bid >= 0 && Ask > 0 && Bid <= Ask && Ask <= MaxPrice;
+
+    /// <summary>a trade price above 0 and at most <see cref="MaxPrice"/>.</summary>
+    public readonly bool IsSaneTrade => Last > 0 && Last <= MaxPrice;
 }

@@ -38,6 +38,12 @@ internal static class Program
                 Console.Error.WriteLine(e.Message);
                 return 2;
             }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // a file that went away or a disk that filled mid-command: one line, never a stack trace
+                Console.Error.WriteLine($"streamer {c.Name}: {e.Message}");
+                return 2;
+            }
         }
         Console.Error.WriteLine($"streamer: unknown command '{args[0]}' (see streamer --help)");
         return 2;

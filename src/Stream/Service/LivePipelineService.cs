@@ -116,7 +116,7 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
         if (_settings.FeedTape is { } tape)
         {
             _source = Pipeline.RunSourceAsync(new TapeTickSource(tape, Symbols));
-            _ = _source.ContinueWith(_ => TapeEnded(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            _ = _source.ContinueWith(t => TapeEnded(t), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             if (_options.ExitWhenDone) _finish = FinishWhenDoneAsync(_source);
         }
         else if (_alpaca is not null)
@@ -470,9 +470,17 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
 
     // ------------------------------------------------------------------ tape end, status
 
-    private void TapeEnded()
+    private void TapeEnded(Task source)
     {
         _tapeEnded = true;
+        if (source.Exception?.InnerException is Streamer.Feed.Tapes.TapeFormatException bad)
+        {
+            // checked whole at start, so the file changed under the run: refused as replay refuses it (exit 2), never a clean end after half of it
+            LogTapeRefused(_log, bad.Message);
+            Environment.ExitCode = 2;
+            _lifetime.StopApplication();
+            return;
+        }
         LogTapeEnded(_log, Pipeline.Ingress.Ticks, Pipeline.PositionCount);
     }
 
@@ -501,6 +509,23 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
         if (_stopping.IsCancellationRequested) return;
         LogDone(_log, _outbox.Published);
         _lifetime.StopApplication();
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Feed:Tape: {Error}: the run stops (exit 2); the exits decided before that row stand")]
+    private static partial void LogTapeRefused(ILogger logger, string error);
+
+    /// <summary>
+    /// "Now" as the feed sees it: the tape's time on a tape (long.MinValue before its first tick), the
+    /// latest tick's stamp on a live feed, else the wall clock.
+    /// </summary>
+    public long FeedNowNs
+    {
+        get
+        {
+            if (_settings.FeedTape is not null) return Pipeline.Ingress.TapeNowNs;
+            long last = Pipeline.Ingress.LastTickNs;
+            return last != long.MinValue ? last : NanoTime.FromDateTime(_time.GetUtcNow().UtcDateTime);
+        }
     }
 
     private void SyncStatus()

@@ -39,12 +39,31 @@ public static class StreamerService
         return 0;
     }
 
+    /// <summary>
+    /// A tape (<c>Feed:Tape</c>) is read whole before anything starts, as <c>replay</c> reads it: a bad
+    /// row (out of time order, a year outside 1900-2200, a malformed field) refuses the run naming file
+    /// and line (exit 2), instead of half a session decided and a clean exit (docs/limits.md).
+    /// </summary>
+    private static void CheckTape(string path)
+    {
+        try
+        {
+            using var reader = Streamer.Feed.Tapes.TapeReader.Open(path, new Streamer.Rules.Instruments.SymbolTable());
+            while (reader.TryRead(out _)) { }
+        }
+        catch (Streamer.Feed.Tapes.TapeFormatException e)
+        {
+            throw new SettingsException("Feed:Tape: " + e.Message);
+        }
+    }
+
     /// <summary>Builds the host (not started). Throws <see cref="SettingsException"/> naming a bad key.</summary>
     /// <param name="extend">more services (the live pipeline): called after the defaults, so its registrations win.</param>
     public static IHost CreateHost(string[] args, string baseDirectory, Action<ILoggingBuilder>? logging = null, Action<IServiceCollection, StreamerSettings, IConfiguration>? extend = null)
     {
         var configuration = StreamerSettings.BuildConfiguration(args, baseDirectory);
         var settings = StreamerSettings.From(configuration, baseDirectory);
+        if (settings.FeedTape is { } tape) CheckTape(tape);
         // opened now so a bad path is an error before anything starts
         var journal = JournalDatabase.Open(settings.JournalPath);
 

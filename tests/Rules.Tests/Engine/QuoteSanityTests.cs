@@ -36,6 +36,9 @@ public class QuoteSanityTests
     [InlineData(6.00, 0.0)]           // zero ask
     [InlineData(-0.05, 6.10)]         // negative bid
     [InlineData(double.NaN, 6.10)]
+    [InlineData(6.00, 1e308)]         // past Tick.MaxPrice: the mid would be 5e307, a "profit" with no market behind it
+    [InlineData(1e308, 1e308)]        // the mid would overflow to infinity, every P&L after it to null
+    [InlineData(6.00, double.PositiveInfinity)]
     public void Insane_quotes_are_counted_and_ignored_and_the_previous_quote_stays(double bid, double ask)
     {
         var h = LongCallWithTarget();

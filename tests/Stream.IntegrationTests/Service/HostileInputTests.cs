@@ -182,6 +182,25 @@ public sealed class HostileInputTests
     }
 
     [Fact]
+    public async Task An_option_already_expired_by_the_feeds_time_is_refused_when_added()
+    {
+        using var dir = new TempDirectory();
+        using var server = new NatsServerFixture();
+        await using var s = await Service.StartAsync(server, dir);
+        // a live feed's latest tick says it is 2026-03-02: the Feb 20 call is gone, the Mar 20 one is not
+        var pipeline = s.Host.Services.GetRequiredService<LivePipelineService>().Pipeline;
+        long now = NanoTime.FromDateTime(new DateTime(2026, 3, 2, 15, 0, 0, DateTimeKind.Utc));
+        pipeline.Ingress.Publish(new Tick { TimeNs = now, SymbolId = pipeline.Symbols.Intern("TST"), Fields = TickFields.Quote, Bid = 100, Ask = 100.1 });
+        await Waits.UntilAsync(() => pipeline.Ingress.LastTickNs == now, "the tick's time seen", Wait);
+        static string Option(string id, string symbol) =>
+            $$"""{ "id": "{{id}}", "book": "stop_only", "underlying_entry": 100, "stop_underlying": 99, "legs": [ { "symbol": "{{symbol}}", "qty": 1, "entry_price": 2 } ] }""";
+        var refused = await s.RequestAsync("streamer.control.add", Option("OLD-1", "TST260220C00100000"));
+        Assert.Equal("position 'OLD-1': TST260220C00100000 expired on 2026-02-20, before 2026-03-02T15:00:00Z (the feed's time): nothing left to monitor", refused.GetProperty("error").GetString());
+        Assert.True((await s.RequestAsync("streamer.control.add", Option("NEW-1", "TST260320C00100000"))).GetProperty("ok").GetBoolean());
+        Assert.Equal(["NEW-1"], s.Journal.Positions.LoadOpenPositions().Select(p => p.Id));
+    }
+
+    [Fact]
     public async Task The_heartbeat_counts_positions_still_open_not_those_an_exit_closed()
     {
         using var dir = new TempDirectory();

@@ -24,6 +24,7 @@ internal static class DemoCommand
         var a = CliArgs.Parse("demo", args);
         string? reportPath = a.Get("report");
         a.RejectUnknown();
+        if (reportPath is not null) OutputFile.CheckWritable("demo", "report", reportPath);
 
         var positions = PositionsFile.Parse(ReadResourceText(PositionsName), PositionsName);
         var books = BookSet.BuiltIn;
@@ -54,7 +55,7 @@ internal static class DemoCommand
         }
         if (reportPath is not null)
         {
-            using var f = File.Create(reportPath);
+            using var f = OutputFile.Create("demo", "report", reportPath);
             ReplayReport.WriteJson(result, f);
             o.WriteLine($"report: {reportPath}");
         }

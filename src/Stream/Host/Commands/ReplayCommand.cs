@@ -21,6 +21,8 @@ internal static class ReplayCommand
         bool quiet = a.Has("quiet");
         bool latency = a.Has("latency");
         a.RejectUnknown();
+        if (reportPath is not null) OutputFile.CheckWritable("replay", "report", reportPath);
+        if (csvPath is not null) OutputFile.CheckWritable("replay", "csv", csvPath);
 
         var books = LoadBooks(booksPath);
         var positions = LoadPositions(positionsPath);
@@ -43,13 +45,13 @@ internal static class ReplayCommand
         ReplayReport.WriteSummary(result, Console.Out);
         if (reportPath is not null)
         {
-            using var f = File.Create(reportPath);
+            using var f = OutputFile.Create("replay", "report", reportPath);
             ReplayReport.WriteJson(result, f);
             Console.WriteLine($"report: {reportPath}");
         }
         if (csvPath is not null)
         {
-            using var f = new StreamWriter(csvPath, false, ReplayReport.Utf8NoBom);
+            using var f = new StreamWriter(OutputFile.Create("replay", "csv", csvPath), ReplayReport.Utf8NoBom);
             ReplayReport.WriteCsv(result, f);
             Console.WriteLine($"csv: {csvPath}");
         }

@@ -55,9 +55,8 @@ internal static class SynthCommand
         }
         else
         {
-            var dir = Path.GetDirectoryName(Path.GetFullPath(output));
-            if (dir is not null && !Directory.Exists(dir)) throw new CliException($"streamer synth: --out {output}: directory {dir} does not exist");
-            using var file = new FileStream(output, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+            OutputFile.CheckWritable("synth", "out", output);
+            using var file = OutputFile.Create("synth", "out", output);
             result = SynthTape.Write(options, file);
         }
         var summary = output == "-" ? Console.Error : Console.Out;

@@ -91,6 +91,12 @@ internal sealed class JsonlGreeks
             Error("empty line");
             return;
         }
+        // System.Text.Json throws on bad UTF-8 only when a string is read: that line's own error, never the stream's end
+        if (Streamer.Rules.Diagnostics.Utf8Text.Check(line) is { } utf8)
+        {
+            Error(utf8);
+            return;
+        }
         if (!GreeksRequest.TryParse(line, out var request, out string? error))
         {
             Error(error!);

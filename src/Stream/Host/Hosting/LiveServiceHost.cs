@@ -36,7 +36,7 @@ internal static class LiveServiceHost
             return 2;
         }
         host.Run(); // disposes the host: pipeline drained, outbox stopped, journal closed, bus closed
-        return 0;
+        return Environment.ExitCode; // 0, or 2 when the run refused its input while running (a tape changed under it)
     }
 
     /// <summary>Builds the host (not started). Throws <see cref="SettingsException"/> naming a bad key.</summary>
