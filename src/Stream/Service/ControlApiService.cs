@@ -29,6 +29,7 @@ internal sealed partial class ControlApiService(IMessageBus bus, IPositionRegist
     public const string ServiceName = "streamer";
 
     private readonly CancellationTokenSource _stop = new();
+    private readonly JournalGrowthBudget _growth = new(intake.Value.MaxJournalBytesPerMinute, TimeProvider.System);
     private Task<IAsyncDisposable?>? _serving;
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -176,6 +177,8 @@ internal sealed partial class ControlApiService(IMessageBus bus, IPositionRegist
     private ServiceReply Add(BusMessage request)
     {
         var error = PositionDefinitionCheck.Validate(request.Data, out var id);
+        if (error is null && !_growth.TryTake(request.Data.Length))
+            error = $"add: this source journaled {_growth.BytesPerMinute:N0} bytes in the last minute (Intake:MaxJournalBytesPerMinute); not added: send it again later";
         error ??= positions.Add(id, System.Text.Encoding.UTF8.GetString(request.Data));
         if (error is not null)
         {

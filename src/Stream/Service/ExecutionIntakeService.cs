@@ -33,6 +33,7 @@ public sealed class ExecutionIntakeService(IMessageBus bus, FillStore fillStore,
         new System.Threading.Channels.BoundedChannelOptions(QueueLimit) { SingleReader = true, FullMode = System.Threading.Channels.BoundedChannelFullMode.Wait });
     private IDisposable? _subscription;
     private Task? _loop;
+    private readonly JournalGrowthBudget _growth = new(options.Value.MaxJournalBytesPerMinute, time);
 
     /// <summary>An execution's fills new to the journal (one, or a multi-leg execution's legs), with their ordinals.</summary>
     public event Action<IReadOnlyList<FillRecord>>? FillRecorded;
@@ -110,6 +111,14 @@ public sealed class ExecutionIntakeService(IMessageBus bus, FillStore fillStore,
         var error = m.Data.Length > limit
             ? $"execution: {m.Data.Length} bytes is over the {limit}-byte limit (Intake:MaxMessageBytes); not read"
             : TryParse(m.Data, out fills);
+        // each leg journals the message as it came: that is what the source adds to the disk
+        if (error is null && !_growth.TryTake((long)m.Data.Length * fills!.Count))
+        {
+            fills = null;
+            error = $"execution: this source journaled {_growth.BytesPerMinute:N0} bytes in the last minute (Intake:MaxJournalBytesPerMinute); not journaled: send it again later";
+            alerts.Raise(AlertPublisher.Kinds.RejectedInput, $"{NatsSubjects.Executions}: {error}", key: "journal_growth");
+            return error;
+        }
         if (error is not null) alerts.Raise(AlertPublisher.Kinds.RejectedInput, $"{NatsSubjects.Executions}: {error}", key: error);
         return error;
     }

@@ -17,8 +17,17 @@ public sealed record IntakeOptions : ISettingsSection
     /// </summary>
     public int MaxMessageBytes { get; init; } = 64 * 1024;
 
+    /// <summary>
+    /// <c>Intake:MaxJournalBytesPerMinute</c> (64 MiB): what each outside source (executions, control
+    /// adds) may journal per minute; past it a message is refused with <c>rejected_input</c> until the
+    /// minute is over (docs/limits.md). 64 MiB is ~200,000 fills a minute.
+    /// </summary>
+    public long MaxJournalBytesPerMinute { get; init; } = 64L * 1024 * 1024;
+
     public void Validate()
     {
+        if (MaxJournalBytesPerMinute < MaxMessageBytes)
+            throw new SettingsException($"Intake:MaxJournalBytesPerMinute must be at least Intake:MaxMessageBytes ({MaxMessageBytes}), got {MaxJournalBytesPerMinute}");
         if (MaxMessageBytes is < MinMessageBytes or > MessageLimits.MaxPayloadCeiling)
             throw new SettingsException($"Intake:MaxMessageBytes must be from {MinMessageBytes} to {MessageLimits.MaxPayloadCeiling} (bytes), got {MaxMessageBytes}");
     }

@@ -516,7 +516,7 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
 
     /// <summary>
     /// "Now" as the feed sees it: the tape's time on a tape (long.MinValue before its first tick), the
-    /// latest tick's stamp on a live feed, else the wall clock.
+    /// latest tick's stamp on a live feed, else (connecting) the wall clock; long.MinValue without a feed.
     /// </summary>
     public long FeedNowNs
     {
@@ -524,7 +524,8 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
         {
             if (_settings.FeedTape is not null) return Pipeline.Ingress.TapeNowNs;
             long last = Pipeline.Ingress.LastTickNs;
-            return last != long.MinValue ? last : NanoTime.FromDateTime(_time.GetUtcNow().UtcDateTime);
+            if (last != long.MinValue) return last;
+            return _feedFactory is null ? long.MinValue : NanoTime.FromDateTime(_time.GetUtcNow().UtcDateTime);
         }
     }
 

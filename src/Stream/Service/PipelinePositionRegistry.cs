@@ -50,8 +50,12 @@ public sealed class PipelinePositionRegistry(PositionStore positions, TimeProvid
             return e.Message;
         }
         // an option that expired before it was added has nothing left to watch: said, not monitored silently
-        if (pipeline.FeedNowNs is var now && now != long.MinValue && Streamer.Rules.Positions.LegSymbols.FirstExpired(spec.Legs, now) is { } expired)
-            return $"position '{position.Id}': {expired.Symbol} expired on {expired.Expiration:yyyy-MM-dd}, before {Streamer.Rules.Time.NanoTime.FormatRfc3339(now)} (the feed's time): nothing left to monitor";
+        // (by the feed's time; a position opened by fills, by the fill's: a fill says when it traded)
+        bool byFill = openingFillIds is { Count: > 0 } && spec.OpenedAtNs != long.MinValue;
+        long now = byFill ? spec.OpenedAtNs : pipeline.FeedNowNs;
+        // a known id gets the journal's answer (monitored, or closed: never reused) before this one
+        if (now != long.MinValue && positions.StatusOf(position.Id) is null && Streamer.Rules.Positions.LegSymbols.FirstExpired(spec.Legs, now) is { } expired)
+            return $"position '{position.Id}': {expired.Symbol} expired on {expired.Expiration:yyyy-MM-dd}, before {Streamer.Rules.Time.NanoTime.FormatRfc3339(now)} ({(byFill ? "the fill's time" : "the feed's time")}): nothing left to monitor";
         var error = _journal.Add(position, openingFillIds);
         if (error is not null) return error;
         pipeline.Monitor(spec, state: null, "control");

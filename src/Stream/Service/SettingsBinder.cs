@@ -63,6 +63,10 @@ public static class SettingsBinder
             return d == Math.Floor(d) && d is >= int.MinValue and <= int.MaxValue
                 ? (int)d
                 : throw new SettingsException($"{key}: '{value}' is not a whole number");
+        if (t == typeof(long))
+            return d == Math.Floor(d) && Math.Abs(d) <= 9e15 // exact in a double
+                ? (long)d
+                : throw new SettingsException($"{key}: '{value}' is not a whole number");
         throw new NotSupportedException($"{key}: no parser for {t.Name}");
     }
 

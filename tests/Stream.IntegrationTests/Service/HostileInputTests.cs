@@ -201,6 +201,31 @@ public sealed class HostileInputTests
     }
 
     [Fact]
+    public async Task A_source_that_floods_the_journal_is_refused_past_its_budget_per_minute()
+    {
+        using var dir = new TempDirectory();
+        using var server = new NatsServerFixture();
+        await using var s = await Service.StartAsync(server, dir, "--Intake:MaxMessageBytes=1024", "--Intake:MaxJournalBytesPerMinute=4096");
+        var alerts = s.Collect(NatsSubjects.AlertsPrefix + ">");
+        int accepted = 0, refused = 0;
+        for (int i = 0; i < 60; i++)
+        {
+            var reply = await s.RequestAsync(NatsSubjects.Executions, $$"""{"id":"f-{{i}}","position_id":"P-{{i}}","symbol":"TST","qty":100,"price":100,"time":"2026-02-02T15:00:00Z","book":"stop_only"}""");
+            if (reply.GetProperty("ok").GetBoolean()) accepted++;
+            else
+            {
+                refused++;
+                Assert.Contains("(Intake:MaxJournalBytesPerMinute); not journaled: send it again later", reply.GetProperty("error").GetString(), StringComparison.Ordinal);
+            }
+        }
+        // ~130 bytes each: 4096 bytes take about 31, all within the minute
+        Assert.InRange(accepted, 25, 35);
+        Assert.Equal(60 - accepted, refused);
+        Assert.Equal(accepted, Enumerable.Range(0, 60).Count(i => s.Journal.Fills.Fills($"P-{i}").Count == 1));
+        await Waits.UntilAsync(() => alerts.Any(a => a.GetProperty("message").GetString()!.Contains("MaxJournalBytesPerMinute", StringComparison.Ordinal)), "the limit alerted", Wait);
+    }
+
+    [Fact]
     public async Task The_heartbeat_counts_positions_still_open_not_those_an_exit_closed()
     {
         using var dir = new TempDirectory();
@@ -247,11 +272,11 @@ public sealed class HostileInputTests
 
         public JournalDatabase Journal => Host.Services.GetRequiredService<JournalDatabase>();
 
-        public static async Task<Service> StartAsync(NatsServerFixture server, TempDirectory dir)
+        public static async Task<Service> StartAsync(NatsServerFixture server, TempDirectory dir, params string[] more)
         {
             File.WriteAllText(dir.File("books.yaml"), Books);
             var host = Streamer.Stream.Host.Hosting.LiveServiceHost.Create(
-                [$"--Nats:Url={server.Url}", $"--Journal:Path={dir.File("j.db")}", $"--Books:File={dir.File("books.yaml")}", "--Heartbeat:IntervalSeconds=0.5"],
+                [$"--Nats:Url={server.Url}", $"--Journal:Path={dir.File("j.db")}", $"--Books:File={dir.File("books.yaml")}", "--Heartbeat:IntervalSeconds=0.5", .. more],
                 dir.Path, logging: _ => { });
             await host.StartAsync();
             Assert.True(await host.Services.GetRequiredService<IMessageBus>().WaitUntilConnectedAsync(Wait));
