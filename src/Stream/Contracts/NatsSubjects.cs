@@ -9,6 +9,9 @@ public static class NatsSubjects
     public const string AlertsPrefix = "streamer.alerts.";
     public const string Heartbeat = "streamer.heartbeat";
     public const string Executions = "streamer.executions";
+
+    /// <summary>the queue group of <see cref="Executions"/> (as the control API's endpoints are in micro's <c>q</c>): one engine takes each fill.</summary>
+    public const string IntakeQueueGroup = "streamer";
     public const string ControlPrefix = "streamer.control.";
 
     /// <summary>the JetStream stream that keeps every exit.</summary>

@@ -317,6 +317,26 @@ public sealed class ExitStore
     /// still set at the next start means that run did not stop cleanly, and exits it sent may be on
     /// the stream but not here.
     /// </summary>
+    /// <summary>
+    /// A position this journal never had, closed by an exit adopted from the stream (a rebuilt journal):
+    /// journaled closed, so its id is neither monitored again (a positions file that names it finds it
+    /// closed) nor reused. A position the journal has keeps its row.
+    /// </summary>
+    public void RecordClosedWithoutDefinition(string positionId, long atNs)
+    {
+        lock (_db.Gate)
+        {
+            _db.ThrowIfDisposed();
+            using var c = _db.Command("""
+                INSERT INTO positions (id, definition_json, status, created_at, updated_at)
+                VALUES ($id, '{}', 'closed', $now, $now) ON CONFLICT (id) DO UPDATE SET status = 'closed', updated_at = excluded.updated_at
+                """);
+            c.Parameters.AddWithValue("$id", positionId);
+            c.Parameters.AddWithValue("$now", atNs);
+            c.ExecuteNonQuery();
+        }
+    }
+
     public bool MayHaveStreamOnlyExits
     {
         get => _db.Orders.TradingValue("publish_first_unclean") is 1;

@@ -44,6 +44,8 @@ public sealed class JournalDatabase : IDisposable
     /// </summary>
     internal Lock Gate { get; } = new();
 
+    private IDisposable? _held;
+
     /// <summary>Opens the journal at <paramref name="path"/>, creating the file and its tables on first use.</summary>
     public static JournalDatabase Open(string path)
     {
@@ -65,6 +67,9 @@ public sealed class JournalDatabase : IDisposable
             Exec(db, "PRAGMA journal_mode=WAL;");
             Exec(db, "PRAGMA synchronous=FULL;");
             Exec(db, "PRAGMA busy_timeout=5000;");
+            // a file cut short or scribbled on is found here, with what to do, not by the first query that trips on it
+            var check = Convert.ToString(Scalar<string>(db, "PRAGMA quick_check;"), CultureInfo.InvariantCulture);
+            if (check != "ok") throw Damaged(full, check ?? "quick_check failed", null);
             var version = Scalar<long>(db, "PRAGMA user_version;");
             if (version > JournalSchema.Version)
                 throw new InvalidOperationException($"journal {full}: schema version {version} is newer than this build's {JournalSchema.Version}");
@@ -80,6 +85,8 @@ public sealed class JournalDatabase : IDisposable
         catch (SqliteException e)
         {
             db.Dispose();
+            // SQLITE_CORRUPT (11), SQLITE_NOTADB (26): the file is damaged, not missing or locked
+            if (e.SqliteErrorCode is 11 or 26) throw Damaged(full, e.Message, e);
             throw new InvalidOperationException($"journal {full}: cannot open: {e.Message}", e);
         }
         catch
@@ -89,6 +96,10 @@ public sealed class JournalDatabase : IDisposable
         }
         return new JournalDatabase(full, db);
     }
+
+    private static InvalidOperationException Damaged(string path, string what, Exception? inner) => new(
+        $"journal {path}: the file is damaged ({what.TrimEnd('.')}). Move it aside (keep it: it is the record of what was decided), then start on a new file " +
+        "with Journal:RebuildFromStream=true: every exit on the exit stream is adopted before anything is decided, so none is decided twice (docs/journal.md \"Recovery\")", inner);
 
     /// <summary>a pragma's value on the journal's own connection (tests, diagnostics).</summary>
     internal string ReadPragma(string name)
@@ -101,6 +112,51 @@ public sealed class JournalDatabase : IDisposable
         }
     }
 
+    /// <summary>
+    /// null while the file this journal writes is the one at <see cref="Path"/>; otherwise what
+    /// happened to it. Deleted or replaced under a running service, SQLite goes on writing a file no
+    /// path names any more: everything journaled from then on is lost at the next start, which would
+    /// decide again every exit already published. On Linux the process's open descriptors say it
+    /// (<c>/proc/self/fd</c> shows the old file as "(deleted)"); elsewhere the path's existence.
+    /// </summary>
+    public string? CheckIdentity()
+    {
+        bool exists = File.Exists(Path);
+        const string Fds = "/proc/self/fd";
+        if (Directory.Exists(Fds))
+        {
+            bool live = false, gone = false;
+            try
+            {
+                foreach (var fd in Directory.EnumerateFileSystemEntries(Fds))
+                {
+                    string? target;
+                    try { target = new FileInfo(fd).LinkTarget; }
+                    catch (IOException) { continue; } // closed meanwhile
+                    if (target is null) continue;
+                    if (target == Path) live = true;
+                    else if (target == Path + " (deleted)") gone = true;
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return exists ? null : $"journal {Path}: the file is gone";
+            }
+            if (gone && !live) return exists
+                ? $"journal {Path}: the file was replaced while running (this service writes the old one, which no path names)"
+                : $"journal {Path}: the file was deleted while running";
+            if (live || gone) return null;
+        }
+        return exists ? null : $"journal {Path}: the file was deleted while running";
+    }
+
+    /// <summary>Releases <paramref name="held"/> (the service's <see cref="JournalInstanceLock"/>) when the journal closes, after its last commit.</summary>
+    public void ReleaseOnClose(IDisposable held)
+    {
+        ArgumentNullException.ThrowIfNull(held);
+        lock (Gate) _held = held;
+    }
+
     public void Dispose()
     {
         lock (Gate)
@@ -108,6 +164,7 @@ public sealed class JournalDatabase : IDisposable
             if (_disposed) return;
             _disposed = true;
             _db.Dispose();
+            _held?.Dispose();
         }
     }
 

@@ -12,22 +12,22 @@ internal sealed class BusSubscription : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
-    public BusSubscription(NatsConnection connection, string subject, Action<BusMessage> handler, Action<string> report)
+    public BusSubscription(NatsConnection connection, string subject, string? queueGroup, Action<BusMessage> handler, Action<string> report)
     {
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Started = started.Task;
-        _loop = RunAsync(connection, subject, handler, report, started, _stop.Token);
+        _loop = RunAsync(connection, subject, queueGroup, handler, report, started, _stop.Token);
     }
 
     /// <summary>completes when the server has the subscription (or it failed).</summary>
     public Task Started { get; }
 
-    private static async Task RunAsync(NatsConnection connection, string subject, Action<BusMessage> handler, Action<string> report, TaskCompletionSource started, CancellationToken stop)
+    private static async Task RunAsync(NatsConnection connection, string subject, string? queueGroup, Action<BusMessage> handler, Action<string> report, TaskCompletionSource started, CancellationToken stop)
     {
         INatsSub<byte[]>? sub = null;
         try
         {
-            sub = await connection.SubscribeCoreAsync<byte[]>(subject, cancellationToken: stop).ConfigureAwait(false);
+            sub = await connection.SubscribeCoreAsync<byte[]>(subject, queueGroup, cancellationToken: stop).ConfigureAwait(false);
             started.TrySetResult();
             await foreach (var m in sub.Msgs.ReadAllAsync(stop).ConfigureAwait(false))
             {

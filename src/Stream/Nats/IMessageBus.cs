@@ -60,6 +60,12 @@ public interface IMessageBus : IDisposable
     IDisposable Subscribe(string subject, Action<BusMessage> handler);
 
     /// <summary>
+    /// As <see cref="Subscribe(string, Action{BusMessage})"/>, in the queue group <paramref name="queueGroup"/>:
+    /// of all subscribers in that group, one gets each message (a bus without groups delivers to this one).
+    /// </summary>
+    IDisposable Subscribe(string subject, string queueGroup, Action<BusMessage> handler) => Subscribe(subject, handler);
+
+    /// <summary>
     /// Serves <paramref name="endpoints"/> as one NATS service (the micro protocol: discoverable with
     /// <c>$SRV.PING</c>/<c>INFO</c>/<c>STATS</c>). Resolves once the endpoints are subscribed, which
     /// needs a connection; they are restored after reconnects like any subscription. Disposing stops it.

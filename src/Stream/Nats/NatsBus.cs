@@ -125,10 +125,12 @@ public sealed partial class NatsBus : IMessageBus, IConnectionBoundRequests
         }
     }
 
-    public IDisposable Subscribe(string subject, Action<BusMessage> handler)
+    public IDisposable Subscribe(string subject, Action<BusMessage> handler) => Subscribe(subject, null, handler);
+
+    public IDisposable Subscribe(string subject, string? queueGroup, Action<BusMessage> handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        var subscription = new BusSubscription(Connection, subject, handler, e => _lastError = e);
+        var subscription = new BusSubscription(Connection, subject, queueGroup, handler, e => _lastError = e);
         // while connected the SUB is at the server when this returns, so a publish right after reaches it
         if (IsConnected) subscription.Started.Wait(_options.ConnectTimeout);
         return subscription;

@@ -44,7 +44,8 @@ public sealed class ExecutionIntakeService(IMessageBus bus, FillStore fillStore,
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _loop = Task.Run(IntakeLoopAsync, CancellationToken.None);
-        _subscription = bus.Subscribe(NatsSubjects.Executions, Enqueue);
+        // a queue group, as the control API's: two engines on one server never both journal and apply one fill (docs/nats.md)
+        _subscription = bus.Subscribe(NatsSubjects.Executions, NatsSubjects.IntakeQueueGroup, Enqueue);
         return Task.CompletedTask;
     }
 

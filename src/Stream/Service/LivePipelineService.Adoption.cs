@@ -17,16 +17,19 @@ public sealed partial class LivePipelineService
 
     private async Task AdoptFromStreamAsync(CancellationToken cancellationToken)
     {
-        if (!_outbox.MayHaveUnjournaledExits) return;
+        bool rebuild = _settings.Journal.RebuildFromStream;
+        if (!_outbox.MayHaveUnjournaledExits && !rebuild) return;
         for (int attempt = 0; ; attempt++)
         {
             try
             {
                 // the bus connects in the background: give it its first second before calling it an outage
                 if (attempt == 0) await _bus.WaitUntilConnectedAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
-                var adopted = await _outbox.AdoptFromStreamAsync(id => _positions.StatusOf(id) == PositionStatus.Open, cancellationToken).ConfigureAwait(false);
+                // rebuilding, every exit on the stream is this service's: its journal may not know the position yet
+                var adopted = await _outbox.AdoptFromStreamAsync(rebuild ? static _ => true : id => _positions.StatusOf(id) == PositionStatus.Open, rebuild, cancellationToken).ConfigureAwait(false);
                 foreach (var e in adopted) LogAdopted(_log, e.Id, e.ClosesPosition);
-                LogAdoption(_log, adopted.Count);
+                if (rebuild) LogRebuilt(_log, adopted.Count);
+                else LogAdoption(_log, adopted.Count);
                 return;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -37,7 +40,8 @@ public sealed partial class LivePipelineService
             {
                 if (attempt == 0 || attempt % 20 == 0)
                     _alerts.Raise(AlertPublisher.Kinds.NatsOutage,
-                        $"the last run stopped uncleanly and sent exits before journaling them: evaluation waits until the exit stream can be read ({e.Message}; attempt {attempt + 1})",
+                        (rebuild ? "Journal:RebuildFromStream" : "the last run stopped uncleanly and sent exits before journaling them")
+                        + $": evaluation waits until the exit stream can be read ({e.Message}; attempt {attempt + 1})",
                         key: "adoption");
                 try
                 {
@@ -58,4 +62,7 @@ public sealed partial class LivePipelineService
 
     [LoggerMessage(Level = LogLevel.Information, Message = "exit stream read after an unclean stop: {Count} exits adopted into the journal")]
     private static partial void LogAdoption(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Journal:RebuildFromStream: {Count} exits adopted from the exit stream into the journal")]
+    private static partial void LogRebuilt(ILogger logger, int count);
 }

@@ -295,6 +295,9 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
         }
     }
 
+    /// <summary>The position's journaled state (contracts, tranches, next sequence), or null when it has none.</summary>
+    internal PositionState? SavedStateOf(string id) => SavedState(id);
+
     private PositionState? SavedState(string id)
     {
         if (!_positions.TryLoadPositionState(id, out var json)) return null;

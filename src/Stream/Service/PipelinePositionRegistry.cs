@@ -58,7 +58,8 @@ public sealed class PipelinePositionRegistry(PositionStore positions, TimeProvid
             return $"position '{position.Id}': {expired.Symbol} expired on {expired.Expiration:yyyy-MM-dd}, before {Streamer.Rules.Time.NanoTime.FormatRfc3339(now)} ({(byFill ? "the fill's time" : "the feed's time")}): nothing left to monitor";
         var error = _journal.Add(position, openingFillIds);
         if (error is not null) return error;
-        pipeline.Monitor(spec, state: null, "control");
+        // a new id has no state, unless a journal rebuilt from the stream adopted its exits (Journal:RebuildFromStream)
+        pipeline.Monitor(spec, pipeline.SavedStateOf(position.Id), "control");
         Added?.Invoke(position.Id, position.Json);
         return null;
     }

@@ -22,6 +22,15 @@ public sealed class ServiceStatus(TimeProvider time)
 
     public long Ticks => Interlocked.Read(ref _ticks);
 
+    /// <summary>null while the journal file is the one being written; otherwise what happened to it.</summary>
+    public string? JournalProblem
+    {
+        get => Volatile.Read(ref _journalProblem);
+        set => Volatile.Write(ref _journalProblem, value);
+    }
+
+    private string? _journalProblem;
+
     /// <summary>More fields for the heartbeat/status object (the live pipeline's feed state), written last.</summary>
     public Action<System.Text.Json.Utf8JsonWriter>? ExtraFields { get; set; }
 

@@ -15,7 +15,8 @@ internal sealed class StatusReport(ServiceStatus status, IMessageBus bus, ExitOu
     {
         w.WriteString("service"u8, "streamer"u8);
         ServiceJson.WriteTime(w, "time", NanoTime.FromDateTime(time.GetUtcNow().UtcDateTime));
-        w.WriteString("status"u8, outbox.Backlog == 0 && bus.IsConnected ? "ok"u8 : "degraded"u8);
+        var journalProblem = status.JournalProblem;
+        w.WriteString("status"u8, outbox.Backlog == 0 && bus.IsConnected && journalProblem is null ? "ok"u8 : "degraded"u8);
         w.WriteNumber("uptime_s"u8, Math.Round(status.Uptime.TotalSeconds, 3));
         w.WriteNumber("positions_monitored"u8, status.PositionsMonitored);
         w.WriteNumber("ticks_per_second"u8, Math.Round(ticksPerSecond, 1));
@@ -28,6 +29,8 @@ internal sealed class StatusReport(ServiceStatus status, IMessageBus bus, ExitOu
         });
         w.WriteNumber("exit_backlog"u8, outbox.Backlog);
         w.WriteNumber("exits_published"u8, outbox.Published);
+        // "ok", or what happened to the file (deleted or replaced while running: JournalWatchService)
+        w.WriteString("journal"u8, journalProblem ?? "ok");
         status.ExtraFields?.Invoke(w);
     }
 }

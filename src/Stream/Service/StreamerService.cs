@@ -64,47 +64,71 @@ public static class StreamerService
         var configuration = StreamerSettings.BuildConfiguration(args, baseDirectory);
         var settings = StreamerSettings.From(configuration, baseDirectory);
         if (settings.FeedTape is { } tape) CheckTape(tape);
+        // held for the host's life, before the journal is opened: a second service on it is refused here
+        var instance = JournalInstanceLock.Acquire(settings.JournalPath);
         // opened now so a bad path is an error before anything starts
-        var journal = JournalDatabase.Open(settings.JournalPath);
+        JournalDatabase journal;
+        try
+        {
+            journal = JournalDatabase.Open(settings.JournalPath);
+            journal.ReleaseOnClose(instance);
+        }
+        catch
+        {
+            instance.Dispose();
+            throw;
+        }
 
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = baseDirectory, DisableDefaults = true });
-        builder.Configuration.AddConfiguration(configuration);
-        if (logging is not null) logging(builder.Logging);
-        else builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; }).SetMinimumLevel(LogLevel.Information);
+        try
+        {
+            var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = baseDirectory, DisableDefaults = true });
+            builder.Configuration.AddConfiguration(configuration);
+            if (logging is not null) logging(builder.Logging);
+            else builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; }).SetMinimumLevel(LogLevel.Information);
 
-        var s = builder.Services;
-        s.AddSingleton(settings);
-        // each section's record as IOptions<T>, already bound and validated (SettingsBinder: eager, so a bad value is exit 2, not a crash in StartAsync)
-        s.AddSingleton(Options.Create(settings.Nats));
-        s.AddSingleton(Options.Create(settings.Feed));
-        s.AddSingleton(Options.Create(settings.Pipeline));
-        s.AddSingleton(Options.Create(settings.Snapshots));
-        s.AddSingleton(Options.Create(settings.Journal));
-        s.AddSingleton(Options.Create(settings.Outbox));
-        s.AddSingleton(Options.Create(settings.Heartbeat));
-        s.AddSingleton(Options.Create(settings.Intake));
-        s.AddSingleton(Options.Create(settings.Shutdown));
-        s.AddSingleton(TimeProvider.System);
-        s.AddSingleton(_ => journal); // factory registration: the container disposes it, after the outbox
-        // each service takes the store it needs; they share the journal's one connection
-        s.AddSingleton(journal.Exits);
-        s.AddSingleton(journal.Fills);
-        s.AddSingleton(journal.Positions);
-        s.AddSingleton(journal.Orders);
-        s.AddSingleton<IMessageBus>(_ => new NatsBus(settings.NatsConnection));
-        s.AddSingleton(sp => new JetStreamClient(sp.GetRequiredService<IMessageBus>()));
-        s.AddSingleton(sp => new ExitOutbox(sp.GetRequiredService<ExitStore>(), sp.GetRequiredService<JetStreamClient>(), new ExitOutboxOptions { Capacity = settings.Outbox.Capacity, Durability = settings.Exits.Mode, Stream = ExitStream.Spec with { DuplicateWindow = settings.Nats.DuplicateWindow } }));
-        s.AddSingleton<ServiceStatus>();
-        s.AddSingleton<StatusReport>();
-        s.AddSingleton<AlertPublisher>();
-        s.AddSingleton<IPositionRegistry, JournalPositionRegistry>();
-        s.AddSingleton<ExecutionIntakeService>();
-        s.AddHostedService<NatsConnectionLog>();
-        s.AddHostedService<OutboxHostedService>();
-        s.AddHostedService<ControlApiService>();
-        s.AddHostedService(sp => sp.GetRequiredService<ExecutionIntakeService>());
-        s.AddHostedService<HeartbeatService>();
-        extend?.Invoke(s, settings, configuration);
-        return builder.Build();
+            var s = builder.Services;
+            s.AddSingleton(settings);
+            // each section's record as IOptions<T>, already bound and validated (SettingsBinder: eager, so a bad value is exit 2, not a crash in StartAsync)
+            s.AddSingleton(Options.Create(settings.Nats));
+            s.AddSingleton(Options.Create(settings.Feed));
+            s.AddSingleton(Options.Create(settings.Pipeline));
+            s.AddSingleton(Options.Create(settings.Snapshots));
+            s.AddSingleton(Options.Create(settings.Journal));
+            s.AddSingleton(Options.Create(settings.Outbox));
+            s.AddSingleton(Options.Create(settings.Heartbeat));
+            s.AddSingleton(Options.Create(settings.Intake));
+            s.AddSingleton(Options.Create(settings.Shutdown));
+            s.AddSingleton(TimeProvider.System);
+            s.AddSingleton(_ => journal); // factory registration: the container disposes it, after the outbox
+            // each service takes the store it needs; they share the journal's one connection
+            s.AddSingleton(journal.Exits);
+            s.AddSingleton(journal.Fills);
+            s.AddSingleton(journal.Positions);
+            s.AddSingleton(journal.Orders);
+            s.AddSingleton<IMessageBus>(_ => new NatsBus(settings.NatsConnection));
+            s.AddSingleton(sp => new JetStreamClient(sp.GetRequiredService<IMessageBus>()));
+            s.AddSingleton(sp => new ExitOutbox(sp.GetRequiredService<ExitStore>(), sp.GetRequiredService<JetStreamClient>(), new ExitOutboxOptions { Capacity = settings.Outbox.Capacity, Durability = settings.Exits.Mode, Stream = ExitStream.Spec with { DuplicateWindow = settings.Nats.DuplicateWindow } }));
+            s.AddSingleton<ServiceStatus>();
+            s.AddSingleton<StatusReport>();
+            s.AddSingleton<AlertPublisher>();
+            s.AddSingleton<IPositionRegistry, JournalPositionRegistry>();
+            s.AddSingleton<ExecutionIntakeService>();
+            s.AddHostedService<NatsConnectionLog>();
+            s.AddHostedService<OutboxHostedService>();
+            s.AddHostedService<ControlApiService>();
+            s.AddHostedService(sp => sp.GetRequiredService<ExecutionIntakeService>());
+            s.AddHostedService<HeartbeatService>();
+            s.AddHostedService<JournalWatchService>();
+            extend?.Invoke(s, settings, configuration);
+            var host = builder.Build();
+            // resolved now so the container owns it (and its lock) whatever else is ever resolved: disposing the host releases both
+            _ = host.Services.GetRequiredService<JournalDatabase>();
+            return host;
+        }
+        catch
+        {
+            journal.Dispose(); // and with it the instance lock: a refused start leaves the journal free
+            throw;
+        }
     }
 }

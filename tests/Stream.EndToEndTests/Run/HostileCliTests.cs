@@ -36,6 +36,23 @@ public sealed class HostileCliTests
     }
 
     [Fact]
+    public async Task A_damaged_journal_is_a_clear_exit_2_naming_the_file_and_the_way_back()
+    {
+        using var dir = new TempDirectory();
+        using (var journal = Streamer.Stream.Journal.JournalDatabase.Open(dir.File("j.db")))
+            for (int i = 0; i < 200; i++) journal.Positions.UpsertPosition($"P-{i}", "{\"pad\":\"" + new string('x', 400) + "\"}", 1);
+        // cut in half, as a full disk or a careless copy leaves it
+        using (var f = new FileStream(dir.File("j.db"), FileMode.Open)) f.SetLength(f.Length / 2);
+        foreach (var suffix in new[] { "-wal", "-shm" }) File.Delete(dir.File("j.db") + suffix);
+
+        var (code, output) = await StreamerProcess.RunAsync(dir.Path, "run", $"--Journal:Path={dir.File("j.db")}", "--Nats:Url=nats://127.0.0.1:9");
+        Assert.Equal(2, code);
+        Assert.Contains($"journal {dir.File("j.db")}: the file is damaged", output, StringComparison.Ordinal);
+        Assert.Contains("Journal:RebuildFromStream=true", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Output_paths_that_cannot_be_written_are_refused_before_the_backtest_in_one_line()
     {
         using var dir = new TempDirectory();

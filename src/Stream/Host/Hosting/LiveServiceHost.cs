@@ -35,7 +35,16 @@ internal static class LiveServiceHost
             Console.Error.WriteLine("streamer run: Journal:Path: " + e.Message);
             return 2;
         }
-        host.Run(); // disposes the host: pipeline drained, outbox stopped, journal closed, bus closed
+        try
+        {
+            host.Run(); // disposes the host: pipeline drained, outbox stopped, journal closed, bus closed
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            // the journal failed under the start (a page damaged past what the open's check reads): one line, and what to do
+            Console.Error.WriteLine($"streamer run: Journal:Path: the journal failed: {e.Message}. If it is damaged, move it aside and start with Journal:RebuildFromStream=true (docs/journal.md \"Recovery\")");
+            return 2;
+        }
         return Environment.ExitCode; // 0, or 2 when the run refused its input while running (a tape changed under it)
     }
 

@@ -142,7 +142,17 @@ public sealed partial class ExitOutbox
     /// Returns what was adopted, in stream order. Throws when the stream cannot be read (NATS away):
     /// the caller waits and tries again, since evaluating before would risk a second decision.
     /// </summary>
-    public async Task<IReadOnlyList<PendingExit>> AdoptFromStreamAsync(Func<string, bool> owns, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<PendingExit>> AdoptFromStreamAsync(Func<string, bool> owns, CancellationToken cancellationToken = default) =>
+        AdoptFromStreamAsync(owns, rebuild: false, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="AdoptFromStreamAsync(Func{string, bool}, CancellationToken)"/>; with
+    /// <paramref name="rebuild"/> (a journal rebuilt from the stream) an exit without the state header
+    /// (journal-first) gets the state its payload implies (contracts, realized P&amp;L, the next
+    /// sequence; one scale-out tranche per scale_out exit, in order), and a position the journal never
+    /// had that an adopted exit closed is journaled closed, so its id is never monitored or reused again.
+    /// </summary>
+    public async Task<IReadOnlyList<PendingExit>> AdoptFromStreamAsync(Func<string, bool> owns, bool rebuild, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(owns);
         ulong after = _journal.LastStreamSequence();
@@ -151,6 +161,7 @@ public sealed partial class ExitOutbox
         var adopted = new List<PendingExit>();
         var acks = new List<(string, ulong)>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        var tranchesByPosition = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var m in messages)
         {
             if (!TryReadExit(m.Data, out var id, out var positionId, out long decidedAt)) continue;
@@ -158,6 +169,7 @@ public sealed partial class ExitOutbox
             int colon = id.LastIndexOf(':');
             if (colon <= 0 || !long.TryParse(id.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long sequence)) continue;
             var stateJson = m.Header(ExitStream.StateHeader);
+            if (stateJson is null && rebuild) stateJson = StateFromPayload(m.Data, positionId, sequence, tranchesByPosition);
             int mask = 0;
             bool closes = false;
             if (stateJson is not null)
@@ -176,6 +188,9 @@ public sealed partial class ExitOutbox
             for (int i = 0; i < outcomes.Count; i++)
                 if (outcomes[i].Conflict is { } conflict) throw conflict;
             _journal.MarkPublished(acks, _clock());
+            if (rebuild)
+                foreach (var e in adopted)
+                    if (e.ClosesPosition) _journal.RecordClosedWithoutDefinition(e.PositionId, e.DecidedAtNs);
             lock (_laneGate)
             {
                 foreach (var e in adopted)
@@ -213,6 +228,27 @@ public sealed partial class ExitOutbox
         catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or ObjectDisposedException)
         {
             // the flag stays: the next start reads the stream (a cost, never a loss)
+        }
+    }
+
+    /// <summary>What a journal-first exit's payload says of its position's state after it (it carries no state header).</summary>
+    private static string? StateFromPayload(byte[] json, string positionId, long sequence, Dictionary<string, int> tranches)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(json);
+            var r = doc.RootElement;
+            int original = r.GetProperty("contracts_original").GetInt32();
+            int remaining = r.GetProperty("contracts_remaining").GetInt32();
+            double realized = r.TryGetProperty("realized_pnl", out var p) && p.ValueKind == JsonValueKind.Number ? p.GetDouble() : 0;
+            tranches.TryGetValue(positionId, out int fired);
+            if (r.TryGetProperty("rule", out var rule) && rule.GetString() == "scale_out") tranches[positionId] = ++fired;
+            var state = new Streamer.Rules.Engine.PositionState(original, remaining, fired == 0 ? 0 : (1 << Math.Min(fired, 30)) - 1, false, double.NaN, (int)sequence + 1, realized);
+            return PositionStateJson.Write(state);
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            return null; // an exit too old to say: adopted for its id and sequence alone
         }
     }
 
