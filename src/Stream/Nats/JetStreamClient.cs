@@ -98,6 +98,9 @@ public sealed class JetStreamClient
     /// </summary>
     public async Task<PubAck> PublishAsync(string subject, ReadOnlyMemory<byte> payload, TimeSpan timeout, string? messageId = null, CancellationToken cancellationToken = default)
     {
+        // the id header rides with the payload; over max_payload the server would close the connection
+        int bytes = payload.Length + (messageId is null ? 0 : 28 + messageId.Length);
+        if (bytes > _bus.MaxPayload) throw new MessageTooLargeException(subject, bytes, _bus.MaxPayload);
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(timeout);
         var ack = await Api(ct => Context.PublishAsync(subject, payload, opts: new NatsJSPubOpts { MsgId = messageId, RetryAttempts = 1 }, cancellationToken: ct), limit.Token, cancellationToken).ConfigureAwait(false);

@@ -109,6 +109,7 @@ public sealed partial class NatsBus : IMessageBus, IConnectionBoundRequests
     public async Task<BusMessage> RequestAsync(string subject, ReadOnlyMemory<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         if (!IsConnected) throw new MessageBusUnavailableException();
+        if (payload.Length > MaxPayload) throw new MessageTooLargeException(subject, payload.Length, MaxPayload);
         try
         {
             var reply = await Connection.RequestAsync<ReadOnlyMemory<byte>, byte[]>(subject, payload, replyOpts: new NatsSubOpts { Timeout = timeout }, cancellationToken: cancellationToken).ConfigureAwait(false);

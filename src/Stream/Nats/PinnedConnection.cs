@@ -58,8 +58,22 @@ internal sealed class PinnedConnection : IDisposable
         NatsHeaders? headers = null;
         if (messageId is not null) (headers = [])["Nats-Msg-Id"] = messageId;
         if (state is not null) (headers ??= [])[ExitStream.StateHeader] = state;
+        if (_connection.ServerInfo is { MaxPayload: > 0 } info && payload.Length + HeaderBytes(headers) > info.MaxPayload)
+        {
+            _pending.TryRemove(id, out _);
+            return Task.FromException<BusMessage>(new MessageTooLargeException(subject, payload.Length + HeaderBytes(headers), info.MaxPayload));
+        }
         lock (_writeGate) _lastWrite = WriteAfterAsync(_lastWrite, subject, payload, headers, $"{_inbox}.{id}", id);
         return AwaitReplyAsync(id, reply, subject, timeout, cancellationToken);
+    }
+
+    // "NATS/1.0\r\n" + "key: value\r\n"... + "\r\n": what the server counts against max_payload with the payload
+    private static int HeaderBytes(NatsHeaders? headers)
+    {
+        if (headers is null) return 0;
+        int n = 12;
+        foreach (var (k, v) in headers) n += k.Length + 4 + System.Text.Encoding.UTF8.GetByteCount(v.ToString());
+        return n;
     }
 
     private async Task OpenAsync()

@@ -53,6 +53,10 @@ public sealed partial class AlertPublisher
         public const string RejectedInput = Pipeline.PipelineAlert.Kinds.RejectedInput;
         public const string OutboxFull = Pipeline.PipelineAlert.Kinds.OutboxFull;
         public const string ExitPublishFailed = "exit_publish_failed";
+        /// <summary>an exit the stream keeps refusing while NATS is up: its position's exits wait behind it, the others go on.</summary>
+        public const string ExitParked = "exit_parked";
+        /// <summary>a parked exit acked at last: its position's exits go out again.</summary>
+        public const string ExitUnparked = "exit_unparked";
         public const string JournalError = Pipeline.PipelineAlert.Kinds.JournalError;
         public const string NatsOutage = "nats_outage";
         /// <summary>what the engine holds and what fills or the broker say disagree (e.g. a close larger than what was open).</summary>

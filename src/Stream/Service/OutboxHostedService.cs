@@ -22,6 +22,12 @@ internal sealed class OutboxHostedService(ExitOutbox outbox, IMessageBus bus, Al
         };
         outbox.OverCapacity += (exit, refused) => alerts.Raise(AlertPublisher.Kinds.OutboxFull,
             $"exit '{exit.Id}' {(refused ? "refused" : "journaled")} with {outbox.Backlog} exits waiting for NATS (over Outbox:Capacity)", key: exit.PositionId, [new("exit_id", exit.Id)]);
+        outbox.ExitParked += (exit, e) => alerts.Raise(AlertPublisher.Kinds.ExitParked,
+            $"exit '{exit.Id}' is refused by the stream while NATS is up ({e.Message}): parked. Position '{exit.PositionId}''s exits wait behind it, in order; every other position's go on. It is tried again alone every few seconds; fix what refuses it (the stream's subjects, max_payload, permissions) and it goes out",
+            key: exit.PositionId, [new("exit_id", exit.Id), new("position_id", exit.PositionId), new("subject", exit.Subject)]);
+        outbox.ExitUnparked += exit => alerts.Raise(AlertPublisher.Kinds.ExitUnparked,
+            $"exit '{exit.Id}' was acked at last: position '{exit.PositionId}''s exits go out again, in order", key: exit.PositionId,
+            [new("exit_id", exit.Id), new("position_id", exit.PositionId)]);
         outbox.JournalFailed += e => alerts.Raise(AlertPublisher.Kinds.JournalError, "outbox: " + e.Message);
         bus.StateChanged += OnBusState;
         outbox.Start();

@@ -29,6 +29,7 @@ internal sealed class StatusReport(ServiceStatus status, IMessageBus bus, ExitOu
         });
         w.WriteNumber("exit_backlog"u8, outbox.Backlog);
         w.WriteNumber("exits_published"u8, outbox.Published);
+        w.WriteNumber("positions_parked"u8, outbox.ParkedPositions); // whose exits wait behind one the stream refuses
         // "ok", or what happened to the file (deleted or replaced while running: JournalWatchService)
         w.WriteString("journal"u8, journalProblem ?? "ok");
         status.ExtraFields?.Invoke(w);

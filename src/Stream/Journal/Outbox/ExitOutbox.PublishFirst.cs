@@ -58,6 +58,8 @@ public sealed partial class ExitOutbox
         {
             // never the journal here: its lock may be held by a commit's fsync, which the publish must not wait for
             if (_journaledThrough.TryGetValue(exit.PositionId, out long through) && exit.Sequence <= through) return false;
+            // behind its parked head (journal-first, in order); the lane stays open for every other position
+            if (!_parked.IsEmpty && _parked.ContainsKey(exit.PositionId)) return false;
             if (!_laneOpen || _wentSlow.Count > 0)
             {
                 _wentSlow.Add(exit.Id);

@@ -85,6 +85,8 @@ public sealed partial class ExitOutbox
                     return;
                 }
                 var first = window.Peek().Exit;
+                // the same head refused again and again while NATS is up: its position waits, the others go on
+                bool parked = CountHeadFailure(first, failure, connectionGone);
                 if (connectionGone || !pinned) Abandon(window);
                 // the connection lives: what is still in flight settles (acked or timed out) before anything is sent again
                 else await SettleAsync(window, acked).ConfigureAwait(false);
@@ -96,6 +98,12 @@ public sealed partial class ExitOutbox
                 cursor = 0;
                 failures++;
                 PublishFailed?.Invoke(first, failure, failures);
+                if (parked)
+                {
+                    failures = 0;
+                    delay = _options.RetryMinDelay;
+                    continue;
+                }
                 if (!await DelayAsync(delay, stop).ConfigureAwait(false)) return;
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.RetryMaxDelay.Ticks));
                 continue;
@@ -111,6 +119,10 @@ public sealed partial class ExitOutbox
                 _resync = false;
                 cursor = 0;
             }
+
+            // 1b. a parked position's head, alone, once per interval, with nothing in flight
+            if (window.Count == 0 && !_parked.IsEmpty && await RetryParkedAsync(stop).ConfigureAwait(false))
+                cursor = 0; // unparked: its later exits are behind the cursor
 
             // 2. send what waits, in decision order, up to the window (after a failure one at a time until one is acked),
             // read on the publisher's own connection: never behind the next group commit's fsync
@@ -136,6 +148,11 @@ public sealed partial class ExitOutbox
                     }
                     foreach (var (ord, exit) in next)
                     {
+                        if (!_parked.IsEmpty && _parked.ContainsKey(exit.PositionId))
+                        {
+                            cursor = ord; // waits behind its parked head, journaled, in order
+                            continue;
+                        }
                         // sent first by the lane: its ack is awaited here, in order, and it is not sent again
                         var first = TakeSentFirst(exit.Id);
                         var ack = first ?? (pinned
@@ -151,7 +168,7 @@ public sealed partial class ExitOutbox
                     }
                     // a full page: there may be more to send now; a short one read everything committed so far
                     // (anything committed since completes the signal armed above, so the wait returns at once)
-                    more |= next.Count == wanted || window.Peek().Ack.IsCompleted;
+                    more |= next.Count == wanted || (window.Count > 0 && window.Peek().Ack.IsCompleted);
                 }
                 else if (window.Count == 0 && pinned && _options.Durability == ExitDurability.PublishFirst && _js.Bus.IsConnected)
                 {
@@ -188,7 +205,7 @@ public sealed partial class ExitOutbox
 
             // 4. wait: the oldest ack, new work, a connection change (StateChanged wakes us), or stop
             Volatile.Write(ref _inFlight, window.Count);
-            if (window.Count == 0) await Task.WhenAny(signal, stopped, Task.Delay(TimeSpan.FromSeconds(1), stop)).ConfigureAwait(false);
+            if (window.Count == 0) await Task.WhenAny(signal, stopped, Task.Delay(_parked.IsEmpty ? TimeSpan.FromSeconds(1) : TimeSpan.FromMilliseconds(200), stop)).ConfigureAwait(false);
             else await Task.WhenAny(window.Peek().Ack, signal, stopped).ConfigureAwait(false);
         }
     }

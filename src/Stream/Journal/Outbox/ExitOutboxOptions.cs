@@ -26,6 +26,15 @@ public sealed record ExitOutboxOptions
 
     public TimeSpan RetryMaxDelay { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// failed attempts in a row of the same head exit, with NATS connected, before its position is
+    /// parked (its exits wait, every other position's go on: ExitOutbox.Parking.cs).
+    /// </summary>
+    public int ParkAfterFailures { get; init; } = 5;
+
+    /// <summary>how often a parked position's head exit is tried again, alone.</summary>
+    public TimeSpan ParkedRetryInterval { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>exits read from the journal per query: bounds the publisher's memory.</summary>
     public int BatchSize { get; init; } = 64;
 
