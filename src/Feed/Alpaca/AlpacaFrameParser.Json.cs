@@ -44,6 +44,11 @@ public sealed partial class AlpacaFrameParser
         {
             return JsonFrameBroken(e);
         }
+        catch (InvalidOperationException e)
+        {
+            // a string that is not UTF-8: the reader checks only when one is read (found by fuzzing); the frame is malformed, not the feed
+            return FrameMalformed(JsonWhere, $"invalid text ({e.Message})");
+        }
     }
 
     private bool JsonFrameBroken(JsonException e) => FrameMalformed(JsonWhere, $"invalid JSON ({e.Message})");

@@ -105,6 +105,11 @@ internal static class ConfigReader
         {
             throw new ConfigException($"{source}: line {ex.Start.Line}: invalid YAML: {ex.InnerException?.Message ?? ex.Message}", ex);
         }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or FormatException or OverflowException)
+        {
+            // YamlDotNet's scanner throws these on some broken input (found by fuzzing): still the file's fault, said as such
+            throw new ConfigException($"{source}: invalid YAML: {ex.Message}", ex);
+        }
         if (stream.Documents.Count == 0) throw new ConfigException($"{source}: the document is empty");
         if (stream.Documents.Count > 1) throw new ConfigException($"{source}: line {stream.Documents[1].RootNode.Start.Line}: expected one YAML document, found {stream.Documents.Count}");
         return new YamlWalk(source).From(stream.Documents[0].RootNode, 0, aliased: false);

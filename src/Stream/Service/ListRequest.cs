@@ -17,6 +17,7 @@ internal readonly record struct ListRequest(string? After, int Limit)
     {
         request = new ListRequest(null, MaxLimit);
         if (data.Span.Trim(" \t\r\n"u8).IsEmpty) return null;
+        if (Streamer.Rules.Diagnostics.Utf8Text.Check(data.Span) is { } utf8) return "list: " + utf8;
         JsonDocument doc;
         try
         {
