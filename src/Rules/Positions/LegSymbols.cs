@@ -28,15 +28,15 @@ public static class LegSymbols
     }
 
     /// <summary>
-    /// The first option leg already expired at <paramref name="nowNs"/> (its expiration day is over in
-    /// New York, counted on standard time so that it never says so early), or null.
+    /// The first option leg already expired at <paramref name="nowNs"/> (past 16:00 New York on its
+    /// expiration day, DST-correct), or null.
     /// </summary>
     public static (string Symbol, DateOnly Expiration)? FirstExpired(IEnumerable<LegSpec> legs, long nowNs)
     {
         ArgumentNullException.ThrowIfNull(legs);
-        var today = Streamer.Rules.Time.NanoTime.UtcDate(nowNs + Streamer.Rules.Calendar.NewYorkTime.StandardOffsetNs);
         foreach (var leg in legs)
-            if (OccSymbol.LooksLikeOption(leg.Symbol) && OccSymbol.TryParse(leg.Symbol, out var occ, out _) && occ.Expiration < today)
+            if (OccSymbol.LooksLikeOption(leg.Symbol) && OccSymbol.TryParse(leg.Symbol, out var occ, out _)
+                && Streamer.Rules.Calendar.MarketCalendar.ExpirationUtc(occ.Expiration) < nowNs)
                 return (leg.Symbol, occ.Expiration);
         return null;
     }

@@ -65,8 +65,17 @@ public sealed class ReplaySession
             _tickLatency.Record(Stopwatch.GetTimestamp() - t0);
             ticks++;
         }
+        // rules.md: after the last tick the clock runs on to the close of that tick's session (or to --until),
+        // so a time rule due in that span (a 15:55 close, a max hold) fires at its own instant with the last marks
+        long end = EndOfClock(_engine.ClockNs);
+        if (end != long.MinValue && end > _engine.ClockNs)
+        {
+            while (next < _pending.Count && _pending[next].OpenedAtNs <= end)
+                Open(_pending[next++], end, ref sink);
+            _engine.OnClock(end, ref sink);
+        }
         long elapsedTicks = Stopwatch.GetTimestamp() - started;
-        // positions opened after the tape's end never saw a tick; they are still reported (open)
+        // positions opened after the clock's end never saw it; they are still reported (open)
         while (next < _pending.Count) _engine.AddPosition(_pending[next++]);
 
         double elapsedMs = elapsedTicks * 1000.0 / Stopwatch.Frequency;
@@ -92,6 +101,22 @@ public sealed class ReplaySession
             Positions: Positions.Count,
             Symbols: Symbols.Count);
         return new ReplayResult(_exits, positions, stats);
+    }
+
+    /// <summary>
+    /// <c>replay --until</c>: the instant the clock runs on to after the last tick (instead of that
+    /// tick's session close). An instant before the last tick changes nothing: the clock never goes back.
+    /// </summary>
+    public long? UntilNs { get; init; }
+
+    /// <summary>Where the clock stops: <see cref="UntilNs"/>, else the close of the last tick's regular session (none on a closed day, or after the close).</summary>
+    private long EndOfClock(long lastNs)
+    {
+        if (lastNs == long.MinValue) return long.MinValue; // an empty tape: no clock at all
+        if (UntilNs is { } until) return until;
+        return Streamer.Rules.Calendar.MarketCalendar.Nyse.TryGetSession(Streamer.Rules.Calendar.MarketCalendar.Nyse.NewYorkDate(lastNs), out _, out long close) && close > lastNs
+            ? close
+            : long.MinValue;
     }
 
     private void Open(PositionSpec spec, long now, ref CollectingSink sink)

@@ -7,7 +7,7 @@ using Streamer.Stream.Replay;
 
 namespace Streamer.Stream.Host.Commands;
 
-/// <summary><c>streamer replay --positions P --ticks T [--books B] [--report R.json] [--csv R.csv] [--quiet] [--latency]</c></summary>
+/// <summary><c>streamer replay --positions P --ticks T [--books B] [--report R.json] [--csv R.csv] [--until TIME] [--quiet] [--latency]</c></summary>
 internal static class ReplayCommand
 {
     public static int Run(string[] args)
@@ -20,7 +20,15 @@ internal static class ReplayCommand
         string? csvPath = a.Get("csv");
         bool quiet = a.Has("quiet");
         bool latency = a.Has("latency");
+        string? untilText = a.Get("until");
         a.RejectUnknown();
+        long? until = null;
+        if (untilText is not null)
+        {
+            if (!Streamer.Rules.Time.NanoTime.TryParseRfc3339(untilText.AsSpan(), out long u))
+                throw new CliException($"streamer replay: --until '{untilText}' is not an RFC 3339 time (e.g. 2026-01-29T21:00:00Z)");
+            until = u;
+        }
         if (reportPath is not null) OutputFile.CheckWritable("replay", "report", reportPath);
         if (csvPath is not null) OutputFile.CheckWritable("replay", "csv", csvPath);
 
@@ -33,6 +41,7 @@ internal static class ReplayCommand
             var session = new ReplaySession(positions, books, symbols)
             {
                 MeasureLatencyInEvents = latency,
+                UntilNs = until,
                 OnExit = quiet ? null : e => Console.WriteLine(ReplayReport.ExitLine(e)),
             };
             using var tape = OpenTape(ticksPath, symbols);
