@@ -85,6 +85,7 @@ internal static class BookCompiler
                 case (RuleId.DeltaStop, "short_delta"): p.ShortDelta = Fraction(v, source, pat); break;
                 case (RuleId.Touch, "distance"): p.TouchDistance = NonNegative(v, source, pat); break;
                 case (RuleId.DteStop, "dte"): p.Dte = Integer(v, source, pat, 0, 10_000); break;
+                case (RuleId.DteStop, "initial_fraction"): p.DteInitialFraction = Fraction(v, source, pat); break;
                 case (RuleId.DayTradeClose, "minutes_before_close"): p.MinutesBeforeClose = Integer(v, source, pat, 0, 390); break;
                 case (RuleId.MaxHold, "minutes"): p.MaxHoldMinutes = Integer(v, source, pat, 1, 10_000_000); break;
                 case (RuleId.ExpiryRisk, "hours"): p.ExpiryRiskHours = NonNegative(v, source, pat); break;
@@ -92,6 +93,8 @@ internal static class BookCompiler
                     throw Error(source, e.Line, pat, $"unknown parameter '{e.Key}' for rule {rule.Name()}{KnownParameters(rule)}");
             }
         }
+        // initial_fraction alone is the relative form only; with dte too, whichever comes first
+        if (rule == RuleId.DteStop && body.Get("initial_fraction") is not null && body.Get("dte") is null) p.Dte = BookParameters.DteOff;
     }
 
     private static void ApplyScaleOut(ref BookParameters p, ConfigNode body, string source, string at)
@@ -149,7 +152,7 @@ internal static class BookCompiler
         RuleId.DeltaStop => " (known: short_delta)",
         RuleId.Touch => " (known: distance)",
         RuleId.ScaleOut => " (known: min_contracts, levels, fractions, single_exit_level)",
-        RuleId.DteStop => " (known: dte)",
+        RuleId.DteStop => " (known: dte, initial_fraction)",
         RuleId.DayTradeClose => " (known: minutes_before_close)",
         RuleId.MaxHold => " (known: minutes)",
         RuleId.ExpiryRisk => " (known: hours)",

@@ -28,7 +28,11 @@ public struct BookParameters
     public Tranches Levels;         // pct_max_profit (credit) or gain_pct (debit), ascending
     public Tranches Fractions;      // of the original count; the last tranche is the remainder
     public double SingleExitLevel;  // below min_contracts: everything at this level
-    public int Dte;                 // dte_stop
+    public int Dte;                 // dte_stop: absolute DTE (DteOff: not given beside initial_fraction)
+    public double DteInitialFraction; // dte_stop: of the DTE at open (NaN: off)
+
+    /// <summary><see cref="Dte"/> when only <c>initial_fraction</c> was given.</summary>
+    public const int DteOff = -1;
     public int MinutesBeforeClose;  // day_trade_close
     public int MaxHoldMinutes;      // max_hold
     public double ExpiryRiskHours;  // expiry_risk
@@ -57,6 +61,7 @@ public struct BookParameters
                 TrancheCount = 3,
                 SingleExitLevel = 0.5,
                 Dte = 21,
+                DteInitialFraction = double.NaN,
                 MinutesBeforeClose = 5,
                 MaxHoldMinutes = 0,
                 ExpiryRiskHours = 24,

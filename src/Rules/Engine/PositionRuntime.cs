@@ -166,16 +166,34 @@ internal sealed class PositionRuntime
         }
     }
 
+    /// <summary>the earliest leg's expiration (16:00 New York) and date: the time rules are computed from them.</summary>
+    public long EarliestExpiryNs = long.MaxValue;
+    public DateOnly EarliestExpiryDate = DateOnly.MaxValue;
+
     public void RecomputeTimeInstants(long earliestExpiryNs, DateOnly earliestDate)
     {
+        EarliestExpiryNs = earliestExpiryNs;
+        EarliestExpiryDate = earliestDate;
         MaxHoldNs = P.Has(RuleId.MaxHold) && OpenedNs != long.MinValue ? OpenedNs + P.MaxHoldMinutes * NanoTime.PerMinute : long.MaxValue;
         ExpiryRiskNs = P.Has(RuleId.ExpiryRisk) && earliestExpiryNs != long.MaxValue
             ? earliestExpiryNs - (long)Math.Round(P.ExpiryRiskHours * NanoTime.PerHour)
             : long.MaxValue;
         // DTE ≤ dte from 00:00 New York of (expiration − dte days)
-        DteNs = P.Has(RuleId.DteStop) && earliestDate != DateOnly.MaxValue
+        long absolute = P.Has(RuleId.DteStop) && P.Dte != BookParameters.DteOff && earliestDate != DateOnly.MaxValue
             ? MarketCalendar.NewYorkToUtc(earliestDate.AddDays(-P.Dte), TimeOnly.MinValue)
             : long.MaxValue;
+        // initial_fraction F: the time left to expiration (16:00 New York) is F × what it was at open, in continuous
+        // time (a 45-DTE trade at 0.47 stops at 21.15 DTE, a 14-DTE one at 6.58); whichever of the two comes first
+        long relative = long.MaxValue;
+        if (P.Has(RuleId.DteStop)) Reasons[(int)RuleId.DteStop] = ReasonTexts.DteAbsolute(P.Dte);
+        if (P.Has(RuleId.DteStop) && !double.IsNaN(P.DteInitialFraction) && OpenedNs != long.MinValue && earliestExpiryNs != long.MaxValue && earliestExpiryNs > OpenedNs)
+        {
+            long span = earliestExpiryNs - OpenedNs;
+            relative = earliestExpiryNs - (long)Math.Round(P.DteInitialFraction * span);
+            if (relative < absolute)
+                Reasons[(int)RuleId.DteStop] = ReasonTexts.DteFraction(P.DteInitialFraction, span / (double)NanoTime.PerDay);
+        }
+        DteNs = Math.Min(absolute, relative);
     }
 
     /// <summary>Sets the clock-derived opened_at of a position given without one.</summary>
@@ -183,6 +201,7 @@ internal sealed class PositionRuntime
     {
         OpenedNs = nowNs;
         if (P.Has(RuleId.MaxHold)) MaxHoldNs = nowNs + P.MaxHoldMinutes * NanoTime.PerMinute;
+        if (P.Has(RuleId.DteStop) && !double.IsNaN(P.DteInitialFraction)) RecomputeTimeInstants(EarliestExpiryNs, EarliestExpiryDate); // the DTE at open is measured from here
     }
 
     /// <summary>Slope of the expiration payoff: does the position gain when the underlying rises?</summary>

@@ -26,10 +26,17 @@ internal static class ReasonTexts
         r[(int)RuleId.ScaleOut] = "Profit target";
         r[(int)RuleId.DayTradeClose] = string.Create(c, $"Day trade must close ({p.MinutesBeforeClose} min before the close)");
         r[(int)RuleId.ExpiryRisk] = string.Create(c, $"Options expiring soon (≤ {p.ExpiryRiskHours:0.##} h)");
-        r[(int)RuleId.DteStop] = string.Create(c, $"Time stop ({p.Dte} DTE)");
+        r[(int)RuleId.DteStop] = DteAbsolute(p.Dte);
         r[(int)RuleId.MaxHold] = string.Create(c, $"Max hold time exceeded ({p.MaxHoldMinutes} min)");
         return r;
     }
+
+    /// <summary>"Time stop (21 DTE)": dte_stop's absolute form.</summary>
+    public static string DteAbsolute(int dte) => string.Create(CultureInfo.InvariantCulture, $"Time stop ({dte} DTE)");
+
+    /// <summary>"Time stop (0.47 of the 45.0 DTE at open: 21.2 DTE)": dte_stop's initial_fraction form.</summary>
+    public static string DteFraction(double fraction, double dteAtOpen) =>
+        string.Create(CultureInfo.InvariantCulture, $"Time stop ({fraction:0.##} of the {dteAtOpen:0.0} DTE at open: {fraction * dteAtOpen:0.0} DTE)");
 
     /// <summary>"Profit target (75% of max)" for credit positions, "Profit target (+50% gain)" for debit ones.</summary>
     public static string Tranche(double level, bool credit) =>

@@ -145,6 +145,58 @@ public class TimeRuleTests
     }
 
     [Fact]
+    public void Dte_stop_initial_fraction_stops_at_that_fraction_of_the_DTE_at_open()
+    {
+        // opened 16:00 EST 2026-01-06, 45 days before the 16:00 EST 2026-02-20 expiration: 0.47 × 45 = 21.15 DTE
+        // = 3 h 36 min before 16:00 on 2026-01-30: 12:24 EST, in session
+        var h = With("      dte_stop: { initial_fraction: 0.47 }\n", "2026-01-06T21:00:00Z");
+        h.Quote(Utc("2026-01-07T15:00:00Z"), Call, 3.99, 4.01);
+        Assert.Equal(0, h.RunClockTo(Utc("2026-01-30T17:23:59Z")));
+        Assert.Equal(1, h.RunClockTo(Utc("2026-01-31T00:00:00Z")));
+        Assert.Equal(RuleId.DteStop, h.Last.Rule);
+        Assert.InRange(h.Last.TimeNs, Utc("2026-01-30T17:24:00Z") - 1000, Utc("2026-01-30T17:24:00Z") + 1000);
+        Assert.Equal("Time stop (0.47 of the 45.0 DTE at open: 21.2 DTE)", h.Last.Reason);
+    }
+
+    [Fact]
+    public void Dte_stop_initial_fraction_of_a_short_trade_falls_on_a_weekend_and_a_holiday_and_fires_at_the_next_open()
+    {
+        // 14 DTE at open (2026-02-06 16:00 EST): 6.58 DTE is Saturday 2026-02-14 07:04:48Z; Monday 02-16 is
+        // Washington's Birthday: it fires at Tuesday's open, 09:30 EST
+        var h = With("      dte_stop: { initial_fraction: 0.47 }\n", "2026-02-06T21:00:00Z");
+        h.Quote(Utc("2026-02-09T15:00:00Z"), Call, 3.99, 4.01);
+        Assert.Equal(1, h.RunClockTo(Utc("2026-02-18T00:00:00Z")));
+        Assert.Equal((RuleId.DteStop, Utc("2026-02-17T14:30:00Z")), (h.Last.Rule, h.Last.TimeNs));
+        Assert.Equal("Time stop (0.47 of the 14.0 DTE at open: 6.6 DTE)", h.Last.Reason);
+    }
+
+    [Fact]
+    public void Dte_stop_with_both_forms_fires_at_whichever_comes_first()
+    {
+        // dte 21 holds from 2026-01-30 00:00 New York (the open, 14:30Z); 0.47 of 45 DTE at 17:24Z: the absolute one wins
+        var h = With("      dte_stop: { dte: 21, initial_fraction: 0.47 }\n", "2026-01-06T21:00:00Z");
+        h.Quote(Utc("2026-01-07T15:00:00Z"), Call, 3.99, 4.01);
+        Assert.Equal(1, h.RunClockTo(Utc("2026-01-31T00:00:00Z")));
+        Assert.Equal((RuleId.DteStop, Utc("2026-01-30T14:30:00Z"), "Time stop (21 DTE)"), (h.Last.Rule, h.Last.TimeNs, h.Last.Reason));
+        // and with a fraction that comes first (0.6 of 45 = 27 DTE: 2026-01-24, a Saturday → Monday's open)
+        var early = With("      dte_stop: { dte: 21, initial_fraction: 0.6 }\n", "2026-01-06T21:00:00Z");
+        early.Quote(Utc("2026-01-07T15:00:00Z"), Call, 3.99, 4.01);
+        Assert.Equal(1, early.RunClockTo(Utc("2026-01-31T00:00:00Z")));
+        Assert.Equal((RuleId.DteStop, Utc("2026-01-26T14:30:00Z")), (early.Last.Rule, early.Last.TimeNs));
+        Assert.StartsWith("Time stop (0.6 of the 45.0 DTE at open", early.Last.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("initial_fraction: 1.5", "must be a fraction in (0, 1]")]
+    [InlineData("initial_fraction: 0", "must be a fraction in (0, 1]")]
+    [InlineData("fraction: 0.5", "known: dte, initial_fraction")]
+    public void Dte_stop_initial_fraction_out_of_range_is_refused_naming_it(string body, string expected)
+    {
+        var e = Assert.Throws<ConfigException>(() => BookSet.Parse("books:\n  t:\n    rules:\n      dte_stop: { " + body + " }\n", "b.yaml"));
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Dte_on_a_saturday_fires_on_monday()
     {
         // expires Saturday 2026-02-21: DTE 21 on Saturday 01-31 → Monday 02-02 09:30 EST

@@ -40,14 +40,27 @@ public sealed class NatsServerFixture : IDisposable
         _configFile = configFile;
         _environment = environment;
         Binary = FindBinary();
-        Port = FreePort();
         StoreDirectory = Directory.CreateTempSubdirectory("streamer-nats-").FullName;
-        Start();
+        // a free port can be taken by another process between the probe and the server's bind (parallel
+        // test runs on a shared machine): the first start tries a fresh one; restarts keep theirs
+        for (int attempt = 1; ; attempt++)
+        {
+            Port = FreePort();
+            try
+            {
+                Start();
+                return;
+            }
+            catch (InvalidOperationException e) when (attempt < 5 && e.Message.Contains("address already in use", StringComparison.Ordinal))
+            {
+                lock (_log) _log.Clear();
+            }
+        }
     }
 
     public string Binary { get; }
 
-    public int Port { get; }
+    public int Port { get; private set; }
 
     public string StoreDirectory { get; }
 
