@@ -52,7 +52,7 @@ public sealed class AlpacaEmulator : IAsyncDisposable
             Calendar = brokerOptions.Calendar,
             IsListed = brokerOptions.IsListed ?? listed.Contains, // the tape's symbols (plus any quoted or held)
         });
-        _trading = new TradingEndpoints(Broker, CredentialsAccepted);
+        _trading = new TradingEndpoints(Broker, CredentialsAccepted, [.. listed.Order(StringComparer.Ordinal)]);
     }
 
     /// <summary>The paper broker behind the trading endpoints (fills at the emulator's own quotes).</summary>

@@ -41,6 +41,7 @@ public sealed class PaperBroker
     private long _clockNs = long.MinValue; // latest time given to AdvanceTo
     private long _nextDueNs = long.MaxValue; // earliest order expiry or option expiration
     private long _sequence;
+    private decimal _cash = 100_000m;
 
     public PaperBroker(Func<long> nowNs) : this(nowNs, PaperBrokerOptions.Default)
     {
@@ -58,6 +59,15 @@ public sealed class PaperBroker
     public PaperBrokerOptions Options => _options;
 
     private long Now => Math.Max(_nowNs(), _clockNs);
+
+    /// <summary>The broker's market time: what stamps orders, and what <c>/v2/clock</c> shows.</summary>
+    public long NowNs => Now;
+
+    /// <summary>Paper cash: 100000 at the start, moved by every fill, exercise and assignment (× 100 for options).</summary>
+    public decimal Cash
+    {
+        get { lock (_gate) return _cash; }
+    }
 
     /// <summary>A quote without sizes: unlimited size (whole fills even with partial fills on).</summary>
     public void OnQuote(string symbol, double bid, double ask) => OnQuote(symbol, bid, ask, long.MaxValue, long.MaxValue);
@@ -199,6 +209,8 @@ public sealed class PaperBroker
                         Symbol = l.Symbol,
                         Side = l.Side,
                         PositionIntent = l.PositionIntent,
+                        ReportedIntent = l.PositionIntent.Length > 0 ? l.PositionIntent : InferIntent(l.Symbol, l.Side),
+                        ClientOrderId = Guid.NewGuid().ToString(),
                         RatioQty = l.RatioQty,
                         IsOption = OccSymbol.LooksLikeOption(l.Symbol),
                     })],
@@ -300,6 +312,12 @@ public sealed class PaperBroker
         bool isLong = have > 0;
         return Submit(new PaperOrderRequest.Parsed("simple", "market", "day", close, null, Guid.NewGuid().ToString(),
             [new PaperOrderRequest.Leg(symbol, isLong ? "sell" : "buy", isLong ? "sell_to_close" : "buy_to_close", 1)]));
+    }
+
+    private string InferIntent(string symbol, string side)
+    {
+        long have = _positions.TryGetValue(symbol, out var p) ? p.Qty : 0;
+        return side == "buy" ? (have < 0 ? "buy_to_close" : "buy_to_open") : (have > 0 ? "sell_to_close" : "sell_to_open");
     }
 
     private bool AnyWorkingOn(string symbol)
@@ -451,6 +469,7 @@ public sealed class PaperBroker
 
     private void ApplyFill(string symbol, long delta, decimal price)
     {
+        _cash -= delta * price * (OccSymbol.LooksLikeOption(symbol) ? 100 : 1);
         if (!_positions.TryGetValue(symbol, out var p))
         {
             _positions[symbol] = NewPosition(symbol, delta, price);
