@@ -167,7 +167,7 @@ public sealed class PaperBroker
         lock (_gate) return _byClientId.GetValueOrDefault(clientOrderId);
     }
 
-    /// <summary>Exercises, assignments and worthless expirations so far, in time order.</summary>
+    /// <summary>Fills, exercises, assignments and worthless expirations so far, in time order.</summary>
     public IReadOnlyList<PaperActivity> Activities()
     {
         lock (_gate) return [.. _activities];
@@ -405,6 +405,15 @@ public sealed class PaperBroker
             order.Status = "partially_filled";
         }
         updates.Add(Make(done ? "fill" : "partial_fill", order, now, new PaperExecution(price, units, legFills)));
+        foreach (var f in legFills)
+        {
+            bool mleg = order.OrderClass == "mleg";
+            long cum = after * f.Leg.RatioQty, leaves = order.RemainingQty * f.Leg.RatioQty;
+            _activities.Add(new PaperActivity(ActivityId(now), "FILL", now, f.Leg.Symbol, f.Qty, f.Price, (f.Leg.IsBuy ? -1 : 1) * f.Qty * f.Price * (f.Leg.IsOption ? 100 : 1), "")
+            {
+                Fill = new PaperFillDetail(done ? "fill" : "partial_fill", f.Leg.Side, mleg ? f.Leg.Id : order.Id, cum, leaves, order.Status),
+            });
+        }
     }
 
     private void CancelLocked(PaperOrder order, List<PaperTradeUpdate> updates)

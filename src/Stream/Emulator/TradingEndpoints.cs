@@ -247,13 +247,31 @@ internal sealed class TradingEndpoints
         return [.. orders.Take((int)limit)];
     }
 
-    /// <summary><c>GET /v2/account/activities[/{type}][?activity_types=A,B]</c>: the non-trade activities (OPEXP, OPEXC, OPASN), newest first.</summary>
+    /// <summary>
+    /// <c>GET /v2/account/activities[/{type}]</c> with <c>activity_types=A,B</c>, <c>category</c>
+    /// (trade_activity | non_trade_activity), <c>direction</c> (desc, the default, newest first | asc),
+    /// <c>page_size</c> (default and most 100) and <c>page_token</c> (the id of the last one seen):
+    /// FILL activities and the non-trade OPEXP, OPEXC, OPASN.
+    /// </summary>
     private List<PaperActivity> Activities(HttpRequest request, string? type)
     {
         var types = type is not null ? [type]
             : request.Query["activity_types"].ToString() is { Length: > 0 } list ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             : null;
-        return [.. _broker.Activities().Where(a => types is null || types.Contains(a.ActivityType)).Reverse()];
+        string category = request.Query["category"].ToString();
+        if (category.Length > 0 && category is not ("trade_activity" or "non_trade_activity"))
+            throw TradingApiException.Invalid($"category must be trade_activity or non_trade_activity, got '{category}'");
+        if (category.Length > 0 && types is not null) throw TradingApiException.Invalid("give activity_types or category, not both");
+        string direction = request.Query["direction"].ToString() is { Length: > 0 } d ? d : "desc";
+        if (direction is not ("asc" or "desc")) throw TradingApiException.Invalid($"direction must be asc or desc, got '{direction}'");
+        long size = QueryLong(request, "page_size") ?? 100;
+        if (size > 100) throw TradingApiException.Invalid($"page_size must be at most 100, got {size}");
+        IEnumerable<PaperActivity> all = _broker.Activities()
+            .Where(a => types is null || types.Contains(a.ActivityType))
+            .Where(a => category.Length == 0 || (category == "trade_activity") == (a.Fill is not null));
+        if (direction == "desc") all = all.Reverse();
+        if (request.Query["page_token"].ToString() is { Length: > 0 } token) all = all.SkipWhile(a => a.Id != token).Skip(1);
+        return [.. all.Take((int)size)];
     }
 
     /// <summary>

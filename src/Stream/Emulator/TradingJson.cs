@@ -217,9 +217,29 @@ internal static class TradingJson
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>An account activity (non-trade): <c>OPEXP</c>, <c>OPEXC</c>, <c>OPASN</c>.</summary>
+    /// <summary>An account activity: <c>FILL</c> (trade), <c>OPEXP</c>, <c>OPEXC</c>, <c>OPASN</c> (non-trade).</summary>
     public static void Activity(Utf8JsonWriter w, PaperActivity a)
     {
+        if (a.Fill is { } fill)
+        {
+            // alpaca-py TradeActivity: numbers as strings, as Alpaca sends them
+            w.WriteStartObject();
+            w.WriteString("id", a.Id);
+            w.WriteString("account_id", AccountId);
+            w.WriteString("activity_type", "FILL");
+            w.WriteString("transaction_time", Time(a.TimeNs));
+            w.WriteString("type", fill.Type);
+            w.WriteString("price", Money(a.Price));
+            w.WriteString("qty", a.Qty.ToString(CultureInfo.InvariantCulture));
+            w.WriteString("side", fill.Side);
+            w.WriteString("symbol", a.Symbol);
+            w.WriteString("leaves_qty", fill.LeavesQty.ToString(CultureInfo.InvariantCulture));
+            w.WriteString("order_id", fill.OrderId);
+            w.WriteString("cum_qty", fill.CumQty.ToString(CultureInfo.InvariantCulture));
+            w.WriteString("order_status", fill.OrderStatus);
+            w.WriteEndObject();
+            return;
+        }
         w.WriteStartObject();
         w.WriteString("id", a.Id);
         w.WriteString("account_id", AccountId);
