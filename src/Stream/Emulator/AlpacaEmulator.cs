@@ -31,6 +31,7 @@ public sealed class AlpacaEmulator : IAsyncDisposable
     private readonly MarketClock _clock;
     private readonly CancellationTokenSource _stop = new();
     private readonly TradingEndpoints _trading;
+    private readonly MarketDataEndpoints _data;
     private readonly QuoteSizes _sizes;
     private long _lastDispatchedNs = long.MinValue;
 
@@ -53,6 +54,7 @@ public sealed class AlpacaEmulator : IAsyncDisposable
             IsListed = brokerOptions.IsListed ?? listed.Contains, // the tape's symbols (plus any quoted or held)
         });
         _trading = new TradingEndpoints(Broker, CredentialsAccepted, [.. listed.Order(StringComparer.Ordinal)]);
+        _data = new MarketDataEndpoints(tape, _sizes, MarketNowNs, options.Loop, CredentialsAccepted);
     }
 
     /// <summary>The paper broker behind the trading endpoints (fills at the emulator's own quotes).</summary>
@@ -140,6 +142,11 @@ public sealed class AlpacaEmulator : IAsyncDisposable
         {
             using var request = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, context.RequestAborted);
             await _trading.HandleAsync(context, parts, request.Token).ConfigureAwait(false);
+            return;
+        }
+        if (MarketDataEndpoints.IsDataPath(parts))
+        {
+            await _data.HandleAsync(context, parts).ConfigureAwait(false);
             return;
         }
         bool isOptions;

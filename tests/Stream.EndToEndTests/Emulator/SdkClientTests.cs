@@ -30,17 +30,20 @@ public sealed class SdkClientTests
         }
     }
 
+    /// <summary>Every 100 ms for 10 minutes, each row a cent above the last: a message names its own row.</summary>
+    private static IEnumerable<string> MovingTape()
+    {
+        for (int i = 0; i < 6000; i++)
+        {
+            yield return string.Create(CultureInfo.InvariantCulture, $"{At(i)},AAPL,{200 + i * 0.01m},{200.05m + i * 0.01m},{200.02m + i * 0.01m}");
+            yield return string.Create(CultureInfo.InvariantCulture, $"{At(i)},{Call},{5 + i * 0.01m},{5.1m + i * 0.01m},");
+        }
+    }
+
     [Fact]
     public async Task Sdk_streams_stock_quotes_and_trades_and_option_quotes_as_on_the_tape()
     {
-        // every row moves by a cent, so each message names its own row
-        var rows = new List<string>();
-        for (int i = 0; i < 6000; i++)
-        {
-            rows.Add(string.Create(CultureInfo.InvariantCulture, $"{At(i)},AAPL,{200 + i * 0.01m},{200.05m + i * 0.01m},{200.02m + i * 0.01m}"));
-            rows.Add(string.Create(CultureInfo.InvariantCulture, $"{At(i)},{Call},{5 + i * 0.01m},{5.1m + i * 0.01m},"));
-        }
-        var tape = WriteTape(rows);
+        var tape = WriteTape(MovingTape());
         var (emulator, port) = await StartEmulatorAsync(tape, "--speed", "1");
         try
         {
@@ -83,6 +86,71 @@ public sealed class SdkClientTests
             Assert.Equal([Call], subs.GetProperty("options").GetProperty("quotes").EnumerateArray().Select(e => e.GetString()));
             Assert.Equal("auth failed", Str(r.GetProperty("badAuth"), "error")); // 402, which the SDK does not retry
             Assert.Equal("disconnected", Str(r.GetProperty("badAuth"), "state"));
+        }
+        finally
+        {
+            await StopAsync(emulator);
+            File.Delete(tape);
+        }
+    }
+
+    [Fact]
+    public async Task Sdk_reads_market_data_rest_from_the_tape_on_the_market_clock()
+    {
+        var tape = WriteTape(MovingTape());
+        var (emulator, port) = await StartEmulatorAsync(tape, "--speed", "1");
+        try
+        {
+            var r = await RunAsync("market-rest.js", port, new Dictionary<string, string>
+            {
+                ["STOCK"] = "AAPL", ["OPTION"] = Call, ["FROM"] = At(0), ["TO"] = At(9), // rows 0-9: end is inclusive
+            }, TimeSpan.FromSeconds(60));
+            long t0 = (T0.Ticks - DateTime.UnixEpoch.Ticks) * 100;
+            int Row(string t) => (int)((Ns(t) - t0) / 100_000_000);
+
+            // latest: a row already played (the stream saw 15 quotes), never one after the clock
+            var latest = r.GetProperty("latestQuote");
+            int row = Row(Str(latest, "t"));
+            Assert.InRange(row, 14, 5999);
+            Assert.True(Ns(Str(latest, "t")) <= Ns(Str(r, "clockAfter")) + 1_000_000, "a quote from after the market clock"); // the SDK keeps ms
+            Assert.Equal((double)(200 + row * 0.01m), latest.GetProperty("bp").GetDouble(), 9);
+            Assert.Equal((double)(200.05m + row * 0.01m), latest.GetProperty("ap").GetDouble(), 9);
+            Assert.Equal((double)(200 + row * 0.01m), r.GetProperty("latestQuoteParsed").GetProperty("bp").GetDouble(), 9); // as the SDK parsed it
+            var trade = r.GetProperty("latestTrade");
+            Assert.Equal((double)(200.02m + Row(Str(trade, "t")) * 0.01m), trade.GetProperty("p").GetDouble(), 9);
+            Assert.Equal(trade.GetProperty("p").GetDouble(), r.GetProperty("latestPrice").GetDouble(), 9); // the SDK's getLatestPrice
+
+            var snapshot = r.GetProperty("snapshot");
+            Assert.Equal(("2026-01-21T15:00:00Z", 200.02), (Str(snapshot.GetProperty("minuteBar"), "t"), snapshot.GetProperty("minuteBar").GetProperty("o").GetDouble()));
+            Assert.Equal("2026-01-21T05:00:00Z", Str(snapshot.GetProperty("dailyBar"), "t")); // New York midnight
+            Assert.Equal(JsonValueKind.Null, snapshot.GetProperty("prevDailyBar").ValueKind); // the tape has no day before
+            Assert.Equal(["AAPL"], r.GetProperty("snapshotsKeys").EnumerateArray().Select(e => e.GetString())); // unknown symbols left out
+
+            // rows 0-9, 4 to a page by next_page_token: 4 + 4 + 2, each the tape's row
+            var pages = r.GetProperty("quotePages").EnumerateArray().Select(p => p.EnumerateArray().ToList()).ToList();
+            Assert.Equal([4, 4, 2], pages.Select(p => p.Count));
+            var all = pages.SelectMany(p => p).ToList();
+            for (int i = 0; i < all.Count; i++)
+            {
+                Assert.Equal(i, Row(Str(all[i], "t")));
+                Assert.Equal((double)(200 + i * 0.01m), all[i].GetProperty("bp").GetDouble(), 9);
+            }
+            Assert.Equal(10, r.GetProperty("collectedQuotes").GetInt32()); // the SDK's auto-paging, 3 to a page
+            var trades = r.GetProperty("trades").EnumerateArray().ToList();
+            Assert.Equal(10, trades.Count);
+            Assert.All(trades, t => Assert.Equal((double)(200.02m + Row(Str(t, "t")) * 0.01m), t.GetProperty("p").GetDouble(), 9));
+            Assert.Equal(JsonValueKind.Null, r.GetProperty("tradesNext").ValueKind);
+            var bar = Assert.Single(r.GetProperty("bars").EnumerateArray());
+            Assert.Equal(("2026-01-21T15:00:00Z", 200.02, 200.11, 200.02, 200.11, 1000, 10),
+                (Str(bar, "t"), bar.GetProperty("o").GetDouble(), bar.GetProperty("h").GetDouble(), bar.GetProperty("l").GetDouble(), bar.GetProperty("c").GetDouble(), bar.GetProperty("v").GetInt32(), bar.GetProperty("n").GetInt32()));
+
+            var option = r.GetProperty("optionLatest");
+            int optionRow = Row(Str(option, "t"));
+            Assert.Equal((double)(5 + optionRow * 0.01m), option.GetProperty("bp").GetDouble(), 9);
+            Assert.Equal((double)(5.1m + optionRow * 0.01m), option.GetProperty("ap").GetDouble(), 9);
+            Assert.Equal(JsonValueKind.Object, r.GetProperty("optionSnapshot").GetProperty("latestQuote").ValueKind);
+            Assert.Equal([Call], r.GetProperty("chain").EnumerateArray().Select(e => e.GetString()));
+            Assert.Equal((422, 42210000), (r.GetProperty("badTimeframe").GetProperty("status").GetInt32(), r.GetProperty("badTimeframe").GetProperty("code").GetInt32()));
         }
         finally
         {

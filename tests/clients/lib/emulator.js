@@ -116,6 +116,12 @@ const schemas = {
     },
     tradeUpdate: { event: "str", execution_id: "uuid?", order: "obj", timestamp: "time" },
     execution: { price: "numstr", qty: "numstr" },
+    // market data (alpaca-py alpaca/data/models; the SDK's StockQuote, StockTrade, StockBar, OptionQuote)
+    stockQuote: { t: "time", ax: "str", ap: "num", as: "int", bx: "str", bp: "num", bs: "int", c: "arr", z: "str" },
+    stockTrade: { t: "time", x: "str", p: "num", s: "int", c: "arr", i: "int", z: "str" },
+    bar: { t: "time", o: "num", h: "num", l: "num", c: "num", v: "int", n: "int", vw: "num" },
+    optionQuote: { t: "time", ax: "str", ap: "num", as: "int", bx: "str", bp: "num", bs: "int", c: "str" },
+    optionTrade: { t: "time", x: "str", p: "num", s: "int", c: "str" },
     error: { code: "int", message: "str" },
     closeResult: { symbol: "str", status: "int", body: "obj" },
     cancelResult: { id: "uuid", status: "int", body: "obj" },
