@@ -189,6 +189,7 @@ public sealed class PaperBroker
                     if (_options.RejectSymbols.Contains(leg.Symbol))
                         throw new TradingApiException(403, 40310000, $"order rejected: {leg.Symbol} is on the emulator's reject list (--reject-symbols)");
                 foreach (var leg in request.Legs) CheckClosable(leg, request.Qty * leg.RatioQty);
+                CheckBuyingPower(request);
                 long now = Now;
                 order = new PaperOrder
                 {
@@ -312,6 +313,41 @@ public sealed class PaperBroker
         bool isLong = have > 0;
         return Submit(new PaperOrderRequest.Parsed("simple", "market", "day", close, null, Guid.NewGuid().ToString(),
             [new PaperOrderRequest.Leg(symbol, isLong ? "sell" : "buy", isLong ? "sell_to_close" : "buy_to_close", 1)]));
+    }
+
+    /// <summary>
+    /// An opening debit beyond what the account can pay is refused, as Alpaca refuses it (403,
+    /// 40310000): an option debit against the options buying power (cash), a stock purchase against
+    /// 2 × cash (Reg T). The debit is priced at the limit, else at the quote (buys at the ask, sells
+    /// at the bid); unquoted, it is not checked. Closing orders and credits are never refused for it,
+    /// and buying power is not reserved for open orders (Alpaca does reserve it).
+    /// </summary>
+    private void CheckBuyingPower(PaperOrderRequest.Parsed request)
+    {
+        bool anyOption = false, opening = false;
+        decimal net = 0;
+        foreach (var leg in request.Legs)
+        {
+            bool option = OccSymbol.LooksLikeOption(leg.Symbol);
+            anyOption |= option;
+            string intent = leg.PositionIntent.Length > 0 ? leg.PositionIntent : InferIntent(leg.Symbol, leg.Side);
+            opening |= intent is "buy_to_open" or "sell_to_open";
+            if (request.LimitPrice is null)
+            {
+                if (!_quotes.TryGetValue(leg.Symbol, out var book)) return;
+                net += (leg.Side == "buy" ? book.Ask : -book.Bid) * leg.RatioQty * (option ? 100 : 1);
+            }
+        }
+        if (!opening) return;
+        decimal multiplier = anyOption ? 100 : 1;
+        decimal debit = request.LimitPrice is { } limit
+            ? (request.OrderClass == "mleg" ? limit : request.Legs[0].Side == "buy" ? limit : -limit) * request.Qty * multiplier
+            : net * request.Qty;
+        if (debit <= 0) return;
+        decimal available = anyOption ? Math.Max(0, _cash) : Math.Max(0, 2 * _cash);
+        if (debit > available)
+            throw new TradingApiException(403, 40310000, string.Create(CultureInfo.InvariantCulture,
+                $"insufficient buying power (required: {Math.Round(debit, 2)}, available: {Math.Round(available, 2)})"));
     }
 
     private string InferIntent(string symbol, string side)
