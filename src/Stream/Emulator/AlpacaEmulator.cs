@@ -154,7 +154,13 @@ public sealed class AlpacaEmulator : IAsyncDisposable
         else if (parts.Length == 2 && parts[0] == "v1beta1") isOptions = true;
         else
         {
-            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            await NotServedAsync(context).ConfigureAwait(false);
+            return;
+        }
+        if (!context.WebSockets.IsWebSocketRequest && !IsFeed(parts[1]))
+        {
+            // a REST path the emulator does not serve (/v2/watchlists, …), not a stream: Alpaca's JSON 404
+            await NotServedAsync(context).ConfigureAwait(false);
             return;
         }
         if (!context.WebSockets.IsWebSocketRequest)
@@ -190,6 +196,17 @@ public sealed class AlpacaEmulator : IAsyncDisposable
         {
             _connections.TryRemove(connection, out _);
         }
+    }
+
+    /// <summary>The stream feeds (alpaca.md): any other two-part path is REST.</summary>
+    private static bool IsFeed(string name) => name is "iex" or "sip" or "delayed_sip" or "test" or "boats" or "overnight" or "otc" or "indicative" or "opra";
+
+    private static async Task NotServedAsync(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status404NotFound;
+        context.Response.ContentType = "application/json";
+        var message = System.Text.Json.JsonSerializer.Serialize($"{context.Request.Method} {context.Request.Path} is not served by the emulator");
+        await context.Response.WriteAsync($$"""{"code":40410000,"message":{{message}}}""", context.RequestAborted).ConfigureAwait(false);
     }
 
     private async Task EnforceAuthWindowAsync(EmulatorConnection connection, CancellationToken ct)

@@ -161,4 +161,22 @@ public sealed class AlpacaShapeTests : IAsyncLifetime
         var (missing, error) = await _h.GetAsync("/v2/stocks/quotes/latest");
         Assert.Equal((HttpStatusCode.BadRequest, 40010001), (missing, error.GetProperty("code").GetInt32()));
     }
+
+    [Theory]
+    [InlineData("/v2/watchlists")]
+    [InlineData("/v2/corporate_actions/announcements")]
+    [InlineData("/v3/clock")]
+    public async Task A_path_not_served_is_alpacas_json_404(string path)
+    {
+        var (status, body) = await _h.GetAsync(path);
+        Assert.Equal((HttpStatusCode.NotFound, 40410000), (status, body.GetProperty("code").GetInt32()));
+        Assert.EndsWith("is not served by the emulator", Str(body, "message"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_stream_path_over_plain_http_stays_400()
+    {
+        using var response = await _h.Http.GetAsync(new Uri("/v2/iex", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
 }
