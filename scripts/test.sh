@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test. Installs what the tests need when it is missing (a fresh machine has
-# only the .NET SDK): nats-server from Debian for the integration tests.
+# only the .NET SDK): nats-server from Debian for the integration tests, the Node SDK
+# clients (tests/clients, npm ci) for the emulator's SDK tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +15,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 export PATH="$PATH:/usr/sbin"
+
+# tests/clients: Alpaca's official Node SDK (pinned in package-lock.json) that the emulator's
+# SdkClientTests drive; installed when missing. Without npm those tests fail saying so.
+if [ ! -d tests/clients/node_modules ]; then
+  if command -v npm >/dev/null 2>&1; then
+    echo "test.sh: installing tests/clients (npm ci)"
+    npm ci --prefix tests/clients --no-audit --no-fund >/dev/null
+  else
+    echo "test.sh: npm not found: tests/clients is not installed, so the SdkClientTests (Alpaca's Node SDK against the emulator) will fail; install Node 20+ and npm" >&2
+  fi
+fi
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

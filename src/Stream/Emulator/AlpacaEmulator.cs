@@ -31,6 +31,7 @@ public sealed class AlpacaEmulator : IAsyncDisposable
     private readonly MarketClock _clock;
     private readonly CancellationTokenSource _stop = new();
     private readonly TradingEndpoints _trading;
+    private readonly MarketDataEndpoints _data;
     private readonly QuoteSizes _sizes;
     private long _lastDispatchedNs = long.MinValue;
 
@@ -52,7 +53,8 @@ public sealed class AlpacaEmulator : IAsyncDisposable
             Calendar = brokerOptions.Calendar,
             IsListed = brokerOptions.IsListed ?? listed.Contains, // the tape's symbols (plus any quoted or held)
         });
-        _trading = new TradingEndpoints(Broker, CredentialsAccepted);
+        _trading = new TradingEndpoints(Broker, CredentialsAccepted, [.. listed.Order(StringComparer.Ordinal)]);
+        _data = new MarketDataEndpoints(tape, _sizes, MarketNowNs, options.Loop, CredentialsAccepted);
     }
 
     /// <summary>The paper broker behind the trading endpoints (fills at the emulator's own quotes).</summary>
@@ -142,12 +144,23 @@ public sealed class AlpacaEmulator : IAsyncDisposable
             await _trading.HandleAsync(context, parts, request.Token).ConfigureAwait(false);
             return;
         }
+        if (MarketDataEndpoints.IsDataPath(parts))
+        {
+            await _data.HandleAsync(context, parts).ConfigureAwait(false);
+            return;
+        }
         bool isOptions;
         if (parts.Length == 2 && parts[0] == "v2") isOptions = false;
         else if (parts.Length == 2 && parts[0] == "v1beta1") isOptions = true;
         else
         {
-            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            await NotServedAsync(context).ConfigureAwait(false);
+            return;
+        }
+        if (!context.WebSockets.IsWebSocketRequest && !IsFeed(parts[1]))
+        {
+            // a REST path the emulator does not serve (/v2/watchlists, …), not a stream: Alpaca's JSON 404
+            await NotServedAsync(context).ConfigureAwait(false);
             return;
         }
         if (!context.WebSockets.IsWebSocketRequest)
@@ -183,6 +196,17 @@ public sealed class AlpacaEmulator : IAsyncDisposable
         {
             _connections.TryRemove(connection, out _);
         }
+    }
+
+    /// <summary>The stream feeds (alpaca.md): any other two-part path is REST.</summary>
+    private static bool IsFeed(string name) => name is "iex" or "sip" or "delayed_sip" or "test" or "boats" or "overnight" or "otc" or "indicative" or "opra";
+
+    private static async Task NotServedAsync(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status404NotFound;
+        context.Response.ContentType = "application/json";
+        var message = System.Text.Json.JsonSerializer.Serialize($"{context.Request.Method} {context.Request.Path} is not served by the emulator");
+        await context.Response.WriteAsync($$"""{"code":40410000,"message":{{message}}}""", context.RequestAborted).ConfigureAwait(false);
     }
 
     private async Task EnforceAuthWindowAsync(EmulatorConnection connection, CancellationToken ct)

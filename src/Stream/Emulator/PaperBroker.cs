@@ -41,6 +41,7 @@ public sealed class PaperBroker
     private long _clockNs = long.MinValue; // latest time given to AdvanceTo
     private long _nextDueNs = long.MaxValue; // earliest order expiry or option expiration
     private long _sequence;
+    private decimal _cash = 100_000m;
 
     public PaperBroker(Func<long> nowNs) : this(nowNs, PaperBrokerOptions.Default)
     {
@@ -58,6 +59,15 @@ public sealed class PaperBroker
     public PaperBrokerOptions Options => _options;
 
     private long Now => Math.Max(_nowNs(), _clockNs);
+
+    /// <summary>The broker's market time: what stamps orders, and what <c>/v2/clock</c> shows.</summary>
+    public long NowNs => Now;
+
+    /// <summary>Paper cash: 100000 at the start, moved by every fill, exercise and assignment (× 100 for options).</summary>
+    public decimal Cash
+    {
+        get { lock (_gate) return _cash; }
+    }
 
     /// <summary>A quote without sizes: unlimited size (whole fills even with partial fills on).</summary>
     public void OnQuote(string symbol, double bid, double ask) => OnQuote(symbol, bid, ask, long.MaxValue, long.MaxValue);
@@ -157,7 +167,7 @@ public sealed class PaperBroker
         lock (_gate) return _byClientId.GetValueOrDefault(clientOrderId);
     }
 
-    /// <summary>Exercises, assignments and worthless expirations so far, in time order.</summary>
+    /// <summary>Fills, exercises, assignments and worthless expirations so far, in time order.</summary>
     public IReadOnlyList<PaperActivity> Activities()
     {
         lock (_gate) return [.. _activities];
@@ -179,6 +189,7 @@ public sealed class PaperBroker
                     if (_options.RejectSymbols.Contains(leg.Symbol))
                         throw new TradingApiException(403, 40310000, $"order rejected: {leg.Symbol} is on the emulator's reject list (--reject-symbols)");
                 foreach (var leg in request.Legs) CheckClosable(leg, request.Qty * leg.RatioQty);
+                CheckBuyingPower(request);
                 long now = Now;
                 order = new PaperOrder
                 {
@@ -199,6 +210,8 @@ public sealed class PaperBroker
                         Symbol = l.Symbol,
                         Side = l.Side,
                         PositionIntent = l.PositionIntent,
+                        ReportedIntent = l.PositionIntent.Length > 0 ? l.PositionIntent : InferIntent(l.Symbol, l.Side),
+                        ClientOrderId = Guid.NewGuid().ToString(),
                         RatioQty = l.RatioQty,
                         IsOption = OccSymbol.LooksLikeOption(l.Symbol),
                     })],
@@ -302,6 +315,47 @@ public sealed class PaperBroker
             [new PaperOrderRequest.Leg(symbol, isLong ? "sell" : "buy", isLong ? "sell_to_close" : "buy_to_close", 1)]));
     }
 
+    /// <summary>
+    /// An opening debit beyond what the account can pay is refused, as Alpaca refuses it (403,
+    /// 40310000): an option debit against the options buying power (cash), a stock purchase against
+    /// 2 × cash (Reg T). The debit is priced at the limit, else at the quote (buys at the ask, sells
+    /// at the bid); unquoted, it is not checked. Closing orders and credits are never refused for it,
+    /// and buying power is not reserved for open orders (Alpaca does reserve it).
+    /// </summary>
+    private void CheckBuyingPower(PaperOrderRequest.Parsed request)
+    {
+        bool anyOption = false, opening = false;
+        decimal net = 0;
+        foreach (var leg in request.Legs)
+        {
+            bool option = OccSymbol.LooksLikeOption(leg.Symbol);
+            anyOption |= option;
+            string intent = leg.PositionIntent.Length > 0 ? leg.PositionIntent : InferIntent(leg.Symbol, leg.Side);
+            opening |= intent is "buy_to_open" or "sell_to_open";
+            if (request.LimitPrice is null)
+            {
+                if (!_quotes.TryGetValue(leg.Symbol, out var book)) return;
+                net += (leg.Side == "buy" ? book.Ask : -book.Bid) * leg.RatioQty * (option ? 100 : 1);
+            }
+        }
+        if (!opening) return;
+        decimal multiplier = anyOption ? 100 : 1;
+        decimal debit = request.LimitPrice is { } limit
+            ? (request.OrderClass == "mleg" ? limit : request.Legs[0].Side == "buy" ? limit : -limit) * request.Qty * multiplier
+            : net * request.Qty;
+        if (debit <= 0) return;
+        decimal available = anyOption ? Math.Max(0, _cash) : Math.Max(0, 2 * _cash);
+        if (debit > available)
+            throw new TradingApiException(403, 40310000, string.Create(CultureInfo.InvariantCulture,
+                $"insufficient buying power (required: {Math.Round(debit, 2)}, available: {Math.Round(available, 2)})"));
+    }
+
+    private string InferIntent(string symbol, string side)
+    {
+        long have = _positions.TryGetValue(symbol, out var p) ? p.Qty : 0;
+        return side == "buy" ? (have < 0 ? "buy_to_close" : "buy_to_open") : (have > 0 ? "sell_to_close" : "sell_to_open");
+    }
+
     private bool AnyWorkingOn(string symbol)
     {
         foreach (var o in _working) if (o.Touches(symbol)) return true;
@@ -387,6 +441,15 @@ public sealed class PaperBroker
             order.Status = "partially_filled";
         }
         updates.Add(Make(done ? "fill" : "partial_fill", order, now, new PaperExecution(price, units, legFills)));
+        foreach (var f in legFills)
+        {
+            bool mleg = order.OrderClass == "mleg";
+            long cum = after * f.Leg.RatioQty, leaves = order.RemainingQty * f.Leg.RatioQty;
+            _activities.Add(new PaperActivity(ActivityId(now), "FILL", now, f.Leg.Symbol, f.Qty, f.Price, (f.Leg.IsBuy ? -1 : 1) * f.Qty * f.Price * (f.Leg.IsOption ? 100 : 1), "")
+            {
+                Fill = new PaperFillDetail(done ? "fill" : "partial_fill", f.Leg.Side, mleg ? f.Leg.Id : order.Id, cum, leaves, order.Status),
+            });
+        }
     }
 
     private void CancelLocked(PaperOrder order, List<PaperTradeUpdate> updates)
@@ -451,6 +514,7 @@ public sealed class PaperBroker
 
     private void ApplyFill(string symbol, long delta, decimal price)
     {
+        _cash -= delta * price * (OccSymbol.LooksLikeOption(symbol) ? 100 : 1);
         if (!_positions.TryGetValue(symbol, out var p))
         {
             _positions[symbol] = NewPosition(symbol, delta, price);

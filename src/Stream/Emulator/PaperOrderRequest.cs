@@ -39,6 +39,8 @@ public static class PaperOrderRequest
                 throw TradingApiException.Invalid($"type '{type}' is not supported for options here (market, limit)");
             string tif = Str(root, "time_in_force") ?? throw TradingApiException.Invalid("time_in_force is required");
             if (tif != "day") throw TradingApiException.Invalid($"time_in_force '{tif}' is not supported (day)");
+            if (root.TryGetProperty("notional", out var notional) && notional.ValueKind != JsonValueKind.Null)
+                throw TradingApiException.Invalid("notional orders are not supported by the emulator (give qty)");
             long qty = WholeQty(root, "qty");
             decimal? limit = Decimal(root, "limit_price");
             if (type == "limit" && limit is null) throw TradingApiException.Invalid("limit_price is required for limit orders");
@@ -101,18 +103,36 @@ public static class PaperOrderRequest
     private static string? Str(JsonElement e, string name) =>
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
+    /// <summary>
+    /// A quantity as Alpaca takes it: a JSON string or number in decimal notation (<c>"1"</c>,
+    /// <c>1</c>, <c>1.0</c>, <c>"2.000"</c> — SDKs send decimals). Options trade whole contracts,
+    /// so the rule is on the value: 1.0 is 1, 1.5 is refused. The paper broker keeps whole shares
+    /// too, so a fractional stock quantity is refused as well (Alpaca would take it for a market
+    /// day order; not modelled).
+    /// </summary>
     private static long WholeQty(JsonElement e, string name)
     {
-        if (!e.TryGetProperty(name, out var v)) throw TradingApiException.Invalid($"{name} is required");
+        if (!e.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) throw TradingApiException.Invalid($"{name} is required");
         string text = v.ValueKind switch
         {
-            JsonValueKind.String => v.GetString()!,
+            JsonValueKind.String => v.GetString()!.Trim(),
             JsonValueKind.Number => v.GetRawText(),
-            _ => throw TradingApiException.Invalid($"{name} must be a whole number"),
+            _ => throw TradingApiException.Invalid($"{name} must be a number, got {v.GetRawText()}"),
         };
-        if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long q) || q <= 0)
-            throw TradingApiException.Invalid($"{name} must be a positive whole number, got '{text}'");
-        return q;
+        return ParseQty(text, name);
+    }
+
+    /// <summary>A query-string quantity (<c>DELETE /v2/positions/{symbol}?qty=</c>): the same rule.</summary>
+    internal static long? QueryQty(string? text, string name) => string.IsNullOrEmpty(text) ? null : ParseQty(text.Trim(), name);
+
+    private static long ParseQty(string text, string name)
+    {
+        if (!decimal.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out decimal q))
+            throw TradingApiException.Invalid($"{name} must be a number, got '{text}'");
+        if (q <= 0) throw TradingApiException.Invalid($"{name} must be a positive whole number, got '{text}'");
+        if (q != decimal.Truncate(q)) throw TradingApiException.Invalid($"{name} must be a whole number (options trade whole contracts; the emulator holds whole shares), got '{text}'");
+        if (q > int.MaxValue) throw TradingApiException.Invalid($"{name} is too large, got '{text}'");
+        return (long)q;
     }
 
     private static decimal? Decimal(JsonElement e, string name)

@@ -5,6 +5,8 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Http;
+using Streamer.Rules.Calendar;
+using Streamer.Rules.Instruments;
 
 namespace Streamer.Stream.Emulator;
 
@@ -20,10 +22,14 @@ internal sealed class TradingEndpoints
     private readonly Func<string?, string?, bool> _credentialsOk;
     private readonly ConcurrentDictionary<Channel<byte[]>, bool> _listeners = new();
 
-    public TradingEndpoints(PaperBroker broker, Func<string?, string?, bool> credentialsOk)
+    private readonly IReadOnlyList<string> _listed;
+
+    /// <param name="listed">The tape's symbols: the assets and option contracts served.</param>
+    public TradingEndpoints(PaperBroker broker, Func<string?, string?, bool> credentialsOk, IReadOnlyList<string> listed)
     {
         _broker = broker;
         _credentialsOk = credentialsOk;
+        _listed = listed;
         broker.Update += u =>
         {
             foreach (var (listener, listening) in _listeners)
@@ -34,7 +40,8 @@ internal sealed class TradingEndpoints
     private const string ByClientOrderId = "orders:by_client_order_id";
 
     public static bool IsTradingPath(string[] parts) =>
-        (parts.Length >= 2 && parts[0] == "v2" && parts[1] is "account" or "positions" or "orders" or ByClientOrderId)
+        (parts.Length >= 2 && parts[0] == "v2" && parts[1] is "account" or "positions" or "orders" or ByClientOrderId
+            or "clock" or "calendar" or "assets" or "options")
         || (parts.Length == 1 && parts[0] == "stream");
 
     public async Task HandleAsync(HttpContext context, string[] parts, CancellationToken ct)
@@ -54,12 +61,59 @@ internal sealed class TradingEndpoints
         {
             string resource = parts[1];
             string? id = parts.Length > 2 ? Uri.UnescapeDataString(parts[2]) : null;
-            if (parts.Length > 3 && !(resource == "account" && id == "activities" && parts.Length == 4))
+            bool nested = (resource == "account" && id == "activities") || (resource == "options" && id == "contracts");
+            if (parts.Length > (nested ? 4 : 3) || (resource == "options" && id != "contracts"))
                 throw new TradingApiException(404, 40410000, $"{request.Method} {request.Path} is not served by the emulator");
             switch (resource, request.Method, id)
             {
                 case ("account", "GET", null):
                     await WriteAsync(context, 200, Account).ConfigureAwait(false);
+                    return;
+                case ("clock", "GET", null):
+                    await WriteAsync(context, 200, w => ReferenceJson.Clock(w, _broker.Options.Calendar, _broker.NowNs)).ConfigureAwait(false);
+                    return;
+                case ("calendar", "GET", null):
+                    var days = CalendarDays(request);
+                    await WriteAsync(context, 200, w =>
+                    {
+                        w.WriteStartArray();
+                        foreach (var d in days) ReferenceJson.CalendarDay(w, _broker.Options.Calendar, d);
+                        w.WriteEndArray();
+                    }).ConfigureAwait(false);
+                    return;
+                case ("assets", "GET", null):
+                    var assets = Assets(request);
+                    await WriteAsync(context, 200, w =>
+                    {
+                        w.WriteStartArray();
+                        foreach (var a in assets) ReferenceJson.Asset(w, a, HasOptions(a));
+                        w.WriteEndArray();
+                    }).ConfigureAwait(false);
+                    return;
+                case ("assets", "GET", { } symbolOrId):
+                    string asset = AllAssets().FirstOrDefault(a => a == symbolOrId || TradingJson.AssetId(a) == symbolOrId)
+                        ?? throw new TradingApiException(404, 40410000, "asset not found");
+                    await WriteAsync(context, 200, w => ReferenceJson.Asset(w, asset, HasOptions(asset))).ConfigureAwait(false);
+                    return;
+                case ("options", "GET", "contracts"):
+                    if (parts.Length == 4)
+                    {
+                        string key = Uri.UnescapeDataString(parts[3]);
+                        string contract = Contracts().FirstOrDefault(c => c.Symbol == key || TradingJson.AssetId(c.Symbol) == key).Symbol
+                            ?? throw new TradingApiException(404, 40410000, "option contract not found");
+                        await WriteAsync(context, 200, w => ReferenceJson.Contract(w, contract, OccSymbol.Parse(contract), IsActive(OccSymbol.Parse(contract)))).ConfigureAwait(false);
+                        return;
+                    }
+                    var (page, next) = ContractPage(request);
+                    await WriteAsync(context, 200, w =>
+                    {
+                        w.WriteStartObject();
+                        w.WriteStartArray("option_contracts");
+                        foreach (var (sym, occ) in page) ReferenceJson.Contract(w, sym, occ, IsActive(occ));
+                        w.WriteEndArray();
+                        if (next is null) w.WriteNull("next_page_token"); else w.WriteString("next_page_token", next);
+                        w.WriteEndObject();
+                    }).ConfigureAwait(false);
                     return;
                 case ("positions", "GET", null):
                     await WriteAsync(context, 200, w =>
@@ -69,12 +123,34 @@ internal sealed class TradingEndpoints
                         w.WriteEndArray();
                     }).ConfigureAwait(false);
                     return;
-                case ("positions", "GET", { } symbol):
-                    var position = _broker.Position(symbol) ?? throw new TradingApiException(404, 40410000, "position does not exist");
-                    await WriteAsync(context, 200, w => TradingJson.Position(w, position, _broker.QuoteOf(symbol))).ConfigureAwait(false);
+                case ("positions", "GET", { } symbolOrId):
+                    string held = HeldSymbol(symbolOrId);
+                    var position = _broker.Position(held) ?? throw new TradingApiException(404, 40410000, "position does not exist");
+                    await WriteAsync(context, 200, w => TradingJson.Position(w, position, _broker.QuoteOf(held))).ConfigureAwait(false);
                     return;
-                case ("positions", "DELETE", { } symbol):
-                    long? qty = QueryLong(request, "qty");
+                case ("positions", "DELETE", null):
+                    var closes = CloseAll(request);
+                    await WriteAsync(context, 207, w =>
+                    {
+                        w.WriteStartArray();
+                        foreach (var (sym, status, order, error) in closes)
+                        {
+                            w.WriteStartObject();
+                            w.WriteString("symbol", sym);
+                            w.WriteNumber("status", status);
+                            if (order is not null) w.WriteString("order_id", order.Id);
+                            w.WritePropertyName("body");
+                            if (order is not null) TradingJson.Order(w, order);
+                            else TradingJson.Error(w, error!.Code, error.Message);
+                            w.WriteEndObject();
+                        }
+                        w.WriteEndArray();
+                    }).ConfigureAwait(false);
+                    _broker.FlushRejections();
+                    return;
+                case ("positions", "DELETE", { } symbolOrId):
+                    string symbol = HeldSymbol(symbolOrId);
+                    long? qty = PaperOrderRequest.QueryQty(request.Query["qty"].ToString(), "qty");
                     decimal? pct = QueryDecimal(request, "percentage");
                     if (qty is not null && pct is not null) throw TradingApiException.Invalid("give qty or percentage, not both");
                     if (pct is < 0 or > 100) throw TradingApiException.Invalid("percentage must be 0-100");
@@ -171,27 +247,254 @@ internal sealed class TradingEndpoints
         return [.. orders.Take((int)limit)];
     }
 
-    /// <summary><c>GET /v2/account/activities[/{type}][?activity_types=A,B]</c>: the non-trade activities (OPEXP, OPEXC, OPASN), newest first.</summary>
+    /// <summary>
+    /// <c>GET /v2/account/activities[/{type}]</c> with <c>activity_types=A,B</c>, <c>category</c>
+    /// (trade_activity | non_trade_activity), <c>direction</c> (desc, the default, newest first | asc),
+    /// <c>page_size</c> (default and most 100) and <c>page_token</c> (the id of the last one seen):
+    /// FILL activities and the non-trade OPEXP, OPEXC, OPASN.
+    /// </summary>
     private List<PaperActivity> Activities(HttpRequest request, string? type)
     {
         var types = type is not null ? [type]
             : request.Query["activity_types"].ToString() is { Length: > 0 } list ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             : null;
-        return [.. _broker.Activities().Where(a => types is null || types.Contains(a.ActivityType)).Reverse()];
+        string category = request.Query["category"].ToString();
+        if (category.Length > 0 && category is not ("trade_activity" or "non_trade_activity"))
+            throw TradingApiException.Invalid($"category must be trade_activity or non_trade_activity, got '{category}'");
+        if (category.Length > 0 && types is not null) throw TradingApiException.Invalid("give activity_types or category, not both");
+        string direction = request.Query["direction"].ToString() is { Length: > 0 } d ? d : "desc";
+        if (direction is not ("asc" or "desc")) throw TradingApiException.Invalid($"direction must be asc or desc, got '{direction}'");
+        long size = QueryLong(request, "page_size") ?? 100;
+        if (size > 100) throw TradingApiException.Invalid($"page_size must be at most 100, got {size}");
+        IEnumerable<PaperActivity> all = _broker.Activities()
+            .Where(a => types is null || types.Contains(a.ActivityType))
+            .Where(a => category.Length == 0 || (category == "trade_activity") == (a.Fill is not null));
+        if (direction == "desc") all = all.Reverse();
+        if (request.Query["page_token"].ToString() is { Length: > 0 } token) all = all.SkipWhile(a => a.Id != token).Skip(1);
+        return [.. all.Take((int)size)];
     }
 
-    private static void Account(Utf8JsonWriter w)
+    /// <summary>
+    /// The one paper account (alpaca-py <c>TradeAccount</c>, every number a string): cash starts at
+    /// 100000 and moves with every fill (and exercise/assignment); equity is cash plus the positions at
+    /// their quote mids. Buying power is not enforced (no 403 for it); it is shown as 2 × cash for
+    /// margin and 1 × cash for options.
+    /// </summary>
+    private void Account(Utf8JsonWriter w)
     {
+        decimal cash = _broker.Cash;
+        decimal longValue = 0, shortValue = 0;
+        foreach (var p in _broker.Positions())
+        {
+            decimal price = _broker.QuoteOf(p.Symbol) is { } q ? (q.Bid + q.Ask) / 2 : p.AvgEntryPrice;
+            decimal value = p.Qty * price * p.Multiplier;
+            if (value >= 0) longValue += value; else shortValue += value;
+        }
+        decimal equity = cash + longValue + shortValue;
         w.WriteStartObject();
-        w.WriteString("id", "00000000-0000-4000-8000-000000000001");
+        w.WriteString("id", TradingJson.AccountId);
+        w.WriteNull("admin_configurations");
+        w.WriteNull("user_configurations");
         w.WriteString("account_number", "PAPEREMULATOR");
         w.WriteString("status", "ACTIVE");
-        w.WriteString("currency", "USD");
-        w.WriteString("cash", "100000");
-        w.WriteString("buying_power", "200000");
-        w.WriteString("options_buying_power", "100000");
+        w.WriteString("crypto_status", "INACTIVE");
+        w.WriteNumber("options_approved_level", 3);
         w.WriteNumber("options_trading_level", 3);
+        w.WriteString("currency", "USD");
+        w.WriteString("buying_power", M(Math.Max(0, 2 * cash)));
+        w.WriteString("regt_buying_power", M(Math.Max(0, 2 * cash)));
+        w.WriteString("daytrading_buying_power", "0");
+        w.WriteString("effective_buying_power", M(Math.Max(0, 2 * cash)));
+        w.WriteString("non_marginable_buying_power", M(Math.Max(0, cash)));
+        w.WriteString("options_buying_power", M(Math.Max(0, cash)));
+        w.WriteString("bod_dtbp", "0");
+        w.WriteString("cash", M(cash));
+        w.WriteString("accrued_fees", "0");
+        w.WriteString("portfolio_value", M(equity));
+        w.WriteBoolean("pattern_day_trader", false);
+        w.WriteBoolean("trading_blocked", false);
+        w.WriteBoolean("transfers_blocked", false);
+        w.WriteBoolean("account_blocked", false);
+        w.WriteString("created_at", "2024-01-02T14:30:00Z");
+        w.WriteBoolean("trade_suspended_by_user", false);
+        w.WriteString("multiplier", "2");
+        w.WriteBoolean("shorting_enabled", true);
+        w.WriteString("equity", M(equity));
+        w.WriteString("last_equity", M(equity));
+        w.WriteString("long_market_value", M(longValue));
+        w.WriteString("short_market_value", M(shortValue));
+        w.WriteString("position_market_value", M(longValue - shortValue));
+        w.WriteString("initial_margin", "0");
+        w.WriteString("maintenance_margin", "0");
+        w.WriteString("last_maintenance_margin", "0");
+        w.WriteString("sma", "0");
+        w.WriteNumber("daytrade_count", 0);
+        w.WriteString("balance_asof", ReferenceJson.Date(_broker.Options.Calendar.NewYorkDate(_broker.NowNs)));
+        w.WriteString("intraday_adjustments", "0");
+        w.WriteString("pending_reg_taf_fees", "0");
         w.WriteEndObject();
+
+        static string M(decimal d) => TradingJson.Money(Math.Round(d, 2));
+    }
+
+    /// <summary>
+    /// <c>GET /v2/calendar?start&amp;end</c> (YYYY-MM-DD, inclusive): the trading days between. Without
+    /// them Alpaca returns its whole table; the emulator defaults to the market date's year and the
+    /// next (the NYSE rules in src/Rules/Calendar, not Alpaca's historical table).
+    /// </summary>
+    private List<DateOnly> CalendarDays(HttpRequest request)
+    {
+        var calendar = _broker.Options.Calendar;
+        var today = calendar.NewYorkDate(_broker.NowNs);
+        var start = QueryDate(request, "start") ?? new DateOnly(today.Year, 1, 1);
+        var end = QueryDate(request, "end") ?? new DateOnly(today.Year + 1, 12, 31);
+        if (end < start) return [];
+        if (start.Year < MarketCalendar.MinYear || end.Year > MarketCalendar.MaxYear - 1)
+            throw TradingApiException.Invalid($"start and end must be within {MarketCalendar.MinYear}-{MarketCalendar.MaxYear - 1}");
+        var days = new List<DateOnly>();
+        for (var d = start; d <= end; d = d.AddDays(1))
+            if (calendar.IsTradingDay(d)) days.Add(d);
+        return days;
+    }
+
+    private static DateOnly? QueryDate(HttpRequest request, string name)
+    {
+        var v = request.Query[name].ToString();
+        if (v.Length == 0) return null;
+        // the Node SDK sends a full ISO time for date parameters; the date part is what counts
+        string datePart = v.Length >= 10 ? v[..10] : v;
+        return DateOnly.TryParseExact(datePart, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)
+            ? d : throw TradingApiException.Invalid($"{name} must be a date (YYYY-MM-DD), got '{v}'");
+    }
+
+    /// <summary>The tape's symbols plus the roots of its options (an underlying is an asset even when the tape has no quote for it).</summary>
+    private List<string> AllAssets()
+    {
+        var all = new SortedSet<string>(_listed, StringComparer.Ordinal);
+        foreach (var s in _listed)
+            if (OccSymbol.TryParse(s, out var occ, out _)) all.Add(occ.Root);
+        return [.. all];
+    }
+
+    private bool HasOptions(string symbol) =>
+        _listed.Any(s => OccSymbol.TryParse(s, out var occ, out _) && occ.Root == symbol);
+
+    /// <summary><c>GET /v2/assets?status&amp;asset_class&amp;exchange</c>: all classes unless asked (as Alpaca).</summary>
+    private List<string> Assets(HttpRequest request)
+    {
+        string status = request.Query["status"].ToString();
+        if (status is "inactive") return []; // everything on the tape trades
+        if (status.Length > 0 && status != "active") throw TradingApiException.Invalid($"status must be active or inactive, got '{status}'");
+        string assetClass = request.Query["asset_class"].ToString();
+        if (assetClass.Length > 0 && assetClass is not ("us_equity" or "us_option" or "crypto"))
+            throw TradingApiException.Invalid($"asset_class must be us_equity, us_option or crypto, got '{assetClass}'");
+        string exchange = request.Query["exchange"].ToString();
+        return [.. AllAssets().Where(a =>
+        {
+            bool option = OccSymbol.LooksLikeOption(a);
+            if (assetClass.Length > 0 && assetClass != (option ? "us_option" : "us_equity")) return false;
+            return exchange.Length == 0 || (!option && exchange == "NASDAQ");
+        })];
+    }
+
+    private List<(string Symbol, OccSymbol Occ)> Contracts()
+    {
+        var list = new List<(string, OccSymbol)>();
+        foreach (var s in _listed)
+            if (OccSymbol.TryParse(s, out var occ, out _)) list.Add((s, occ));
+        list.Sort((a, b) => string.CompareOrdinal(a.Item1, b.Item1));
+        return list;
+    }
+
+    /// <summary>A contract trades until its expiration (16:00 New York on its date) on the market clock.</summary>
+    private bool IsActive(OccSymbol occ) => _broker.NowNs < MarketCalendar.ExpirationUtc(occ.Expiration);
+
+    /// <summary>
+    /// <c>GET /v2/options/contracts</c> with Alpaca's filters: <c>underlying_symbols</c>, <c>root_symbol</c>,
+    /// <c>status</c> (active by default), <c>expiration_date</c>, <c>expiration_date_gte</c>/<c>_lte</c>
+    /// (none given: contracts expiring by the coming weekend, Alpaca's documented default), <c>type</c>,
+    /// <c>style</c>, <c>strike_price_gte</c>/<c>_lte</c>, <c>limit</c> (default 100, at most 10000) and
+    /// <c>page_token</c> (an opaque offset here).
+    /// </summary>
+    private (List<(string Symbol, OccSymbol Occ)> Page, string? Next) ContractPage(HttpRequest request)
+    {
+        var q = request.Query;
+        var underlyings = q["underlying_symbols"].ToString() is { Length: > 0 } u
+            ? u.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal) : null;
+        string root = q["root_symbol"].ToString();
+        string status = q["status"].ToString() is { Length: > 0 } st ? st : "active";
+        if (status is not ("active" or "inactive")) throw TradingApiException.Invalid($"status must be active or inactive, got '{status}'");
+        var on = QueryDate(request, "expiration_date");
+        var gte = QueryDate(request, "expiration_date_gte");
+        var lte = QueryDate(request, "expiration_date_lte");
+        if (on is null && gte is null && lte is null)
+        {
+            var today = _broker.Options.Calendar.NewYorkDate(_broker.NowNs);
+            int toSunday = ((int)DayOfWeek.Sunday - (int)today.DayOfWeek + 7) % 7;
+            lte = today.AddDays(toSunday);
+        }
+        string type = q["type"].ToString();
+        if (type.Length > 0 && type is not ("call" or "put")) throw TradingApiException.Invalid($"type must be call or put, got '{type}'");
+        string style = q["style"].ToString();
+        if (style.Length > 0 && style is not ("american" or "european")) throw TradingApiException.Invalid($"style must be american or european, got '{style}'");
+        decimal? strikeGte = QueryDecimal(request, "strike_price_gte"), strikeLte = QueryDecimal(request, "strike_price_lte");
+        long limit = QueryLong(request, "limit") ?? 100;
+        if (limit > 10000) throw TradingApiException.Invalid($"limit must be at most 10000, got {limit}");
+        int offset = 0;
+        if (q["page_token"].ToString() is { Length: > 0 } token && !int.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out offset))
+            throw TradingApiException.Invalid($"page_token is not valid: '{token}'");
+        var matches = Contracts().Where(c =>
+        {
+            var (sym, occ) = c;
+            decimal strike = occ.StrikeThousandths / 1000m;
+            return (underlyings is null || underlyings.Contains(occ.Root))
+                && (root.Length == 0 || occ.Root == root)
+                && (status == "active") == IsActive(occ)
+                && (on is null || occ.Expiration == on)
+                && (gte is null || occ.Expiration >= gte)
+                && (lte is null || occ.Expiration <= lte)
+                && (type.Length == 0 || type == (occ.Right == OptionRight.Call ? "call" : "put"))
+                && (style.Length == 0 || style == "american")
+                && (strikeGte is null || strike >= strikeGte)
+                && (strikeLte is null || strike <= strikeLte);
+        }).ToList();
+        var page = matches.Skip(offset).Take((int)limit).ToList();
+        string? next = offset + page.Count < matches.Count ? (offset + page.Count).ToString(CultureInfo.InvariantCulture) : null;
+        return (page, next);
+    }
+
+    /// <summary>A position's symbol from a symbol or an asset id (Alpaca takes either).</summary>
+    private string HeldSymbol(string symbolOrId)
+    {
+        if (!Guid.TryParse(symbolOrId, out _)) return symbolOrId;
+        foreach (var p in _broker.Positions())
+            if (TradingJson.AssetId(p.Symbol) == symbolOrId) return p.Symbol;
+        return symbolOrId;
+    }
+
+    /// <summary>
+    /// <c>DELETE /v2/positions[?cancel_orders=true]</c>: a closing market order per position (after
+    /// canceling every open order when asked), answered 207 with each symbol's status and order, or the
+    /// error that kept it open.
+    /// </summary>
+    private List<(string Symbol, int Status, PaperOrder? Order, TradingApiException? Error)> CloseAll(HttpRequest request)
+    {
+        string cancel = request.Query["cancel_orders"].ToString();
+        if (cancel.Length > 0 && !bool.TryParse(cancel, out _)) throw TradingApiException.Invalid($"cancel_orders must be true or false, got '{cancel}'");
+        if (cancel.Length > 0 && bool.Parse(cancel)) _broker.CancelAll();
+        var results = new List<(string, int, PaperOrder?, TradingApiException?)>();
+        foreach (var p in _broker.Positions())
+        {
+            try
+            {
+                results.Add((p.Symbol, 200, _broker.ClosePosition(p.Symbol, null, null), null));
+            }
+            catch (TradingApiException e)
+            {
+                results.Add((p.Symbol, e.Status, null, e));
+            }
+        }
+        return results;
     }
 
     private async Task HandleStreamAsync(HttpContext context, CancellationToken ct)

@@ -74,7 +74,8 @@ internal static class EmulateCommand
             $"streamer emulate: {tape.Ticks.Length} ticks, {tape.Symbols.Count} symbols from {ticks}; speed {speed}x{(loop ? ", looping" : "")}"));
         Console.WriteLine($"  stocks  {emulator.DataUrl}v2/iex   (JSON; MessagePack with Content-Type: application/msgpack)");
         Console.WriteLine($"  options {emulator.DataUrl}v1beta1/indicative   (MessagePack)");
-        Console.WriteLine($"  trading {emulator.TradingUrl}v2/positions|orders|account, trade_updates ws://127.0.0.1:{emulator.Port}/stream (paper broker)");
+        Console.WriteLine($"  trading {emulator.TradingUrl}v2/account|positions|orders|clock|calendar|assets|options/contracts|account/activities, trade_updates ws://127.0.0.1:{emulator.Port}/stream (paper broker)");
+        Console.WriteLine($"  data    {emulator.TradingUrl}v2/stocks/…, {emulator.TradingUrl}v1beta1/options/… (REST from the tape, on the market clock)");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  broker: {(partialFills ? $"partial fills at displayed sizes {quoteSize?.Min ?? 1}-{quoteSize?.Max ?? 10}" : "whole fills")}; reject {Show(reject)}, reject on the stream {Show(rejectAsync)}, never fill {Show(noFill)}"));
         Console.WriteLine($"  Alpaca:DataUrl={emulator.DataUrl}   {(key is null ? "any non-empty key pair is accepted" : "auth with the given --key/--secret")}; Ctrl+C stops");
