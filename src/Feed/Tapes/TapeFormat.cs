@@ -8,4 +8,7 @@ public enum TapeFormat
 
     /// <summary>One Alpaca market-data message object per line (<c>"T":"q"</c> quotes, <c>"T":"t"</c> trades).</summary>
     Jsonl,
+
+    /// <summary>Streamer's binary tape (<see cref="BinaryTape"/>, <c>.stape</c>): fixed-width records, no text to parse.</summary>
+    Binary,
 }

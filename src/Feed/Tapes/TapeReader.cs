@@ -79,6 +79,7 @@ public sealed partial class TapeReader : IDisposable
         {
             ".csv" => TapeFormat.Csv,
             ".jsonl" or ".ndjson" or ".json" => TapeFormat.Jsonl,
+            BinaryTape.Extension => TapeFormat.Binary,
             _ => null,
         };
 
@@ -86,6 +87,12 @@ public sealed partial class TapeReader : IDisposable
     public bool TryRead(out Tick tick)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (Format == TapeFormat.Binary)
+        {
+            if (!TryReadBinary(out tick)) return false;
+            TickCount++;
+            return true;
+        }
         while (TryReadLine(out var line))
         {
             if (IsBlank(line)) continue;
@@ -171,6 +178,8 @@ public sealed partial class TapeReader : IDisposable
 
     private TapeFormat Sniff()
     {
+        while (_end - _start < BinaryTape.Magic.Length && !_eof) Fill();
+        if (_buffer.AsSpan(_start, _end - _start).StartsWith(BinaryTape.Magic)) return TapeFormat.Binary;
         while (true)
         {
             foreach (byte b in _buffer.AsSpan(_start, _end - _start))

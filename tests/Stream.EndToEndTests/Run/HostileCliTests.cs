@@ -53,6 +53,38 @@ public sealed class HostileCliTests
     }
 
     [Fact]
+    public async Task A_second_run_on_a_journal_in_use_is_refused_naming_the_process_that_holds_it()
+    {
+        using var dir = new TempDirectory();
+        using var first = StreamerProcess.Start(dir.Path, "run", $"--Journal:Path={dir.File("j.db")}", "--Nats:Url=nats://127.0.0.1:9");
+        try
+        {
+            await Waits.UntilAsync(() => File.Exists(dir.File("j.db.owner")) || first.HasExited, "the first run holds the journal", TimeSpan.FromSeconds(30));
+            Assert.False(first.HasExited, first.Output);
+            var (code, output) = await StreamerProcess.RunAsync(dir.Path, "run", $"--Journal:Path={dir.File("j.db")}", "--Nats:Url=nats://127.0.0.1:9");
+            Assert.Equal(2, code);
+            Assert.Contains($"journal {dir.File("j.db")}: in use by another streamer (pid {first.Id} on ", output, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            first.Crash();
+        }
+        // kill -9 releases it: the next run takes the journal
+        using var next = StreamerProcess.Start(dir.Path, "run", $"--Journal:Path={dir.File("j.db")}", "--Nats:Url=nats://127.0.0.1:9");
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            Assert.False(next.HasExited, next.Output);
+            Assert.DoesNotContain("in use by another streamer", next.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            next.Crash();
+        }
+    }
+
+    [Fact]
     public void Output_paths_that_cannot_be_written_are_refused_before_the_backtest_in_one_line()
     {
         using var dir = new TempDirectory();

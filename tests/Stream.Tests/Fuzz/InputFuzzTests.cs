@@ -63,6 +63,16 @@ public sealed class InputFuzzTests
 
     private static string Text(byte[] input) => Encoding.UTF8.GetString(input);
 
+    private static byte[] ToBinary(byte[] csv)
+    {
+        var symbols = new SymbolTable();
+        using var reader = TapeReader.Create(new MemoryStream(csv), "seed", symbols);
+        var output = new MemoryStream();
+        using (var writer = new BinaryTapeWriter(output, leaveOpen: true))
+            while (reader.TryRead(out Tick t)) writer.Write(in t, symbols[t.SymbolId]);
+        return output.ToArray();
+    }
+
     [Fact]
     public void Tape_rows_parse_or_are_refused_naming_the_row_and_never_make_a_tick_that_was_not_in_them()
     {
@@ -78,7 +88,8 @@ public sealed class InputFuzzTests
             {"T":"q","S":"META260220C00720000","bp":17.1,"ap":17.2,"bx":"C","ax":"C","bs":1,"as":2,"c":"A","t":"2026-01-29T16:36:40Z"}
             """u8.ToArray(),
         ];
-        foreach (var (seeds, format) in new[] { (csv, TapeFormat.Csv), (jsonl, TapeFormat.Jsonl) })
+        byte[][] binary = [ToBinary(csv[0])];
+        foreach (var (seeds, format) in new[] { (csv, TapeFormat.Csv), (jsonl, TapeFormat.Jsonl), (binary, TapeFormat.Binary) })
             Check(seeds, input =>
             {
                 var symbols = new SymbolTable();
