@@ -19,6 +19,7 @@ public class TapeBenchmarks
     private const int Rows = 200_000;
     private byte[] _csv = [];
     private byte[] _jsonl = [];
+    private byte[] _binary = [];
     private SymbolTable _symbols = new();
     private SynthOptions _synth = new();
 
@@ -44,10 +45,12 @@ public class TapeBenchmarks
         SynthTape.Write(_synth, csv);
         _csv = csv.ToArray();
         _jsonl = ToJsonl(_csv);
+        _binary = ToBinary(_csv);
 
         _symbols = new SymbolTable();
         ParseCsv();   // interns every symbol once
         ParseJsonl();
+        ParseBinary();
     }
 
     [Benchmark(OperationsPerInvoke = Rows)]
@@ -55,6 +58,9 @@ public class TapeBenchmarks
 
     [Benchmark(OperationsPerInvoke = Rows)]
     public long ParseJsonl() => Parse(_jsonl, TapeFormat.Jsonl);
+
+    [Benchmark(OperationsPerInvoke = Rows)]
+    public long ParseBinary() => Parse(_binary, TapeFormat.Binary);
 
     [Benchmark(OperationsPerInvoke = Rows)]
     public long SynthWrite() => SynthTape.Write(_synth, System.IO.Stream.Null).Rows;
@@ -65,6 +71,16 @@ public class TapeBenchmarks
         long checksum = 0;
         while (reader.TryRead(out var tick)) checksum += tick.SymbolId;
         return checksum;
+    }
+
+    private static byte[] ToBinary(byte[] csv)
+    {
+        var symbols = new SymbolTable();
+        using var reader = TapeReader.Create(new MemoryStream(csv), "setup", symbols, TapeFormat.Csv);
+        var output = new MemoryStream();
+        using (var writer = new BinaryTapeWriter(output, leaveOpen: true))
+            while (reader.TryRead(out var t)) writer.Write(in t, symbols[t.SymbolId]);
+        return output.ToArray();
     }
 
     private static byte[] ToJsonl(byte[] csv)

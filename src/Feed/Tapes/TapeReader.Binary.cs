@@ -78,7 +78,9 @@ public sealed partial class TapeReader
             return true;
         }
         LineNumber++;
-        int id = InternNewSymbol(_buffer.AsSpan(_start + 3, length), "symbol");
+        var name = _buffer.AsSpan(_start + 3, length);
+        int id = _symbols.Lookup(name); // known already (a second tape, a shared table): no string made
+        if (id == 0) id = InternNewSymbol(name, "symbol");
         if (_binarySymbolCount == _binarySymbols.Length) Array.Resize(ref _binarySymbols, _binarySymbols.Length * 2);
         _binarySymbols[_binarySymbolCount++] = id;
         _start += 3 + length;

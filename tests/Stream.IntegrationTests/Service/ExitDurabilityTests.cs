@@ -24,7 +24,6 @@ namespace Streamer.Stream.Tests.Service;
 /// </summary>
 public sealed class ExitDurabilityTests
 {
-    private const string Books = "books:\n  stop_only:\n    rules:\n      underlying_stop: {}\n";
     private const string Position = """{ "id": "TST-1", "book": "stop_only", "underlying_entry": 100, "stop_underlying": 99, "legs": [ { "symbol": "TST", "qty": 100, "entry_price": 100 } ] }""";
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
 
@@ -154,12 +153,7 @@ public sealed class ExitDurabilityTests
 
     private static async Task<IHost> StartHostAsync(NatsServerFixture server, TempDirectory dir, string journal, string durability, NatsBus client, bool addPosition = true)
     {
-        File.WriteAllText(dir.File("books.yaml"), Books);
-        var host = Streamer.Stream.Host.Hosting.LiveServiceHost.Create(
-            [$"--Nats:Url={server.Url}", $"--Journal:Path={journal}", $"--Books:File={dir.File("books.yaml")}", $"--Exits:Durability={durability}", "--Heartbeat:IntervalSeconds=0.5"],
-            dir.Path, logging: _ => { });
-        await host.StartAsync();
-        Assert.True(await host.Services.GetRequiredService<IMessageBus>().WaitUntilConnectedAsync(Wait));
+        var host = await LiveHost.StartAsync(server, dir, journal, $"--Exits:Durability={durability}");
         await TestBus.UntilAnsweredAsync(client, "streamer.control.status");
         if (addPosition)
         {
@@ -170,16 +164,8 @@ public sealed class ExitDurabilityTests
         return host;
     }
 
-    private static long _ticks;
-
-    /// <summary>a TST quote and trade under the stop.</summary>
-    private static void Cross(IHost host)
-    {
-        var pipeline = host.Services.GetRequiredService<LivePipelineService>().Pipeline;
-        // stamped inside a regular session (exits fire only there, rules.md), whatever the wall clock says
-        long now = NanoTime.FromDateTime(new DateTime(2026, 2, 2, 15, 0, 0, DateTimeKind.Utc)) + Interlocked.Increment(ref _ticks) * 1_000_000L;
-        pipeline.Ingress.Publish(new Tick { TimeNs = now, SymbolId = pipeline.Symbols.Intern("TST"), Fields = TickFields.Quote | TickFields.Trade, Bid = 98.50, Ask = 98.60, Last = 98.55 });
-    }
+    /// <summary>a TST quote and trade under the stop, inside a regular session.</summary>
+    private static void Cross(IHost host) => LiveHost.Trade(host, "TST", 98.55);
 
     /// <summary>holds the journal's one lock on a thread of its own until disposed: no commit (and no read) can happen meanwhile.</summary>
     private sealed class GateHold : IDisposable

@@ -23,7 +23,6 @@ namespace Streamer.Stream.Tests.Service;
 /// </summary>
 public sealed class ExitParkingTests
 {
-    private const string Books = "books:\n  stop_only:\n    rules:\n      underlying_stop: {}\n";
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
 
     [Theory]
@@ -45,11 +44,7 @@ public sealed class ExitParkingTests
         var big = $$"""{ "id": "BIG-1", "book": "stop_only", "underlying_entry": 100, "stop_underlying": 99, "legs": [ {{string.Join(", ", strikes.Select(s => $$"""{ "symbol": "{{s}}", "qty": 1, "entry_price": 1 }"""))}} ] }""";
         static string Small(string id, double stop) => $$"""{ "id": "{{id}}", "book": "stop_only", "underlying_entry": 100, "stop_underlying": {{stop.ToString(CultureInfo.InvariantCulture)}}, "legs": [ { "symbol": "TST", "qty": 100, "entry_price": 100 } ] }""";
         File.WriteAllText(dir.File("positions.json"), $$"""{ "positions": [ {{big}}, {{Small("SML-1", 99)}}, {{Small("SML-2", 98)}} ] }""");
-        File.WriteAllText(dir.File("books.yaml"), Books);
-        var host = Streamer.Stream.Host.Hosting.LiveServiceHost.Create(
-            [$"--Nats:Url={server.Url}", $"--Journal:Path={dir.File("j.db")}", $"--Books:File={dir.File("books.yaml")}", $"--Positions:File={dir.File("positions.json")}",
-             $"--Exits:Durability={durability}", "--Outbox:ParkedRetrySeconds=0.5", "--Heartbeat:IntervalSeconds=0.5"],
-            dir.Path, logging: _ => { });
+        var host = LiveHost.Create(server, dir, dir.File("j.db"), $"--Positions:File={dir.File("positions.json")}", $"--Exits:Durability={durability}", "--Outbox:ParkedRetrySeconds=0.5");
         await host.StartAsync();
         try
         {
@@ -58,7 +53,7 @@ public sealed class ExitParkingTests
             long t = NanoTime.FromDateTime(new DateTime(2026, 2, 2, 15, 0, 0, DateTimeKind.Utc));
             foreach (var s in strikes)
                 pipeline.Ingress.Publish(new Tick { TimeNs = t, SymbolId = pipeline.Symbols.Intern(s), Fields = TickFields.Quote, Bid = 1.0, Ask = 1.1 });
-            Tst(pipeline, t + 1_000_000, 98.55); // under 99: BIG-1 and SML-1
+            Tst(host, t + 1_000_000, 98.55); // under 99: BIG-1 and SML-1
 
             // SML-1 goes out although BIG-1's exit, decided before it, cannot
             Assert.True(exits.TryTake(out var first, Wait), "SML-1's exit reaches NATS");
@@ -72,7 +67,7 @@ public sealed class ExitParkingTests
             Assert.Equal(1, status.GetProperty("positions_parked").GetInt32());
 
             // later exits of other positions are not held either
-            Tst(pipeline, t + 2_000_000, 97.50); // under 98: SML-2
+            Tst(host, t + 2_000_000, 97.50); // under 98: SML-2
             Assert.True(exits.TryTake(out var second, Wait), "SML-2's exit reaches NATS while BIG-1 is parked");
             Assert.Equal("SML-2:1", second);
             Assert.DoesNotContain("Maximum Payload", server.Log, StringComparison.Ordinal); // never sent over the limit
@@ -97,6 +92,5 @@ public sealed class ExitParkingTests
         }
     }
 
-    private static void Tst(Streamer.Stream.Pipeline.TickPipeline pipeline, long timeNs, double price) =>
-        pipeline.Ingress.Publish(new Tick { TimeNs = timeNs, SymbolId = pipeline.Symbols.Intern("TST"), Fields = TickFields.Quote | TickFields.Trade, Bid = price - 0.05, Ask = price + 0.05, Last = price });
+    private static void Tst(IHost host, long timeNs, double price) => LiveHost.Trade(host, "TST", price, timeNs);
 }

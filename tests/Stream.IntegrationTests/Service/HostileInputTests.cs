@@ -20,7 +20,6 @@ namespace Streamer.Stream.Tests.Service;
 /// </summary>
 public sealed class HostileInputTests
 {
-    private const string Books = "books:\n  stop_only:\n    rules:\n      underlying_stop: {}\n";
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
 
     private static string Position(string id, string ticker = "TST", double stop = 99) =>
@@ -237,8 +236,7 @@ public sealed class HostileInputTests
 
         // the stop is crossed: all three close
         var pipeline = s.Host.Services.GetRequiredService<LivePipelineService>().Pipeline;
-        long now = NanoTime.FromDateTime(new DateTime(2026, 2, 2, 15, 0, 0, DateTimeKind.Utc));
-        pipeline.Ingress.Publish(new Tick { TimeNs = now, SymbolId = pipeline.Symbols.Intern("TST"), Fields = TickFields.Quote | TickFields.Trade, Bid = 98.50, Ask = 98.60, Last = 98.55 });
+        LiveHost.Trade(s.Host, "TST", 98.55);
         await Waits.UntilAsync(() => exits.Count == 3, "three exits", Wait);
         await UntilMonitoredAsync(s, 0);
         Assert.Equal(3, pipeline.PositionCount); // still known (their ids are never reused), no longer watched
@@ -274,12 +272,7 @@ public sealed class HostileInputTests
 
         public static async Task<Service> StartAsync(NatsServerFixture server, TempDirectory dir, params string[] more)
         {
-            File.WriteAllText(dir.File("books.yaml"), Books);
-            var host = Streamer.Stream.Host.Hosting.LiveServiceHost.Create(
-                [$"--Nats:Url={server.Url}", $"--Journal:Path={dir.File("j.db")}", $"--Books:File={dir.File("books.yaml")}", "--Heartbeat:IntervalSeconds=0.5", .. more],
-                dir.Path, logging: _ => { });
-            await host.StartAsync();
-            Assert.True(await host.Services.GetRequiredService<IMessageBus>().WaitUntilConnectedAsync(Wait));
+            var host = await LiveHost.StartAsync(server, dir, dir.File("j.db"), more);
             var client = await TestBus.ConnectedAsync(server.Url);
             await TestBus.UntilAnsweredAsync(client, "streamer.control.status");
             return new Service(host, client);

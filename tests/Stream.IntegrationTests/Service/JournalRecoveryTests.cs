@@ -21,9 +21,8 @@ namespace Streamer.Stream.Tests.Service;
 /// </summary>
 public sealed class JournalRecoveryTests
 {
-    private const string Books = "books:\n  stop_only:\n    rules:\n      underlying_stop: {}\n";
     private const string Position = """{ "id": "TST-1", "book": "stop_only", "underlying_entry": 100, "stop_underlying": 99, "legs": [ { "symbol": "TST", "qty": 100, "entry_price": 100 } ] }""";
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan Wait = LiveHost.Wait;
 
     [Fact]
     public async Task A_second_service_on_the_same_journal_is_refused_naming_the_first()
@@ -166,27 +165,11 @@ public sealed class JournalRecoveryTests
         }
     }
 
-    private static IHost Create(NatsServerFixture server, TempDirectory dir, string journal, params string[] more)
-    {
-        File.WriteAllText(dir.File("books.yaml"), Books);
-        return Streamer.Stream.Host.Hosting.LiveServiceHost.Create(
-            [$"--Nats:Url={server.Url}", $"--Journal:Path={journal}", $"--Books:File={dir.File("books.yaml")}", "--Heartbeat:IntervalSeconds=0.5", .. more],
-            dir.Path, logging: _ => { });
-    }
+    private static IHost Create(NatsServerFixture server, TempDirectory dir, string journal, params string[] more) => LiveHost.Create(server, dir, journal, more);
 
-    private static async Task<IHost> StartAsync(NatsServerFixture server, TempDirectory dir, string journal, params string[] more)
-    {
-        var host = Create(server, dir, journal, more);
-        await host.StartAsync();
-        Assert.True(await host.Services.GetRequiredService<IMessageBus>().WaitUntilConnectedAsync(Wait));
-        return host;
-    }
+    private static Task<IHost> StartAsync(NatsServerFixture server, TempDirectory dir, string journal, params string[] more) => LiveHost.StartAsync(server, dir, journal, more);
 
-    private static async Task StopAsync(IHost host)
-    {
-        await host.StopAsync();
-        host.Dispose();
-    }
+    private static Task StopAsync(IHost host) => LiveHost.StopAsync(host);
 
     private static async Task AddAsync(NatsBus client, string position)
     {
@@ -198,13 +181,6 @@ public sealed class JournalRecoveryTests
     private static async Task<JsonElement> StatusAsync(NatsBus client) =>
         JsonDocument.Parse((await client.RequestAsync("streamer.control.status", "{}"u8.ToArray(), Wait)).Data).RootElement.Clone();
 
-    private static long _ticks;
-
-    /// <summary>a TST quote and trade under TST-1's stop (98.55), inside a regular session.</summary>
-    private static void Cross(IHost host)
-    {
-        var pipeline = host.Services.GetRequiredService<LivePipelineService>().Pipeline;
-        long now = NanoTime.FromDateTime(new DateTime(2026, 2, 2, 15, 0, 0, DateTimeKind.Utc)) + Interlocked.Increment(ref _ticks) * 1_000_000L;
-        pipeline.Ingress.Publish(new Tick { TimeNs = now, SymbolId = pipeline.Symbols.Intern("TST"), Fields = TickFields.Quote | TickFields.Trade, Bid = 98.50, Ask = 98.60, Last = 98.55 });
-    }
+    /// <summary>TST under TST-1's stop (99).</summary>
+    private static void Cross(IHost host) => LiveHost.Trade(host, "TST", 98.55);
 }
