@@ -44,6 +44,15 @@ public sealed class BookSet
         ? book
         : throw new ConfigException($"unknown book '{name}' (known: {string.Join(", ", _books.Keys.Order(StringComparer.Ordinal))})");
 
+    /// <summary>A copy whose every book has the parameters <paramref name="change"/> gives it (a sweep's variant); pricing as here.</summary>
+    public BookSet WithParameters(Func<RuleBook, BookParameters> change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        var copy = Clone();
+        foreach (var (name, book) in _books) copy._books[name] = new RuleBook(name, change(book));
+        return copy;
+    }
+
     private BookSet Clone()
     {
         var copy = new BookSet();
