@@ -25,6 +25,19 @@ public sealed class SynthCommandTests : IDisposable
     }
 
     [Fact]
+    public void Out_dot_stape_writes_the_same_ticks_as_a_binary_tape()
+    {
+        string[] common = ["--symbols", "SPY,SPY260220P00580000", "--spot", "SPY=600", "--ticks", "3000", "--seed", "7"];
+        Assert.Equal(0, CliRunner.Run(["synth", "--out", PathOf("a.csv"), .. common]).Code);
+        Assert.Equal(0, CliRunner.Run(["synth", "--out", PathOf("a.stape"), .. common]).Code);
+        Assert.True(File.ReadAllBytes(PathOf("a.stape")).AsSpan().StartsWith("STRTAPE1"u8));
+        // converted back to CSV, the binary tape is the CSV tape, byte for byte
+        Assert.Equal(0, CliRunner.Run("tape", "convert", PathOf("a.stape"), PathOf("back.csv")).Code);
+        Assert.Equal(0, CliRunner.Run("tape", "convert", PathOf("a.csv"), PathOf("again.csv")).Code);
+        Assert.Equal(File.ReadAllBytes(PathOf("again.csv")), File.ReadAllBytes(PathOf("back.csv")));
+    }
+
+    [Fact]
     public void A_tape_made_for_a_positions_file_replays_against_it()
     {
         string positions = PathOf("p.json");

@@ -57,7 +57,18 @@ internal static class SynthCommand
         {
             OutputFile.CheckWritable("synth", "out", output);
             using var file = OutputFile.Create("synth", "out", output);
-            result = SynthTape.Write(options, file);
+            if (Streamer.Feed.Tapes.TapeReader.FormatFromExtension(output) == Streamer.Feed.Tapes.TapeFormat.Binary)
+            {
+                // the generator writes CSV; a .stape gets the same ticks as the binary tape (tape convert's path, in memory)
+                var csv = new MemoryStream();
+                result = SynthTape.Write(options, csv);
+                csv.Position = 0;
+                var table = new Streamer.Rules.Instruments.SymbolTable();
+                using var reader = Streamer.Feed.Tapes.TapeReader.Create(csv, output, table, Streamer.Feed.Tapes.TapeFormat.Csv);
+                using var writer = new Streamer.Feed.Tapes.BinaryTapeWriter(file, leaveOpen: true);
+                while (reader.TryRead(out var tick)) writer.Write(in tick, table[tick.SymbolId]);
+            }
+            else result = SynthTape.Write(options, file);
         }
         var summary = output == "-" ? Console.Error : Console.Out;
         foreach (var symbol in symbols)
