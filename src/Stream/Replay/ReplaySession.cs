@@ -50,9 +50,16 @@ public sealed class ReplaySession
     /// <summary>Called as each exit fires (the demo and replay print them live).</summary>
     public Action<ExitRecord>? OnExit { get; init; }
 
+    /// <summary>
+    /// Sees every tick after the engine, each position as it joins and each exit (the HTML report's
+    /// time series). Null (the default): the tick loop only tests it, nothing is recorded or allocated.
+    /// </summary>
+    public IReplayRecorder? Recorder { get; init; }
+
     public ReplayResult Run(TapeReader tape)
     {
         var sink = new CollectingSink { Session = this };
+        var recorder = Recorder;
         int next = 0;
         long ticks = 0;
         long started = Stopwatch.GetTimestamp();
@@ -63,11 +70,18 @@ public sealed class ReplaySession
             long t0 = Stopwatch.GetTimestamp();
             _engine.OnTick(in tick, ref sink);
             _tickLatency.Record(Stopwatch.GetTimestamp() - t0);
+            recorder?.OnTick(in tick, _engine);
             ticks++;
         }
         long elapsedTicks = Stopwatch.GetTimestamp() - started;
         // positions opened after the tape's end never saw a tick; they are still reported (open)
-        while (next < _pending.Count) _engine.AddPosition(_pending[next++]);
+        while (next < _pending.Count)
+        {
+            var late = _pending[next++];
+            _engine.AddPosition(late);
+            recorder?.OnPositionAdded(late, _engine);
+        }
+        recorder?.OnEnd(_engine);
 
         double elapsedMs = elapsedTicks * 1000.0 / Stopwatch.Frequency;
         var positions = Positions.Select(p =>
@@ -100,6 +114,7 @@ public sealed class ReplaySession
         if (spec.OpenedAtNs != long.MinValue && _engine.ClockNs != long.MinValue && spec.OpenedAtNs > _engine.ClockNs)
             _engine.OnClock(spec.OpenedAtNs, ref sink);
         _engine.AddPosition(spec);
+        Recorder?.OnPositionAdded(spec, _engine);
         _ = now;
     }
 
@@ -111,6 +126,7 @@ public sealed class ReplaySession
         {
             var record = ExitRecord.From(exit, Session.MeasureLatencyInEvents);
             Session._exits.Add(record);
+            Session.Recorder?.OnExit(record, Session._engine);
             Session.OnExit?.Invoke(record);
         }
     }
