@@ -130,6 +130,8 @@ public sealed class PositionTrack
         Sign = credit ? -1 : 1;
         Legs = [.. spec.Legs.Select(_ => new MinMaxSeries())];
         LegIds = new int[spec.Legs.Count];
+        _qty = [.. spec.Legs.Select(l => l.Qty)];
+        _entryNet = Sign * spec.Legs.Sum(l => l.Qty * l.EntryPrice) / Units;
         LegMarks = new double[spec.Legs.Count];
         Array.Fill(LegMarks, double.NaN);
     }
@@ -147,6 +149,8 @@ public sealed class PositionTrack
     public long ClosedNs { get; internal set; } = long.MaxValue;
     public double RealizedPnl { get; internal set; }
     internal double[] LegMarks { get; }
+    private readonly long[] _qty;
+    private readonly double _entryNet;
     internal int UnderlyingId;
     internal int[] LegIds { get; }
     internal double Spot = double.NaN;
@@ -174,17 +178,14 @@ public sealed class PositionTrack
         for (int i = 0; i < LegMarks.Length; i++)
         {
             if (double.IsNaN(LegMarks[i])) return double.NaN;
-            v += Spec.Legs[i].Qty * LegMarks[i];
+            v += _qty[i] * LegMarks[i];
         }
         return Sign * v / Units;
     }
 
-    internal double EntryNet()
-    {
-        double v = 0;
-        foreach (var l in Spec.Legs) v += l.Qty * l.EntryPrice;
-        return Sign * v / Units;
-    }
+    internal double EntryNet() => _entryNet;
+
+    internal long Qty(int leg) => _qty[leg];
 }
 
 /// <summary>
@@ -260,7 +261,7 @@ public sealed class ReplayRecording : IReplayRecorder
             for (int i = 0; i < spec.Legs.Count; i++)
             {
                 if (tr.LegIds[i] != id) continue;
-                if (!Price(in tick, tr.Mark, spec.Legs[i].Qty, out double m)) continue;
+                if (!Price(in tick, tr.Mark, tr.Qty(i), out double m)) continue;
                 tr.LegMarks[i] = m;
                 tr.Legs[i].Add(t, m);
                 moved = true;
