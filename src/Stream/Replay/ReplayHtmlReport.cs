@@ -449,6 +449,7 @@ public static class ReplayHtmlReport
         .n { text-align: right !important; font-variant-numeric: tabular-nums; white-space: nowrap; }
         .pos { color: #1a7f37; } .neg { color: #c62828; }
         #exits-table { font-size: 12.5px; } .reason { max-width: 360px; }
+        #exits-table td:nth-child(2) { white-space: nowrap; } #exits-table { width: 100%; } #exits-table th { white-space: normal; }
         svg.chart { display: block; margin: 6px 0; background: #fafafa; }
         svg text { font: 11px "DejaVu Sans", sans-serif; fill: #444; }
         svg text.yl { text-anchor: end; } svg text.pt { font-weight: bold; fill: #222; } svg text.ml { font-size: 10px; fill: #222; }

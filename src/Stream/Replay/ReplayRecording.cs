@@ -273,8 +273,24 @@ public sealed class ReplayRecording : IReplayRecorder
     public void OnExit(ExitRecord exit, ExitEngine engine)
     {
         if (!_byId.TryGetValue(exit.PositionId, out var tr)) return;
-        // the levels as they stood when the exit fired, before the position changes
-        tr.Exits.Add(new RecordedExit(exit, tr.NetNow()));
+        // the marks the exit was decided on (the tick that fired it reaches OnTick after the exit)
+        using (var doc = System.Text.Json.JsonDocument.Parse(exit.Json))
+        {
+            if (doc.RootElement.TryGetProperty("legs", out var legs))
+            {
+                foreach (var leg in legs.EnumerateArray())
+                {
+                    if (!leg.TryGetProperty("mark", out var m) || !m.TryGetDouble(out double mark)) continue;
+                    int i = tr.Spec.Legs.ToList().FindIndex(l => l.Symbol == leg.GetProperty("symbol").GetString());
+                    if (i < 0) continue;
+                    tr.LegMarks[i] = mark;
+                    tr.Legs[i].Add(exit.TimeNs, mark);
+                }
+            }
+        }
+        double net = tr.NetNow();
+        tr.Net.Add(exit.TimeNs, net);
+        tr.Exits.Add(new RecordedExit(exit, net));
         tr.RealizedPnl += exit.Pnl;
         tr.OpenUnits = exit.ContractsRemaining;
         if (double.IsFinite(exit.UnderlyingPrice)) tr.Underlying.Add(exit.TimeNs, exit.UnderlyingPrice);

@@ -86,6 +86,9 @@ public sealed class HtmlReportBrowserTests : IDisposable
         var rows = await page.EvaluateExpressionAsync<string[]>("[...document.querySelectorAll('#exits-table tr.exit')].map(r => r.dataset.exitId)");
         Assert.Equal(exitIds, rows);
 
+        // laid out within a 1040-px window: nothing runs off to the side
+        Assert.True(await page.EvaluateExpressionAsync<int>("document.scrollingElement.scrollWidth") <= 1040);
+
         string png = Path.Combine(_dir, "report-demo.png");
         await page.ScreenshotAsync(png, new ScreenshotOptions { FullPage = true, Type = ScreenshotType.Png });
         var bytes = await File.ReadAllBytesAsync(png);
