@@ -107,6 +107,17 @@ public sealed partial class HtmlReportTests : IDisposable
         Assert.Contains("class=\"session-close\"", Section(html, "SPY-PCS-1"), StringComparison.Ordinal);
         Assert.Contains("class=\"session-open\"", Section(html, "SPY-PCS-1"), StringComparison.Ordinal);
         Assert.Contains("class=\"entry-marker\"", Section(html, "QCOM-1"), StringComparison.Ordinal);
+        // the levels as they moved: the trailing stop rises with META's option, the next scale-out level steps after each tranche
+        Assert.True(DistinctYs(Section(html, "META-1"), "trailing stop") > 10, "the trailing stop line does not move");
+        Assert.Equal(3, DistinctYs(Section(html, "SPY-PCS-1"), "next scale-out level"));
+        Assert.Equal(1, DistinctYs(Section(html, "META-1"), "underlying stop"));
+    }
+
+    private static int DistinctYs(string section, string series)
+    {
+        var m = Regex.Match(section, $"data-series=\"{Regex.Escape(series)}\"[^>]*points=\"([^\"]*)\"");
+        Assert.True(m.Success, series);
+        return m.Groups[1].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split(',')[1]).Distinct().Count();
     }
 
     [Fact]
