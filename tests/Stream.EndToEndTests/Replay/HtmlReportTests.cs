@@ -192,6 +192,43 @@ public sealed partial class HtmlReportTests : IDisposable
         Assert.True(sw.Elapsed < TimeSpan.FromSeconds(60), $"{sw.Elapsed}");
     }
 
+    [Fact]
+    public void Open_positions_a_position_after_the_tape_and_an_empty_tape_still_make_a_report()
+    {
+        // the demo's tape to 12:30 ET on the 29th: META and QCOM are still open; a position opened after the tape never sees a tick
+        string ticks = Path.Combine(_dir, "short.csv"), positions = Path.Combine(_dir, "p.json"), html = Path.Combine(_dir, "o.html"), report = Path.Combine(_dir, "o.json");
+        File.WriteAllLines(ticks, File.ReadLines(DemoFile("ticks.csv")).TakeWhile(l => !l.StartsWith("2026-01-29T17:30", StringComparison.Ordinal)));
+        string demo = File.ReadAllText(DemoFile("positions.json"));
+        int last = demo.LastIndexOf(']');
+        File.WriteAllText(positions, demo[..last] + """
+            ,
+              { "id": "LATE-1", "book": "primary", "opened_at": "2026-02-02T15:00:00Z",
+                "legs": [ { "symbol": "SPY260220P00580000", "qty": -1, "entry_price": 5.0 }, { "symbol": "SPY260220P00575000", "qty": 1, "entry_price": 4.5 } ] }
+            """ + demo[last..]);
+        var (code, _, err) = CliRunner.Run("replay", "--positions", positions, "--ticks", ticks, "--report", report, "--html", html, "--quiet");
+        Assert.True(code == 0, err);
+        string text = File.ReadAllText(html);
+        var root = JsonDocument.Parse(File.ReadAllBytes(report)).RootElement;
+        var open = root.GetProperty("positions").EnumerateArray().Where(p => p.GetProperty("status").GetString() == "open").Select(p => p.GetProperty("id").GetString()).ToList();
+        Assert.Equal(["META-1", "QCOM-1", "LATE-1"], open);
+        Assert.Contains($"<td id=\"still-open\">{open.Count}</td>", text, StringComparison.Ordinal);
+        Assert.Contains("position-chart", Section(text, "LATE-1"), StringComparison.Ordinal);
+        Assert.Matches("<tr data-position=\"META-1\">.*<td>open</td>", text);
+        // META's option is up from 17.15 by 12:30: its open P&L is a gain, and it is in the totals
+        Assert.Matches("<tr data-position=\"META-1\">.*realized\">\\$0.00</td><td class=\"n pos\">\\$[0-9,.]+</td>", text);
+        Assert.DoesNotContain("id=\"total-open\" class=\"n zero\"", text, StringComparison.Ordinal);
+        // = 6 contracts × (the option's last mid on the cut tape − 17.15) × 100
+        var lastQuote = File.ReadLines(ticks).Last(l => l.Contains(",META260220C00720000,", StringComparison.Ordinal)).Split(',');
+        double mid = (double.Parse(lastQuote[2], CultureInfo.InvariantCulture) + double.Parse(lastQuote[3], CultureInfo.InvariantCulture)) / 2;
+        Assert.Contains($"realized\">$0.00</td><td class=\"n pos\">{Money(Math.Round(6 * (mid - 17.15) * 100, 2))}</td>", text, StringComparison.Ordinal);
+
+        string empty = Path.Combine(_dir, "empty.csv"), html2 = Path.Combine(_dir, "e.html");
+        File.WriteAllText(empty, "time,symbol,bid,ask,last\n");
+        var (code2, _, err2) = CliRunner.Run("replay", "--positions", DemoFile("positions.json"), "--ticks", empty, "--html", html2, "--quiet");
+        Assert.True(code2 == 0, err2);
+        Assert.Contains("<td id=\"exits-count\">0</td>", File.ReadAllText(html2), StringComparison.Ordinal);
+    }
+
     /// <summary>The position's section of the report (its chart and legend).</summary>
     internal static string Section(string html, string positionId)
     {
