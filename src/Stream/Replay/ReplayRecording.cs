@@ -252,7 +252,8 @@ public sealed class ReplayRecording : IReplayRecorder
             if (tr.OpenUnits == 0 || t < tr.OpenedNs) continue;
             var spec = tr.Spec;
             bool moved = false;
-            if (tr.UnderlyingId == id && SpotPrice(in tick, out double spot))
+            // a tick older than the series' last is one the engine ignores as out of order: so does the chart
+            if (tr.UnderlyingId == id && tick.TimeNs >= tr.Underlying.LastNs && SpotPrice(in tick, out double spot))
             {
                 tr.Spot = spot;
                 tr.Underlying.Add(t, spot);
@@ -260,7 +261,7 @@ public sealed class ReplayRecording : IReplayRecorder
             }
             for (int i = 0; i < spec.Legs.Count; i++)
             {
-                if (tr.LegIds[i] != id) continue;
+                if (tr.LegIds[i] != id || tick.TimeNs < tr.Legs[i].LastNs) continue;
                 if (!Price(in tick, tr.Mark, tr.Qty(i), out double m)) continue;
                 tr.LegMarks[i] = m;
                 tr.Legs[i].Add(t, m);
