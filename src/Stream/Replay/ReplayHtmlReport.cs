@@ -314,7 +314,7 @@ public static class ReplayHtmlReport
     private static void Line(StringBuilder sb, Panel p, MinMaxSeries s, string color, double width, string? dash, string name)
     {
         if (s.IsEmpty) return;
-        var pts = new StringBuilder();
+        var pts = new Points();
         int col = int.MinValue;
         double f = 0, mn = 0, mx = 0, l = 0;
         int segments = 0;
@@ -352,10 +352,54 @@ public static class ReplayHtmlReport
         Flush();
         if (segments == 0) return;
         if (segments == 1) Pt(pts, Math.Min(col + 2, Width - Right), p.Y(l)); // a single column: a short stroke, still visible
-        sb.Append(string.Create(Inv, $"<polyline class=\"series\" data-series=\"{H(name)}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"{width:0.0}\"{(dash is null ? "" : $" stroke-dasharray=\"{dash}\"")} stroke-linejoin=\"round\" points=\"{pts.ToString().TrimEnd()}\"/>\n"));
+        sb.Append(string.Create(Inv, $"<polyline class=\"series\" data-series=\"{H(name)}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"{width:0.0}\"{(dash is null ? "" : $" stroke-dasharray=\"{dash}\"")} stroke-linejoin=\"round\" points=\""));
+        pts.WriteTo(sb);
+        sb.Append("\"/>\n");
     }
 
-    private static void Pt(StringBuilder sb, double x, double y) => sb.Append(string.Create(Inv, $"{x:F1},{y:F1} "));
+    private static void Pt(Points pts, double x, double y) => pts.Add(x, y);
+
+    /// <summary>
+    /// A polyline's points at 0.1 px: a repeat is dropped, and a point between two on the same
+    /// horizontal or vertical line is replaced by the next (a flat level is 2 points, not one a column).
+    /// </summary>
+    private sealed class Points
+    {
+        private readonly List<(long X, long Y)> _p = [];
+
+        public void Add(double x, double y)
+        {
+            var q = ((long)Math.Round(x * 10), (long)Math.Round(y * 10));
+            int n = _p.Count;
+            if (n > 0 && _p[n - 1] == q) return;
+            if (n > 1 && ((_p[n - 2].Y == _p[n - 1].Y && _p[n - 1].Y == q.Item2) || (_p[n - 2].X == _p[n - 1].X && _p[n - 1].X == q.Item1 && Between(_p[n - 2].Y, _p[n - 1].Y, q.Item2))))
+            {
+                _p[n - 1] = q;
+                return;
+            }
+            _p.Add(q);
+        }
+
+        // a vertical run is merged only while it keeps its direction (its extremes stay points)
+        private static bool Between(long a, long b, long c) => (a <= b && b <= c) || (a >= b && b >= c);
+
+        public void WriteTo(StringBuilder sb)
+        {
+            for (int i = 0; i < _p.Count; i++)
+            {
+                if (i > 0) sb.Append(' ');
+                Tenths(sb, _p[i].X);
+                sb.Append(',');
+                Tenths(sb, _p[i].Y);
+            }
+        }
+
+        private static void Tenths(StringBuilder sb, long v)
+        {
+            if (v < 0) { sb.Append('-'); v = -v; }
+            sb.Append((v / 10).ToString(Inv)).Append('.').Append((char)('0' + v % 10));
+        }
+    }
 
     /// <summary>Shades the time outside regular sessions and marks each open and close.</summary>
     private static void Sessions(StringBuilder sb, Panel p)
@@ -449,7 +493,7 @@ public static class ReplayHtmlReport
         .n { text-align: right !important; font-variant-numeric: tabular-nums; white-space: nowrap; }
         .pos { color: #1a7f37; } .neg { color: #c62828; }
         #exits-table { font-size: 12.5px; } .reason { max-width: 360px; }
-        #exits-table td:nth-child(2) { white-space: nowrap; } #exits-table { width: 100%; } #exits-table th { white-space: normal; }
+        #exits-table td:nth-child(-n+3) { white-space: nowrap; } #exits-table { width: 100%; font-size: 12px; } #exits-table th, #exits-table td { padding: 3px 6px; }
         svg.chart { display: block; margin: 6px 0; background: #fafafa; }
         svg text { font: 11px "DejaVu Sans", sans-serif; fill: #444; }
         svg text.yl { text-anchor: end; } svg text.pt { font-weight: bold; fill: #222; } svg text.ml { font-size: 10px; fill: #222; }
