@@ -22,6 +22,47 @@ public sealed class HtmlReportBrowserTests : IDisposable
             ?? throw new InvalidOperationException("no chromium: apt-get install -y chromium (scripts/test.sh does), or set STREAMER_CHROMIUM");
     }
 
+    private static Task<IBrowser> Launch() => Puppeteer.LaunchAsync(new LaunchOptions
+    {
+        Headless = true,
+        ExecutablePath = Chromium(),
+        Args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-extensions"],
+        Timeout = 60_000,
+    });
+
+    /// <summary>Opens a file, collecting console errors and warnings, page errors, failed requests and every URL asked for.</summary>
+    private static async Task<(IPage Page, List<string> Problems, List<string> Requests)> Open(IBrowser browser, string path)
+    {
+        var page = await browser.NewPageAsync();
+        var problems = new List<string>();
+        var requests = new List<string>();
+        page.Console += (_, e) => { if (e.Message.Type is ConsoleType.Error or ConsoleType.Warning) lock (problems) problems.Add($"console {e.Message.Type}: {e.Message.Text}"); };
+        page.PageError += (_, e) => { lock (problems) problems.Add($"page error: {e.Message}"); };
+        page.RequestFailed += (_, e) => { lock (problems) problems.Add($"request failed: {e.Request.Url}"); };
+        page.Request += (_, e) => { lock (requests) requests.Add(e.Request.Url); };
+        await page.SetViewportAsync(new ViewPortOptions { Width = 1040, Height = 1200 });
+        var response = await page.GoToAsync(new Uri(path).AbsoluteUri, new NavigationOptions { WaitUntil = [WaitUntilNavigation.Load], Timeout = 60_000 });
+        Assert.True(response is null || response.Ok);
+        await page.EvaluateExpressionAsync<int>("1"); // let the console events of the load arrive
+        return (page, problems, requests);
+    }
+
+    [Fact]
+    public async Task The_harness_sees_console_errors_script_errors_and_outside_requests()
+    {
+        // the negative control: a page with each fault the report must not have
+        string bad = Path.Combine(_dir, "bad.html");
+        File.WriteAllText(bad, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>bad</title></head><body>" +
+            "<img src=\"http://127.0.0.1:9/missing.png\"><script>console.error('boom'); undefinedFunction();</script></body></html>");
+        await using var browser = await Launch();
+        var (page, problems, requests) = await Open(browser, bad);
+        await using var _ = page;
+        for (int i = 0; i < 50 && problems.Count < 3; i++) await Task.Delay(100);
+        Assert.Contains(problems, p => p.Contains("boom", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("page error:", StringComparison.Ordinal) && p.Contains("undefinedFunction", StringComparison.Ordinal));
+        Assert.Contains(requests, r => r.StartsWith("http://127.0.0.1:9/", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Chromium_renders_the_demo_report_offline_without_errors_with_every_exit_marker_drawn()
     {
@@ -32,23 +73,9 @@ public sealed class HtmlReportBrowserTests : IDisposable
             .Select(e => e.GetProperty("id").GetString()!).ToList();
         Assert.Equal(5, exitIds.Count);
 
-        await using var browser = await Puppeteer.LaunchAsync(new LaunchOptions
-        {
-            Headless = true,
-            ExecutablePath = Chromium(),
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-extensions"],
-            Timeout = 60_000,
-        });
-        await using var page = await browser.NewPageAsync();
-        var problems = new List<string>();
-        var requests = new List<string>();
-        page.Console += (_, e) => { if (e.Message.Type is ConsoleType.Error or ConsoleType.Warning) problems.Add($"console {e.Message.Type}: {e.Message.Text}"); };
-        page.PageError += (_, e) => problems.Add($"page error: {e.Message}");
-        page.RequestFailed += (_, e) => problems.Add($"request failed: {e.Request.Url}");
-        page.Request += (_, e) => requests.Add(e.Request.Url);
-        await page.SetViewportAsync(new ViewPortOptions { Width = 1040, Height = 1200 });
-        var response = await page.GoToAsync(new Uri(html).AbsoluteUri, new NavigationOptions { WaitUntil = [WaitUntilNavigation.Load], Timeout = 60_000 });
-        Assert.True(response is null || response.Ok);
+        await using var browser = await Launch();
+        var (page, problems, requests) = await Open(browser, html);
+        await using var _ = page;
 
         Assert.Empty(problems);
         // one request: the file itself (no CDN, no fonts, no images from anywhere)
