@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Runs every test. Installs what the tests need when it is missing (a fresh machine has
-# only the .NET SDK): nats-server from Debian for the integration tests, the Node SDK
-# clients (tests/clients, npm ci) for the emulator's SDK tests.
+# only the .NET SDK): nats-server from Debian for the integration tests, chromium from Debian for
+# the HTML report's browser test (PuppeteerSharp drives the system binary; it never downloads one),
+# the Node SDK clients (tests/clients, npm ci) for the emulator's SDK tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
 command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || missing+=(nats-server)
 command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
+command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || [ -n "${STREAMER_CHROMIUM:-}" ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]} (apt)"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

@@ -80,7 +80,26 @@ public sealed partial class ExitEngine
             ExpiryRiskAtNs = rt.ExpiryRiskNs,
             DteStopAtNs = rt.DteNs,
             NextWakeNs = rt.Closed ? long.MaxValue : rt.WakeNs,
+            UnderlyingStopLevel = p.Has(RuleId.UnderlyingStop) ? rt.Stop : nan,
+            UnderlyingTargetLevel = p.Has(RuleId.UnderlyingTarget) ? rt.Target : nan,
+            EntryValuePerUnit = v0,
+            PremiumTargetValue = p.Has(RuleId.PremiumTarget) && rt.IsDebit ? v0 + p.GainPct * Math.Abs(v0) : nan,
+            PremiumStopValue = p.Has(RuleId.PremiumStop) && rt.IsDebit ? v0 - p.LossPct * Math.Abs(v0) : nan,
+            TrailingStopValue = p.Has(RuleId.TrailingStop) && rt.IsDebit && rt.TrailActive ? rt.TrailPeakPerUnit * (1 - p.TrailPct) : nan,
+            CreditStopValue = p.Has(RuleId.CreditStop) && rt.IsCredit ? p.DebitMultiple * v0 : nan,
+            NextTrancheValue = NextTrancheValueOf(rt, p.Has(RuleId.ScaleOut)),
         };
         return true;
+    }
+
+    /// <summary>The value per unit at which the first tranche not fired yet fires (NaN when none is left or the book has no scale_out).</summary>
+    private static double NextTrancheValueOf(PositionRuntime rt, bool scaleOut)
+    {
+        if (!scaleOut || rt.EntryValuePerUnit == 0) return double.NaN;
+        for (int i = 0; i < rt.TrancheCount; i++)
+        {
+            if ((rt.TranchesFired & (1 << i)) == 0) return rt.EntryValuePerUnit + rt.TrancheLevel[i] * Math.Abs(rt.EntryValuePerUnit);
+        }
+        return double.NaN;
     }
 }

@@ -33,4 +33,18 @@ public readonly record struct PositionTriggers
     public long DteStopAtNs { get; init; }
     /// <summary>the engine's next clock event for this position (any time rule, or a deferred exit at the open).</summary>
     public long NextWakeNs { get; init; }
+
+    // the levels themselves, for charts (the backtest's HTML report); NaN when the rule is not in the book or not armed
+
+    /// <summary>underlying_stop / underlying_target: the underlying price each fires at.</summary>
+    public double UnderlyingStopLevel { get; init; }
+    public double UnderlyingTargetLevel { get; init; }
+    /// <summary>The position's entry value per strategy unit (V0, $; negative for a credit).</summary>
+    public double EntryValuePerUnit { get; init; }
+    /// <summary>The value per strategy unit ($, the engine's sign: negative for a credit) at which each fires: premium_target, premium_stop, trailing_stop (once active), credit_stop, the next scale_out tranche.</summary>
+    public double PremiumTargetValue { get; init; }
+    public double PremiumStopValue { get; init; }
+    public double TrailingStopValue { get; init; }
+    public double CreditStopValue { get; init; }
+    public double NextTrancheValue { get; init; }
 }

@@ -6,8 +6,8 @@ internal static class Program
 {
     private static readonly (string Name, string Usage, string Summary, Func<string[], int> Run)[] Commands =
     [
-        ("demo", "streamer demo", "replays the bundled sample session offline and shows each exit as it fires", DemoCommand.Run),
-        ("replay", "streamer replay --positions P --ticks T [--books B] [--report R.json] [--csv R.csv] [--until TIME]", "backtest: runs the engine over a tape and writes a report", ReplayCommand.Run),
+        ("demo", "streamer demo [--report R.json] [--html R.html]", "replays the bundled sample session offline and shows each exit as it fires", DemoCommand.Run),
+        ("replay", "streamer replay --positions P --ticks T [--books B] [--report R.json] [--csv R.csv] [--html R.html] [--until TIME]", "backtest: runs the engine over a tape and writes a report", ReplayCommand.Run),
         ("run", "streamer run [--config FILE] [--Section:Key=value ...]", "the live service: market data, NATS, intake, journal", RunCommand.Run),
         ("emulate", "streamer emulate --ticks T [--port N] [--speed X] [--loop] [--partial-fills] [--reject-symbols L] [--no-fill-symbols L]", "serves Alpaca's stream and trading protocol on loopback from a tape", EmulateCommand.Run),
         ("greeks", "streamer greeks --jsonl", "prices options: one JSON object per line on stdin, one per line on stdout", GreeksCommand.Run),

@@ -50,9 +50,16 @@ public sealed class ReplaySession
     /// <summary>Called as each exit fires (the demo and replay print them live).</summary>
     public Action<ExitRecord>? OnExit { get; init; }
 
+    /// <summary>
+    /// Sees every tick after the engine, each position as it joins and each exit (the HTML report's
+    /// time series). Null (the default): the tick loop only tests it, nothing is recorded or allocated.
+    /// </summary>
+    public IReplayRecorder? Recorder { get; init; }
+
     public ReplayResult Run(TapeReader tape)
     {
         var sink = new CollectingSink { Session = this };
+        var recorder = Recorder;
         int next = 0;
         long ticks = 0;
         long started = Stopwatch.GetTimestamp();
@@ -63,6 +70,7 @@ public sealed class ReplaySession
             long t0 = Stopwatch.GetTimestamp();
             _engine.OnTick(in tick, ref sink);
             _tickLatency.Record(Stopwatch.GetTimestamp() - t0);
+            recorder?.OnTick(in tick, _engine);
             ticks++;
         }
         // rules.md: after the last tick the clock runs on to the close of that tick's session (or to --until),
@@ -76,7 +84,13 @@ public sealed class ReplaySession
         }
         long elapsedTicks = Stopwatch.GetTimestamp() - started;
         // positions opened after the clock's end never saw it; they are still reported (open)
-        while (next < _pending.Count) _engine.AddPosition(_pending[next++]);
+        while (next < _pending.Count)
+        {
+            var late = _pending[next++];
+            _engine.AddPosition(late);
+            recorder?.OnPositionAdded(late, _engine);
+        }
+        recorder?.OnEnd(_engine);
 
         double elapsedMs = elapsedTicks * 1000.0 / Stopwatch.Frequency;
         var positions = Positions.Select(p =>
@@ -125,6 +139,7 @@ public sealed class ReplaySession
         if (spec.OpenedAtNs != long.MinValue && _engine.ClockNs != long.MinValue && spec.OpenedAtNs > _engine.ClockNs)
             _engine.OnClock(spec.OpenedAtNs, ref sink);
         _engine.AddPosition(spec);
+        Recorder?.OnPositionAdded(spec, _engine);
         _ = now;
     }
 
@@ -136,6 +151,7 @@ public sealed class ReplaySession
         {
             var record = ExitRecord.From(exit, Session.MeasureLatencyInEvents);
             Session._exits.Add(record);
+            Session.Recorder?.OnExit(record, Session._engine);
             Session.OnExit?.Invoke(record);
         }
     }

@@ -23,8 +23,11 @@ internal static class DemoCommand
     {
         var a = CliArgs.Parse("demo", args);
         string? reportPath = a.Get("report");
+        // the HTML report: always written, to the temp directory unless --html says where
+        string htmlPath = a.Get("html") ?? Path.Combine(Path.GetTempPath(), "streamer-demo-report.html");
         a.RejectUnknown();
         if (reportPath is not null) OutputFile.CheckWritable("demo", "report", reportPath);
+        OutputFile.CheckWritable("demo", "html", htmlPath);
 
         var positions = PositionsFile.Parse(ReadResourceText(PositionsName), PositionsName);
         var books = BookSet.BuiltIn;
@@ -40,7 +43,8 @@ internal static class DemoCommand
         o.WriteLine();
         o.WriteLine("exits as they fire (New York time):");
 
-        var session = new ReplaySession(positions, books, symbols) { OnExit = e => o.WriteLine("  " + ReplayReport.ExitLine(e)) };
+        var recording = new ReplayRecording(books);
+        var session = new ReplaySession(positions, books, symbols) { OnExit = e => o.WriteLine("  " + ReplayReport.ExitLine(e)), Recorder = recording };
         ReplayResult result;
         using (var tape = TapeReader.Create(OpenResource(TapeName), TapeName, symbols))
             result = session.Run(tape);
@@ -59,6 +63,8 @@ internal static class DemoCommand
             ReplayReport.WriteJson(result, f);
             o.WriteLine($"report: {reportPath}");
         }
+        ReplayCommand.WriteHtml("demo", htmlPath, result, recording, "streamer demo: the seeds' own trades, replayed offline from the bundled tape");
+        o.WriteLine($"html: {htmlPath}  (open it in a browser: a single file, no network)");
         o.WriteLine();
         o.WriteLine("next: streamer replay --positions P --ticks T --report R.json  (see README)");
         return 0;

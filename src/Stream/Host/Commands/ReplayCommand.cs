@@ -7,7 +7,7 @@ using Streamer.Stream.Replay;
 
 namespace Streamer.Stream.Host.Commands;
 
-/// <summary><c>streamer replay --positions P --ticks T [--books B] [--report R.json] [--csv R.csv] [--until TIME] [--quiet] [--latency]</c></summary>
+/// <summary><c>streamer replay --positions P --ticks T [--books B] [--report R.json] [--csv R.csv] [--html R.html] [--until TIME] [--quiet] [--latency]</c></summary>
 internal static class ReplayCommand
 {
     public static int Run(string[] args)
@@ -18,6 +18,7 @@ internal static class ReplayCommand
         string? booksPath = a.Get("books");
         string? reportPath = a.Get("report");
         string? csvPath = a.Get("csv");
+        string? htmlPath = a.Get("html");
         bool quiet = a.Has("quiet");
         bool latency = a.Has("latency");
         string? untilText = a.Get("until");
@@ -31,11 +32,14 @@ internal static class ReplayCommand
         }
         if (reportPath is not null) OutputFile.CheckWritable("replay", "report", reportPath);
         if (csvPath is not null) OutputFile.CheckWritable("replay", "csv", csvPath);
+        if (htmlPath is not null) OutputFile.CheckWritable("replay", "html", htmlPath);
 
         var books = LoadBooks(booksPath);
         var positions = LoadPositions(positionsPath);
         var symbols = new SymbolTable();
         ReplayResult result;
+        // the HTML report's time series; without --html nothing is recorded
+        var recording = htmlPath is null ? null : new ReplayRecording(books);
         try
         {
             var session = new ReplaySession(positions, books, symbols)
@@ -43,6 +47,7 @@ internal static class ReplayCommand
                 MeasureLatencyInEvents = latency,
                 UntilNs = until,
                 OnExit = quiet ? null : e => Console.WriteLine(ReplayReport.ExitLine(e)),
+                Recorder = recording,
             };
             using var tape = OpenTape(ticksPath, symbols);
             result = session.Run(tape);
@@ -64,7 +69,19 @@ internal static class ReplayCommand
             ReplayReport.WriteCsv(result, f);
             Console.WriteLine($"csv: {csvPath}");
         }
+        if (htmlPath is not null)
+        {
+            WriteHtml("replay", htmlPath, result, recording!, $"streamer replay --positions {Path.GetFileName(positionsPath)} --ticks {Path.GetFileName(ticksPath)}" + (booksPath is null ? "" : $" --books {Path.GetFileName(booksPath)}"));
+            Console.WriteLine($"html: {htmlPath}");
+        }
         return 0;
+    }
+
+    internal static void WriteHtml(string command, string path, ReplayResult result, ReplayRecording recording, string title)
+    {
+        using var w = new StreamWriter(OutputFile.Create(command, "html", path), ReplayReport.Utf8NoBom);
+        w.NewLine = "\n";
+        ReplayHtmlReport.Write(result, recording, title, w);
     }
 
     internal static BookSet LoadBooks(string? path)
