@@ -40,7 +40,7 @@ public sealed class HtmlReportRecorderAllocationTests
             """;
         var books = BookSet.BuiltIn;
         var symbols = new SymbolTable();
-        var session = new ReplaySession(PositionsFile.Parse(positions, "p.json"), books, symbols) { Recorder = record ? new ReplayRecording(books) : null };
+        var session = new ReplaySession(PositionsFile.Parse(positions, "p.json"), books, symbols) { Recorder = record ? new ReplayRecording(books) : null, UntilNs = 0 }; // the clock stops at the last tick: no max_hold in a run-on
         using var tape = TapeReader.Create(new MemoryStream(rows), "t.csv", symbols);
         long before = GC.GetAllocatedBytesForCurrentThread();
         var result = session.Run(tape);

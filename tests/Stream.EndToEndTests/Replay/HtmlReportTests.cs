@@ -205,7 +205,8 @@ public sealed partial class HtmlReportTests : IDisposable
               { "id": "LATE-1", "book": "primary", "opened_at": "2026-02-02T15:00:00Z",
                 "legs": [ { "symbol": "SPY260220P00580000", "qty": -1, "entry_price": 5.0 }, { "symbol": "SPY260220P00575000", "qty": 1, "entry_price": 4.5 } ] }
             """ + demo[last..]);
-        var (code, _, err) = CliRunner.Run("replay", "--positions", positions, "--ticks", ticks, "--report", report, "--html", html, "--quiet");
+        // the clock stops at the cut: without --until it runs on to the session's close (rules.md) and the day trades close at 15:55
+        var (code, _, err) = CliRunner.Run("replay", "--positions", positions, "--ticks", ticks, "--report", report, "--html", html, "--quiet", "--until", "2026-01-29T17:30:00Z");
         Assert.True(code == 0, err);
         string text = File.ReadAllText(html);
         var root = JsonDocument.Parse(File.ReadAllBytes(report)).RootElement;
