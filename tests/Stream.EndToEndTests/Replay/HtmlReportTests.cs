@@ -16,7 +16,7 @@ public sealed partial class HtmlReportTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     internal static string DemoFile(string name) =>
-        Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "src", "Stream", "samples", "demo", name);
+        Streamer.Stream.Tests.Run.RunTestData.RepoFile("src", "Stream", "samples", "demo", name);
 
     private (string Html, JsonElement Report, string Out) Replay(string name)
     {

@@ -16,7 +16,7 @@ public sealed class ReplayCommandTests : IDisposable
     }
 
     private static string DemoFile(string name) =>
-        Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "src", "Stream", "samples", "demo", name);
+        Streamer.Stream.Tests.Run.RunTestData.RepoFile("src", "Stream", "samples", "demo", name);
 
     [Fact]
     public void Replaying_the_same_tape_twice_writes_byte_identical_exits()

@@ -17,7 +17,7 @@ public sealed class SweepCommandTests : IDisposable
     }
 
     private static string DemoFile(string name) =>
-        Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "src", "Stream", "samples", "demo", name);
+        Streamer.Stream.Tests.Run.RunTestData.RepoFile("src", "Stream", "samples", "demo", name);
 
     private (int Code, string Out, string Err, JsonElement Report) Sweep(string grid)
     {

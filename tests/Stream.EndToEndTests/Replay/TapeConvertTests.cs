@@ -10,7 +10,7 @@ public sealed class TapeConvertTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     private static string DemoFile(string name) =>
-        Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "src", "Stream", "samples", "demo", name);
+        Streamer.Stream.Tests.Run.RunTestData.RepoFile("src", "Stream", "samples", "demo", name);
 
     private string Exits(string tape)
     {
