@@ -23,12 +23,13 @@ public sealed class CsvTapeWriter : IDisposable
 
     public long RowCount { get; private set; }
 
-    public CsvTapeWriter(Stream stream, bool leaveOpen = false)
+    /// <param name="writeHeader">false to continue a tape that already has its header (a recorder appending to today's file).</param>
+    public CsvTapeWriter(Stream stream, bool leaveOpen = false, bool writeHeader = true)
     {
         ArgumentNullException.ThrowIfNull(stream);
         _stream = stream;
         _leaveOpen = leaveOpen;
-        Append("time,symbol,bid,ask,last\n"u8);
+        if (writeHeader) Append("time,symbol,bid,ask,last\n"u8);
     }
 
     /// <summary>A quote row; prices in cents.</summary>

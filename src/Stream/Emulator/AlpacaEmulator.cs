@@ -54,7 +54,7 @@ public sealed class AlpacaEmulator : IAsyncDisposable
             IsListed = brokerOptions.IsListed ?? listed.Contains, // the tape's symbols (plus any quoted or held)
         });
         _trading = new TradingEndpoints(Broker, CredentialsAccepted, [.. listed.Order(StringComparer.Ordinal)]);
-        _data = new MarketDataEndpoints(tape, _sizes, MarketNowNs, options.Loop, CredentialsAccepted);
+        _data = new MarketDataEndpoints(tape, _sizes, options.History ? () => Math.Max(tape.LastTimeNs, MarketNowNs()) : MarketNowNs, options.Loop, CredentialsAccepted, options.DataRateLimit);
     }
 
     /// <summary>The paper broker behind the trading endpoints (fills at the emulator's own quotes).</summary>
@@ -107,6 +107,15 @@ public sealed class AlpacaEmulator : IAsyncDisposable
         Port = new Uri(address).Port;
         _player = Task.Run(() => PlayAsync(_stop.Token), CancellationToken.None);
         _brokerClock = Task.Run(() => RunBrokerClockAsync(_stop.Token), CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Drops every stream connection abruptly (a network failure), and goes on serving: clients that
+    /// reconnect find the market clock where it would have been. What was played meanwhile is gone for them.
+    /// </summary>
+    public void DropConnections()
+    {
+        foreach (var c in _connections.Keys) c.Socket.Abort();
     }
 
     /// <summary>Drops every connection (abruptly, as a crash would) and stops listening.</summary>

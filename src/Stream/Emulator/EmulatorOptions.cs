@@ -35,4 +35,14 @@ public sealed class EmulatorOptions
     /// alike. Null: 1-10 with partial fills, else 1 (the broker then ignores sizes).
     /// </summary>
     public (int Min, int Max)? QuoteSize { get; init; }
+
+    /// <summary>The market-data REST budget (Alpaca's 429 past it); null: unlimited.</summary>
+    public RateLimit? DataRateLimit { get; init; }
+
+    /// <summary>
+    /// Serve the whole tape as history: market-data REST answers as if the market clock stood at the
+    /// tape's end, so <c>streamer fetch</c> can build a tape from it without waiting for the clock.
+    /// The streams and the broker keep the one market clock.
+    /// </summary>
+    public bool History { get; init; }
 }

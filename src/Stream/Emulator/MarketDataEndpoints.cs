@@ -14,7 +14,8 @@ namespace Streamer.Stream.Emulator;
 /// the clock is ever served (before the clock starts, only the tape's first instant). Stocks under
 /// <c>/v2/stocks</c>: latest quotes and trades, snapshots, historical quotes, trades and bars with
 /// <c>next_page_token</c> paging; options under <c>/v1beta1/options</c>: latest quotes and trades,
-/// snapshots by symbol and the chain by underlying. Field names and codes as the streams send them
+/// snapshots by symbol and the chain by underlying, historical trades and bars (Alpaca keeps no
+/// historical option quotes). With a <see cref="RateLimit"/>, requests past it get Alpaca's 429. Field names and codes as the streams send them
 /// (stocks: exchange V, tape C, trade size 100; options: exchange C, conditions A / I, size 1).
 /// With <c>--loop</c> each pass is the tape shifted by its length, as the streams replay it.
 /// </summary>
@@ -28,8 +29,11 @@ internal sealed class MarketDataEndpoints
     private readonly Dictionary<string, int[]> _bySymbol = new(StringComparer.Ordinal); // tick indices per symbol, in time order
     private readonly long _passLength;
 
-    public MarketDataEndpoints(EmulatorTape tape, QuoteSizes sizes, Func<long> nowNs, bool loop, Func<string?, string?, bool> credentialsOk)
+    private readonly RateLimit? _rateLimit;
+
+    public MarketDataEndpoints(EmulatorTape tape, QuoteSizes sizes, Func<long> nowNs, bool loop, Func<string?, string?, bool> credentialsOk, RateLimit? rateLimit = null)
     {
+        _rateLimit = rateLimit;
         _tape = tape;
         _sizes = sizes;
         _nowNs = nowNs;
@@ -58,6 +62,11 @@ internal sealed class MarketDataEndpoints
             await WriteAsync(context, 401, w => TradingJson.Error(w, 40110000, "request is not authorized")).ConfigureAwait(false);
             return;
         }
+        if (_rateLimit is { } limit && !limit.TryTake(context.Response))
+        {
+            await WriteAsync(context, 429, w => TradingJson.Error(w, 42910000, "too many requests.")).ConfigureAwait(false);
+            return;
+        }
         try
         {
             if (request.Method != "GET") throw new TradingApiException(405, 40510000, "method not allowed");
@@ -72,12 +81,15 @@ internal sealed class MarketDataEndpoints
                 (false, [var s, "trades", "latest"]) => w => LatestOne(w, "trade", s, now, quote: false),
                 (false, ["snapshots"]) => w => StockSnapshots(w, Symbols(request), now),
                 (false, [var s, "snapshot"]) => w => StockSnapshot(w, s, now, withSymbol: true),
-                (false, ["quotes"]) => Historical(request, Symbols(request), now, Kind.Quotes, single: null),
-                (false, ["trades"]) => Historical(request, Symbols(request), now, Kind.Trades, single: null),
-                (false, ["bars"]) => Historical(request, Symbols(request), now, Kind.Bars, single: null),
-                (false, [var s, "quotes"]) => Historical(request, [s], now, Kind.Quotes, single: s),
-                (false, [var s, "trades"]) => Historical(request, [s], now, Kind.Trades, single: s),
-                (false, [var s, "bars"]) => Historical(request, [s], now, Kind.Bars, single: s),
+                (false, ["quotes"]) => Historical(request, Symbols(request), now, Kind.Quotes, single: null, options: false),
+                (false, ["trades"]) => Historical(request, Symbols(request), now, Kind.Trades, single: null, options: false),
+                (false, ["bars"]) => Historical(request, Symbols(request), now, Kind.Bars, single: null, options: false),
+                (false, [var s, "quotes"]) => Historical(request, [s], now, Kind.Quotes, single: s, options: false),
+                (false, [var s, "trades"]) => Historical(request, [s], now, Kind.Trades, single: s, options: false),
+                (false, [var s, "bars"]) => Historical(request, [s], now, Kind.Bars, single: s, options: false),
+                // options history: trades and bars only; Alpaca keeps no historical option quotes (a 404 below)
+                (true, ["trades"]) => Historical(request, Symbols(request), now, Kind.Trades, single: null, options: true),
+                (true, ["bars"]) => Historical(request, Symbols(request), now, Kind.Bars, single: null, options: true),
                 (true, ["quotes", "latest"]) => w => LatestMap(w, "quotes", Symbols(request), now, true, quote: true),
                 (true, ["trades", "latest"]) => w => LatestMap(w, "trades", Symbols(request), now, true, quote: false),
                 (true, ["snapshots"]) => OptionSnapshots(request, Symbols(request), now),
@@ -298,7 +310,7 @@ internal sealed class MarketDataEndpoints
     /// <paramref name="bucketNs"/> from the epoch, or New York calendar days (bar time: New York
     /// midnight, as Alpaca stamps daily bars). A bucket without trades has no bar.
     /// </summary>
-    private IEnumerable<Bar> Bars(string symbol, long fromNs, long toNs, long now, long bucketNs, bool daily)
+    private IEnumerable<Bar> Bars(string symbol, long fromNs, long toNs, long now, long bucketNs, bool daily, int tradeSize = 100)
     {
         Bar? current = null;
         double notional = 0;
@@ -316,9 +328,9 @@ internal sealed class MarketDataEndpoints
             }
             notional = current is null ? 0 : notional;
             current = current is { } b
-                ? b with { High = Math.Max(b.High, tick.Last), Low = Math.Min(b.Low, tick.Last), Close = tick.Last, Volume = b.Volume + 100, Count = b.Count + 1 }
-                : new Bar(start, tick.Last, tick.Last, tick.Last, tick.Last, 100, 1, 0);
-            notional += tick.Last * 100;
+                ? b with { High = Math.Max(b.High, tick.Last), Low = Math.Min(b.Low, tick.Last), Close = tick.Last, Volume = b.Volume + tradeSize, Count = b.Count + 1 }
+                : new Bar(start, tick.Last, tick.Last, tick.Last, tick.Last, tradeSize, 1, 0);
+            notional += tick.Last * tradeSize;
         }
         if (current is { } last) yield return last with { Vwap = notional / last.Volume };
     }
@@ -330,7 +342,7 @@ internal sealed class MarketDataEndpoints
     /// bars <c>timeframe</c> (<c>N</c>Min, <c>N</c>Hour, 1Day). Several symbols come grouped by symbol
     /// in the order asked, as Alpaca pages them.
     /// </summary>
-    private Action<Utf8JsonWriter> Historical(HttpRequest request, List<string> symbols, long now, Kind kind, string? single)
+    private Action<Utf8JsonWriter> Historical(HttpRequest request, List<string> symbols, long now, Kind kind, string? single, bool options)
     {
         var q = request.Query;
         var day = MarketCalendar.Nyse.NewYorkDate(now);
@@ -355,15 +367,15 @@ internal sealed class MarketDataEndpoints
             var one = new List<(string, Action<Utf8JsonWriter>)>();
             if (kind == Kind.Bars)
             {
-                foreach (var bar in Bars(s, start, end, now, bucket, isDaily)) one.Add((s, w => BarJson(w, bar)));
+                foreach (var bar in Bars(s, start, end, now, bucket, isDaily, options ? 1 : 100)) one.Add((s, w => BarJson(w, bar)));
             }
             else
             {
                 foreach (var (i, t) in Played(s, start, end, now))
                 {
                     var tick = _tape.Ticks[i];
-                    if (kind == Kind.Quotes && tick.HasQuote) one.Add((s, w => Quote(w, i, t, false)));
-                    else if (kind == Kind.Trades && tick.HasTrade) one.Add((s, w => Trade(w, i, t, false)));
+                    if (kind == Kind.Quotes && tick.HasQuote) one.Add((s, w => Quote(w, i, t, options)));
+                    else if (kind == Kind.Trades && tick.HasTrade) one.Add((s, w => Trade(w, i, t, options)));
                 }
             }
             if (sort == "desc") one.Reverse();
@@ -394,7 +406,7 @@ internal sealed class MarketDataEndpoints
                 w.WriteEndObject();
             }
             if (next is null) w.WriteNull("next_page_token"); else w.WriteString("next_page_token", next);
-            w.WriteString("currency", "USD");
+            if (!options) w.WriteString("currency", "USD");
             w.WriteEndObject();
         };
     }

@@ -8,14 +8,15 @@ namespace Streamer.Stream.Host.Commands;
 
 /// <summary>
 /// <c>streamer emulate --ticks T [--port N] [--speed X] [--loop] [--key K --secret S] [--symbol-limit N]
-/// [--partial-fills] [--quote-size N|MIN-MAX] [--reject-symbols L] [--reject-async-symbols L] [--no-fill-symbols L]</c>:
+/// [--partial-fills] [--quote-size N|MIN-MAX] [--reject-symbols L] [--reject-async-symbols L] [--no-fill-symbols L]
+/// [--history] [--rate-limit N[/SECONDS]]</c>:
 /// serves Alpaca's market-data stream and trading protocol on 127.0.0.1 from a tape until Ctrl+C.
 /// </summary>
 internal static class EmulateCommand
 {
     public static int Run(string[] args)
     {
-        var cli = CliArgs.Parse("emulate", args, "loop", "partial-fills");
+        var cli = CliArgs.Parse("emulate", args, "loop", "partial-fills", "history");
         string ticks = cli.Require("ticks");
         int port = cli.GetInt("port", 0);
         double speed = cli.GetDouble("speed", 1);
@@ -28,6 +29,8 @@ internal static class EmulateCommand
         var reject = SymbolList(cli.Get("reject-symbols"));
         var rejectAsync = SymbolList(cli.Get("reject-async-symbols"));
         var noFill = SymbolList(cli.Get("no-fill-symbols"));
+        bool history = cli.Has("history");
+        var rateLimit = cli.Get("rate-limit") is { } rl ? RateLimitOf(rl) : null;
         cli.RejectUnknown();
 
         if (port is < 0 or > 65535) throw new CliException($"streamer emulate: --port must be 0-65535, got {port}");
@@ -56,6 +59,8 @@ internal static class EmulateCommand
             Secret = secret,
             SymbolLimit = symbolLimit,
             QuoteSize = quoteSize,
+            History = history,
+            DataRateLimit = rateLimit,
             Broker = new PaperBrokerOptions { PartialFills = partialFills, RejectSymbols = reject, RejectAsyncSymbols = rejectAsync, NoFillSymbols = noFill },
         });
         using var stop = new CancellationTokenSource();
@@ -107,5 +112,18 @@ internal static class EmulateCommand
             && min >= 1 && max >= min)
             return (min, max);
         throw new CliException($"streamer emulate: --quote-size must be N or MIN-MAX with 1 ≤ MIN ≤ MAX, got '{text}'");
+    }
+
+    /// <summary><c>N</c> market-data requests a minute, or <c>N/S</c>: N every S seconds.</summary>
+    private static RateLimit RateLimitOf(string value)
+    {
+        var parts = value.Split('/');
+        if (parts.Length is 1 or 2
+            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= 1
+            && (parts.Length == 1 || (double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double sec) && sec > 0)))
+        {
+            return new RateLimit(n, parts.Length == 1 ? TimeSpan.FromMinutes(1) : TimeSpan.FromSeconds(double.Parse(parts[1], CultureInfo.InvariantCulture)));
+        }
+        throw new CliException($"streamer emulate: --rate-limit {value}: give N requests a minute, or N/SECONDS (e.g. 200 or 5/2)");
     }
 }

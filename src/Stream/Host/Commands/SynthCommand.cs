@@ -21,7 +21,7 @@ internal static class SynthCommand
         string? positionsArg = cli.Get("positions");
         if (symbolsArg is null && positionsArg is null)
             throw new CliException("streamer synth: give --symbols LIST|@FILE or --positions FILE (or both)");
-        var symbols = symbolsArg is null ? [] : ParseSymbols(symbolsArg);
+        var symbols = symbolsArg is null ? [] : SymbolArgs.Parse("synth", symbolsArg);
         var spots = ParseValues(cli.Get("spot"), "spot");
         DateOnly? positionsStart = null;
         if (positionsArg is not null) positionsStart = AddPositions(positionsArg, symbols, spots);
@@ -91,50 +91,15 @@ internal static class SynthCommand
     /// </summary>
     private static DateOnly? AddPositions(string path, List<string> symbols, Dictionary<string, double> spots)
     {
-        IReadOnlyList<Streamer.Rules.Positions.PositionSpec> positions;
-        try
-        {
-            positions = Streamer.Rules.Positions.PositionsFile.Parse(File.Exists(path) ? File.ReadAllText(path) : throw new CliException($"streamer synth: --positions {path}: file not found"), path);
-        }
-        catch (Streamer.Rules.Books.ConfigException e)
-        {
-            throw new CliException($"streamer synth: {e.Message}");
-        }
+        var positions = SymbolArgs.Positions("synth", path);
+        SymbolArgs.AddLegs(positions, symbols);
         long earliest = long.MaxValue;
         foreach (var p in positions)
         {
-            if (!symbols.Contains(p.Underlying)) symbols.Add(p.Underlying);
-            foreach (var leg in p.Legs)
-                if (!symbols.Contains(leg.Symbol)) symbols.Add(leg.Symbol);
             if (double.IsFinite(p.UnderlyingEntry)) spots.TryAdd(p.Underlying, p.UnderlyingEntry);
             if (p.OpenedAtNs != long.MinValue) earliest = Math.Min(earliest, p.OpenedAtNs);
         }
         return earliest == long.MaxValue ? null : MarketCalendar.Nyse.NewYorkDate(earliest);
-    }
-
-    /// <summary>Comma-separated symbols, or <c>@file</c> with one per line (commas allowed, # comments, blank lines skipped).</summary>
-    private static List<string> ParseSymbols(string value)
-    {
-        string text = value;
-        string where = "--symbols";
-        if (value.StartsWith('@'))
-        {
-            string path = value[1..];
-            if (!File.Exists(path)) throw new CliException($"streamer synth: --symbols @{path}: file not found");
-            text = File.ReadAllText(path);
-            where = path;
-        }
-        var symbols = new List<string>();
-        foreach (var rawLine in text.Split('\n'))
-        {
-            var line = rawLine;
-            int hash = line.IndexOf('#', StringComparison.Ordinal);
-            if (hash >= 0) line = line[..hash];
-            foreach (var part in line.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-                symbols.Add(part);
-        }
-        if (symbols.Count == 0) throw new CliException($"streamer synth: {where}: no symbols");
-        return symbols;
     }
 
     /// <summary><c>SPY=596.2,QQQ=510</c> → map.</summary>
