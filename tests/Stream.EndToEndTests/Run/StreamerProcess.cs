@@ -66,6 +66,14 @@ internal sealed class StreamerProcess : IDisposable
         return (code, p.Output);
     }
 
+    /// <summary>As <see cref="RunAsync(string, string[])"/>, with environment variables set for the child.</summary>
+    public static async Task<(int Code, string Output)> RunWithAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        using var p = Start(workingDirectory, environment, args);
+        var code = await p.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        return (code, p.Output);
+    }
+
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
