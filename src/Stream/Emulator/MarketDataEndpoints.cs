@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Streamer.Rules.Calendar;
 using Streamer.Rules.Instruments;
 using Streamer.Rules.Market;
+using Streamer.Rules.Pricing;
 using Streamer.Rules.Time;
 
 namespace Streamer.Stream.Emulator;
@@ -499,9 +500,42 @@ internal sealed class MarketDataEndpoints
     }
 
     /// <summary>
-    /// <c>{"snapshots":{sym:{"latestQuote","latestTrade"}},"next_page_token"}</c>, <c>limit</c> (default
-    /// 100, at most 1000) and <c>page_token</c>. No greeks or implied volatility (the indicative feed
-    /// computes them; the emulator does not), no option bars.
+    /// <c>impliedVolatility</c> and <c>greeks</c> {delta, gamma, rho, theta, vega} of a snapshot, as Alpaca
+    /// documents them: Black–Scholes on the contract's latest quote mid and its underlying's latest quote
+    /// mid (or trade) at that quote's time, ACT/365 to 16:00 New York on expiration, rate 0.04 and no
+    /// dividend (rules.md's defaults). Theta per calendar day, vega and rho per 1 point (0.01) of vol and
+    /// rate: the market's convention (Alpaca does not state its units; docs/alpaca.md). Left out, as Alpaca
+    /// leaves them out, when no vol fits the price (below intrinsic, no underlying price, expired).
+    /// </summary>
+    private void Greeks(Utf8JsonWriter w, string symbol, int quoteIndex, long quoteNs)
+    {
+        if (!OccSymbol.TryParse(symbol, out var occ, out _)) return;
+        var option = _tape.Ticks[quoteIndex];
+        double mid = (option.Bid + option.Ask) / 2;
+        double? spot = null;
+        if (Latest(occ.Root, quoteNs, quote: true) is { } uq) spot = (_tape.Ticks[uq.Index].Bid + _tape.Ticks[uq.Index].Ask) / 2;
+        else if (Latest(occ.Root, quoteNs, quote: false) is { } ut) spot = _tape.Ticks[ut.Index].Last;
+        double years = (MarketCalendar.ExpirationUtc(occ.Expiration) - quoteNs) / (365.0 * 86_400e9);
+        if (spot is not { } s || !(s > 0) || !(mid > 0) || !(years > 0)) return;
+        double strike = occ.StrikeThousandths / 1000.0;
+        if (ImpliedVolatility.TrySolve(occ.Right, mid, s, strike, years, SnapshotRate, 0, out double vol) != IvStatus.Ok || !(vol > 0)) return;
+        var g = BlackScholes.Greeks(occ.Right, s, strike, years, SnapshotRate, 0, vol);
+        w.WriteStartObject("greeks");
+        w.WriteNumber("delta", Math.Round(g.Delta, 4));
+        w.WriteNumber("gamma", Math.Round(g.Gamma, 4));
+        w.WriteNumber("rho", Math.Round(g.Rho / 100, 4));
+        w.WriteNumber("theta", Math.Round(g.Theta / 365, 4));
+        w.WriteNumber("vega", Math.Round(g.Vega / 100, 4));
+        w.WriteEndObject();
+        w.WriteNumber("impliedVolatility", Math.Round(vol, 4));
+    }
+
+    /// <summary>The rate the snapshots' Greeks use (rules.md's default).</summary>
+    public const double SnapshotRate = 0.04;
+
+    /// <summary>
+    /// <c>{"snapshots":{sym:{"latestQuote","latestTrade","greeks","impliedVolatility"}},"next_page_token"}</c>,
+    /// <c>limit</c> (default 100, at most 1000) and <c>page_token</c>.
     /// </summary>
     private Action<Utf8JsonWriter> OptionSnapshots(HttpRequest request, List<string> symbols, long now)
     {
@@ -527,6 +561,7 @@ internal sealed class MarketDataEndpoints
                 w.WriteStartObject(s);
                 if (quote is { } qa) { w.WritePropertyName("latestQuote"); Quote(w, qa.Index, qa.TimeNs, true); }
                 if (trade is { } ta) { w.WritePropertyName("latestTrade"); Trade(w, ta.Index, ta.TimeNs, true); }
+                if (quote is { } qg) Greeks(w, s, qg.Index, qg.TimeNs);
                 w.WriteEndObject();
             }
             w.WriteEndObject();

@@ -159,6 +159,71 @@ public sealed class SdkClientTests
         }
     }
 
+    /// <summary>Every 100 ms for 10 minutes: AAPL quotes, the call's quotes and, every 5th row, its trade (a cent above the row before).</summary>
+    private static IEnumerable<string> OptionTradesTape()
+    {
+        for (int i = 0; i < 6000; i++)
+        {
+            yield return string.Create(CultureInfo.InvariantCulture, $"{At(i)},AAPL,{200 + i * 0.01m},{200.05m + i * 0.01m},");
+            string last = i % 5 == 0 ? string.Create(CultureInfo.InvariantCulture, $"{5.05m + i * 0.01m}") : "";
+            yield return string.Create(CultureInfo.InvariantCulture, $"{At(i)},{Call},{5 + i * 0.01m},{5.1m + i * 0.01m},{last}");
+        }
+    }
+
+    [Fact]
+    public async Task Sdk_reads_option_trades_bars_and_snapshot_greeks_from_the_tape()
+    {
+        var tape = WriteTape(OptionTradesTape());
+        var (emulator, port) = await StartEmulatorAsync(tape, "--history");
+        try
+        {
+            var r = await RunAsync("option-rest.js", port, new Dictionary<string, string>
+            {
+                ["OPTION"] = Call, ["FROM"] = At(0), ["TO"] = At(49), // rows 0-49: trades at 0, 5, …, 45
+            }, TimeSpan.FromSeconds(60));
+            long t0 = (T0.Ticks - DateTime.UnixEpoch.Ticks) * 100;
+            int Row(string t) => (int)((Ns(t) - t0) / 100_000_000);
+
+            // 10 trades, 4 to a page by next_page_token: 4 + 4 + 2, each the tape's row
+            var pages = r.GetProperty("tradePages").EnumerateArray().Select(p => p.EnumerateArray().ToList()).ToList();
+            Assert.Equal([4, 4, 2], pages.Select(p => p.Count));
+            var trades = pages.SelectMany(p => p).ToList();
+            for (int k = 0; k < trades.Count; k++)
+            {
+                Assert.Equal(5 * k, Row(Str(trades[k], "t")));
+                Assert.Equal((double)(5.05m + 5 * k * 0.01m), trades[k].GetProperty("p").GetDouble(), 9);
+            }
+            // one minute bar over rows 0-49 (4.9 s): open the first trade, close the last, 1 contract each
+            var bar = Assert.Single(r.GetProperty("bars").EnumerateArray());
+            Assert.Equal((5.05, 5.50, 10, 10), (bar.GetProperty("o").GetDouble(), bar.GetProperty("c").GetDouble(), bar.GetProperty("v").GetInt32(), bar.GetProperty("n").GetInt32()));
+
+            // greeks from Black–Scholes on the last quote (the tape's end, --history): recomputed here from the tape's numbers
+            var snap = r.GetProperty("snapshot");
+            var quote = snap.GetProperty("quote");
+            int row = Row(Str(quote, "t"));
+            Assert.Equal(5999, row);
+            double mid = (double)(5.05m + row * 0.01m), spot = (double)(200.025m + row * 0.01m), strike = 200;
+            long quoteNs = Ns(Str(quote, "t"));
+            double years = (Streamer.Rules.Calendar.MarketCalendar.ExpirationUtc(new DateOnly(2026, 2, 20)) - quoteNs) / (365.0 * 86_400e9);
+            Assert.Equal(Streamer.Rules.Pricing.IvStatus.Ok, Streamer.Rules.Pricing.ImpliedVolatility.TrySolve(Streamer.Rules.Instruments.OptionRight.Call, mid, spot, strike, years, 0.04, 0, out double vol));
+            var g = Streamer.Rules.Pricing.BlackScholes.Greeks(Streamer.Rules.Instruments.OptionRight.Call, spot, strike, years, 0.04, 0, vol);
+            var greeks = snap.GetProperty("greeks");
+            Assert.Equal(vol, snap.GetProperty("impliedVolatility").GetDouble(), 4);
+            Assert.Equal(g.Delta, greeks.GetProperty("delta").GetDouble(), 4);
+            Assert.Equal(g.Gamma, greeks.GetProperty("gamma").GetDouble(), 4);
+            Assert.Equal(g.Theta / 365, greeks.GetProperty("theta").GetDouble(), 4);
+            Assert.Equal(g.Vega / 100, greeks.GetProperty("vega").GetDouble(), 4);
+            Assert.Equal(g.Rho / 100, greeks.GetProperty("rho").GetDouble(), 4);
+            Assert.InRange(greeks.GetProperty("delta").GetDouble(), 0.3, 0.9); // a near-the-money call a month out
+            Assert.Equal((422, 42210000), (r.GetProperty("backwards").GetProperty("status").GetInt32(), r.GetProperty("backwards").GetProperty("code").GetInt32()));
+        }
+        finally
+        {
+            await StopAsync(emulator);
+            File.Delete(tape);
+        }
+    }
+
     [Fact]
     public async Task Sdk_reads_clock_calendar_assets_and_option_contracts()
     {

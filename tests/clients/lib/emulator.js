@@ -122,6 +122,7 @@ const schemas = {
     bar: { t: "time", o: "num", h: "num", l: "num", c: "num", v: "int", n: "int", vw: "num" },
     optionQuote: { t: "time", ax: "str", ap: "num", as: "int", bx: "str", bp: "num", bs: "int", c: "str" },
     optionTrade: { t: "time", x: "str", p: "num", s: "int", c: "str" },
+    optionGreeks: { delta: "num", gamma: "num", rho: "num", theta: "num", vega: "num" },
     error: { code: "int", message: "str" },
     closeResult: { symbol: "str", status: "int", body: "obj" },
     cancelResult: { id: "uuid", status: "int", body: "obj" },
