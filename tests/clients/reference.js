@@ -33,6 +33,25 @@ async function main() {
     rawDays.forEach((d, i) => check("calendar", d, `GET /v2/calendar[${i}]`));
     out.calendar = rawDays;
 
+    // v3: the clock per market (NYSE with its pre/post phases, OPRA core only) and a market's calendar
+    const clocks = await t.clock.clock({ markets: "NYSE,OPRA" });
+    sdkCheck("ClockResp", clocks, "v3 clock");
+    clocks.clocks.forEach((c, i) => sdkCheck("Clock", c, `v3 clock[${i}]`));
+    out.clocksV3 = lastWire("/v3/clock").body.clocks;
+    out.clocksV3Parsed = clocks.clocks.map((c) => ({ market: c.market.acronym, phase: c.phase, phaseUntil: c.phaseUntil.toISOString(), nextOpen: c.nextMarketOpen.toISOString() }));
+    const cal = await t.calendar.calendar({ market: "NYSE", start: new Date("2026-11-25T00:00:00Z"), end: new Date("2026-11-30T00:00:00Z") });
+    sdkCheck("PublicCalendarResp", cal, "v3 calendar");
+    cal.calendar.forEach((d, i) => sdkCheck("CalendarDay", d, `v3 calendar[${i}]`));
+    out.calendarV3 = cal.calendar.map((d) => ({ date: d.date.toISOString().slice(0, 10), preStart: d.preStart.toISOString(), coreStart: d.coreStart.toISOString(), coreEnd: d.coreEnd.toISOString(), postEnd: d.postEnd.toISOString() }));
+    const opra = await t.calendar.calendar({ market: "OPRA", start: new Date("2026-11-27T00:00:00Z"), end: new Date("2026-11-27T00:00:00Z"), timezone: "UTC" });
+    out.calendarOpra = lastWire("/v3/calendar/OPRA").body.calendar;
+    try {
+        await t.calendar.calendar({ market: "LSE" });
+        out.calendarLse = "served";
+    } catch (e) {
+        out.calendarLse = { status: e.status, code: e.code };
+    }
+
     const assets = await t.assets.getV2Assets({});
     assets.forEach((a, i) => sdkCheck("Assets", a, `assets[${i}]`));
     lastWire("/v2/assets").body.forEach((a, i) => check("asset", a, `GET /v2/assets[${i}]`));

@@ -7,6 +7,7 @@ using System.Threading.Channels;
 using Microsoft.AspNetCore.Http;
 using Streamer.Rules.Calendar;
 using Streamer.Rules.Instruments;
+using Streamer.Rules.Time;
 
 namespace Streamer.Stream.Emulator;
 
@@ -42,6 +43,7 @@ internal sealed class TradingEndpoints
     public static bool IsTradingPath(string[] parts) =>
         (parts.Length >= 2 && parts[0] == "v2" && parts[1] is "account" or "positions" or "orders" or ByClientOrderId
             or "clock" or "calendar" or "assets" or "options")
+        || (parts.Length >= 2 && parts[0] == "v3" && parts[1] is "clock" or "calendar")
         || (parts.Length == 1 && parts[0] == "stream");
 
     public async Task HandleAsync(HttpContext context, string[] parts, CancellationToken ct)
@@ -59,6 +61,11 @@ internal sealed class TradingEndpoints
         }
         try
         {
+            if (parts[0] == "v3")
+            {
+                await HandleV3Async(context, parts).ConfigureAwait(false);
+                return;
+            }
             string resource = parts[1];
             string? id = parts.Length > 2 ? Uri.UnescapeDataString(parts[2]) : null;
             bool nested = (resource == "account" && id == "activities") || (resource == "options" && id == "contracts");
@@ -355,6 +362,34 @@ internal sealed class TradingEndpoints
         for (var d = start; d <= end; d = d.AddDays(1))
             if (calendar.IsTradingDay(d)) days.Add(d);
         return days;
+    }
+
+    /// <summary><c>GET /v3/clock?markets=A,B&amp;time=T</c> (default NYSE, now) and <c>GET /v3/calendar/{market}?start&amp;end&amp;timezone</c>.</summary>
+    private async Task HandleV3Async(HttpContext context, string[] parts)
+    {
+        var request = context.Request;
+        var calendar = _broker.Options.Calendar;
+        if (request.Method != "GET") throw new TradingApiException(405, 40510000, "method not allowed");
+        if (parts is ["v3", "clock"])
+        {
+            var names = request.Query["markets"].ToString();
+            var markets = names.Length == 0 ? [MarketClockJson.Find("NYSE")] : names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(MarketClockJson.Find).ToList();
+            long now = _broker.NowNs;
+            if (request.Query["time"].ToString() is { Length: > 0 } t)
+                now = NanoTime.TryParseRfc3339(t, out long at) ? at : throw TradingApiException.Invalid($"time must be RFC 3339, got '{t}'");
+            await WriteAsync(context, 200, w => MarketClockJson.Clocks(w, calendar, markets, now)).ConfigureAwait(false);
+            return;
+        }
+        if (parts is ["v3", "calendar", var acronym])
+        {
+            var market = MarketClockJson.Find(Uri.UnescapeDataString(acronym));
+            string tz = request.Query["timezone"].ToString();
+            if (tz.Length > 0 && tz != "UTC") throw TradingApiException.Invalid($"timezone must be UTC (or left out for the market's own), got '{tz}'");
+            var days = CalendarDays(request);
+            await WriteAsync(context, 200, w => MarketClockJson.Calendar(w, calendar, market, days, utc: tz == "UTC")).ConfigureAwait(false);
+            return;
+        }
+        throw new TradingApiException(404, 40410000, $"{request.Method} {request.Path} is not served by the emulator");
     }
 
     private static DateOnly? QueryDate(HttpRequest request, string name)

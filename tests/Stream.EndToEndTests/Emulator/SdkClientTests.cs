@@ -245,6 +245,24 @@ public sealed class SdkClientTests
             Assert.Equal("2026-01-22T09:30:00-05:00", Str(clock, "next_open"));
             Assert.Equal("2026-01-21T21:00:00.000Z", Str(clock, "parsedNextClose")); // as the SDK reads it
 
+            // v3: NYSE and OPRA both in their core phase until 16:00 New York, the raw times in New York time
+            var clocks = r.GetProperty("clocksV3Parsed").EnumerateArray().ToList();
+            Assert.Equal(["NYSE", "OPRA"], clocks.Select(c => Str(c, "market")));
+            Assert.All(clocks, c => Assert.Equal(("core", "2026-01-21T21:00:00.000Z", "2026-01-22T14:30:00.000Z"), (Str(c, "phase"), Str(c, "phaseUntil"), Str(c, "nextOpen"))));
+            var rawV3 = r.GetProperty("clocksV3")[0];
+            Assert.Equal(("XNYS", "America/New_York", true), (Str(rawV3.GetProperty("market"), "mic"), Str(rawV3.GetProperty("market"), "timezone"), rawV3.GetProperty("is_market_day").GetBoolean()));
+            Assert.EndsWith("-05:00", Str(rawV3, "phase_until"), StringComparison.Ordinal);
+            // Thanksgiving week 2026: the 26th closed, the 27th closes at 13:00 (post to 17:00), the weekend skipped
+            var v3days = r.GetProperty("calendarV3").EnumerateArray().ToList();
+            Assert.Equal(["2026-11-25", "2026-11-27", "2026-11-30"], v3days.Select(d => Str(d, "date")));
+            Assert.Equal(("2026-11-27T09:00:00.000Z", "2026-11-27T14:30:00.000Z", "2026-11-27T18:00:00.000Z", "2026-11-27T22:00:00.000Z"),
+                (Str(v3days[1], "preStart"), Str(v3days[1], "coreStart"), Str(v3days[1], "coreEnd"), Str(v3days[1], "postEnd")));
+            Assert.Equal("2026-11-26T01:00:00.000Z", Str(v3days[0], "postEnd")); // 20:00 New York on the 25th
+            var opra = Assert.Single(r.GetProperty("calendarOpra").EnumerateArray());
+            Assert.Equal(("2026-11-27T14:30:00Z", "2026-11-27T18:00:00Z"), (Str(opra, "core_start"), Str(opra, "core_end"))); // timezone=UTC; no extended hours
+            Assert.False(opra.TryGetProperty("pre_start", out _));
+            Assert.Equal((422, 42210000), (r.GetProperty("calendarLse").GetProperty("status").GetInt32(), r.GetProperty("calendarLse").GetProperty("code").GetInt32()));
+
             // January 2026: 21 weekdays less New Year's Day and Martin Luther King Jr. Day (the 19th)
             var days = r.GetProperty("calendar").EnumerateArray().ToDictionary(d => Str(d, "date"));
             Assert.Equal(20, days.Count);
