@@ -111,7 +111,12 @@ async function main() {
     all.forEach((o, i) => sdkCheck("Order", o, `orders[${i}]`));
     const rawAll = lastWire("/v2/orders?", "GET").body;
     rawAll.forEach((o, i) => check("order", o, `GET /v2/orders[${i}]`));
-    out.orders = rawAll.map((o) => ({ client_order_id: o.client_order_id, status: o.status, order_class: o.order_class, qty: o.qty, filled_qty: o.filled_qty, filled_avg_price: o.filled_avg_price, legs: o.legs ? o.legs.length : null }));
+    out.orders = rawAll.map((o) => ({ client_order_id: o.client_order_id, status: o.status, order_class: o.order_class, side: o.side, qty: o.qty, filled_qty: o.filled_qty, filled_avg_price: o.filled_avg_price, legs: o.legs ? o.legs.length : null }));
+    // filters: submitted strictly after the 2nd and before the 4th; by side (an mleg order has none)
+    const window = await t.orders.getAllOrders({ status: "all", direction: "asc", after: rawAll[1].submitted_at, until: rawAll[3].submitted_at, nested: true });
+    out.window = window.map((o) => o.clientOrderId);
+    const buys = await t.orders.getAllOrders({ status: "all", direction: "asc", side: "buy" });
+    out.buys = buys.map((o) => o.clientOrderId);
 
     const positions = await t.positions.getAllOpenPositions();
     positions.forEach((p, i) => sdkCheck("Position", p, `positions[${i}]`));

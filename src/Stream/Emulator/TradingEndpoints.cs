@@ -234,7 +234,10 @@ internal sealed class TradingEndpoints
     /// <summary>
     /// <c>GET /v2/orders</c>: <c>status</c> open (default) | closed | all, <c>limit</c> (default 50,
     /// at most 500), <c>direction</c> desc (default, newest first) | asc, <c>symbols</c> (comma list;
-    /// an mleg order matches on any leg). As Alpaca's.
+    /// an mleg order matches on any leg), <c>side</c> buy | sell (an mleg order has none, so never
+    /// matches), <c>after</c> / <c>until</c> (RFC 3339 or a date; submitted strictly after / before), and
+    /// <c>nested</c> true | false (accepted; an mleg order always carries its legs, and the emulator has no
+    /// bracket orders for it to roll up). As Alpaca's.
     /// </summary>
     private List<PaperOrder> ListOrders(HttpRequest request)
     {
@@ -247,9 +250,17 @@ internal sealed class TradingEndpoints
         var symbols = request.Query["symbols"].ToString() is { Length: > 0 } list
             ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal)
             : null;
+        string side = request.Query["side"].ToString();
+        if (side.Length > 0 && side is not ("buy" or "sell")) throw TradingApiException.Invalid($"side must be buy or sell, got '{side}'");
+        string nested = request.Query["nested"].ToString();
+        if (nested.Length > 0 && nested is not ("true" or "false")) throw TradingApiException.Invalid($"nested must be true or false, got '{nested}'");
+        long after = QueryInstant(request, "after") ?? long.MinValue;
+        long until = QueryInstant(request, "until") ?? long.MaxValue;
         IEnumerable<PaperOrder> orders = _broker.Orders()
             .Where(o => status == "all" || (status == "open") == o.IsOpen)
-            .Where(o => symbols is null || o.Legs.Any(l => symbols.Contains(l.Symbol)));
+            .Where(o => symbols is null || o.Legs.Any(l => symbols.Contains(l.Symbol)))
+            .Where(o => side.Length == 0 || (o.OrderClass != "mleg" && o.Legs[0].Side == side))
+            .Where(o => o.CreatedAtNs > after && o.CreatedAtNs < until);
         if (direction == "desc") orders = orders.Reverse();
         return [.. orders.Take((int)limit)];
     }
@@ -390,6 +401,16 @@ internal sealed class TradingEndpoints
             return;
         }
         throw new TradingApiException(404, 40410000, $"{request.Method} {request.Path} is not served by the emulator");
+    }
+
+    /// <summary>An RFC 3339 instant, or a date (its New York midnight).</summary>
+    private static long? QueryInstant(HttpRequest request, string name)
+    {
+        var v = request.Query[name].ToString();
+        if (v.Length == 0) return null;
+        if (NanoTime.TryParseRfc3339(v, out long ns)) return ns;
+        if (DateOnly.TryParseExact(v, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)) return MarketCalendar.NewYorkToUtc(d, TimeOnly.MinValue);
+        throw TradingApiException.Invalid($"{name} must be an RFC 3339 time or a date, got '{v}'");
     }
 
     private static DateOnly? QueryDate(HttpRequest request, string name)

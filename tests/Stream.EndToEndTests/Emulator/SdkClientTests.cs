@@ -336,6 +336,10 @@ public sealed class SdkClientTests
 
             Assert.Equal([("sdk-stock-buy", "filled", "10", "201.45"), ("sdk-decimal-qty", "filled", "1", "6.3"), ("sdk-call-limit", "filled", "2", "6.3"), ("sdk-resting", "canceled", "0", ""), ("sdk-spread", "filled", "3", "3.9")],
                 r.GetProperty("orders").EnumerateArray().Select(o => (Str(o, "client_order_id"), Str(o, "status"), Str(o, "filled_qty"), o.GetProperty("filled_avg_price").GetString() ?? "")));
+            Assert.Equal(["sdk-call-limit"], r.GetProperty("window").EnumerateArray().Select(e => e.GetString())); // after / until are exclusive
+            Assert.Equal(r.GetProperty("orders").EnumerateArray().Where(o => Str(o, "side") == "buy").Select(o => Str(o, "client_order_id")),
+                r.GetProperty("buys").EnumerateArray().Select(e => e.GetString()));
+            Assert.Contains("sdk-stock-buy", r.GetProperty("buys").EnumerateArray().Select(e => e.GetString()));
 
             Assert.Equal([("AAPL", "10", "long", "201.45"), (Call, "6", "long", "6.3"), (Short, "-3", "short", "2.4")],
                 r.GetProperty("positions").EnumerateArray().Select(p => (Str(p, "symbol"), Str(p, "qty"), Str(p, "side"), Str(p, "avg_entry_price"))));
