@@ -32,7 +32,7 @@ public static class StreamerMetricNames
     /// <summary>tick (or clock event) in → exit decided, per exit, seconds; histogram.</summary>
     public const string TickToDecision = "streamer.exit.tick_to_decision";
 
-    /// <summary>exit decided → written to NATS (publish-first exits), seconds; histogram.</summary>
+    /// <summary>exit decided on its shard → acked by JetStream (as the outbox marks it), per exit, seconds; histogram.</summary>
     public const string DecisionToPublished = "streamer.exit.decision_to_published";
 
     /// <summary>one journal transaction of exits (group commit, fsync included), seconds; histogram.</summary>

@@ -280,9 +280,7 @@ public sealed class ExitDispatcher : IAsyncDisposable
         long written = Stopwatch.GetTimestamp();
         _takenToWire.Record((long)Stopwatch.GetElapsedTime(takenTs, written).TotalNanoseconds);
         if (decidedTs == 0) return;
-        long toWire = (long)Stopwatch.GetElapsedTime(decidedTs, written).TotalNanoseconds;
-        _decisionToWire.Record(toWire);
-        _metrics?.RecordDecisionToPublished(toWire);
+        _decisionToWire.Record((long)Stopwatch.GetElapsedTime(decidedTs, written).TotalNanoseconds);
         _decisionToTaken.Record((long)Stopwatch.GetElapsedTime(decidedTs, takenTs).TotalNanoseconds);
     }
 
@@ -441,7 +439,10 @@ public sealed class ExitDispatcher : IAsyncDisposable
             DecidedAtNs: m.TimeNs,
             TranchesFiredMask: m.State.TranchesFired,
             PositionStateJson: Streamer.Stream.Pipeline.PositionStateJson.Write(m.State),
-            ClosesPosition: m.State.ContractsRemaining == 0);
+            ClosesPosition: m.State.ContractsRemaining == 0)
+        {
+            DecidedTimestamp = m.DecidedTimestamp,
+        };
     }
 
     private void SnapshotLoop()

@@ -10,7 +10,7 @@ namespace Streamer.Stream.Pipeline;
 /// never touched: ticks in, ticks per shard, positions monitored and exits by rule are observable
 /// instruments whose callbacks read, at collection time, the counters the ingress and the shards
 /// already keep. Only the histograms are recorded, and only per exit or per journal transaction, on
-/// the exit and journal threads (never a shard thread): <see cref="System.Diagnostics.Metrics.Histogram{T}.Record(T)"/>
+/// the exit and journal threads (never a shard thread; decision → published is the outbox's, in the service's metrics): <see cref="System.Diagnostics.Metrics.Histogram{T}.Record(T)"/>
 /// with no listener is a flag check; with one it is the listener's work, once per exit.
 /// </summary>
 public sealed class PipelineMetrics
@@ -19,7 +19,7 @@ public sealed class PipelineMetrics
     /// Seconds, 10 µs to 5 s: a decision is tens of µs on a warm shard, ms when the box is busy;
     /// the default buckets (0 to 10 000, made for ms) would put every exit in the first one.
     /// </summary>
-    private static readonly double[] LatencyBuckets =
+    public static IReadOnlyList<double> LatencyBuckets { get; } =
         [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
     private static readonly double SecondsPerStopwatchTick = 1.0 / Stopwatch.Frequency;
@@ -27,7 +27,6 @@ public sealed class PipelineMetrics
 
     private readonly TickPipeline _pipeline;
     private readonly Histogram<double> _tickToDecision;
-    private readonly Histogram<double> _decisionToPublished;
     private readonly Histogram<double> _journalCommit;
 
     /// <summary>Creates the instruments in <paramref name="meter"/> and has <paramref name="pipeline"/>'s exit and journal threads record into them.</summary>
@@ -47,8 +46,6 @@ public sealed class PipelineMetrics
         var advice = new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets };
         _tickToDecision = meter.CreateHistogram(StreamerMetricNames.TickToDecision, "s",
             "tick (or clock event) entering the pipeline to the exit decided on its shard, queueing included", advice: advice);
-        _decisionToPublished = meter.CreateHistogram(StreamerMetricNames.DecisionToPublished, "s",
-            "exit decided to written to NATS (publish-first exits)", advice: advice);
         _journalCommit = meter.CreateHistogram(StreamerMetricNames.JournalCommit, "s",
             "one journal transaction of exits (group commit, fsync included)", advice: advice);
         pipeline.Exits.Metrics = this;
@@ -82,9 +79,6 @@ public sealed class PipelineMetrics
 
     /// <summary>exit thread, per exit.</summary>
     internal void RecordTickToDecision(long ns) => _tickToDecision.Record(ns / 1e9);
-
-    /// <summary>exit thread, per publish-first exit.</summary>
-    internal void RecordDecisionToPublished(long ns) => _decisionToPublished.Record(ns / 1e9);
 
     /// <summary>journal thread, per transaction: Stopwatch timestamps around it.</summary>
     internal void RecordJournalCommit(long startTs, long endTs) => _journalCommit.Record((endTs - startTs) * SecondsPerStopwatchTick);

@@ -11,7 +11,8 @@ namespace Streamer.Stream.Service.Metrics;
 /// <see cref="IMeterFactory"/> (so it lives and dies with the host, and two services in one process,
 /// as in the tests, keep apart) and the service layer's observable instruments: alerts by kind,
 /// outbox depth, exits acked, NATS reconnects. Their callbacks read counters the service already
-/// keeps, when a listener collects; nothing is recorded on any hot path. The pipeline's instruments
+/// keeps, when a listener collects; the one histogram here (decision → published) is recorded per
+/// exit acked, on the outbox's marking thread. The pipeline's instruments
 /// (<see cref="Pipeline.PipelineMetrics"/>) and the executor's join the same meter. Live whenever the
 /// service runs, exporter or not: an exporter (src/Stream/Metrics, <c>AddStreamerMetrics</c>)
 /// subscribes to the meter by name. A hosted service only so the host creates it when it starts
@@ -32,6 +33,11 @@ public sealed class StreamerMetrics : IHostedService
             "exits journaled and not yet acked by JetStream");
         Meter.CreateObservableCounter(StreamerMetricNames.ExitsPublished, () => outbox.Published, "{exit}",
             "exits acked by JetStream since start");
+        var decisionToPublished = Meter.CreateHistogram(StreamerMetricNames.DecisionToPublished, "s",
+            "exit decided on its shard to acked by JetStream (as the outbox marks it published)",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = Pipeline.PipelineMetrics.LatencyBuckets });
+        // per exit, on the outbox's marking thread: a flag check when nothing listens
+        outbox.AckedAfterDecision += t => decisionToPublished.Record(t.TotalSeconds);
         // the first connection is not a reconnect; before it there is none either
         Meter.CreateObservableCounter(StreamerMetricNames.NatsReconnects, () => (long)Math.Max(0, bus.Connections - 1), "{reconnect}",
             "NATS connections opened after the first");
