@@ -19,19 +19,29 @@ public static class StreamerMetricsExtensions
     /// <summary>The setting that turns on OTLP export (an http(s) URL of a collector); unset: Prometheus only.</summary>
     public const string OtlpEndpointKey = "Metrics:OtlpEndpoint";
 
+    /// <summary>OTLP's transport: <c>grpc</c> (default) or <c>http</c> (protobuf over HTTP).</summary>
+    public const string OtlpProtocolKey = "Metrics:OtlpProtocol";
+
+    private static readonly string[] Known = ["OtlpEndpoint", "OtlpProtocol"];
+
     /// <summary>Where <see cref="MapStreamerMetrics"/> serves the scrape unless told otherwise.</summary>
     public const string DefaultPath = "/metrics";
 
     /// <summary>
     /// Registers the OpenTelemetry meter provider: the <c>Streamer</c> meter, the Prometheus exporter
     /// (scraped through <see cref="MapStreamerMetrics"/>), and OTLP when <c>Metrics:OtlpEndpoint</c> is set
-    /// (protocol <c>Metrics:OtlpProtocol</c>: <c>grpc</c>, the default, or <c>http</c>). Throws
+    /// (protocol <c>Metrics:OtlpProtocol</c>: <c>grpc</c>, the default, or <c>http</c>; OTLP's own
+    /// 60 s export interval, or <c>OTEL_METRIC_EXPORT_INTERVAL</c> in ms). Throws
     /// <see cref="SettingsException"/> naming the key when a value is not usable.
     /// </summary>
     public static IServiceCollection AddStreamerMetrics(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
+        // as every section of streamer run: a misspelt key is an error naming it, not a silent default
+        foreach (var child in configuration.GetSection("Metrics").GetChildren())
+            if (!Known.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
+                throw new SettingsException($"unknown setting Metrics:{child.Key} (known in Metrics: {string.Join(", ", Known)})");
         var otlp = OtlpEndpoint(configuration);
         var protocol = OtlpProtocol(configuration);
         services.AddOpenTelemetry()
@@ -45,7 +55,9 @@ public static class StreamerMetricsExtensions
                 if (otlp is not null)
                     metrics.AddOtlpExporter(o =>
                     {
-                        o.Endpoint = otlp;
+                        // a collector's base address: OTLP/HTTP posts metrics to /v1/metrics under it (an endpoint
+                        // set in code is used as given, so the path is added here); gRPC takes the address alone
+                        o.Endpoint = protocol == OpenTelemetry.Exporter.OtlpExportProtocol.HttpProtobuf && otlp.AbsolutePath == "/" ? new Uri(otlp, "v1/metrics") : otlp;
                         o.Protocol = protocol;
                     });
             });
@@ -74,9 +86,9 @@ public static class StreamerMetricsExtensions
 
     private static OpenTelemetry.Exporter.OtlpExportProtocol OtlpProtocol(IConfiguration configuration)
     {
-        var value = configuration["Metrics:OtlpProtocol"];
+        var value = configuration[OtlpProtocolKey];
         if (string.IsNullOrWhiteSpace(value) || value.Equals("grpc", StringComparison.OrdinalIgnoreCase)) return OpenTelemetry.Exporter.OtlpExportProtocol.Grpc;
         if (value.Equals("http", StringComparison.OrdinalIgnoreCase)) return OpenTelemetry.Exporter.OtlpExportProtocol.HttpProtobuf;
-        throw new SettingsException($"Metrics:OtlpProtocol: '{value}' is not grpc or http");
+        throw new SettingsException($"{OtlpProtocolKey}: '{value}' is not grpc or http");
     }
 }

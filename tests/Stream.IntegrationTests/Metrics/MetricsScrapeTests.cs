@@ -131,14 +131,49 @@ public sealed class MetricsScrapeTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData("ftp://collector:4317")]
-    [InlineData("not a url")]
-    public void A_bad_otlp_endpoint_is_a_settings_error_naming_the_key(string value)
+    [InlineData("Metrics:OtlpEndpoint", "ftp://collector:4317", "Metrics:OtlpEndpoint:")]
+    [InlineData("Metrics:OtlpEndpoint", "not a url", "Metrics:OtlpEndpoint:")]
+    [InlineData("Metrics:OtlpProtocol", "udp", "Metrics:OtlpProtocol:")]
+    [InlineData("Metrics:OtlpEndpont", "http://127.0.0.1:4317", "unknown setting Metrics:OtlpEndpont")]
+    public void A_bad_metrics_setting_is_a_settings_error_naming_the_key(string key, string value, string start)
     {
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection([new(StreamerMetricsExtensions.OtlpEndpointKey, value)]).Build();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new(key, value)]).Build();
         var e = Assert.Throws<SettingsException>(() => { _ = new ServiceCollection().AddStreamerMetrics(configuration); });
-        Assert.StartsWith("Metrics:OtlpEndpoint:", e.Message, StringComparison.Ordinal);
+        Assert.StartsWith(start, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task With_an_otlp_endpoint_the_meter_is_also_pushed_to_the_collector_over_otlp_http()
+    {
+        // a stand-in collector on loopback: it keeps what is posted to it
+        var posted = new ConcurrentQueue<(string Path, byte[] Body)>();
+        var collectorBuilder = WebApplication.CreateSlimBuilder();
+        collectorBuilder.WebHost.UseUrls("http://127.0.0.1:0");
+        collectorBuilder.Logging.ClearProviders();
+        await using var collector = collectorBuilder.Build();
+        collector.Run(async context =>
+        {
+            using var body = new MemoryStream();
+            await context.Request.Body.CopyToAsync(body);
+            posted.Enqueue((context.Request.Path.Value ?? "", body.ToArray()));
+            context.Response.StatusCode = 200;
+        });
+        await collector.StartAsync();
+        var url = collector.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new(StreamerMetricsExtensions.OtlpEndpointKey, url), new(StreamerMetricsExtensions.OtlpProtocolKey, "http")]).Build();
+        await using var provider = new ServiceCollection().AddLogging().AddStreamerMetrics(configuration).BuildServiceProvider();
+        var meterProvider = provider.GetRequiredService<OpenTelemetry.Metrics.MeterProvider>();
+        using var meter = new System.Diagnostics.Metrics.Meter(StreamerMetricNames.Meter);
+        meter.CreateObservableCounter(StreamerMetricNames.TicksIn, () => 12345L, "{tick}");
+        // exports now (its answer is false here: the Prometheus reader beside it has nothing to push)
+        OpenTelemetry.Metrics.MeterProviderExtensions.ForceFlush(meterProvider, 10_000);
+        await Waits.UntilAsync(() => !posted.IsEmpty, "an OTLP export posted to the collector", Wait);
+
+        // protobuf carries the instrument's name as its UTF-8 bytes
+        var otlp = posted.Where(p => p.Path == "/v1/metrics").ToList();
+        Assert.NotEmpty(otlp);
+        Assert.Contains(otlp, p => p.Body.AsSpan().IndexOf(Encoding.UTF8.GetBytes(StreamerMetricNames.TicksIn)) >= 0);
     }
 
     /// <summary>A test-only Kestrel host on 127.0.0.1, port 0, serving what the dashboard will: <c>/metrics</c>.</summary>
