@@ -105,6 +105,18 @@ public sealed class MetricsScrapeTests(ITestOutputHelper output)
             Assert.InRange(scrape.Value("streamer_journal_commit_seconds_count"), 1, 3);
             Assert.Equal(pipeline.Exits.ExitBatches, scrape.Value("streamer_journal_commit_seconds_count"));
 
+            // the sample Grafana dashboard queries what the scrape exposes (the executor's instruments exist only
+            // with Alpaca:Executor, not here: their names follow the same rule, docs/metrics.md)
+            var exposed = scrape.Names.Select(n => System.Text.RegularExpressions.Regex.Replace(n, "_(bucket|sum|count)$", "")).ToHashSet(StringComparer.Ordinal);
+            exposed.UnionWith(["streamer_executor_orders_total", "streamer_executor_orders_working"]);
+            var dashboard = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "deploy", "grafana", "streamer-dashboard.json"))).RootElement;
+            var queried = dashboard.GetProperty("panels").EnumerateArray().Where(p => p.TryGetProperty("targets", out _))
+                .SelectMany(p => p.GetProperty("targets").EnumerateArray().Select(t => t.GetProperty("expr").GetString()!))
+                .SelectMany(e => System.Text.RegularExpressions.Regex.Matches(e, "streamer_[a-z_]+").Select(m => System.Text.RegularExpressions.Regex.Replace(m.Value, "_(bucket|sum|count)$", "")))
+                .ToHashSet(StringComparer.Ordinal);
+            Assert.True(queried.Count >= 10, $"the dashboard queries {queried.Count} metrics");
+            Assert.Empty(queried.Except(exposed));
+
             // NATS goes away and comes back: one reconnect, and the outage's two alerts (lost, reconnected)
             server.Stop();
             await Waits.UntilAsync(() => !bus.IsConnected, "the service sees NATS gone", Wait);
