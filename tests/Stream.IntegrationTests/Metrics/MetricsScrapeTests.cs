@@ -75,6 +75,8 @@ public sealed class MetricsScrapeTests(ITestOutputHelper output)
             await Waits.UntilAsync(() => alerts.Contains(PipelineAlert.Kinds.FeedDown), "the tape's end (feed_down on NATS)", Wait);
             await Waits.UntilAsync(() => outbox.Published == 3 && outbox.Backlog == 0, "three exits acked", Wait);
             await Waits.UntilAsync(() => pipeline.OpenPositionCount == 1, "one position left open", Wait);
+            // the journal thread counts a batch after it has timed its commit
+            await Waits.UntilAsync(() => pipeline.Exits.ExitBatches > 0 && pipeline.Exits.Pending == 0, "the exits' journal batches done", Wait);
 
             var scrape = await web.ScrapeAsync();
             output.WriteLine(scrape.Text);
