@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using BenchmarkDotNet.Attributes;
 using Streamer.Rules.Books;
 using Streamer.Rules.Instruments;
@@ -17,6 +18,10 @@ namespace Streamer.Benchmarks;
 /// benchmark thread's Publish until the shard thread has processed it (the benchmark spins until
 /// the shard's tick count reaches the batch, so queueing and the hand-off are included). The
 /// MemoryDiagnoser counts every thread's allocations: it must show 0 B.
+/// <see cref="Metrics"/> = true: the pipeline's instruments (docs/metrics.md) exist and a
+/// <see cref="MeterListener"/> (what the OpenTelemetry SDK is built on) listens to every one of them
+/// and collects the observable ones every 100 ms, ten times what a dashboard's scrape does: the
+/// per-tick path must cost the same with it as without (0 B, the same ns within noise).
 /// </summary>
 [Config(typeof(BenchmarkConfig))]
 public class PipelineBenchmarks
@@ -30,11 +35,36 @@ public class PipelineBenchmarks
     [Params(1, 2)]
     public int Shards { get; set; }
 
+    [Params(false, true)]
+    public bool Metrics { get; set; }
+
+    private Meter? _meter;
+    private MeterListener? _listener;
+    private Timer? _scrape;
+    private long _observed;
+
     [GlobalSetup]
     public void Setup()
     {
         var symbols = new SymbolTable();
         _pipeline = new TickPipeline(new PipelineOptions { Shards = Shards, Clock = ClockMode.Virtual, SnapshotInterval = TimeSpan.Zero }, symbols, BookSet.BuiltIn, new DiscardTarget());
+        if (Metrics)
+        {
+            _meter = new Meter(Streamer.Stream.Contracts.StreamerMetricNames.Meter);
+            _ = new PipelineMetrics(_meter, _pipeline);
+            _listener = new MeterListener
+            {
+                InstrumentPublished = (instrument, listener) =>
+                {
+                    if (ReferenceEquals(instrument.Meter, _meter)) listener.EnableMeasurementEvents(instrument);
+                },
+            };
+            _listener.SetMeasurementEventCallback<long>((_, v, _, _) => Interlocked.Add(ref _observed, v));
+            _listener.SetMeasurementEventCallback<int>((_, v, _, _) => Interlocked.Add(ref _observed, v));
+            _listener.SetMeasurementEventCallback<double>((_, _, _, _) => Interlocked.Increment(ref _observed));
+            _listener.Start();
+            _scrape = new Timer(_ => _listener.RecordObservableInstruments(), null, 100, 100);
+        }
         _pipeline.Start();
         string[] roots = ["SPY", "QQQ"];
         var ticks = new List<Tick>();
@@ -63,7 +93,14 @@ public class PipelineBenchmarks
     }
 
     [GlobalCleanup]
-    public void Cleanup() => _pipeline.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    public void Cleanup()
+    {
+        _scrape?.Dispose();
+        _pipeline.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _listener?.Dispose();
+        _meter?.Dispose();
+        if (Metrics && Interlocked.Read(ref _observed) == 0) throw new InvalidOperationException("the listener observed nothing: the with-metrics run measured no metrics");
+    }
 
     [Benchmark(OperationsPerInvoke = Batch)]
     public void TickThroughShard() => Run();

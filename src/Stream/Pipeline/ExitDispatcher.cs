@@ -39,6 +39,7 @@ public sealed class ExitDispatcher : IAsyncDisposable
     private readonly SharedLatencyHistogram _decisionToTaken = new(); // the hand-off: shard → this exit thread
     private readonly SharedLatencyHistogram _takenToWire = new();     // this thread's own work: the payload copy, the state JSON, the client's write
     private long _sentFirst;
+    private volatile PipelineMetrics? _metrics;
     private long _exitThreadAllocated; // bytes the exit thread allocated so far (GC.GetAllocatedBytesForCurrentThread, after each exit)
     /// <summary>at most this many exits per journal transaction (what is queued beyond it forms the next).</summary>
     internal const int MaxGroupCommit = 256;
@@ -92,6 +93,13 @@ public sealed class ExitDispatcher : IAsyncDisposable
     public event Action<PositionChange>? ChangeRecorded;
 
     public long ExitsDelivered => Interlocked.Read(ref _delivered);
+
+    /// <summary>the histograms the exit and journal threads record into (per exit, per transaction); null: none.</summary>
+    internal PipelineMetrics? Metrics
+    {
+        get => _metrics;
+        set => _metrics = value;
+    }
 
     /// <summary>bytes the exit thread has allocated so far (its whole publish path: the journal record, the state JSON, the NATS client's request): ÷ exits = per exit.</summary>
     public long ExitThreadAllocatedBytes => Volatile.Read(ref _exitThreadAllocated);
@@ -228,6 +236,7 @@ public sealed class ExitDispatcher : IAsyncDisposable
                         continue;
                     }
                     long taken = Stopwatch.GetTimestamp();
+                    _metrics?.RecordTickToDecision(m.LatencyNs);
                     JournalExit exit;
                     try
                     {
@@ -343,7 +352,9 @@ public sealed class ExitDispatcher : IAsyncDisposable
             IReadOnlyList<ExitSubmitResult> results;
             try
             {
+                long started = Stopwatch.GetTimestamp();
                 results = _target.SubmitBatch(pending);
+                _metrics?.RecordJournalCommit(started, Stopwatch.GetTimestamp());
             }
             catch (Exception e) when (e is System.Data.Common.DbException or IOException)
             {
@@ -428,7 +439,10 @@ public sealed class ExitDispatcher : IAsyncDisposable
             DecidedAtNs: m.TimeNs,
             TranchesFiredMask: m.State.TranchesFired,
             PositionStateJson: Streamer.Stream.Pipeline.PositionStateJson.Write(m.State),
-            ClosesPosition: m.State.ContractsRemaining == 0);
+            ClosesPosition: m.State.ContractsRemaining == 0)
+        {
+            DecidedTimestamp = m.DecidedTimestamp,
+        };
     }
 
     private void SnapshotLoop()

@@ -22,4 +22,8 @@ public sealed record PendingExit(
     long DecidedAtNs,
     int TranchesFiredMask = 0,
     string? PositionStateJson = null,
-    bool ClosesPosition = false);
+    bool ClosesPosition = false)
+{
+    /// <summary>Stopwatch timestamp of the decision on its shard (0: not decided by this process, e.g. adopted): decision → acked is measured from it.</summary>
+    public long DecidedTimestamp { get; init; }
+}

@@ -42,6 +42,8 @@ public sealed class Shard
     private long _stallTicks;
     private long _allocatedOnTicks;
     private long _lastStallAlert;
+    // exits decided per rule (index = RuleId): written per exit by this thread, read by the metrics' callbacks
+    private readonly long[] _exitsByRule = new long[Enum.GetValues<RuleId>().Length];
 
     // exit serialization (reused)
     private readonly ArrayBufferWriter<byte> _json = new(64 * 1024); // sized once: exits and snapshots of ~150 positions per underlying
@@ -101,6 +103,8 @@ public sealed class Shard
     public long Ticks => Volatile.Read(ref _counters.Ticks);
     public long ClockEvents => Volatile.Read(ref _counters.ClockEvents);
     public long Exits => Volatile.Read(ref _counters.Exits);
+    /// <summary>exits this shard decided by <paramref name="rule"/> (any thread).</summary>
+    public long ExitsOf(RuleId rule) => (int)rule < _exitsByRule.Length ? Volatile.Read(ref _exitsByRule[(int)rule]) : 0;
     public int QueueLength => _ring.Count;
     /// <summary>Writers that found this shard's channel full and waited.</summary>
     public long Stalls => Interlocked.Read(ref _stalls);
@@ -311,6 +315,7 @@ public sealed class Shard
         written.CopyTo(buffer);
         var state = d.StateAfter;
         Volatile.Write(ref _counters.Exits, _counters.Exits + 1);
+        if ((int)d.Rule < _exitsByRule.Length) Volatile.Write(ref _exitsByRule[(int)d.Rule], _exitsByRule[(int)d.Rule] + 1);
         _dispatcher.PostExit(new ExitMessage
         {
             Buffer = buffer,

@@ -44,6 +44,15 @@ public sealed partial class AlertPublisher
     /// <summary>alerts dropped because more than <see cref="HeldBackLimit"/> waited for NATS.</summary>
     public long DroppedWhileAway => Interlocked.Read(ref _droppedWhileAway);
 
+    /// <summary>
+    /// Alerts raised so far per kind, counting those past the repeat window (sent, or held back for
+    /// NATS): what subscribers of <c>streamer.alerts.&gt;</c> get. A repeat kept off the bus is not counted.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, long>> RaisedByKind()
+    {
+        lock (_gate) return [.. _raised];
+    }
+
     /// <summary>Every kind published; the ones the pipeline raises are its own constants (one spelling).</summary>
     public static class Kinds
     {
@@ -68,6 +77,7 @@ public sealed partial class AlertPublisher
     }
 
     private readonly Dictionary<string, long> _lastSent = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _raised = new(StringComparer.Ordinal); // kind → alerts past the repeat window (the metrics' alerts by kind)
     private readonly Lock _gate = new();
 
     public TimeSpan RepeatWindow { get; init; } = TimeSpan.FromSeconds(30);
@@ -88,6 +98,7 @@ public sealed partial class AlertPublisher
             if (_lastSent.TryGetValue(dedupeKey, out var last) && time.GetElapsedTime(last, now) < RepeatWindow) return false;
             if (_lastSent.Count >= MaxRemembered) Forget(now);
             _lastSent[dedupeKey] = now;
+            System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_raised, kind, out _)++;
         }
         var payload = ServiceJson.Write(w =>
         {

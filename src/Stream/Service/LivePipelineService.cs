@@ -65,7 +65,7 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
 
     public LivePipelineService(LiveServiceOptions options, StreamerSettings settings, JournalDatabase journal, ExitOutbox outbox, IMessageBus bus,
         AlertPublisher alerts, ServiceStatus status, IHostApplicationLifetime lifetime, IServiceProvider services,
-        TimeProvider time, ILogger<LivePipelineService> log, IMarketDataFeedFactory? feed = null)
+        TimeProvider time, ILogger<LivePipelineService> log, IMarketDataFeedFactory? feed = null, Metrics.StreamerMetrics? metrics = null)
     {
         _feedFactory = feed;
         _options = options;
@@ -84,6 +84,8 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
         Symbols = new SymbolTable();
         Pipeline = new TickPipeline(options.Pipeline,
             Symbols, options.Books, new OutboxExitTarget(outbox, journal.Positions), new BusSnapshotTarget(bus));
+        // ticks, shards, positions, exits by rule, the exit histograms: read from the pipeline's own counters (docs/metrics.md)
+        if (metrics is not null) _ = new PipelineMetrics(metrics.Meter, Pipeline);
         // now, not at start: the heartbeat starts (and beats once) before this service does
         status.ExtraFields = WriteStatus;
     }

@@ -111,6 +111,10 @@ public static class StreamerService
             s.AddSingleton<ServiceStatus>();
             s.AddSingleton<StatusReport>();
             s.AddSingleton<AlertPublisher>();
+            // the Streamer meter and its instruments (docs/metrics.md), live with or without an exporter
+            s.AddMetrics();
+            s.AddSingleton<Metrics.StreamerMetrics>();
+            s.AddHostedService(sp => sp.GetRequiredService<Metrics.StreamerMetrics>());
             s.AddSingleton<IPositionRegistry, JournalPositionRegistry>();
             s.AddSingleton<ExecutionIntakeService>();
             s.AddHostedService<NatsConnectionLog>();

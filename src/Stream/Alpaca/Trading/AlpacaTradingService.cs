@@ -51,7 +51,8 @@ public sealed partial class AlpacaTradingService : IHostedService, IAsyncDisposa
     private Task? _consumer;
 
     public AlpacaTradingService(AlpacaTradingOptions options, JournalDatabase journal, ExecutionIntakeService intake, IPositionRegistry registry,
-        LivePipelineService pipeline, AlertPublisher alerts, IMessageBus bus, ServiceStatus status, TimeProvider time, ILogger<AlpacaTradingService> log)
+        LivePipelineService pipeline, AlertPublisher alerts, IMessageBus bus, ServiceStatus status, TimeProvider time, ILogger<AlpacaTradingService> log,
+        Service.Metrics.StreamerMetrics? metrics = null)
     {
         _options = options;
         _exits = journal.Exits;
@@ -68,6 +69,7 @@ public sealed partial class AlpacaTradingService : IHostedService, IAsyncDisposa
         {
             _executor = new ExitExecutor(_client, journal, _intake, alerts, bus, options, time, log);
             _intake.ExitOrderUpdate += _executor.OnOrderUpdate;
+            if (metrics is not null) ExecutorMetrics.Register(metrics.Meter, _executor);
         }
         _intake.ExitOrderUpdate += (exitId, update) =>
         {

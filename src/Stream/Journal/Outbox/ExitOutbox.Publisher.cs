@@ -287,6 +287,12 @@ public sealed partial class ExitOutbox
         }
         Interlocked.Increment(ref _publishRounds);
         Interlocked.Add(ref _published, acked.Count);
+        if (AckedAfterDecision is { } afterDecision)
+        {
+            long now = System.Diagnostics.Stopwatch.GetTimestamp();
+            foreach (var (exit, _) in acked)
+                if (_decidedAt.TryRemove(exit.Id, out long decided)) afterDecision(System.Diagnostics.Stopwatch.GetElapsedTime(decided, now));
+        }
         var published = ExitPublished;
         if (published is not null)
         {

@@ -28,6 +28,8 @@ public sealed partial class ExitOutbox : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private TaskCompletionSource _signal = NewSignal();
     private readonly System.Collections.Concurrent.ConcurrentQueue<(JournaledExit Exit, PubAck Ack)> _toMark = new();
+    // exit id → Stopwatch timestamp of its decision, from its commit to its ack (only while someone listens to AckedAfterDecision)
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _decidedAt = new(StringComparer.Ordinal);
     private Task _marking = Task.CompletedTask;
     private int _markerRunning;
     private JournalOutboxReader? _reader;
@@ -69,6 +71,12 @@ public sealed partial class ExitOutbox : IAsyncDisposable
 
     /// <summary>after each acked publish is marked in the journal, in decision order (a thread-pool thread, one round at a time).</summary>
     public event Action<JournaledExit, PubAck>? ExitPublished;
+
+    /// <summary>
+    /// after an exit decided by this process is acked and marked published (marking thread): the time
+    /// since its decision on the shard (the metrics' decision → published). Subscribe before exits are submitted.
+    /// </summary>
+    public event Action<TimeSpan>? AckedAfterDecision;
 
     /// <summary>
     /// after each failed attempt, with the first unacked exit (what publishing resumes from) and the
@@ -133,6 +141,10 @@ public sealed partial class ExitOutbox : IAsyncDisposable
                     take = Math.Min(take, _options.Capacity - backlog);
                 }
                 var slice = i == 0 && take == exits.Count ? exits : Slice(exits, i, take);
+                // before the commit: a publish-first exit may be acked and marked the moment its row is visible
+                if (AckedAfterDecision is not null)
+                    for (int k = i; k < i + take; k++)
+                        if (exits[k].DecidedTimestamp != 0) _decidedAt[exits[k].Id] = exits[k].DecidedTimestamp;
                 var outcomes = _journal.RecordExitsDecided(slice);
                 int recorded = 0;
                 for (int k = 0; k < take; k++, i++)
@@ -142,11 +154,13 @@ public sealed partial class ExitOutbox : IAsyncDisposable
                     {
                         results[i] = new(ExitSubmitOutcome.Conflict, o.Conflict);
                         Settled(exits[i].Id);
+                        _decidedAt.TryRemove(exits[i].Id, out _);
                     }
                     else if (o.Outcome == ExitRecordOutcome.AlreadyDecided)
                     {
                         results[i] = new(ExitSubmitOutcome.AlreadyDecided);
                         Settled(exits[i].Id);
+                        _decidedAt.TryRemove(exits[i].Id, out _); // the journal's older decision: no ack of it is this one's
                     }
                     else
                     {
