@@ -32,13 +32,15 @@ namespace Streamer.Stream.Service;
 /// published again). Positions closed before the restart stay closed either way.
 /// </para>
 /// </summary>
-public sealed partial class LivePipelineService : IHostedService, IAsyncDisposable
+public sealed partial class LivePipelineService : IHostedService, IAsyncDisposable, IRuleControl
 {
     private readonly LiveServiceOptions _options;
     private readonly StreamerSettings _settings;
     private readonly ExitStore _exits;
     private readonly FillStore _fills;
     private readonly PositionStore _positions;
+    private readonly ControlActionStore _actions;
+    private readonly ServiceEvents? _events;
     private readonly ExitOutbox _outbox;
     private readonly IMessageBus _bus;
     private readonly AlertPublisher _alerts;
@@ -65,8 +67,10 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
 
     public LivePipelineService(LiveServiceOptions options, StreamerSettings settings, JournalDatabase journal, ExitOutbox outbox, IMessageBus bus,
         AlertPublisher alerts, ServiceStatus status, IHostApplicationLifetime lifetime, IServiceProvider services,
-        TimeProvider time, ILogger<LivePipelineService> log, IMarketDataFeedFactory? feed = null)
+        TimeProvider time, ILogger<LivePipelineService> log, IMarketDataFeedFactory? feed = null, ServiceEvents? events = null)
     {
+        _events = events;
+        _actions = journal.Actions;
         _feedFactory = feed;
         _options = options;
         _settings = settings;
@@ -83,7 +87,7 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
         _log = log;
         Symbols = new SymbolTable();
         Pipeline = new TickPipeline(options.Pipeline,
-            Symbols, options.Books, new OutboxExitTarget(outbox, journal.Positions), new BusSnapshotTarget(bus));
+            Symbols, options.Books, new OutboxExitTarget(outbox, journal.Positions), new BusSnapshotTarget(bus, events));
         // now, not at start: the heartbeat starts (and beats once) before this service does
         status.ExtraFields = WriteStatus;
     }
@@ -193,6 +197,15 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
     private void OnExitJournaled(Streamer.Stream.Pipeline.PendingExit exit, Streamer.Stream.Pipeline.ExitSubmitOutcome outcome)
     {
         if (exit.ClosesPosition) Unsubscribe(exit.PositionId);
+        // decided this run (not a tape's replayed decision the journal had already): in-process watchers see it as NATS will
+        if (outcome is ExitSubmitOutcome.Accepted or ExitSubmitOutcome.AcceptedOverCapacity) _events?.OnExit(exit.Payload);
+    }
+
+    /// <summary>Pauses or resumes a position's rules on its shard (in order with its ticks); false when no shard has it.</summary>
+    public async Task<bool> SetPausedAsync(string positionId, bool paused)
+    {
+        var answers = await Pipeline.QueryAsync(e => e.SetPaused(positionId, paused)).ConfigureAwait(false);
+        return Array.IndexOf(answers, true) >= 0;
     }
 
     private void OnChangeJournaled(PositionChange change)
@@ -286,6 +299,9 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
             restored++;
         }
         LogRestored(_log, restored, restore ? "with their journaled state" : "re-derived from the tape");
+        // an operator's pause outlives a restart: the journal's last pause/resume of each position decides (queued behind its add)
+        foreach (var id in _actions.PausedPositions())
+            _ = Pipeline.QueryAsync(e => e.SetPaused(id, paused: true));
         // a crash after a fill was journaled and before the position it opens was: open it now (a resend would be a duplicate)
         var registry = _services.GetRequiredService<IPositionRegistry>();
         foreach (var orphan in _fills.OrphanFills().Where(f => f.Ordinal <= through).GroupBy(f => (f.PositionId, ExecutionIntakeService.ExecutionId(f))))
