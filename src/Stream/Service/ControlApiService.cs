@@ -284,7 +284,7 @@ internal sealed partial class ControlApiService(IMessageBus bus, IPositionRegist
             // the handler is synchronous (the micro service's callback): the shard answers in microseconds, 5 s is a stuck shard
             var done = rules.SetPausedAsync(id, paused);
             if (!done.Wait(TimeSpan.FromSeconds(5))) error = $"{verb}: position '{id}': its shard did not answer within 5 s";
-            else if (!done.Result) error = $"{verb}: position '{id}' is not monitored";
+            else if (!done.Result) error = $"{verb}: position '{id}' is not in its engine yet (a tape has not reached its opened_at); try again";
         }
         Journal(actor, verb, id, error);
         if (error is not null) return Refused(error);

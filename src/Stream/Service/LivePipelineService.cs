@@ -173,12 +173,13 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
     // ------------------------------------------------------------------ positions
 
     /// <summary>Sends a position to its shard (and, live, subscribes its symbols). A refusal is an alert.</summary>
-    public void Monitor(PositionSpec spec, PositionState? state, string source)
+    /// <param name="paused">its rules start paused (the journal's last pause/resume of it was a pause).</param>
+    public void Monitor(PositionSpec spec, PositionState? state, string source, bool paused = false)
     {
         Task<string?> added;
         try
         {
-            added = Pipeline.AddPositionAsync(spec, state);
+            added = Pipeline.AddPositionAsync(spec, state, paused);
         }
         catch (ConfigException e)
         {
@@ -264,6 +265,8 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
         var fileSpecs = _options.FilePositions.ToDictionary(f => f.Spec.Id, f => f, StringComparer.Ordinal);
         bool restore = _options.RestoreState;
         int restored = 0;
+        // an operator's pause outlives a restart: the journal's last pause/resume of each position decides
+        var paused = _actions.PausedPositions();
         foreach (var p in _positions.LoadOpenPositions())
         {
             PositionSpec spec;
@@ -291,7 +294,7 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
                     continue;
                 }
             }
-            Monitor(spec, state, "journal");
+            Monitor(spec, state, "journal", paused.Contains(p.Id));
             // fills journaled after the state (a crash before their resize reached the journal, or a spread's basket still filling)
             if (restore)
                 foreach (var fill in _fills.FillsToApply(p.Id, state?.FillWatermark ?? 0))
@@ -299,9 +302,6 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
             restored++;
         }
         LogRestored(_log, restored, restore ? "with their journaled state" : "re-derived from the tape");
-        // an operator's pause outlives a restart: the journal's last pause/resume of each position decides (queued behind its add)
-        foreach (var id in _actions.PausedPositions())
-            _ = Pipeline.QueryAsync(e => e.SetPaused(id, paused: true));
         // a crash after a fill was journaled and before the position it opens was: open it now (a resend would be a duplicate)
         var registry = _services.GetRequiredService<IPositionRegistry>();
         foreach (var orphan in _fills.OrphanFills().Where(f => f.Ordinal <= through).GroupBy(f => (f.PositionId, ExecutionIntakeService.ExecutionId(f))))
