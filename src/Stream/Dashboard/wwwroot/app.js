@@ -141,18 +141,33 @@ function render() {
     const [id, e] = rows[i];
     keep.add(id);
     let tr = existing.get(id);
-    if (!tr || e.changed) {
-      const fresh = row(id, e);
-      if (tr) { tr.replaceWith(fresh); fresh.classList.add('flash'); } else fresh.classList.add('flash');
-      tr = fresh;
-      e.changed = false;
+    if (!tr) {
+      tr = row(id, e);
+      tr.classList.add('flash');
+    } else if (e.changed) {
+      update(tr, row(id, e));
     }
-    tbody.insertBefore(tr, before);
+    e.changed = false;
+    // moved only when out of place: re-inserting a row in place would still detach it, and a click in progress on it would be lost
+    if (tr.parentNode !== tbody || tr.nextSibling !== before) tbody.insertBefore(tr, before);
     before = tr;
   }
   for (const [id, tr] of existing) if (!keep.has(id)) tr.remove();
   $('#position-count').textContent = '(' + rows.length + ' of ' + positions.size + ')';
   $('#no-positions').style.display = positions.size ? 'none' : '';
+}
+
+// the row stays, its cells are swapped: the action buttons are kept while the status is the same, so a
+// click in progress is never lost to a snapshot arriving between the press and the release
+function update(tr, fresh) {
+  const keepActions = tr.dataset.status === fresh.dataset.status;
+  const cells = [...fresh.cells];
+  [...tr.cells].forEach((old, i) => { if (!(keepActions && old.dataset.field === 'actions')) tr.replaceChild(cells[i], old); });
+  tr.className = fresh.className;
+  Object.assign(tr.dataset, fresh.dataset);
+  tr.classList.remove('flash');
+  void tr.offsetWidth; // restart the flash animation
+  tr.classList.add('flash');
 }
 
 function cell(tr, field, text, cls) { const td = el('td', cls || '', text); if (field) td.dataset.field = field; tr.appendChild(td); return td; }
@@ -175,7 +190,8 @@ function row(id, e) {
   cell(tr, 'pnl_pct', pct(p.pnl_pct), 'num ' + signCls(p.pnl_pct));
   cell(tr, 'pct_max_profit', pct(p.pct_max_profit), 'num');
   const g = p.greeks || {};
-  cell(tr, 'greeks', num(g.delta, 2) + ' / ' + num(g.gamma, 3) + ' / ' + num(g.theta, 1) + ' / ' + num(g.vega, 1), 'num');
+  // the snapshot's units are formats.md's (theta per year, vega per 1.00 of vol): shown per day and per vol point
+  cell(tr, 'greeks', num(g.delta, 2) + ' / ' + num(g.gamma, 3) + ' / ' + num(g.theta / 365, 2) + ' / ' + num(g.vega / 100, 2), 'num');
   cell(tr, 'quote_age', ageText(maxAge(p)), 'num');
   const bars = cell(tr, 'triggers', null);
   for (const b of triggerBars(p, e.time)) bars.appendChild(b);
@@ -206,7 +222,7 @@ function bar(rule, closeness, text) {
 
 function triggerBars(p, time) {
   const t = p.triggers || {}, out = [], spot = p.underlying_price, now = Date.parse(time);
-  const price = (k, rule) => { if (t[k] !== undefined && spot) out.push(bar(rule, 1 - t[k] / (0.05 * spot), '$' + t[k].toFixed(2) + ' away')); };
+  const price = (k, rule) => { if (t[k] !== undefined && spot) out.push(bar(rule, 1 - t[k] / (0.05 * spot), money(t[k]) + ' away')); };
   price('underlying_to_stop', 'stop'); price('underlying_to_target', 'target');
   const gain = (k, rule) => { if (t[k] !== undefined) out.push(bar(rule, 1 - t[k] / 0.5, (t[k] * 100).toFixed(1) + ' pts away')); };
   gain('gain_to_premium_target', 'premium target'); gain('gain_to_premium_stop', 'premium stop');
