@@ -8,12 +8,17 @@ namespace Streamer.Stream.Dashboard;
 /// The health panel's data, once a second while a page is open: the heartbeat's object
 /// (<see cref="StatusReport"/>: feed, NATS, journal, outbox depth, tick → decision) with the tick rate
 /// over the last second (its own sample: the heartbeat's is left alone) and the executor's orders by
-/// status from the journal.
+/// status from the journal (counted every <see cref="OrdersEvery"/>).
 /// </summary>
 internal sealed class HealthSampler(StatusReport report, ServiceStatus status, JournalDatabase journal, TimeProvider time)
 {
+    /// <summary>how often the executor's orders are counted: the count reads the journal under its lock, which exit commits share.</summary>
+    public static readonly TimeSpan OrdersEvery = TimeSpan.FromSeconds(10);
+
     private long _lastTicks = -1;
     private long _lastAt;
+    private IReadOnlyDictionary<string, long> _orders = new Dictionary<string, long>();
+    private long _ordersAt = long.MinValue;
 
     public byte[] Sample()
     {
@@ -27,19 +32,22 @@ internal sealed class HealthSampler(StatusReport report, ServiceStatus status, J
         }
         _lastTicks = ticks;
         _lastAt = now;
-        IReadOnlyDictionary<string, long> orders;
-        try
+        if (_ordersAt == long.MinValue || time.GetElapsedTime(_ordersAt, now) >= OrdersEvery)
         {
-            orders = journal.Orders.CountByStatus();
+            _ordersAt = now;
+            try
+            {
+                _orders = journal.Orders.CountByStatus();
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException)
+            {
+                // the journal's own alert says why; the panel keeps the last count
+            }
+            catch (ObjectDisposedException)
+            {
+            }
         }
-        catch (Microsoft.Data.Sqlite.SqliteException)
-        {
-            orders = new Dictionary<string, long>(); // the journal's own alert says why; the panel shows none
-        }
-        catch (ObjectDisposedException)
-        {
-            orders = new Dictionary<string, long>();
-        }
+        var orders = _orders;
         return DashboardJson.Write(w =>
         {
             report.Write(w, perSecond);
