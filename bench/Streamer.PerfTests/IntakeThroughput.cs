@@ -29,7 +29,7 @@ internal static class IntakeThroughput
         try
         {
             using var server = TickToExitLatency.NatsServer.Start(dir);
-            using var host = LiveServiceHost.Create([$"--Nats:Url={server.Url}", $"--Journal:Path={Path.Combine(dir, "j.db")}"], dir, logging: _ => { });
+            using var host = LiveServiceHost.Create([$"--Nats:Url={server.Url}", $"--Journal:Path={Path.Combine(dir, "j.db")}", "--Dashboard:Enabled=false"], dir, logging: _ => { });
             await host.StartAsync();
             var intake = host.Services.GetRequiredService<ExecutionIntakeService>();
             var live = host.Services.GetRequiredService<LivePipelineService>();

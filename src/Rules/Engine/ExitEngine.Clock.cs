@@ -38,7 +38,7 @@ public sealed partial class ExitEngine
     private void UpdateWake(PositionRuntime rt)
     {
         long old = rt.WakeNs;
-        long wake = rt.Closed || rt.Removed ? long.MaxValue : ComputeWake(rt, _clock);
+        long wake = rt.Closed || rt.Removed || rt.Paused ? long.MaxValue : ComputeWake(rt, _clock);
         rt.WakeNs = wake;
         if (wake < _nextWake) _nextWake = wake;
         else if (old <= _nextWake && wake != old) _wakeDirty = true;

@@ -47,7 +47,7 @@ public sealed partial class ExitEngine
             var rt = _positions[subs[i]];
             if (rt.Closed) continue;
             Reprice(rt, id, now);
-            Evaluate(rt, now, ref sink, start);
+            if (!rt.Paused) Evaluate(rt, now, ref sink, start); // paused: marks and Greeks move, rules wait
         }
     }
 
@@ -73,7 +73,7 @@ public sealed partial class ExitEngine
             var rt = _positions[i];
             if (rt.Removed) continue;
             if (rt.OpenedNs == long.MinValue) rt.SetOpenedAt(t);
-            rt.WakeNs = rt.Closed ? long.MaxValue : ComputeWake(rt, t - 1);
+            rt.WakeNs = rt.Closed || rt.Paused ? long.MaxValue : ComputeWake(rt, t - 1);
         }
         _wakeDirty = true;
     }
@@ -90,7 +90,7 @@ public sealed partial class ExitEngine
             for (int i = 0; i < _positionCount; i++)
             {
                 var rt = _positions[i];
-                if (rt.Closed || rt.Removed || rt.WakeNs > now) continue;
+                if (rt.Closed || rt.Removed || rt.Paused || rt.WakeNs > now) continue;
                 Evaluate(rt, now, ref sink, start);
             }
             if (_wakeDirty) RecomputeNextWake();

@@ -63,6 +63,8 @@ internal sealed class PositionRuntime
     public FillBasket? Basket;          // fills not yet forming whole units (null: none)
     public bool Closed;
     public bool Removed;
+    /// <summary>an operator paused its rules (control API <c>pause</c>): repriced on every tick, never evaluated, no wake-ups.</summary>
+    public bool Paused;
     public bool Pending;                // a rule held outside the session: evaluate again at the next open
     public long WakeNs = long.MaxValue;
 

@@ -90,4 +90,18 @@ public sealed class ExitOrderStore
             c.ExecuteNonQuery();
         }
     }
+
+    /// <summary>The executor's exit orders by status (pending, submitted, filled, failed): the dashboard's health.</summary>
+    public IReadOnlyDictionary<string, long> CountByStatus()
+    {
+        lock (_db.Gate)
+        {
+            _db.ThrowIfDisposed();
+            using var c = _db.Command("SELECT status, COUNT(*) FROM exit_orders GROUP BY status");
+            using var r = c.ExecuteReader();
+            var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+            while (r.Read()) counts[r.GetString(0)] = r.GetInt64(1);
+            return counts;
+        }
+    }
 }

@@ -26,6 +26,7 @@ public sealed class JournalDatabase : IDisposable
         Fills = new FillStore(this);
         Exits = new ExitStore(this);
         Orders = new ExitOrderStore(this);
+        Actions = new ControlActionStore(this);
     }
 
     public string Path { get; }
@@ -37,6 +38,9 @@ public sealed class JournalDatabase : IDisposable
     public PositionStore Positions { get; }
 
     public ExitOrderStore Orders { get; }
+
+    /// <summary>Operator actions (control API, dashboard) and who asked for each.</summary>
+    public ControlActionStore Actions { get; }
 
     /// <summary>
     /// The lock every store takes around its statements: one connection is not safe for concurrent

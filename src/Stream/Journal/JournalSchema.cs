@@ -68,6 +68,17 @@ internal static class JournalSchema
             key   TEXT PRIMARY KEY,
             value INTEGER NOT NULL
         );
+        -- operator actions over the control API (NATS or the dashboard), with who asked; added later, IF NOT EXISTS keeps older files valid
+        CREATE TABLE IF NOT EXISTS control_actions (
+            ord         INTEGER PRIMARY KEY AUTOINCREMENT,
+            time        INTEGER NOT NULL,
+            actor       TEXT NOT NULL,
+            verb        TEXT NOT NULL,
+            position_id TEXT,
+            ok          INTEGER NOT NULL,
+            detail      TEXT
+        );
+        CREATE INDEX IF NOT EXISTS control_actions_by_position ON control_actions (position_id, ord);
         """;
 
     /// <summary>Indexes on columns a migration adds: created after <see cref="Migrate"/>.</summary>

@@ -24,6 +24,9 @@ public sealed class AddPositionCommand(PositionSpec spec, PositionState? state) 
     /// <summary>Arrival order, to keep file order among equal opened_at.</summary>
     public long Order { get; set; }
 
+    /// <summary>Its rules start paused (an operator's pause, kept across a restart): set before its first tick.</summary>
+    public bool Paused { get; init; }
+
     /// <summary>The shard that owns the position's underlying.</summary>
     public int ShardIndex { get; set; }
 
@@ -33,7 +36,7 @@ public sealed class AddPositionCommand(PositionSpec spec, PositionState? state) 
     {
         try
         {
-            shard.Add(spec, state, TapeClockNs);
+            shard.Add(spec, state, TapeClockNs, Paused);
             _done.TrySetResult(null);
         }
         catch (Exception e) when (e is Streamer.Rules.Books.ConfigException or ArgumentException or KeyNotFoundException or FormatException)

@@ -334,7 +334,7 @@ public sealed class Shard
 
     // ------------------------------------------------------------------ intake (shard thread, cold)
 
-    internal void Add(PositionSpec spec, PositionState? state, long tapeClockNs)
+    internal void Add(PositionSpec spec, PositionState? state, long tapeClockNs, bool paused = false)
     {
         // replay's rule: a position joins when the tape reaches its opened_at, and the clock gets there first
         if (tapeClockNs != long.MinValue)
@@ -349,6 +349,7 @@ public sealed class Shard
             }
         }
         _engine.AddPosition(spec);
+        if (paused) _engine.SetPaused(spec.Id, paused: true);
         if (state is { } s)
         {
             try

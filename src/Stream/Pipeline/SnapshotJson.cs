@@ -7,7 +7,8 @@ namespace Streamer.Stream.Pipeline;
 /// The snapshot message on <c>streamer.snapshots.&lt;UNDERLYING&gt;</c>:
 /// <c>{"underlying","time","positions":[{"id","strategy","book","status","contracts_original",
 /// "contracts_remaining","underlying_price","value","pnl","pnl_pct","pct_max_profit","realized_pnl",
-/// "greeks":{…},"triggers":{…}}]}</c>. NaN (no price yet) is null. <c>triggers</c> has, for the rules the
+/// "greeks":{…},"paused","legs":[{"symbol","qty","entry_price","mark","iv","quote_age_s"}],"triggers":{…}}]}</c>
+/// (<c>paused</c> and <c>legs</c> added for the dashboard, issue 13). NaN (no price yet) is null. <c>triggers</c> has, for the rules the
 /// position has, how far it is from each firing (see <see cref="PositionTriggers"/>). Written on the
 /// shard thread without allocating.
 /// </summary>
@@ -41,11 +42,34 @@ internal static class SnapshotJson
             ExitEventJson.Number(w, "theta"u8, s.Greeks.Theta, 6);
             ExitEventJson.Number(w, "vega"u8, s.Greeks.Vega, 6);
             w.WriteEndObject();
+            // additive (issue 13, the dashboard): whether an operator paused its rules, and each leg as valued now
+            w.WriteBoolean("paused"u8, engine.IsPaused(id));
+            WriteLegs(w, engine, id);
             if (engine.TryGetTriggers(id, out var t)) WriteTriggers(w, t, engine.ClockNs);
             w.WriteEndObject();
         }
         w.WriteEndArray();
         w.WriteEndObject();
+    }
+
+    // per leg: open qty (signed), entry, mark, IV (options), how old the mark is on the engine's clock; NaN → null
+    private static void WriteLegs(Utf8JsonWriter w, ExitEngine engine, string id)
+    {
+        w.WriteStartArray("legs"u8);
+        long clock = engine.ClockNs;
+        for (int i = 0, n = engine.LegCount(id); i < n && engine.TryGetLeg(id, i, out var leg); i++)
+        {
+            w.WriteStartObject();
+            w.WriteString("symbol"u8, leg.Symbol);
+            w.WriteNumber("qty"u8, leg.Qty);
+            ExitEventJson.Number(w, "entry_price"u8, leg.EntryPrice, 4);
+            ExitEventJson.Number(w, "mark"u8, leg.Mark, 4);
+            if (leg.IsOption) ExitEventJson.Number(w, "iv"u8, leg.Iv, 6);
+            if (leg.MarkNs != long.MinValue && clock != long.MinValue) w.WriteNumber("quote_age_s"u8, Math.Round(Math.Max(0, clock - leg.MarkNs) / 1e9, 3));
+            else w.WriteNull("quote_age_s"u8);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
     }
 
     // only the rules the position has (and has a price for): a gap > 0 is how far it still is from firing

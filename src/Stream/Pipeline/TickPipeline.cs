@@ -134,7 +134,7 @@ public sealed class TickPipeline : IAsyncDisposable
     /// shard's engine has it (null) or refused it (the reason; also an alert). With a tape clock it
     /// joins when the tape reaches its opened_at. <paramref name="state"/> restores a journaled state.
     /// </summary>
-    public Task<string?> AddPositionAsync(PositionSpec spec, PositionState? state = null)
+    public Task<string?> AddPositionAsync(PositionSpec spec, PositionState? state = null, bool paused = false)
     {
         ArgumentNullException.ThrowIfNull(spec);
         spec.Validate();
@@ -146,7 +146,7 @@ public sealed class TickPipeline : IAsyncDisposable
         {
             if (!_positions.TryAdd(spec.Id, shard)) throw new ConfigException($"position '{spec.Id}' is already monitored");
         }
-        var command = new AddPositionCommand(spec, state) { ShardIndex = shard };
+        var command = new AddPositionCommand(spec, state) { ShardIndex = shard, Paused = paused };
         _ingress.Add(command, shard);
         return Forget(command.Completion, spec.Id);
     }

@@ -20,11 +20,13 @@ public sealed partial class AlertPublisher
     private readonly IMessageBus bus;
     private readonly TimeProvider time;
     private readonly ILogger<AlertPublisher> log;
+    private readonly ServiceEvents? events;
     private readonly Queue<(string Subject, byte[] Payload)> _heldBack = new();
     private long _droppedWhileAway;
 
-    public AlertPublisher(IMessageBus bus, TimeProvider time, ILogger<AlertPublisher> log)
+    public AlertPublisher(IMessageBus bus, TimeProvider time, ILogger<AlertPublisher> log, ServiceEvents? events = null)
     {
+        this.events = events;
         ArgumentNullException.ThrowIfNull(bus);
         this.bus = bus;
         this.time = time;
@@ -109,6 +111,7 @@ public sealed partial class AlertPublisher
                 foreach (var (k, v) in details) w.WriteString(k, Streamer.Rules.Positions.PositionIds.Printable(v, MaxDetailChars));
         });
         var subject = NatsSubjects.Alerts(kind);
+        events?.OnAlert(kind, payload); // in-process watchers (the dashboard) see it now, NATS up or not
         lock (_gate)
         {
             // behind older held-back alerts: they go first, so subscribers see them in order

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Streamer.Stream.Contracts;
 using Streamer.Stream.Journal;
 using Streamer.Stream.Nats;
+using Streamer.Rules.Time;
 namespace Streamer.Stream.Service;
 
 /// <summary>
@@ -19,12 +20,25 @@ namespace Streamer.Stream.Service;
 /// <item><c>add</c> (a position object, positions-file shape) → <c>{"ok":true,"id"}</c></item>
 /// <item><c>remove</c> (<c>{"id":…}</c>) → <c>{"ok":true,"id"}</c></item>
 /// <item><c>status</c> → <c>{"ok":true, …the heartbeat fields}</c></item>
+/// <item><c>pause</c> / <c>resume</c> (<c>{"id":…}</c>) → <c>{"ok":true,"id","paused"}</c>: the position's rules stop (or start again) being
+/// evaluated; it is still priced. Kept across restarts (the journal's last pause/resume of the position decides).</item>
 /// </list>
+/// add, remove, pause and resume are journaled in <c>control_actions</c> with who asked (<c>nats</c> over NATS; the
+/// dashboard names itself and the remote address), refusals too. In-process callers use the same handlers through
+/// <see cref="IControlApi"/>.
 /// The endpoints share the micro default queue group (<c>q</c>): if two engines ever serve the same
 /// subjects, a request is answered, and acted on, once (docs/nats.md "Control API").
 /// </summary>
-internal sealed partial class ControlApiService(IMessageBus bus, IPositionRegistry positions, StatusReport report, ServiceStatus status, AlertPublisher alerts, ILogger<ControlApiService> log, Microsoft.Extensions.Options.IOptions<IntakeOptions> intake) : IHostedService
+internal sealed partial class ControlApiService(IMessageBus bus, IPositionRegistry positions, StatusReport report, ServiceStatus status, AlertPublisher alerts, ILogger<ControlApiService> log, Microsoft.Extensions.Options.IOptions<IntakeOptions> intake,
+    JournalDatabase? journal = null, TimeProvider? clock = null, IRuleControl? rules = null) : IHostedService, IControlApi
 {
+    /// <summary>who asked, for requests that arrive on NATS (core NATS carries no identity of the sender).</summary>
+    public const string NatsActor = "nats";
+
+    private static readonly string[] AllVerbs = ["list", "add", "remove", "status", "pause", "resume"];
+
+    public IReadOnlyList<string> Verbs => AllVerbs;
+
     /// <summary>the name <c>$SRV.INFO</c> gives; <c>$SRV.PING.streamer</c> finds every engine.</summary>
     public const string ServiceName = "streamer";
 
@@ -50,18 +64,13 @@ internal sealed partial class ControlApiService(IMessageBus bus, IPositionRegist
     private async Task<IAsyncDisposable?> ServeAsync(CancellationToken stop)
     {
         var version = typeof(ControlApiService).Assembly.GetName().Version ?? new Version(0, 0, 0);
-        var description = new ServiceDescription(ServiceName, $"{version.Major}.{version.Minor}.{Math.Max(0, version.Build)}", "Streamer exit engine: list, add, remove positions; status");
-        ServiceEndpoint[] endpoints =
-        [
-            new("list", NatsSubjects.ControlPrefix + "list", m => Handle(m, List)),
-            new("add", NatsSubjects.ControlPrefix + "add", m => Handle(m, Add)),
-            new("remove", NatsSubjects.ControlPrefix + "remove", m => Handle(m, Remove)),
-            new("status", NatsSubjects.ControlPrefix + "status", m => Handle(m, _ => Ok(ServiceJson.Write(w =>
-            {
-                w.WriteBoolean("ok"u8, true);
-                report.Write(w, status.SampleTicksPerSecond());
-            })))),
-        ];
+        var description = new ServiceDescription(ServiceName, $"{version.Major}.{version.Minor}.{Math.Max(0, version.Build)}", "Streamer exit engine: list, add, remove, pause, resume positions; status");
+        var endpoints = new ServiceEndpoint[AllVerbs.Length];
+        for (int i = 0; i < AllVerbs.Length; i++)
+        {
+            string verb = AllVerbs[i];
+            endpoints[i] = new(verb, NatsSubjects.ControlPrefix + verb, m => Handle(m, r => Dispatch(verb, r, NatsActor)));
+        }
         var backoff = new Backoff(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5));
         for (int retry = 0; !stop.IsCancellationRequested; retry++)
         {
@@ -97,6 +106,40 @@ internal sealed partial class ControlApiService(IMessageBus bus, IPositionRegist
     private static ServiceReply Ok(byte[] payload) => new(payload);
 
     private static ServiceReply Refused(string error) => new(ServiceJson.Error(error), error);
+
+    public ServiceReply Invoke(string verb, byte[] request, string actor)
+    {
+        ArgumentNullException.ThrowIfNull(verb);
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(actor);
+        if (Array.IndexOf(AllVerbs, verb) < 0) return Refused($"unknown control verb '{verb}' (known: {string.Join(", ", AllVerbs)})");
+        return Handle(new BusMessage(NatsSubjects.ControlPrefix + verb, null, request), r => Dispatch(verb, r, actor));
+    }
+
+    private ServiceReply Dispatch(string verb, BusMessage request, string actor) => verb switch
+    {
+        "list" => List(request),
+        "add" => Add(request, actor),
+        "remove" => Remove(request, actor),
+        "pause" => Pause(request, actor, paused: true),
+        "resume" => Pause(request, actor, paused: false),
+        _ => Ok(ServiceJson.Write(w =>
+        {
+            w.WriteBoolean("ok"u8, true);
+            report.Write(w, status.SampleTicksPerSecond());
+        })),
+    };
+
+    /// <summary>
+    /// Journals who did what (control_actions); a journal that fails here fails the request, as the action's own write would.
+    /// A refusal from NATS is not journaled (it is a rejected_input alert already): anyone on the bus could otherwise grow
+    /// the journal without bound (docs/limits.md); refusals from the dashboard (an operator, signed in) are.
+    /// </summary>
+    private void Journal(string actor, string verb, string? id, string? error)
+    {
+        if (error is not null && actor == NatsActor) return;
+        journal?.Actions.Record(NanoTime.FromDateTime((clock ?? TimeProvider.System).GetUtcNow().UtcDateTime), actor, verb, id, error is null, error);
+    }
 
     private ServiceReply Handle(BusMessage request, Func<BusMessage, ServiceReply> handle)
     {
@@ -174,12 +217,13 @@ internal sealed partial class ControlApiService(IMessageBus bus, IPositionRegist
         w.WriteEndArray();
     });
 
-    private ServiceReply Add(BusMessage request)
+    private ServiceReply Add(BusMessage request, string actor)
     {
         var error = PositionDefinitionCheck.Validate(request.Data, out var id);
         if (error is null && !_growth.TryTake(request.Data.Length))
             error = $"add: this source journaled {_growth.BytesPerMinute:N0} bytes in the last minute (Intake:MaxJournalBytesPerMinute); not added: send it again later";
         error ??= positions.Add(id, System.Text.Encoding.UTF8.GetString(request.Data));
+        Journal(actor, "add", string.IsNullOrEmpty(id) ? null : id, error);
         if (error is not null)
         {
             alerts.Raise(AlertPublisher.Kinds.RejectedInput, $"streamer.control.add: {error}", key: id);
@@ -193,7 +237,8 @@ internal sealed partial class ControlApiService(IMessageBus bus, IPositionRegist
         }));
     }
 
-    private ServiceReply Remove(BusMessage request)
+    /// <summary>The <c>{"id":…}</c> of remove/pause/resume; null (and a rejected_input alert) when it is not there.</summary>
+    private string? RequestId(BusMessage request, string verb)
     {
         string? id = null;
         try
@@ -205,13 +250,20 @@ internal sealed partial class ControlApiService(IMessageBus bus, IPositionRegist
         catch (JsonException)
         {
         }
-        if (string.IsNullOrEmpty(id))
+        if (!string.IsNullOrEmpty(id)) return id;
+        alerts.Raise(AlertPublisher.Kinds.RejectedInput, $"streamer.control.{verb}: expected {{\"id\":\"<position id>\"}}");
+        return null;
+    }
+
+    private ServiceReply Remove(BusMessage request, string actor)
+    {
+        if (RequestId(request, "remove") is not { } id) return Refused("remove: expected {\"id\":\"<position id>\"}");
+        if (!positions.Remove(id))
         {
-            const string bad = "remove: expected {\"id\":\"<position id>\"}";
-            alerts.Raise(AlertPublisher.Kinds.RejectedInput, "streamer.control." + bad);
-            return Refused(bad);
+            Journal(actor, "remove", id, "not monitored");
+            return Refused($"remove: position '{id}' is not monitored");
         }
-        if (!positions.Remove(id)) return Refused($"remove: position '{id}' is not monitored");
+        Journal(actor, "remove", id, null);
         status.PositionsMonitored = positions.List().Count;
         return Ok(ServiceJson.Write(w =>
         {
@@ -220,7 +272,35 @@ internal sealed partial class ControlApiService(IMessageBus bus, IPositionRegist
         }));
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "control API: NATS service '{Name}' {Version} serving streamer.control.list|add|remove|status ($SRV discovery)")]
+    private ServiceReply Pause(BusMessage request, string actor, bool paused)
+    {
+        string verb = paused ? "pause" : "resume";
+        if (RequestId(request, verb) is not { } id) return Refused($"{verb}: expected {{\"id\":\"<position id>\"}}");
+        string? error = null;
+        if (rules is null) error = $"{verb}: this service runs no engine";
+        else if (!positions.Contains(id)) error = $"{verb}: position '{id}' is not monitored";
+        else
+        {
+            // the handler is synchronous (the micro service's callback): the shard answers in microseconds, 5 s is a stuck shard
+            var done = rules.SetPausedAsync(id, paused);
+            if (!done.Wait(TimeSpan.FromSeconds(5))) error = $"{verb}: position '{id}': its shard did not answer within 5 s";
+            else if (!done.Result) error = $"{verb}: position '{id}' is not in its engine yet (a tape has not reached its opened_at); try again";
+        }
+        Journal(actor, verb, id, error);
+        if (error is not null) return Refused(error);
+        LogPaused(log, id, verb, actor);
+        return Ok(ServiceJson.Write(w =>
+        {
+            w.WriteBoolean("ok"u8, true);
+            w.WriteString("id"u8, id);
+            w.WriteBoolean("paused"u8, paused);
+        }));
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "control: position '{Id}': {Verb} (asked by {Actor})")]
+    private static partial void LogPaused(ILogger logger, string id, string verb, string actor);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "control API: NATS service '{Name}' {Version} serving streamer.control.list|add|remove|status|pause|resume ($SRV discovery)")]
     private static partial void LogServing(ILogger logger, string name, string version);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "control API: could not start its NATS service ({Error}); retrying")]

@@ -32,13 +32,15 @@ namespace Streamer.Stream.Service;
 /// published again). Positions closed before the restart stay closed either way.
 /// </para>
 /// </summary>
-public sealed partial class LivePipelineService : IHostedService, IAsyncDisposable
+public sealed partial class LivePipelineService : IHostedService, IAsyncDisposable, IRuleControl
 {
     private readonly LiveServiceOptions _options;
     private readonly StreamerSettings _settings;
     private readonly ExitStore _exits;
     private readonly FillStore _fills;
     private readonly PositionStore _positions;
+    private readonly ControlActionStore _actions;
+    private readonly ServiceEvents? _events;
     private readonly ExitOutbox _outbox;
     private readonly IMessageBus _bus;
     private readonly AlertPublisher _alerts;
@@ -65,8 +67,11 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
 
     public LivePipelineService(LiveServiceOptions options, StreamerSettings settings, JournalDatabase journal, ExitOutbox outbox, IMessageBus bus,
         AlertPublisher alerts, ServiceStatus status, IHostApplicationLifetime lifetime, IServiceProvider services,
-        TimeProvider time, ILogger<LivePipelineService> log, IMarketDataFeedFactory? feed = null, Metrics.StreamerMetrics? metrics = null)
+        TimeProvider time, ILogger<LivePipelineService> log, IMarketDataFeedFactory? feed = null, ServiceEvents? events = null,
+        Metrics.StreamerMetrics? metrics = null)
     {
+        _events = events;
+        _actions = journal.Actions;
         _feedFactory = feed;
         _options = options;
         _settings = settings;
@@ -83,7 +88,7 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
         _log = log;
         Symbols = new SymbolTable();
         Pipeline = new TickPipeline(options.Pipeline,
-            Symbols, options.Books, new OutboxExitTarget(outbox, journal.Positions), new BusSnapshotTarget(bus));
+            Symbols, options.Books, new OutboxExitTarget(outbox, journal.Positions), new BusSnapshotTarget(bus, events));
         // ticks, shards, positions, exits by rule, the exit histograms: read from the pipeline's own counters (docs/metrics.md)
         if (metrics is not null) _ = new PipelineMetrics(metrics.Meter, Pipeline);
         // now, not at start: the heartbeat starts (and beats once) before this service does
@@ -171,12 +176,13 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
     // ------------------------------------------------------------------ positions
 
     /// <summary>Sends a position to its shard (and, live, subscribes its symbols). A refusal is an alert.</summary>
-    public void Monitor(PositionSpec spec, PositionState? state, string source)
+    /// <param name="paused">its rules start paused (the journal's last pause/resume of it was a pause).</param>
+    public void Monitor(PositionSpec spec, PositionState? state, string source, bool paused = false)
     {
         Task<string?> added;
         try
         {
-            added = Pipeline.AddPositionAsync(spec, state);
+            added = Pipeline.AddPositionAsync(spec, state, paused);
         }
         catch (ConfigException e)
         {
@@ -195,6 +201,15 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
     private void OnExitJournaled(Streamer.Stream.Pipeline.PendingExit exit, Streamer.Stream.Pipeline.ExitSubmitOutcome outcome)
     {
         if (exit.ClosesPosition) Unsubscribe(exit.PositionId);
+        // decided this run (not a tape's replayed decision the journal had already): in-process watchers see it as NATS will
+        if (outcome is ExitSubmitOutcome.Accepted or ExitSubmitOutcome.AcceptedOverCapacity) _events?.OnExit(exit.Payload);
+    }
+
+    /// <summary>Pauses or resumes a position's rules on its shard (in order with its ticks); false when no shard has it.</summary>
+    public async Task<bool> SetPausedAsync(string positionId, bool paused)
+    {
+        var answers = await Pipeline.QueryAsync(e => e.SetPaused(positionId, paused)).ConfigureAwait(false);
+        return Array.IndexOf(answers, true) >= 0;
     }
 
     private void OnChangeJournaled(PositionChange change)
@@ -253,6 +268,8 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
         var fileSpecs = _options.FilePositions.ToDictionary(f => f.Spec.Id, f => f, StringComparer.Ordinal);
         bool restore = _options.RestoreState;
         int restored = 0;
+        // an operator's pause outlives a restart: the journal's last pause/resume of each position decides
+        var paused = _actions.PausedPositions();
         foreach (var p in _positions.LoadOpenPositions())
         {
             PositionSpec spec;
@@ -280,7 +297,7 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
                     continue;
                 }
             }
-            Monitor(spec, state, "journal");
+            Monitor(spec, state, "journal", paused.Contains(p.Id));
             // fills journaled after the state (a crash before their resize reached the journal, or a spread's basket still filling)
             if (restore)
                 foreach (var fill in _fills.FillsToApply(p.Id, state?.FillWatermark ?? 0))

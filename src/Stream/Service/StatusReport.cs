@@ -5,7 +5,7 @@ using Streamer.Stream.Journal.Outbox;
 namespace Streamer.Stream.Service;
 
 /// <summary>The liveness object of <c>streamer.heartbeat</c> and <c>streamer.control.status</c>.</summary>
-internal sealed class StatusReport(ServiceStatus status, IMessageBus bus, ExitOutbox outbox, TimeProvider time)
+public sealed class StatusReport(ServiceStatus status, IMessageBus bus, ExitOutbox outbox, TimeProvider time)
 {
     /// <summary>
     /// <c>{"service":"streamer","time","status":"ok"|"degraded","uptime_s","positions_monitored",

@@ -110,6 +110,7 @@ public static class StreamerService
             s.AddSingleton(sp => new ExitOutbox(sp.GetRequiredService<ExitStore>(), sp.GetRequiredService<JetStreamClient>(), new ExitOutboxOptions { Capacity = settings.Outbox.Capacity, Durability = settings.Exits.Mode, ParkAfterFailures = settings.Outbox.ParkAfterFailures, ParkedRetryInterval = TimeSpan.FromSeconds(settings.Outbox.ParkedRetrySeconds), Stream = ExitStream.Spec with { DuplicateWindow = settings.Nats.DuplicateWindow } }));
             s.AddSingleton<ServiceStatus>();
             s.AddSingleton<StatusReport>();
+            s.AddSingleton<ServiceEvents>();
             s.AddSingleton<AlertPublisher>();
             // the Streamer meter and its instruments (docs/metrics.md), live with or without an exporter
             s.AddMetrics();
@@ -119,7 +120,10 @@ public static class StreamerService
             s.AddSingleton<ExecutionIntakeService>();
             s.AddHostedService<NatsConnectionLog>();
             s.AddHostedService<OutboxHostedService>();
-            s.AddHostedService<ControlApiService>();
+            // one instance: the NATS endpoints (hosted) and in-process callers (the dashboard, IControlApi) share its handlers
+            s.AddSingleton<ControlApiService>();
+            s.AddSingleton<IControlApi>(sp => sp.GetRequiredService<ControlApiService>());
+            s.AddHostedService(sp => sp.GetRequiredService<ControlApiService>());
             s.AddHostedService(sp => sp.GetRequiredService<ExecutionIntakeService>());
             s.AddHostedService<HeartbeatService>();
             s.AddHostedService<JournalWatchService>();

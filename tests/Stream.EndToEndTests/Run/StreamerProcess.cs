@@ -39,6 +39,9 @@ internal sealed class StreamerProcess : IDisposable
         };
         psi.ArgumentList.Add(Dll);
         foreach (var a in args) psi.ArgumentList.Add(a);
+        // `run` serves a dashboard on 127.0.0.1:8088 by default: tests run in parallel, so none unless a test asks for one
+        if (args.Length > 0 && args[0] == "run" && !args.Any(a => a.StartsWith("--Dashboard:", StringComparison.OrdinalIgnoreCase)))
+            psi.ArgumentList.Add("--Dashboard:Enabled=false");
         // settings come from the arguments only
         foreach (var key in psi.Environment.Keys.Where(k => (k.Contains("__", StringComparison.Ordinal) && !k.StartsWith("DOTNET", StringComparison.Ordinal)) || k.StartsWith("APCA_", StringComparison.Ordinal)).ToList())
             psi.Environment.Remove(key);

@@ -29,7 +29,9 @@ internal static class LiveHost
     {
         File.WriteAllText(dir.File("books.yaml"), StopOnlyBooks);
         return Streamer.Stream.Host.Hosting.LiveServiceHost.Create(
-            [$"--Nats:Url={server.Url}", $"--Journal:Path={journal}", $"--Books:File={dir.File("books.yaml")}", "--Heartbeat:IntervalSeconds=0.5", .. more],
+            // no dashboard unless a test asks for one: parallel hosts would all want port 8088
+            [$"--Nats:Url={server.Url}", $"--Journal:Path={journal}", $"--Books:File={dir.File("books.yaml")}", "--Heartbeat:IntervalSeconds=0.5",
+                .. (more.Any(a => a.StartsWith("--Dashboard:", StringComparison.OrdinalIgnoreCase)) ? Array.Empty<string>() : ["--Dashboard:Enabled=false"]), .. more],
             dir.Path, logging: _ => { });
     }
 

@@ -158,5 +158,11 @@ public sealed class MonitoringTests
         Assert.InRange(triggers.GetProperty("max_short_delta").GetDouble(), 0.01, 0.30);
         Assert.Equal("2026-01-30T05:00:00Z", triggers.GetProperty("dte_stop_at").GetString()); // DTE reaches 21 at 00:00 New York on 2026-01-30
         Assert.False(triggers.TryGetProperty("underlying_to_stop", out _)); // no stop level, no such trigger
+        // added for the dashboard: whether its rules are paused, and each leg as valued now (open qty signed, mark, IV, mark age)
+        Assert.False(position.GetProperty("paused").GetBoolean());
+        var legs = position.GetProperty("legs").EnumerateArray().ToList();
+        Assert.Equal(["SPY260220P00580000", "SPY260220P00575000"], legs.Select(l => l.GetProperty("symbol").GetString()));
+        Assert.Equal([-10L, 10L], legs.Select(l => l.GetProperty("qty").GetInt64()));
+        Assert.All(legs, l => Assert.True(l.GetProperty("mark").GetDouble() > 0 && l.GetProperty("iv").GetDouble() is > 0.01 and < 2 && l.GetProperty("quote_age_s").GetDouble() >= 0, l.GetRawText()));
     }
 }

@@ -6,6 +6,8 @@ using Streamer.Stream.Alpaca;
 using Streamer.Stream.Alpaca.MarketData;
 using Streamer.Stream.Alpaca.Trading;
 using Streamer.Stream.Contracts;
+using Streamer.Stream.Dashboard;
+using Streamer.Stream.Metrics;
 using Streamer.Stream.Pipeline;
 using Streamer.Stream.Service;
 
@@ -13,7 +15,8 @@ namespace Streamer.Stream.Host.Hosting;
 
 /// <summary>
 /// <c>streamer run</c>: the service host (<see cref="StreamerService"/>: NATS, journal, outbox,
-/// heartbeat, alerts, control API, intake) plus the live pipeline (<see cref="LivePipelineService"/>).
+/// heartbeat, alerts, control API, intake) plus the live pipeline (<see cref="LivePipelineService"/>)
+/// and the dashboard (<c>Dashboard:*</c>).
 /// </summary>
 internal static class LiveServiceHost
 {
@@ -60,7 +63,13 @@ internal static class LiveServiceHost
             if (settings.FeedTape is null && AlpacaFeedOptions.From(alpaca) is { } feed) // Alpaca:DataUrl: live market data
                 services.AddSingleton<IMarketDataFeedFactory>(feed);
             services.AddSingleton<LivePipelineService>();
+            services.AddSingleton<IRuleControl>(sp => sp.GetRequiredService<LivePipelineService>()); // the control API's pause/resume
             services.AddSingleton<IPositionRegistry, PipelinePositionRegistry>(); // replaces the journal-only registry
+            // the Streamer meter's exporters (Metrics:*, docs/metrics.md): the MeterProvider lives in this host, so OTLP
+            // exports with or without a dashboard; the dashboard serves its Prometheus scrape on /metrics
+            services.AddStreamerMetrics(configuration);
+            // the dashboard (Dashboard:*, docs/dashboard.md): checked now (beyond loopback without a token is exit 2), listening before the pipeline starts
+            services.AddStreamerDashboard(SettingsBinder.Bind<DashboardOptions>(configuration, "Dashboard"));
             services.AddHostedService(sp => sp.GetRequiredService<LivePipelineService>()); // last: stops first, drains into the outbox
             if (AlpacaTradingOptions.From(alpaca, options, settings.FeedTape is not null) is { } trading) // Alpaca:TradingUrl: after the pipeline (its positions restored), stopped before it
                 services.AddSingleton(trading).AddHostedService<AlpacaTradingService>();
