@@ -165,7 +165,7 @@ public sealed class AlpacaShapeTests : IAsyncLifetime
     [Theory]
     [InlineData("/v2/watchlists")]
     [InlineData("/v2/corporate_actions/announcements")]
-    [InlineData("/v3/clock")]
+    [InlineData("/v3/watchlists")]
     public async Task A_path_not_served_is_alpacas_json_404(string path)
     {
         var (status, body) = await _h.GetAsync(path);
