@@ -8,14 +8,36 @@ namespace Streamer.Stream.Host.Commands;
 
 /// <summary>
 /// <c>streamer emulate --ticks T [--port N] [--speed X] [--loop] [--key K --secret S] [--symbol-limit N]
-/// [--partial-fills] [--quote-size N|MIN-MAX] [--reject-symbols L] [--reject-async-symbols L] [--no-fill-symbols L]</c>:
+/// [--partial-fills] [--quote-size N|MIN-MAX] [--reject-symbols L] [--reject-async-symbols L] [--no-fill-symbols L]
+/// [--assign SYMBOL@TIME]... [--no-pin-risk]</c>:
 /// serves Alpaca's market-data stream and trading protocol on 127.0.0.1 from a tape until Ctrl+C.
 /// </summary>
 internal static class EmulateCommand
 {
     public static int Run(string[] args)
     {
-        var cli = CliArgs.Parse("emulate", args, "loop", "partial-fills");
+        // --assign may be given many times (CliArgs keeps one value per name): taken out first
+        var assignments = new List<ForcedAssignment>();
+        var rest = new List<string>();
+        for (int i = 0; i < args.Length; i++)
+        {
+            string? value = args[i] == "--assign" ? (i + 1 < args.Length ? args[++i] : throw new CliException("streamer emulate: option --assign needs a value"))
+                : args[i].StartsWith("--assign=", StringComparison.Ordinal) ? args[i]["--assign=".Length..] : null;
+            if (value is null)
+            {
+                rest.Add(args[i]);
+                continue;
+            }
+            try
+            {
+                foreach (var one in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)) assignments.Add(ForcedAssignment.Parse(one));
+            }
+            catch (FormatException e)
+            {
+                throw new CliException($"streamer emulate: {e.Message}");
+            }
+        }
+        var cli = CliArgs.Parse("emulate", [.. rest], "loop", "partial-fills", "no-pin-risk");
         string ticks = cli.Require("ticks");
         int port = cli.GetInt("port", 0);
         double speed = cli.GetDouble("speed", 1);
@@ -28,6 +50,7 @@ internal static class EmulateCommand
         var reject = SymbolList(cli.Get("reject-symbols"));
         var rejectAsync = SymbolList(cli.Get("reject-async-symbols"));
         var noFill = SymbolList(cli.Get("no-fill-symbols"));
+        bool pinRisk = !cli.Has("no-pin-risk");
         cli.RejectUnknown();
 
         if (port is < 0 or > 65535) throw new CliException($"streamer emulate: --port must be 0-65535, got {port}");
@@ -56,7 +79,7 @@ internal static class EmulateCommand
             Secret = secret,
             SymbolLimit = symbolLimit,
             QuoteSize = quoteSize,
-            Broker = new PaperBrokerOptions { PartialFills = partialFills, RejectSymbols = reject, RejectAsyncSymbols = rejectAsync, NoFillSymbols = noFill },
+            Broker = new PaperBrokerOptions { PartialFills = partialFills, RejectSymbols = reject, RejectAsyncSymbols = rejectAsync, NoFillSymbols = noFill, PinRiskLiquidation = pinRisk, Assignments = assignments },
         });
         using var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
@@ -77,7 +100,7 @@ internal static class EmulateCommand
         Console.WriteLine($"  trading {emulator.TradingUrl}v2/account|positions|orders|clock|calendar|assets|options/contracts|account/activities, trade_updates ws://127.0.0.1:{emulator.Port}/stream (paper broker)");
         Console.WriteLine($"  data    {emulator.TradingUrl}v2/stocks/…, {emulator.TradingUrl}v1beta1/options/… (REST from the tape, on the market clock)");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  broker: {(partialFills ? $"partial fills at displayed sizes {quoteSize?.Min ?? 1}-{quoteSize?.Max ?? 10}" : "whole fills")}; reject {Show(reject)}, reject on the stream {Show(rejectAsync)}, never fill {Show(noFill)}"));
+            $"  broker: {(partialFills ? $"partial fills at displayed sizes {quoteSize?.Min ?? 1}-{quoteSize?.Max ?? 10}" : "whole fills")}; reject {Show(reject)}, reject on the stream {Show(rejectAsync)}, never fill {Show(noFill)}; pin-risk liquidation of expiring shorts at 15:30 New York {(pinRisk ? "on" : "off (--no-pin-risk)")}{(assignments.Count > 0 ? "; assign " + string.Join(", ", assignments) : "")}"));
         Console.WriteLine($"  Alpaca:DataUrl={emulator.DataUrl}   {(key is null ? "any non-empty key pair is accepted" : "auth with the given --key/--secret")}; Ctrl+C stops");
         try
         {
