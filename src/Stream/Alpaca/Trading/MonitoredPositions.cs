@@ -11,6 +11,14 @@ namespace Streamer.Stream.Alpaca.Trading;
 /// </summary>
 internal sealed class MonitoredPositions(LivePipelineService pipeline, PositionStore positions)
 {
+    /// <summary>The feed's "now" (UTC ns), else the wall clock: the time of fills reconciliation makes up, on the clock the shards run on.</summary>
+    public long FeedNowNs(TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        long feed = pipeline.FeedNowNs;
+        return feed != long.MinValue ? feed : Streamer.Rules.Time.NanoTime.FromDateTime(time.GetUtcNow().UtcDateTime);
+    }
+
     /// <summary>Every monitored position's legs with a non-zero quantity; null when the pipeline is stopping.</summary>
     public async Task<IReadOnlyList<MonitoredLeg>?> LegsAsync()
     {
@@ -23,8 +31,12 @@ internal sealed class MonitoredPositions(LivePipelineService pipeline, PositionS
                 foreach (var id in engine.PositionIds)
                 {
                     if (engine.OpenLegs(id) is not { } legs) continue;
-                    foreach (var (symbol, qty, entry) in legs)
-                        if (qty != 0) list.Add(new MonitoredLeg(id, symbol, qty, entry));
+                    var pending = engine.PendingFillQty(id);
+                    for (int i = 0; i < legs.Count; i++)
+                    {
+                        var (symbol, qty, entry) = legs[i];
+                        if (qty != 0) list.Add(new MonitoredLeg(id, symbol, qty, entry, pending is null ? 0 : pending[i], legs.Count));
+                    }
                 }
                 return list;
             }).ConfigureAwait(false);
