@@ -80,7 +80,6 @@ internal sealed partial class BrokenPositionHandler(
         var open = remainder.Select(r => Fill(rest, r.Symbol, r.Qty, r.Price, now, kind, b.PositionId)).ToList();
 
         var policy = remainder.Count == 0 ? "nothing remains" : options.BrokenSpreadPolicy == BrokenSpreadPolicy.Close ? "close" : "monitor";
-        RaiseAlert(b, kind, rest, remainder, policy, unpriced);
 
         // 3. the closing intent before the fills: a crash after them still closes the remainder
         if (remainder.Count > 0 && options.BrokenSpreadPolicy == BrokenSpreadPolicy.Close && closer is not null)
@@ -89,9 +88,11 @@ internal sealed partial class BrokenPositionHandler(
         var executions = new List<IReadOnlyList<FillRecord>>();
         if (close.Count > 0) executions.Add(close);
         if (open.Count > 0) executions.Add(open);
-        if (executions.Count == 0) return;
-        var results = intake.AcceptMany(executions);
+        var results = executions.Count > 0 ? intake.AcceptMany(executions) : [];
         LogApplied(log, b.PositionId, kind, remainder.Count == 0 ? "-" : rest, policy, string.Join(", ", results.Select(r => r.Outcome)));
+        // said once it is journaled: a crash before this repeats the pass (same fill ids), not the alert of a pass that did nothing
+        if (results.Any(r => r.Outcome == Streamer.Stream.Service.FillIntakeOutcome.JournalError)) return;
+        RaiseAlert(b, kind, rest, remainder, policy, unpriced);
     }
 
     /// <summary>The broker's latest filled order that took <paramref name="qty"/>'s side of the symbol (its leg's price for an mleg); null when none.</summary>
