@@ -216,6 +216,18 @@ public sealed class BrokenSpreadRunTests
         Assert.Empty(Alerts(alerts, "order_failed"));
     }
 
+    [Theory]
+    [InlineData("--Alpaca:BrokenSpreadPolicy=close", "Alpaca:BrokenSpreadPolicy: close needs Alpaca:Executor=true")]
+    [InlineData("--Alpaca:BrokenSpreadPolicy=sell", "Alpaca:BrokenSpreadPolicy: 'sell' is not close or monitor")]
+    [InlineData("--Alpaca:BrokenSpreadBook=nope", "Alpaca:BrokenSpreadBook: unknown book 'nope'")]
+    public async Task Bad_broken_spread_settings_are_refused_at_start_naming_the_key(string setting, string message)
+    {
+        using var dir = new TempDirectory();
+        var (code, output) = await StreamerProcess.RunAsync(dir.Path, "run", $"--Journal:Path={dir.File("j.db")}", "--Alpaca:TradingUrl=http://127.0.0.1:1", setting);
+        Assert.Equal(2, code);
+        Assert.Contains(message, output, StringComparison.Ordinal);
+    }
+
     private static string Debug(Collector alerts) => string.Join("\n", alerts.Messages.Select(m => System.Text.Encoding.UTF8.GetString(m.Data)));
 
     private static string? JournalStatus(TempDirectory dir, string id)
