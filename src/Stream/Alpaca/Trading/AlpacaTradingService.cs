@@ -78,7 +78,7 @@ public sealed partial class AlpacaTradingService : IHostedService, IAsyncDisposa
             if (update.Order.Status is "filled" or "canceled" or "expired" or "rejected")
                 lock (_inFlight) _inFlight.Remove(exitId);
         };
-        if (_executor is not null) _closer = new OrphanCloser(_client, journal, alerts, time, log);
+        if (_executor is not null) _closer = new OrphanCloser(_client, journal, _intake, alerts, time, log);
         _broken = new BrokenPositionHandler(intake, _client, _monitored, _closer, alerts, options, time, log);
         _stream = new TradeUpdatesClient(options.TradingUrl, options.Credentials, _updates.Writer);
         _stream.Malformed += m =>

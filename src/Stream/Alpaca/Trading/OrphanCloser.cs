@@ -13,10 +13,11 @@ namespace Streamer.Stream.Alpaca.Trading;
 /// (<c>exit_orders</c> row <c>broken-close:&lt;remainder&gt;/&lt;symbol&gt;</c>, client_order_id of the same text), before the
 /// fills that open the remainder, so a restart resumes it (looked up by client_order_id: never sent twice). An order
 /// goes out only once the broken position no longer holds the symbol in the engine, so its fill, heard on
-/// trade_updates like any fill, reduces the remainder (realized P&amp;L at the fill price) and closes it. Refused or not
+/// trade_updates like any fill (or read from the order when it filled while the service was down), reduces the
+/// remainder (realized P&amp;L at the fill price) and closes it. Refused or not
 /// filled: <c>order_failed</c>; the remainder stays monitored under its book.
 /// </summary>
-internal sealed partial class OrphanCloser(AlpacaTradingClient client, JournalDatabase journal, AlertPublisher alerts, TimeProvider time, ILogger log)
+internal sealed partial class OrphanCloser(AlpacaTradingClient client, JournalDatabase journal, TradeUpdatesIntake intake, AlertPublisher alerts, TimeProvider time, ILogger log)
 {
     public const string Prefix = "broken-close:";
 
@@ -135,7 +136,17 @@ internal sealed partial class OrphanCloser(AlpacaTradingClient client, JournalDa
         if (time.GetElapsedTime(w.LastPoll) < PollEvery) return;
         w.LastPoll = time.GetTimestamp();
         var latest = await client.GetOrderAsync(w.Record.OrderId!, ct).ConfigureAwait(false);
-        if (latest.Status == "filled") Save(w, w.Record with { Status = ExitOrderStatus.Filled }, now);
+        if (latest.Status == "filled")
+        {
+            // filled while nobody listened (a restart: trade_updates does not replay): the order's fills, the ids trade_updates would have given
+            if (!journal.Fills.HasFillWithPrefix(BrokerFills.OrderPrefix(latest.Id)))
+            {
+                var fills = BrokerFills.FromFilledOrder(latest, now);
+                if (fills.Count > 0)
+                    intake.Accept(fills, w.Record.PositionId, new TradeUpdate("fill", latest, now, latest.FilledAvgPrice, latest.FilledQty, null, new Dictionary<string, decimal>()), null);
+            }
+            Save(w, w.Record with { Status = ExitOrderStatus.Filled }, now);
+        }
         else if (latest.Status is "canceled" or "expired" or "rejected" or "done_for_day" or "stopped" or "suspended")
             Failed(w, $"order {latest.Id} {latest.Status} (filled {latest.FilledQty.ToString(CultureInfo.InvariantCulture)} of {latest.Qty.ToString(CultureInfo.InvariantCulture)})", now);
     }
