@@ -77,6 +77,20 @@ public sealed partial class ExitEngine
     }
 
     /// <summary>
+    /// Per leg, the signed quantity of fills waiting in the position's basket (not yet whole strategy
+    /// units: a spread legging out, one leg filled); null when the id is unknown. Cold: reconciliation
+    /// must count a leg the broker closed alone, whose fill is held here, as already seen.
+    /// </summary>
+    public IReadOnlyList<long>? PendingFillQty(string id)
+    {
+        if (!_byId.TryGetValue(id, out int index)) return null;
+        var rt = _positions[index];
+        var pending = new long[rt.Legs.Length];
+        if (rt.Basket is { } basket) basket.Qty.AsSpan().CopyTo(pending);
+        return pending;
+    }
+
+    /// <summary>
     /// The legs as the position's definition should now read them: quantity = ratio × original units
     /// (what was ever held), entry price per leg (averaged over grows). Cold: journaling a resize.
     /// </summary>

@@ -58,6 +58,12 @@ public sealed record AlpacaOptions : ISettingsSection
     /// <summary><c>Alpaca:LimitFinalMarket</c> (true).</summary>
     public bool LimitFinalMarket { get; init; } = true;
 
+    /// <summary><c>Alpaca:BrokenSpreadPolicy</c> (unset = <c>close</c> with the executor, else <c>monitor</c>): what to do with the legs left when one changed at the broker.</summary>
+    public string? BrokenSpreadPolicy { get; init; }
+
+    /// <summary><c>Alpaca:BrokenSpreadBook</c> (unset = <c>Alpaca:DefaultBook</c>): the book the remainder of a broken position is monitored under.</summary>
+    public string? BrokenSpreadBook { get; init; }
+
     /// <summary><see cref="OrderType"/> as the executor's enum (<see cref="Validate"/> has refused anything else).</summary>
     public ExitOrderType ExitOrderType => OrderType.Equals("limit", StringComparison.OrdinalIgnoreCase) ? ExitOrderType.Limit : ExitOrderType.Market;
 
@@ -77,6 +83,8 @@ public sealed record AlpacaOptions : ISettingsSection
         if (OrderRetries is < 0 or > 100) throw new SettingsException("Alpaca:OrderRetries: must be a whole number, 0 to 100");
         if (OrderTimeoutSeconds <= 0) throw new SettingsException("Alpaca:OrderTimeoutSeconds: must be more than 0");
         if (RetryBackoffSeconds < 0) throw new SettingsException("Alpaca:RetryBackoffSeconds: must be 0 or more");
+        if (BrokenSpreadPolicy is not null && BrokenSpreadPolicy.ToLowerInvariant() is not ("close" or "monitor"))
+            throw new SettingsException($"Alpaca:BrokenSpreadPolicy: '{BrokenSpreadPolicy}' is not close or monitor");
         if (OrderType.ToLowerInvariant() is not ("market" or "limit")) throw new SettingsException($"Alpaca:OrderType: '{OrderType}' is not market or limit");
         if (LimitSlippage is < 0 or > 1) throw new SettingsException("Alpaca:LimitSlippage: must be a fraction of the exit's value, 0 to 1 (0.05 = 5 %)");
         var max = EffectiveLimitSlippageMax;

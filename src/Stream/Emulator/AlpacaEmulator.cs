@@ -51,6 +51,8 @@ public sealed class AlpacaEmulator : IAsyncDisposable
             RejectAsyncSymbols = brokerOptions.RejectAsyncSymbols,
             NoFillSymbols = brokerOptions.NoFillSymbols,
             Calendar = brokerOptions.Calendar,
+            PinRiskLiquidation = brokerOptions.PinRiskLiquidation,
+            Assignments = brokerOptions.Assignments,
             IsListed = brokerOptions.IsListed ?? listed.Contains, // the tape's symbols (plus any quoted or held)
         });
         _trading = new TradingEndpoints(Broker, CredentialsAccepted, [.. listed.Order(StringComparer.Ordinal)]);

@@ -41,6 +41,8 @@ public sealed class PaperBroker
     private long _clockNs = long.MinValue; // latest time given to AdvanceTo
     private long _nextDueNs = long.MaxValue; // earliest order expiry or option expiration
     private long _sequence;
+    private readonly List<ForcedAssignment> _assignments; // --assign, not yet due, earliest first
+    private readonly HashSet<string> _pinRiskDone = new(StringComparer.Ordinal); // contracts the risk desk already closed
     private decimal _cash = 100_000m;
 
     public PaperBroker(Func<long> nowNs) : this(nowNs, PaperBrokerOptions.Default)
@@ -51,6 +53,8 @@ public sealed class PaperBroker
     {
         _nowNs = nowNs;
         _options = options;
+        _assignments = [.. options.Assignments.OrderBy(a => a.AtNs)];
+        if (_assignments.Count > 0) _nextDueNs = _assignments[0].AtNs;
     }
 
     /// <summary>Raised outside the broker's lock, in order.</summary>
@@ -117,13 +121,53 @@ public sealed class PaperBroker
 
     private void SettleDueLocked(long timeNs)
     {
+        // in the order a day runs: forced assignments, the 15:30 liquidation, the close (orders expire), 16:00 settlement
+        while (_assignments.Count > 0 && _assignments[0].AtNs <= timeNs)
+        {
+            var a = _assignments[0];
+            _assignments.RemoveAt(0);
+            if (_positions.TryGetValue(a.Symbol, out var held)) SettleIntoStock(held, a.AtNs, forced: true);
+        }
+        foreach (var p in _positions.Values.ToArray())
+            if (PinRiskAt(p) <= timeNs) LiquidatePinRisk(p);
         foreach (var o in _working.ToArray())
             if (o.ExpiresAtNs <= timeNs) Expire(o, _pending);
         foreach (var p in _positions.Values.ToArray())
             if (p.ExpiresAtNs <= timeNs) SettleExpiration(p);
-        _nextDueNs = long.MaxValue;
+        _nextDueNs = _assignments.Count > 0 ? _assignments[0].AtNs : long.MaxValue;
         foreach (var o in _working) _nextDueNs = Math.Min(_nextDueNs, o.ExpiresAtNs);
-        foreach (var p in _positions.Values) _nextDueNs = Math.Min(_nextDueNs, p.ExpiresAtNs);
+        foreach (var p in _positions.Values) _nextDueNs = Math.Min(_nextDueNs, Math.Min(p.ExpiresAtNs, PinRiskAt(p)));
+    }
+
+    /// <summary>When the risk desk closes this contract: 15:30 New York on its expiration day, for shorts not yet closed by it (long.MaxValue: never).</summary>
+    private long PinRiskAt(PaperPosition p) =>
+        _options.PinRiskLiquidation && p.IsOption && p.Qty < 0 && p.ExpiresAtNs != long.MaxValue && !_pinRiskDone.Contains(p.Symbol)
+            ? p.ExpiresAtNs - PinRiskLead
+            : long.MaxValue;
+
+    /// <summary>Alpaca's pin-risk process starts 30 minutes before the 16:00 settlement (alpaca-py issue #774: 15:30 ET).</summary>
+    private static readonly long PinRiskLead = 30 * Streamer.Rules.Time.NanoTime.PerMinute;
+
+    /// <summary>
+    /// The risk desk's own order: a simple market <c>buy_to_close</c> for what is short and not already held
+    /// by closing orders (alpaca-py issue #774 shows one SIMPLE order per short leg, whatever combo it came from).
+    /// It is an order like any other here: listed, filled at the ask, on trade_updates (unsure at Alpaca).
+    /// </summary>
+    private void LiquidatePinRisk(PaperPosition p)
+    {
+        _pinRiskDone.Add(p.Symbol);
+        long qty = -p.Qty - HeldForOrders(p.Symbol, "buy_to_close");
+        if (qty <= 0) return;
+        var request = new PaperOrderRequest.Parsed("simple", "market", "day", qty, null, "liquidation-" + Guid.NewGuid().ToString("N"),
+            [new PaperOrderRequest.Leg(p.Symbol, "buy", "buy_to_close", 1)]);
+        try
+        {
+            SubmitLocked(request);
+        }
+        catch (TradingApiException)
+        {
+            // not listed or on a reject list: the risk desk's order is simply not placed
+        }
     }
 
     public (decimal Bid, decimal Ask)? QuoteOf(string symbol)
@@ -181,6 +225,19 @@ public sealed class PaperBroker
             lock (_gate)
             {
                 RejectLaterLocked(); // an earlier order's rejection comes before anything later
+                order = SubmitLocked(request);
+            }
+        }
+        finally
+        {
+            Drain(); // also what an exception left queued
+        }
+        return order;
+    }
+
+    private PaperOrder SubmitLocked(PaperOrderRequest.Parsed request)
+    {
+                PaperOrder order;
                 foreach (var leg in request.Legs)
                     if (!IsListed(leg.Symbol)) throw TradingApiException.Invalid($"asset not found: {leg.Symbol}");
                 if (_byClientId.ContainsKey(request.ClientOrderId))
@@ -230,13 +287,7 @@ public sealed class PaperBroker
                     _nextDueNs = Math.Min(_nextDueNs, order.ExpiresAtNs);
                     TryFill(order, _pending);
                 }
-            }
-        }
-        finally
-        {
-            Drain(); // also what an exception left queued
-        }
-        return order;
+                return order;
     }
 
     /// <summary>
@@ -488,21 +539,31 @@ public sealed class PaperBroker
             decimal spot = (underlying.Bid + underlying.Ask) / 2;
             intrinsic = occ.Right == OptionRight.Call ? spot - strike : strike - spot;
         }
-        _positions.Remove(p.Symbol);
         long at = p.ExpiresAtNs;
-        if (intrinsic >= 0.01m)
-        {
-            long shares = (occ.Right == OptionRight.Call ? 1 : -1) * 100 * p.Qty; // + bought, − sold at the strike
-            ApplyFill(occ.Root, shares, strike);
-            string type = p.Qty > 0 ? "OPEXC" : "OPASN";
-            _activities.Add(new PaperActivity(ActivityId(at), type, at, p.Symbol, p.Qty, strike, -shares * strike,
-                string.Create(CultureInfo.InvariantCulture, $"{(p.Qty > 0 ? "exercised" : "assigned")} {Math.Abs(p.Qty)} {p.Symbol}: {shares:+0;-0} {occ.Root} at {strike}")));
-        }
+        if (intrinsic >= 0.01m) SettleIntoStock(p, at, forced: false);
         else
         {
+            _positions.Remove(p.Symbol);
             _activities.Add(new PaperActivity(ActivityId(at), "OPEXP", at, p.Symbol, p.Qty, 0, 0,
                 string.Create(CultureInfo.InvariantCulture, $"{p.Symbol} expired worthless ({p.Qty} held)")));
         }
+    }
+
+    /// <summary>
+    /// The contract becomes 100 shares each at the strike (calls: long buys, short sells; puts: long sells,
+    /// short buys): a short assigned (<c>OPASN</c>), a long exercised (<c>OPEXC</c>). <paramref name="forced"/>:
+    /// an early assignment (<c>--assign</c>), whatever the moneyness.
+    /// </summary>
+    private void SettleIntoStock(PaperPosition p, long at, bool forced)
+    {
+        var occ = OccSymbol.Parse(p.Symbol);
+        decimal strike = occ.StrikeThousandths / 1000m;
+        _positions.Remove(p.Symbol);
+        long shares = (occ.Right == OptionRight.Call ? 1 : -1) * 100 * p.Qty; // + bought, − sold at the strike
+        ApplyFill(occ.Root, shares, strike);
+        string type = p.Qty > 0 ? "OPEXC" : "OPASN";
+        _activities.Add(new PaperActivity(ActivityId(at), type, at, p.Symbol, p.Qty, strike, -shares * strike,
+            string.Create(CultureInfo.InvariantCulture, $"{(forced ? "early " : "")}{(p.Qty > 0 ? "exercised" : "assigned")} {Math.Abs(p.Qty)} {p.Symbol}: {shares:+0;-0} {occ.Root} at {strike}")));
     }
 
     private string ActivityId(long atNs) =>
@@ -531,7 +592,7 @@ public sealed class PaperBroker
     {
         bool isOption = OccSymbol.LooksLikeOption(symbol);
         long expires = isOption && OccSymbol.TryParse(symbol, out var occ, out _) ? MarketCalendar.ExpirationUtc(occ.Expiration) : long.MaxValue;
-        _nextDueNs = Math.Min(_nextDueNs, expires);
+        _nextDueNs = Math.Min(_nextDueNs, expires == long.MaxValue ? expires : expires - PinRiskLead); // the 15:30 liquidation comes first
         return new PaperPosition { Symbol = symbol, IsOption = isOption, Qty = qty, AvgEntryPrice = avgEntryPrice, ExpiresAtNs = expires };
     }
 

@@ -26,6 +26,22 @@ public sealed class PaperBrokerOptions
     /// </summary>
     public Func<string, bool>? IsListed { get; init; }
 
+    /// <summary>
+    /// Alpaca's pin-risk liquidation (alpaca-py issue #774): at 15:30 New York on an option's expiration
+    /// day its risk desk closes every short contract expiring that day with a simple market
+    /// <c>buy_to_close</c> order of its own, leg by leg, whatever spread the leg belongs to. On by default,
+    /// as Alpaca does it; off (<c>--no-pin-risk</c>) short legs run into the 16:00 settlement.
+    /// </summary>
+    public bool PinRiskLiquidation { get; init; } = true;
+
+    /// <summary>
+    /// Assignments and exercises to force (<c>--assign SYMBOL@TIME</c>): at that market time the whole held
+    /// position in the contract is settled into 100 shares per contract at the strike, whatever the
+    /// underlying trades at: a short is assigned (<c>OPASN</c>), a long exercised (<c>OPEXC</c>). Nothing held
+    /// then: nothing happens. Never on trade_updates, as at Alpaca.
+    /// </summary>
+    public IReadOnlyList<ForcedAssignment> Assignments { get; init; } = [];
+
     /// <summary>Session closes (day-order expiry) and option expirations.</summary>
     public MarketCalendar Calendar { get; init; } = MarketCalendar.Nyse;
 

@@ -66,6 +66,27 @@ public sealed class ExitOrderStore
         }
     }
 
+    /// <summary>
+    /// Rows whose id starts with <paramref name="prefix"/>, not done (neither filled nor failed): the orders
+    /// reconciliation itself owes (closing a broken spread's remainder, <c>broken-close:</c>), resumed at start.
+    /// </summary>
+    public IReadOnlyList<ExitOrderRecord> ListOpenOrders(string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        lock (_db.Gate)
+        {
+            _db.ThrowIfDisposed();
+            using var c = _db.Command("SELECT exit_id, position_id, client_order_id, order_id, status, attempts, last_error FROM exit_orders WHERE substr(exit_id, 1, length($p)) = $p AND status IN ('pending', 'submitted') ORDER BY exit_id");
+            c.Parameters.AddWithValue("$p", prefix);
+            using var r = c.ExecuteReader();
+            var list = new List<ExitOrderRecord>();
+            while (r.Read())
+                list.Add(new ExitOrderRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3),
+                    Enum.Parse<ExitOrderStatus>(r.GetString(4), ignoreCase: true), r.GetInt32(5), r.IsDBNull(6) ? null : r.GetString(6)));
+            return list;
+        }
+    }
+
     /// <summary>Writes (inserts or replaces) an exit's order row.</summary>
     public void SaveExitOrder(ExitOrderRecord order, long nowNs)
     {

@@ -76,6 +76,10 @@ public sealed partial class AlertPublisher
         public const string ClockSkew = "clock_skew";
         /// <summary>the Alpaca executor: an exit's closing order refused, not filled in time, or given up.</summary>
         public const string OrderFailed = "order_failed";
+        /// <summary>a leg of a monitored position changed at the broker outside Streamer (closed alone, e.g. Alpaca's 15:30 pin-risk liquidation, or resized).</summary>
+        public const string BrokenSpread = "broken_spread";
+        /// <summary>a short option leg was assigned (or a long one exercised) at the broker: the leg is gone and stock took its place.</summary>
+        public const string Assignment = "assignment";
     }
 
     private readonly Dictionary<string, long> _lastSent = new(StringComparer.Ordinal);

@@ -196,8 +196,10 @@ public sealed class ExecutionIntakeService(IMessageBus bus, FillStore fillStore,
             FillDuplicate?.Invoke(first);
             return new FillIntakeResult(FillIntakeOutcome.Duplicate, null);
         }
+        bool monitoredBefore = first.ExitId is null && positions.Contains(first.PositionId);
         FillRecorded?.Invoke(recorded); // first: a handler may open the position the fill is for
-        if (first.ExitId is null && !positions.Contains(first.PositionId)) // an exit's fill may close its position: not unmonitored
+        // an exit's fill, or one that closed its monitored position (reconciliation closing a broken spread), is not unmonitored
+        if (first.ExitId is null && !monitoredBefore && !positions.Contains(first.PositionId))
             alerts.Raise(AlertPublisher.Kinds.UnmonitoredPosition, $"fill '{ExecutionId(first)}' is for position '{first.PositionId}', which is not monitored", key: first.PositionId,
                 [new("position_id", first.PositionId), new("fill_id", ExecutionId(first))]);
         return new FillIntakeResult(FillIntakeOutcome.Recorded, null);

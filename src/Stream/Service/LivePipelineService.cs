@@ -538,13 +538,16 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
 
     /// <summary>
     /// "Now" as the feed sees it: the tape's time on a tape (long.MinValue before its first tick), the
-    /// latest tick's stamp on a live feed, else (connecting) the wall clock; long.MinValue without a feed.
+    /// latest tick's time on a live feed (on its own clock with Alpaca:MarketClockSpeed, else its stamp), else (connecting) the wall clock; long.MinValue without a feed.
     /// </summary>
     public long FeedNowNs
     {
         get
         {
             if (_settings.FeedTape is not null) return Pipeline.Ingress.TapeNowNs;
+            // a live feed on the feed's own clock (Alpaca:MarketClockSpeed, the emulator): its ticks' time, not the wall's
+            long fed = Pipeline.Ingress.TapeNowNs;
+            if (fed != long.MinValue) return fed;
             long last = Pipeline.Ingress.LastTickNs;
             if (last != long.MinValue) return last;
             return _feedFactory is null ? long.MinValue : NanoTime.FromDateTime(_time.GetUtcNow().UtcDateTime);

@@ -13,6 +13,9 @@ public sealed class EmulateCommandTests
     [InlineData(new[] { "emulate", "--ticks", "x.csv", "--speeed", "2" }, "unknown option --speeed")]
     [InlineData(new[] { "emulate", "--ticks", "x.csv", "--partial-fills", "--quote-size", "5-2" }, "--quote-size must be N or MIN-MAX with 1 ≤ MIN ≤ MAX, got '5-2'")]
     [InlineData(new[] { "emulate", "--ticks", "x.csv", "--quote-size", "0" }, "--quote-size must be N or MIN-MAX")]
+    [InlineData(new[] { "emulate", "--ticks", "x.csv", "--assign", "SPY@2026-01-21T20:00:00Z" }, "--assign 'SPY@2026-01-21T20:00:00Z': SPY is not an OCC option symbol")]
+    [InlineData(new[] { "emulate", "--ticks", "x.csv", "--assign", "SPY260121P00580000@3pm" }, "'3pm' is not an RFC 3339 time")]
+    [InlineData(new[] { "emulate", "--ticks", "x.csv", "--assign" }, "option --assign needs a value")]
     public void Bad_arguments_fail_with_one_clear_line(string[] args, string message)
     {
         var (code, _, err) = CliRunner.Run(args);

@@ -7,9 +7,12 @@ using Streamer.Stream.Emulator;
 
 namespace Streamer.Stream.Tests.Emulator;
 
-// held options settle at their expiration: exercised/assigned into stock or gone, never on trade_updates
+// held options settle at their expiration: exercised/assigned into stock or gone, never on trade_updates. The tapes start
+// after 15:30 New York, so Alpaca's pin-risk liquidation of the short legs is off here (PaperBrokerPinRiskTests has it)
 public sealed class OptionExpiryTests
 {
+    private static PaperBrokerOptions SettlementOnly() => new() { PinRiskLiquidation = false };
+
     private static long Utc(int h, int mi, int s) => NanoTime.FromDateTime(new DateTime(2026, 2, 20, h, mi, s, DateTimeKind.Utc));
 
     private static string Str(JsonElement e, string name) => e.GetProperty(name).GetString()!;
@@ -40,7 +43,7 @@ public sealed class OptionExpiryTests
     [Fact]
     public async Task At_expiration_ITM_contracts_become_stock_OTM_ones_vanish_and_trade_updates_stay_silent()
     {
-        await using var h = await TradingHarness.StartAsync(ExpirationDayTape(tickAfterClose: true), new PaperBrokerOptions());
+        await using var h = await TradingHarness.StartAsync(ExpirationDayTape(tickAfterClose: true), SettlementOnly());
         Seed(h.Broker);
         await h.StartTapeAsync("AAPL");
         await h.WaitForTapeEndAsync();
@@ -71,7 +74,7 @@ public sealed class OptionExpiryTests
     public async Task In_real_time_the_clock_settles_expirations_after_the_tape_has_ended()
     {
         // the tape ends a second before the close; at 600× the market clock passes 21:00 UTC shortly after
-        await using var h = await TradingHarness.StartAsync(ExpirationDayTape(tickAfterClose: false), new PaperBrokerOptions(), speed: 600);
+        await using var h = await TradingHarness.StartAsync(ExpirationDayTape(tickAfterClose: false), SettlementOnly(), speed: 600);
         Seed(h.Broker);
         await h.StartTapeAsync("AAPL");
         await h.WaitForTapeEndAsync();

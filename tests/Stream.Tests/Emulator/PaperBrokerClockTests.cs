@@ -13,7 +13,8 @@ public sealed class PaperBrokerClockTests
 
     public PaperBrokerClockTests()
     {
-        _broker = new PaperBroker(() => _now);
+        // the 16:00 settlement itself: without the 15:30 pin-risk liquidation of short legs (PaperBrokerPinRiskTests)
+        _broker = new PaperBroker(() => _now, new PaperBrokerOptions { PinRiskLiquidation = false });
         _broker.Update += _updates.Add;
     }
 

@@ -48,6 +48,17 @@ public sealed record AlpacaTradingOptions
     /// </summary>
     public bool LimitFinalMarket { get; init; } = true;
 
+    /// <summary>
+    /// <c>Alpaca:BrokenSpreadPolicy</c>: a position a leg of which changed at the broker (closed alone, assigned) is
+    /// closed in the journal at what happened and its remainder becomes a new position <c>&lt;id&gt;.rest</c> in
+    /// <see cref="BrokenSpreadBook"/>; with <see cref="BrokenSpreadPolicy.Close"/> the executor's closing orders then take
+    /// the remainder off too. Default: close with the executor, monitor without (nothing could send the orders).
+    /// </summary>
+    public BrokenSpreadPolicy BrokenSpreadPolicy { get; init; } = BrokenSpreadPolicy.Monitor;
+
+    /// <summary><c>Alpaca:BrokenSpreadBook</c> (= <see cref="DefaultBook"/>): the remainder's book.</summary>
+    public string BrokenSpreadBook { get; init; } = "";
+
     /// <param name="alpaca">the bound <c>Alpaca</c> section (its values already validated).</param>
     /// <param name="tape">true with <c>Feed:Tape</c>: the executor is refused (a tape's exits are history, not orders to send).</param>
     public static AlpacaTradingOptions? From(AlpacaOptions alpaca, LiveServiceOptions live, bool tape = false)
@@ -64,6 +75,17 @@ public sealed record AlpacaTradingOptions
         if (!live.Books.TryGet(book, out _))
             throw new SettingsException($"Alpaca:DefaultBook: unknown book '{book}' (known: {string.Join(", ", live.Books.Names.Order(StringComparer.Ordinal))})");
         if (alpaca.Executor && tape) throw new SettingsException("Alpaca:Executor: true with Feed:Tape would send orders for a tape's exits; use Alpaca:DataUrl (the emulator serves tapes) or turn the executor off");
+        var brokenBook = alpaca.BrokenSpreadBook ?? book;
+        if (!live.Books.TryGet(brokenBook, out _))
+            throw new SettingsException($"Alpaca:BrokenSpreadBook: unknown book '{brokenBook}' (known: {string.Join(", ", live.Books.Names.Order(StringComparer.Ordinal))})");
+        var policy = alpaca.BrokenSpreadPolicy?.ToLowerInvariant() switch
+        {
+            null => alpaca.Executor ? BrokenSpreadPolicy.Close : BrokenSpreadPolicy.Monitor,
+            "close" => BrokenSpreadPolicy.Close,
+            _ => BrokenSpreadPolicy.Monitor,
+        };
+        if (policy == BrokenSpreadPolicy.Close && !alpaca.Executor)
+            throw new SettingsException("Alpaca:BrokenSpreadPolicy: close needs Alpaca:Executor=true (the executor sends the closing orders); use monitor, or turn the executor on");
         var (orderType, slippage, slippageMax) = OrderPricing(alpaca);
         var keys = AlpacaCredentials.FromEnvironment()
             ?? throw new SettingsException($"Alpaca:TradingUrl is set but {AlpacaCredentials.KeyIdVariable} / {AlpacaCredentials.SecretKeyVariable} are not (keys come only from the environment)");
@@ -81,6 +103,8 @@ public sealed record AlpacaTradingOptions
             LimitSlippage = slippage,
             LimitSlippageMax = slippageMax,
             LimitFinalMarket = alpaca.LimitFinalMarket,
+            BrokenSpreadPolicy = policy,
+            BrokenSpreadBook = brokenBook,
         };
     }
 
@@ -92,5 +116,5 @@ public sealed record AlpacaTradingOptions
     }
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"trading {TradingUrl}, reconcile every {ReconcileInterval.TotalSeconds} s, executor {(Executor ? "on" : "off")}{(Executor && OrderType == ExitOrderType.Limit ? $" (limit orders, slippage {LimitSlippage} up to {LimitSlippageMax})" : "")}, default book {DefaultBook}");
+        $"trading {TradingUrl}, reconcile every {ReconcileInterval.TotalSeconds} s, executor {(Executor ? "on" : "off")}{(Executor && OrderType == ExitOrderType.Limit ? $" (limit orders, slippage {LimitSlippage} up to {LimitSlippageMax})" : "")}, default book {DefaultBook}, broken spreads: {(BrokenSpreadPolicy == BrokenSpreadPolicy.Close ? "close" : "monitor")} the rest (book {BrokenSpreadBook})");
 }

@@ -34,6 +34,9 @@ public sealed partial class AlpacaTradingService : IHostedService, IAsyncDisposa
     private readonly TradeUpdatesIntake _intake;
     private readonly ExitExecutor? _executor;
     private readonly ReconcilePlanner _planner = new();
+    private readonly BrokenPositionDetector _detector = new();
+    private readonly BrokenPositionHandler _broken;
+    private readonly OrphanCloser? _closer;
     private readonly Channel<TradeUpdate> _updates = Channel.CreateBounded<TradeUpdate>(new BoundedChannelOptions(10_000) { SingleReader = true });
     private readonly TradeUpdatesClient _stream;
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -45,6 +48,7 @@ public sealed partial class AlpacaTradingService : IHostedService, IAsyncDisposa
     private long _reconcilePasses; // completed passes: lets a watcher wait for "two more passes" instead of a wall-clock guess
     private long _adopted;
     private long _closedOut;
+    private long _brokenPositions;
     private bool _reconciledOnce;
     private volatile bool _reconcileSoon;
     private Task? _loop;
@@ -76,6 +80,8 @@ public sealed partial class AlpacaTradingService : IHostedService, IAsyncDisposa
             if (update.Order.Status is "filled" or "canceled" or "expired" or "rejected")
                 lock (_inFlight) _inFlight.Remove(exitId);
         };
+        if (_executor is not null) _closer = new OrphanCloser(_client, journal, _intake, alerts, time, log);
+        _broken = new BrokenPositionHandler(intake, _client, _monitored, _closer, alerts, options, time, log);
         _stream = new TradeUpdatesClient(options.TradingUrl, options.Credentials, _updates.Writer);
         _stream.Malformed += m =>
         {
@@ -98,6 +104,7 @@ public sealed partial class AlpacaTradingService : IHostedService, IAsyncDisposa
         // exits decided from now on are watched; with the executor, older ones without a finished order are its backlog
         _exitWatermark = _exits.LastExitOrd();
         _executor?.LoadBacklog(_exitWatermark);
+        _closer?.Load();
         _stream.Start();
         _ = _stream.Completion.ContinueWith(_ =>
         {
@@ -175,6 +182,8 @@ public sealed partial class AlpacaTradingService : IHostedService, IAsyncDisposa
             {
                 WatchExits();
                 if (_executor is not null) await _executor.StepAsync(stop).ConfigureAwait(false);
+                if (_closer is not null && _closer.ActiveSymbols().Count > 0 && await _monitored.LegsAsync().ConfigureAwait(false) is { } held)
+                    await _closer.StepAsync(held, stop).ConfigureAwait(false);
                 long now = _time.GetTimestamp();
                 if (now >= nextReconcile || _reconcileSoon)
                 {
@@ -266,8 +275,13 @@ public sealed partial class AlpacaTradingService : IHostedService, IAsyncDisposa
             lock (_inFlight)
                 foreach (var (symbols, _) in _inFlight.Values) busy.UnionWith(symbols);
             if (_executor is not null) busy.UnionWith(_executor.ActiveSymbols());
-            var plan = _planner.Plan(positions, legs, busy, firstPass: !_reconciledOnce);
+            if (_closer is not null) busy.UnionWith(_closer.ActiveSymbols());
+            // a leg changed outside Streamer (closed alone, assigned) first: what it claims the planner leaves alone this pass
+            var (broken, claimed) = _detector.Plan(positions, legs, busy);
+            var plan = _planner.Plan(positions, legs, claimed.Count == 0 ? busy : [.. busy, .. claimed], firstPass: !_reconciledOnce);
             _reconciledOnce = true;
+            await _broken.ApplyAsync(broken, stop).ConfigureAwait(false);
+            Interlocked.Add(ref _brokenPositions, broken.Count);
             Apply(plan);
             Interlocked.Exchange(ref _lastReconcileTimestamp, _time.GetTimestamp());
             Interlocked.Increment(ref _reconcilePasses);
@@ -336,6 +350,7 @@ public sealed partial class AlpacaTradingService : IHostedService, IAsyncDisposa
         w.WriteNumber("reconcile_passes"u8, Interlocked.Read(ref _reconcilePasses));
         w.WriteNumber("adopted"u8, Interlocked.Read(ref _adopted));
         w.WriteNumber("closed_out"u8, Interlocked.Read(ref _closedOut));
+        w.WriteNumber("broken_positions"u8, Interlocked.Read(ref _brokenPositions));
         w.WriteBoolean("executor"u8, _executor is not null);
         if (_executor is not null)
         {

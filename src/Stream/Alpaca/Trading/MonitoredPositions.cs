@@ -11,6 +11,14 @@ namespace Streamer.Stream.Alpaca.Trading;
 /// </summary>
 internal sealed class MonitoredPositions(LivePipelineService pipeline, PositionStore positions)
 {
+    /// <summary>The feed's "now" (UTC ns), else the wall clock: the time of fills reconciliation makes up, on the clock the shards run on.</summary>
+    public long FeedNowNs(TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        long feed = pipeline.FeedNowNs;
+        return feed != long.MinValue ? feed : Streamer.Rules.Time.NanoTime.FromDateTime(time.GetUtcNow().UtcDateTime);
+    }
+
     /// <summary>Every monitored position's legs with a non-zero quantity; null when the pipeline is stopping.</summary>
     public async Task<IReadOnlyList<MonitoredLeg>?> LegsAsync()
     {
@@ -22,19 +30,52 @@ internal sealed class MonitoredPositions(LivePipelineService pipeline, PositionS
                 var list = new List<MonitoredLeg>();
                 foreach (var id in engine.PositionIds)
                 {
+                    list.Add(new MonitoredLeg(id, "", 0, 0)); // known to the engine (a closed one holds nothing)
                     if (engine.OpenLegs(id) is not { } legs) continue;
-                    foreach (var (symbol, qty, entry) in legs)
-                        if (qty != 0) list.Add(new MonitoredLeg(id, symbol, qty, entry));
+                    var pending = engine.PendingFillQty(id);
+                    for (int i = 0; i < legs.Count; i++)
+                    {
+                        var (symbol, qty, entry) = legs[i];
+                        if (qty != 0) list.Add(new MonitoredLeg(id, symbol, qty, entry, pending is null ? 0 : pending[i], legs.Count));
+                    }
                 }
                 return list;
             }).ConfigureAwait(false);
             var open = positions.OpenPositionIds(); // the engine may still hold a position the journal closed a moment ago
-            return [.. perShard.SelectMany(l => l).Where(l => open.Contains(l.PositionId))];
+            var all = perShard.SelectMany(l => l).ToList();
+            var known = all.Select(l => l.PositionId).ToHashSet(StringComparer.Ordinal);
+            var legs = all.Where(l => l.Qty != 0 && open.Contains(l.PositionId)).ToList();
+            // journaled open but not in the engine yet (its opened_at ahead of the feed's clock, as after a restart before
+            // the first tick): it holds what its definition says, or reconciliation would adopt its legs a second time
+            foreach (var p in positions.LoadOpenPositions())
+                if (!known.Contains(p.Id)) legs.AddRange(DefinitionLegs(p.Id, p.DefinitionJson, p.StateJson));
+            return legs;
         }
         catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException or OperationCanceledException)
         {
             return null; // stopped meanwhile
         }
+    }
+
+    /// <summary>The definition's legs (ratio × original units), scaled to the journaled state's remaining units when there is one.</summary>
+    private static IEnumerable<MonitoredLeg> DefinitionLegs(string id, string definitionJson, string? stateJson)
+    {
+        long original = 0, remaining = 0;
+        if (stateJson is not null)
+        {
+            using var state = JsonDocument.Parse(stateJson);
+            if (state.RootElement.TryGetProperty("contracts_original", out var o)) o.TryGetInt64(out original);
+            if (state.RootElement.TryGetProperty("contracts_remaining", out var r)) r.TryGetInt64(out remaining);
+        }
+        using var doc = JsonDocument.Parse(definitionJson);
+        if (!doc.RootElement.TryGetProperty("legs", out var legs) || legs.ValueKind != JsonValueKind.Array) return [];
+        var list = new List<MonitoredLeg>();
+        int count = legs.GetArrayLength();
+        foreach (var l in legs.EnumerateArray())
+            if (l.TryGetProperty("symbol", out var s) && s.GetString() is { } symbol && l.TryGetProperty("qty", out var q) && q.TryGetInt64(out long qty) && qty != 0
+                && (original <= 0 || (qty = qty / original * remaining) != 0))
+                list.Add(new MonitoredLeg(id, symbol, qty, l.TryGetProperty("entry_price", out var e) && e.TryGetDouble(out double entry) ? entry : 0, 0, count));
+        return list;
     }
 
     /// <summary>The monitored position a fill on <paramref name="symbol"/> belongs to: one it reduces first, else one holding the symbol (lowest id).</summary>

@@ -9,14 +9,35 @@ namespace Streamer.Stream.Host.Commands;
 /// <summary>
 /// <c>streamer emulate --ticks T [--port N] [--speed X] [--loop] [--key K --secret S] [--symbol-limit N]
 /// [--partial-fills] [--quote-size N|MIN-MAX] [--reject-symbols L] [--reject-async-symbols L] [--no-fill-symbols L]
-/// [--history] [--rate-limit N[/SECONDS]]</c>:
+/// [--history] [--rate-limit N[/SECONDS]] [--assign SYMBOL@TIME]... [--no-pin-risk]</c>:
 /// serves Alpaca's market-data stream and trading protocol on 127.0.0.1 from a tape until Ctrl+C.
 /// </summary>
 internal static class EmulateCommand
 {
     public static int Run(string[] args)
     {
-        var cli = CliArgs.Parse("emulate", args, "loop", "partial-fills", "history");
+        // --assign may be given many times (CliArgs keeps one value per name): taken out first
+        var assignments = new List<ForcedAssignment>();
+        var rest = new List<string>();
+        for (int i = 0; i < args.Length; i++)
+        {
+            string? value = args[i] == "--assign" ? (i + 1 < args.Length ? args[++i] : throw new CliException("streamer emulate: option --assign needs a value"))
+                : args[i].StartsWith("--assign=", StringComparison.Ordinal) ? args[i]["--assign=".Length..] : null;
+            if (value is null)
+            {
+                rest.Add(args[i]);
+                continue;
+            }
+            try
+            {
+                foreach (var one in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)) assignments.Add(ForcedAssignment.Parse(one));
+            }
+            catch (FormatException e)
+            {
+                throw new CliException($"streamer emulate: {e.Message}");
+            }
+        }
+        var cli = CliArgs.Parse("emulate", [.. rest], "loop", "partial-fills", "history", "no-pin-risk");
         string ticks = cli.Require("ticks");
         int port = cli.GetInt("port", 0);
         double speed = cli.GetDouble("speed", 1);
@@ -31,6 +52,7 @@ internal static class EmulateCommand
         var noFill = SymbolList(cli.Get("no-fill-symbols"));
         bool history = cli.Has("history");
         var rateLimit = cli.Get("rate-limit") is { } rl ? RateLimitOf(rl) : null;
+        bool pinRisk = !cli.Has("no-pin-risk");
         cli.RejectUnknown();
 
         if (port is < 0 or > 65535) throw new CliException($"streamer emulate: --port must be 0-65535, got {port}");
@@ -61,7 +83,7 @@ internal static class EmulateCommand
             QuoteSize = quoteSize,
             History = history,
             DataRateLimit = rateLimit,
-            Broker = new PaperBrokerOptions { PartialFills = partialFills, RejectSymbols = reject, RejectAsyncSymbols = rejectAsync, NoFillSymbols = noFill },
+            Broker = new PaperBrokerOptions { PartialFills = partialFills, RejectSymbols = reject, RejectAsyncSymbols = rejectAsync, NoFillSymbols = noFill, PinRiskLiquidation = pinRisk, Assignments = assignments },
         });
         using var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
@@ -82,7 +104,7 @@ internal static class EmulateCommand
         Console.WriteLine($"  trading {emulator.TradingUrl}v2/account|positions|orders|clock|calendar|assets|options/contracts|account/activities, trade_updates ws://127.0.0.1:{emulator.Port}/stream (paper broker)");
         Console.WriteLine($"  data    {emulator.TradingUrl}v2/stocks/…, {emulator.TradingUrl}v1beta1/options/… (REST from the tape, on the market clock)");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  broker: {(partialFills ? $"partial fills at displayed sizes {quoteSize?.Min ?? 1}-{quoteSize?.Max ?? 10}" : "whole fills")}; reject {Show(reject)}, reject on the stream {Show(rejectAsync)}, never fill {Show(noFill)}"));
+            $"  broker: {(partialFills ? $"partial fills at displayed sizes {quoteSize?.Min ?? 1}-{quoteSize?.Max ?? 10}" : "whole fills")}; reject {Show(reject)}, reject on the stream {Show(rejectAsync)}, never fill {Show(noFill)}; pin-risk liquidation of expiring shorts at 15:30 New York {(pinRisk ? "on" : "off (--no-pin-risk)")}{(assignments.Count > 0 ? "; assign " + string.Join(", ", assignments) : "")}"));
         Console.WriteLine($"  Alpaca:DataUrl={emulator.DataUrl}   {(key is null ? "any non-empty key pair is accepted" : "auth with the given --key/--secret")}; Ctrl+C stops");
         try
         {

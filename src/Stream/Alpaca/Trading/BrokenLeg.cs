@@ -1,0 +1,14 @@
+namespace Streamer.Stream.Alpaca.Trading;
+
+/// <summary>
+/// One leg of a broken position: what the engine holds open (<see cref="MonitoredQty"/>), fills of it
+/// already in the position's basket (<see cref="Pending"/>: the broker's own order heard on trade_updates),
+/// and what the broker holds now. <see cref="Assigned"/>: the gone contracts became stock (assignment or exercise).
+/// </summary>
+internal sealed record BrokenLeg(string Symbol, long MonitoredQty, long Pending, long BrokerQty, double EntryPrice, bool Assigned)
+{
+    public bool Changed => BrokerQty != MonitoredQty;
+
+    /// <summary>What left outside Streamer and no fill has told the engine yet (signed as the fill would be: + bought).</summary>
+    public long Unexplained => BrokerQty - MonitoredQty - Pending;
+}
