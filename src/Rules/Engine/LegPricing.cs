@@ -48,7 +48,7 @@ internal static class LegPricing
         if (!AmericanOption.HasEarlyExercise(leg.Right, r, q) || !AmericanOption.IsSupported(leg.Right, r, q)) return european;
         // the European IV of the mark is at least the American one: if the premium is immaterial there it is at the American IV too
         if (european == IvStatus.Ok && !PremiumMaterial(leg.Right, spot, leg.Strike, t, r, q, vol)) return european;
-        return AmericanOption.TrySolveVol(leg.Right, leg.Mark, spot, leg.Strike, t, r, q, out vol);
+        return AmericanOption.TrySolveVol(leg.Right, leg.Mark, spot, leg.Strike, t, r, q, guess, out vol);
     }
 
     /// <summary>
