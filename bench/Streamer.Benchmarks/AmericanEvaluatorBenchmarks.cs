@@ -13,7 +13,8 @@ namespace Streamer.Benchmarks;
 /// expiry, American: the finite-difference model) in a delta_stop book, against the same position
 /// priced European (style: european: Black–Scholes on the spot net of the dividend). Option quotes
 /// alternate between two prices so each one re-solves the IV (and, American, the leg's mesh);
-/// underlying ticks read delta off the cached mesh. Nothing fires; 0 B per tick.
+/// underlying ticks read delta off the cached mesh. The same put with no dividend configured (KON)
+/// is American by ALO (its early-exercise premium is material). Nothing fires; 0 B per tick.
 /// </summary>
 [Config(typeof(BenchmarkConfig))]
 public class AmericanEvaluatorBenchmarks
@@ -33,6 +34,8 @@ public class AmericanEvaluatorBenchmarks
 
     private ExitEngine _american = null!;
     private ExitEngine _european = null!;
+    private ExitEngine _alo = null!;
+    private Tick[] _aloQuotes = null!, _aloSpot = null!;
     private Tick[] _americanQuotes = null!, _americanSpot = null!, _europeanQuotes = null!, _europeanSpot = null!;
     private NullSink _sink;
     private int _i;
@@ -44,6 +47,7 @@ public class AmericanEvaluatorBenchmarks
         long t = MarketCalendar.NewYorkToUtc(new DateOnly(2026, 1, 21), new TimeOnly(11, 0));
         (_american, _americanQuotes, _americanSpot) = Build(books, "KO", t);
         (_european, _europeanQuotes, _europeanSpot) = Build(books, "KOE", t);
+        (_alo, _aloQuotes, _aloSpot) = Build(books, "KON", t);
         if (_sink.Exits != 0) throw new InvalidOperationException("an exit fired during setup");
     }
 
@@ -76,6 +80,12 @@ public class AmericanEvaluatorBenchmarks
 
     [Benchmark(Description = "European + dividend: underlying tick → Greeks + rules")]
     public void EuropeanUnderlyingTick() => _european.OnTick(in _europeanSpot[_i++ & 1], ref _sink);
+
+    [Benchmark(Description = "American, no dividend (ALO): option quote → IV + Greeks + rules")]
+    public void AloOptionQuote() => _alo.OnTick(in _aloQuotes[_i++ & 1], ref _sink);
+
+    [Benchmark(Description = "American, no dividend (ALO): underlying tick → Greeks + rules")]
+    public void AloUnderlyingTick() => _alo.OnTick(in _aloSpot[_i++ & 1], ref _sink);
 
     [GlobalCleanup]
     public void Cleanup()

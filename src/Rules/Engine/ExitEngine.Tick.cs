@@ -175,6 +175,14 @@ public sealed partial class ExitEngine
         if (!leg.HasIv) return;
         // only delta_stop (on a short option leg) reads Greeks per tick; otherwise they are computed when an exit or a snapshot needs them
         if (!rt.GreeksEveryTick) { leg.GreeksStale = true; return; }
+        // the ALO path writes delta and gamma only; theta and vega wait, stale, for the exit or snapshot that reads them
+        if (LegPricing.TryDeltaOnly(rt, leg, spot, t, now, out double delta, out double gamma))
+        {
+            leg.Delta = delta;
+            leg.Gamma = gamma;
+            leg.GreeksStale = true;
+            return;
+        }
         ComputeGreeks(rt, ref leg, spot, t, now);
     }
 

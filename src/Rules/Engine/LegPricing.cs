@@ -73,6 +73,28 @@ internal static class LegPricing
     }
 
     /// <summary>
+    /// What delta_stop needs on every tick: the delta (and gamma). False: only those two are
+    /// written and the full Greeks are left for when an exit or a snapshot reads them — the ALO
+    /// path, where the full set costs four more boundary solves (vega and rho by bumps) and the
+    /// delta one. Every other model computes the full set as cheaply: true, all written.
+    /// </summary>
+    public static bool TryDeltaOnly(PositionRuntime rt, in LegRuntime leg, double spot, double t, long now, out double delta, out double gamma)
+    {
+        double r = rt.Rate, q = rt.Dividend;
+        delta = gamma = double.NaN;
+        if (rt.Style == ExerciseStyle.European || !AmericanOption.HasEarlyExercise(leg.Right, r, q) || !AmericanOption.IsSupported(leg.Right, r, q)) return false;
+        if (rt.DividendNs.Length > 0)
+        {
+            foreach (long ex in rt.DividendNs) if (ex > now && ex < leg.ExpiryNs) return false;
+        }
+        if (!PremiumMaterial(leg.Right, spot, leg.Strike, t, r, q, leg.Iv)) return false;
+        var a = AmericanOption.Value(leg.Right, spot, leg.Strike, t, r, q, leg.Iv);
+        delta = a.Delta;
+        gamma = a.Gamma;
+        return true;
+    }
+
+    /// <summary>
     /// Whether the early-exercise premium can matter, by a bound that costs two Black–Scholes
     /// evaluations. For r, q ≥ 0 an American put is worth at most the European put struck at
     /// K·e^{rT} (that European dominates the exercise value K − S at every date, and the American
