@@ -42,7 +42,7 @@ namespace Streamer.Rules.Pricing;
 /// </summary>
 public static class DividendAmerican
 {
-    /// <summary>Mesh nodes; measured on the vectors (max price / delta error, K = 100): 161 → 1.2e-3, 201 → 1.6e-3 (one wide-grid case), 241 → 6.2e-4 / 6.8e-4, 281 → 6.3e-4 / 1.3e-3.</summary>
+    /// <summary>Mesh nodes; measured on the vectors (max price / delta error, K = 100, one step per block): 161 → 1.2e-3, 201 → 1.6e-3 (one wide-grid case), 241 → 6.2e-4 / 6.8e-4, 281 → 6.3e-4 / 1.3e-3.</summary>
     public const int SpaceNodes = 241;
     /// <summary>Time steps over the whole life (fewer per stretch between ex instants, ∝ √length); 50 left 1.6e-3 on a deep in-the-money put, 80 9.2e-4, 100 6.2e-4.</summary>
     public const int Steps = 100;
@@ -106,8 +106,6 @@ public static class DividendAmerican
         double drop = sumD > 0 ? Math.Log(spot / Math.Max(spot - sumD, 0.2 * spot)) : 0;
         double xMin = Math.Min(xs - drop, xk) - Deviations * sd, xMax = Math.Max(xs, xk) + Deviations * sd;
         // sinh mesh x = xk + β sinh(a + b·u), u ∈ [0, 1]: spacing ∝ √(β² + (x − xk)²), finest (β·b/(n−1)) at the strike
-        // the payoff kink is only smoothed over the stretch from the last ex instant to expiry before the jump
-        // condition reads it: concentrate to that stretch's standard deviation (not below a quarter of the whole one)
         // concentrated at the strike, but not so hard that a spot many deviations away sits on a coarse stretch
         double beta = Math.Max(Concentration * sd, SpotReach * Math.Abs(xs - xk));
         double a0 = Math.Asinh((xMin - xk) / beta), b0 = Math.Asinh((xMax - xk) / beta) - a0;
@@ -146,7 +144,7 @@ public static class DividendAmerican
         {
             while (k >= 0 && !(dividends[k].Time > 0 && dividends[k].Time < now && dividends[k].Amount > 0)) k--;
             double end = k >= 0 ? dividends[k].Time : 0;
-            double span = now - end, start = now;
+            double span = now - end;
             int count = Math.Max(4, (int)Math.Ceiling(Steps * Math.Sqrt(span / t)));
             // steps ∝ (i/count)² from the stretch's start (the boundary moves like √τ after expiry and after an ex
             // instant), but constant within blocks of Block steps, so the elimination is redone once per block
