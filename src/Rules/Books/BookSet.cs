@@ -8,7 +8,8 @@ namespace Streamer.Rules.Books;
 /// built-in of the same name. File shape (formats.md, plus an optional <c>pricing</c> section):
 /// <code>
 /// books: { name: { mark: mid, stale_after: 30s, rules: { rule: { param: value } } } }
-/// pricing: { rate: 0.04, dividend: 0.0, underlyings: { SPY: { rate: 0.043, dividend: 0.012 } } }
+/// pricing: { rate: 0.04, dividend: 0.0, underlyings: { SPY: { rate: 0.043, dividend: 0.012 },
+///            AAPL: { style: american, dividends: [{ ex_date: 2026-02-09, amount: 0.26 }] }, SPX: { style: european } } }
 /// </code>
 /// </summary>
 public sealed class BookSet
@@ -57,8 +58,7 @@ public sealed class BookSet
     {
         var copy = new BookSet();
         foreach (var (k, v) in _books) copy._books[k] = v;
-        copy.Pricing.Rate = Pricing.Rate;
-        copy.Pricing.Dividend = Pricing.Dividend;
+        Pricing.CopyTo(copy.Pricing);
         return copy;
     }
 
@@ -98,18 +98,70 @@ public sealed class BookSet
                         string at = $"pricing.underlyings.{u.Key}";
                         BookCompiler.ExpectMap(u.Value, source, at);
                         double rate = Pricing.Rate, dividend = Pricing.Dividend;
+                        ExerciseStyle? style = null;
+                        var dividends = new List<ScheduledDividend>();
                         foreach (var f in u.Value.Entries)
                         {
-                            if (f.Key == "rate") rate = Rate(f.Value, source, $"{at}.rate");
-                            else if (f.Key == "dividend") dividend = Rate(f.Value, source, $"{at}.dividend");
-                            else throw BookCompiler.Error(source, f.Line, $"{at}.{f.Key}", "unknown key (expected rate, dividend)");
+                            switch (f.Key)
+                            {
+                                case "rate": rate = Rate(f.Value, source, $"{at}.rate"); break;
+                                case "dividend": dividend = Rate(f.Value, source, $"{at}.dividend"); break;
+                                case "style": style = Style(f.Value, source, $"{at}.style"); break;
+                                case "dividends": ReadDividends(f.Value, source, $"{at}.dividends", dividends); break;
+                                default: throw BookCompiler.Error(source, f.Line, $"{at}.{f.Key}", "unknown key (expected rate, dividend, style, dividends)");
+                            }
                         }
-                        Pricing.Set(u.Key, rate, dividend);
+                        Pricing.Set(u.Key, rate, dividend, style, dividends);
                     }
                     break;
                 default:
                     throw BookCompiler.Error(source, e.Line, $"pricing.{e.Key}", "unknown key (expected rate, dividend, underlyings)");
             }
+        }
+    }
+
+    private static ExerciseStyle Style(ConfigNode v, string source, string at) =>
+        v.Kind == ConfigKind.Scalar && ExerciseStyles.TryParse(v.Text, out var style)
+            ? style
+            : throw BookCompiler.Error(source, v.Line, at, $"unknown style '{v.Text}' (expected american, european)");
+
+    /// <summary><c>[{ ex_date: YYYY-MM-DD, amount: 0.26 }, …]</c>: a real date, a cash amount ≥ 0 per share, each ex-date once.</summary>
+    private static void ReadDividends(ConfigNode v, string source, string at, List<ScheduledDividend> into)
+    {
+        if (v.Kind != ConfigKind.Seq)
+            throw BookCompiler.Error(source, v.Line, at, $"expected a list such as [{{ ex_date: 2026-02-09, amount: 0.26 }}], got {v.KindName}");
+        for (int i = 0; i < v.Items.Count; i++)
+        {
+            var item = v.Items[i];
+            string here = $"{at}[{i}]";
+            BookCompiler.ExpectMap(item, source, here);
+            DateOnly? exDate = null;
+            double amount = double.NaN;
+            foreach (var e in item.Entries)
+            {
+                switch (e.Key)
+                {
+                    case "ex_date":
+                        exDate = e.Value.Kind == ConfigKind.Scalar && DateOnly.TryParseExact(e.Value.Text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var d)
+                            ? d
+                            : throw BookCompiler.Error(source, e.Value.Line, $"{here}.ex_date", $"expected a date YYYY-MM-DD, got '{e.Value.Text}'");
+                        break;
+                    case "amount":
+                        amount = e.Value.TryNumber(out double a) && a >= 0
+                            ? a
+                            : throw BookCompiler.Error(source, e.Value.Line, $"{here}.amount", $"expected a cash amount per share ≥ 0 such as 0.26, got '{e.Value.Text}'");
+                        break;
+                    default:
+                        throw BookCompiler.Error(source, e.Line, $"{here}.{e.Key}", "unknown key (expected ex_date, amount)");
+                }
+            }
+            if (exDate is null) throw BookCompiler.Error(source, item.Line, here, "missing ex_date");
+            if (double.IsNaN(amount)) throw BookCompiler.Error(source, item.Line, here, "missing amount");
+            foreach (var earlier in into)
+            {
+                if (earlier.ExDate == exDate) throw BookCompiler.Error(source, item.Line, $"{here}.ex_date", $"{exDate:yyyy-MM-dd} is listed twice");
+            }
+            into.Add(new ScheduledDividend(exDate.Value, amount));
         }
     }
 

@@ -162,7 +162,7 @@ public sealed partial class ExitEngine
             leg.IvSolvedSpot = spot;
             // warm start from the leg's last IV (consecutive quotes are close); NaN → cold solve
             double guess = leg.HasIv ? leg.Iv : double.NaN;
-            if (ImpliedVolatility.TrySolve(leg.Right, leg.Mark, spot, leg.Strike, t, rt.Rate, rt.Dividend, guess, out double vol) == IvStatus.Ok && vol > 0 && double.IsFinite(vol))
+            if (LegPricing.TrySolveIv(rt, leg, spot, t, now, guess, out double vol) == IvStatus.Ok && vol > 0 && double.IsFinite(vol))
             {
                 leg.Iv = vol;
                 leg.HasIv = true;
@@ -175,12 +175,20 @@ public sealed partial class ExitEngine
         if (!leg.HasIv) return;
         // only delta_stop (on a short option leg) reads Greeks per tick; otherwise they are computed when an exit or a snapshot needs them
         if (!rt.GreeksEveryTick) { leg.GreeksStale = true; return; }
-        ComputeGreeks(rt, ref leg, spot, t);
+        // the ALO path writes delta and gamma only; theta and vega wait, stale, for the exit or snapshot that reads them
+        if (LegPricing.TryDeltaOnly(rt, leg, spot, t, now, out double delta, out double gamma))
+        {
+            leg.Delta = delta;
+            leg.Gamma = gamma;
+            leg.GreeksStale = true;
+            return;
+        }
+        ComputeGreeks(rt, ref leg, spot, t, now);
     }
 
-    private static void ComputeGreeks(PositionRuntime rt, ref LegRuntime leg, double spot, double t)
+    private static void ComputeGreeks(PositionRuntime rt, ref LegRuntime leg, double spot, double t, long now)
     {
-        var g = BlackScholes.Greeks(leg.Right, spot, leg.Strike, t, rt.Rate, rt.Dividend, leg.Iv);
+        var g = LegPricing.Greeks(rt, leg, spot, t, now, cache: true);
         leg.Delta = g.Delta;
         leg.Gamma = g.Gamma;
         leg.Theta = g.Theta;
@@ -395,10 +403,10 @@ public sealed partial class ExitEngine
                     if (cache) leg.HasIv = false;
                     return PositionGreeks.Unknown;
                 }
-                if (cache) ComputeGreeks(rt, ref leg, spot, t);
+                if (cache) ComputeGreeks(rt, ref leg, spot, t, _clock);
                 else
                 {
-                    var g = BlackScholes.Greeks(leg.Right, spot, leg.Strike, t, rt.Rate, rt.Dividend, leg.Iv);
+                    var g = LegPricing.Greeks(rt, leg, spot, t, _clock, cache: false);
                     delta += g.Delta * qty;
                     gamma += g.Gamma * qty;
                     theta += g.Theta * qty;

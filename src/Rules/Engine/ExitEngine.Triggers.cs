@@ -52,7 +52,7 @@ public sealed partial class ExitEngine
                 {
                     double t = (leg.ExpiryNs - now) / YearNs;
                     if (t <= 0) continue;
-                    delta = BlackScholes.Greeks(leg.Right, spot, leg.Strike, t, rt.Rate, rt.Dividend, leg.Iv).Delta;
+                    delta = LegPricing.Greeks(rt, leg, spot, t, now, cache: false).Delta;
                 }
                 maxShortDelta = double.IsNaN(maxShortDelta) ? Math.Abs(delta) : Math.Max(maxShortDelta, Math.Abs(delta));
             }

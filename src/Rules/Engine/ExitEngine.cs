@@ -23,7 +23,7 @@ namespace Streamer.Rules.Engine;
 /// </summary>
 public sealed partial class ExitEngine
 {
-    private const double YearNs = 365.0 * 24 * 3600 * 1e9;
+    internal const double YearNs = 365.0 * 24 * 3600 * 1e9;
     private static readonly double TicksToNs = 1e9 / Stopwatch.Frequency;
 
     private readonly SymbolTable _symbols;

@@ -31,4 +31,6 @@ internal struct LegRuntime
     public double Vega;
     /// <summary>Spot or IV moved since the Greeks were computed (books without delta_stop compute them on demand).</summary>
     public bool GreeksStale;
+    /// <summary>The cached finite-difference mesh (American style with cash dividends configured; else null).</summary>
+    public LegMesh? Mesh;
 }

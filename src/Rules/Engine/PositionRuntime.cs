@@ -26,6 +26,10 @@ internal sealed class PositionRuntime
     public required string[] TrancheReasons;
     public double Rate;
     public double Dividend;
+    public ExerciseStyle Style;
+    /// <summary>The underlying's cash dividends: ex instants (the open of the ex-date, New York) ascending, and amounts.</summary>
+    public long[] DividendNs = [];
+    public double[] DividendAmounts = [];
     /// <summary>delta_stop runs and there is a short option leg: Greeks are recomputed on every tick, else on demand.</summary>
     public bool GreeksEveryTick;
 
@@ -142,6 +146,14 @@ internal sealed class PositionRuntime
             OriginalUnits = (int)units,
             OpenUnits = (int)units,
         };
+        rt.Style = StyleOf(pricing, underlying, symbols, legs);
+        var dividends = pricing.DividendsFor(underlying);
+        rt.DividendNs = dividends.Select(d => MarketCalendar.NewYorkToUtc(d.ExDate, MarketCalendar.RegularOpen)).ToArray();
+        rt.DividendAmounts = dividends.Select(d => d.Amount).ToArray();
+        if (rt.Style == ExerciseStyle.American && dividends.Count > 0)
+        {
+            for (int i = 0; i < legs.Length; i++) if (legs[i].IsOption) legs[i].Mesh = new LegMesh();
+        }
         rt.Direction = DirectionOf(spec, legs, underlyingEntry);
         rt.GreeksEveryTick = p.Has(RuleId.DeltaStop) && Array.Exists(legs, l => l.IsOption && l.Ratio < 0);
         if (rt.Direction == 0 && ((p.Has(RuleId.UnderlyingStop) && !double.IsNaN(rt.Stop)) || (p.Has(RuleId.UnderlyingTarget) && !double.IsNaN(rt.Target))))
@@ -152,6 +164,22 @@ internal sealed class PositionRuntime
         rt.RecomputeScaleOut();
         rt.RecomputeTimeInstants(earliestExpiry, earliestDate);
         return rt;
+    }
+
+    /// <summary>
+    /// The books file's style for the underlying, else European when the underlying or any option
+    /// leg's root is a cash-settled index root (<see cref="ExerciseStyles"/>: SPXW options on SPX), else American.
+    /// </summary>
+    private static ExerciseStyle StyleOf(PricingParameters pricing, string underlying, SymbolTable symbols, LegRuntime[] legs)
+    {
+        if (pricing.HasStyle(underlying)) return pricing.StyleFor(underlying);
+        if (ExerciseStyles.DefaultFor(underlying) == ExerciseStyle.European) return ExerciseStyle.European;
+        foreach (var leg in legs)
+        {
+            if (leg.IsOption && symbols.Option(leg.SymbolId) is { } occ && ExerciseStyles.DefaultFor(occ.Root) == ExerciseStyle.European)
+                return ExerciseStyle.European;
+        }
+        return ExerciseStyle.American;
     }
 
     /// <summary>The scale-out tranches for the current original size (on add, and when a fill grows the position).</summary>

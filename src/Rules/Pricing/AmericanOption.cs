@@ -144,6 +144,29 @@ public static class AmericanOption
     /// implied vol of the same price (an upper bound, the American price being the larger). Prices
     /// below the zero-vol value (≥ intrinsic) → BelowIntrinsic; at or above S (call) / K (put) → AboveMaximum.
     /// </summary>
+    /// <summary>
+    /// As <see cref="TrySolveVol(OptionRight, double, double, double, double, double, double, out double)"/>, warm started
+    /// from <paramref name="guess"/> (e.g. the leg's last IV) by <see cref="WarmVolSolver"/>; NaN or an
+    /// unusable guess, or a warm solve that gives up, is the cold solve.
+    /// </summary>
+    public static IvStatus TrySolveVol(OptionRight right, double price, double spot, double strike, double t, double r, double q, double guess, out double vol)
+    {
+        if (guess > 1e-3 && guess < 5 && spot > 0 && strike > 0 && t > 0 && double.IsFinite(price) && price > 0
+            && HasEarlyExercise(right, r, q) && IsSupported(right, r, q)
+            && price >= (right == OptionRight.Call ? spot - strike : strike - spot) && price < (right == OptionRight.Call ? spot : strike))
+        {
+            var pricer = new Pricer(right, spot, strike, t, r, q);
+            double vega = BlackScholes.Greeks(right, spot, strike, t, r, q, guess).Vega;
+            if (WarmVolSolver.TrySolve(ref pricer, price, guess, vega, 1e-10 * Math.Max(price, 1e-3), out vol)) return IvStatus.Ok;
+        }
+        return TrySolveVol(right, price, spot, strike, t, r, q, out vol);
+    }
+
+    private readonly struct Pricer(OptionRight right, double spot, double strike, double t, double r, double q) : IVolPricer
+    {
+        public double Price(double vol) => AmericanOption.Price(right, spot, strike, t, r, q, vol);
+    }
+
     public static IvStatus TrySolveVol(OptionRight right, double price, double spot, double strike, double t, double r, double q, out double vol)
     {
         vol = 0;
@@ -212,6 +235,8 @@ public static class AmericanOption
     // ∫₀ᵀ [rK e^{−r(T−u)} Φ(−d₋) − qS e^{−q(T−u)} Φ(−d₊)] du, d± = d±(T−u, S/B(u)); delta and gamma by
     // differentiating under the integral. T − u = T cos²θ: √(T−u) and √u (where B has its √ shape) are
     // both smooth in θ, so 32 Gauss–Legendre points in θ do (24 already hold the price; 32 halve the delta error); four lanes at a time.
+    // compiled optimized from the first call: a replay or a restart does not run this kernel at tier 0 for its first ~100 ms
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static AmericanValue Put(double spot, double strike, in ExerciseBoundary boundary)
     {
         double r = boundary.R, q = boundary.Q, vol = boundary.Vol, t = boundary.T;

@@ -126,6 +126,8 @@ internal struct ExerciseBoundary
     }
 
     // fixedIterations: 0 = QD+ start and Tolerance; −1 = given start and BumpTolerance; n > 0 = given start, n steps
+    // compiled optimized from the first call: a replay or a restart does not run this kernel at tier 0 for its first ~100 ms
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Solve(double r, double q, double vol, double t, out ExerciseBoundary boundary, NodeValues start, int fixedIterations)
     {
         boundary = default;
@@ -215,6 +217,8 @@ internal struct ExerciseBoundary
     }
 
     // Chebyshev coefficients of H = (ln B − ln X)² from ln B at the interior nodes (H = 0 at τ = 0)
+    // compiled optimized from the first call: a replay or a restart does not run this kernel at tier 0 for its first ~100 ms
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Fit(ReadOnlySpan<double> lnb)
     {
         const int n = ChebyshevIntervals;
@@ -265,6 +269,8 @@ internal struct ExerciseBoundary
 
     // the FP-B integrands at every point, weighted (ALO eq. FP-B; u = τ sin²θ, s = √(τ−u) = √τ cosθ):
     //   N: (2√τ/σ) r e^{ru} φ(d₋(s², B(τ)/B(u))) sinθ dθ,   D: 2√τ q e^{qu} [φ(d₊)/σ + s Φ(d₊)] sinθ dθ
+    // compiled optimized from the first call: a replay or a restart does not run this kernel at tier 0 for its first ~100 ms
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private readonly void Integrands(ReadOnlySpan<double> m0, ReadOnlySpan<double> equ, Span<double> termN, Span<double> termD,
         Span<double> termNd, Span<double> termDd)
     {
@@ -305,6 +311,8 @@ internal struct ExerciseBoundary
 
     // one FP-B step at four nodes: the closed-form parts at u = 0 plus the integrals from the weighted point sums;
     // where both sides underflow (vanishing vol) the current value is kept rather than spreading a NaN
+    // compiled optimized from the first call: a replay or a restart does not run this kernel at tier 0 for its first ~100 ms
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private readonly Vector256<double> FixedPointB(Vector256<double> tau, Vector256<double> b, Vector256<double> lnB,
         Vector256<double> sumN, Vector256<double> sumD, Vector256<double> sumNd, Vector256<double> sumDd)
     {
@@ -340,6 +348,8 @@ internal struct ExerciseBoundary
     /// f(S) = (1 − e^{−qτ}Φ(−d₊))S − β(1 − S − p) + (α/e^{−rτ})θ = 0, solved by Halley steps with the
     /// analytic f′ and f″ from S = X, each lane kept inside its bracket by bisection, until every lane has converged.
     /// </summary>
+    // compiled optimized from the first call: a replay or a restart does not run this kernel at tier 0 for its first ~100 ms
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Vector256<double> QdPlus(Vector256<double> tau, double r, double q, double vol, double x, ref int evaluations)
     {
         double v2 = vol * vol;

@@ -163,11 +163,14 @@ public class PriceRuleTests
     [Fact]
     public void Delta_stop_fires_when_the_short_leg_delta_reaches_the_threshold_on_an_underlying_tick_with_the_last_iv()
     {
-        // independent expectation: BSM at σ = 0.20, 30.25 days to the 16:00 expiry, r 0.04
+        // independent expectation: SPY options are American (no dividends configured: the ALO engine, since
+        // the early-exercise premium of a 30-day put is material); the mark is the BSM price at σ = 0.20,
+        // 30.25 days to the 16:00 expiry, r 0.04, and the engine solves the American IV of that mark
         double t = (Ny(2026, 2, 20, 16, 0) - T0) / (365.0 * 86400e9);
         double price600 = BlackScholes.Price(OptionRight.Put, 600, 580, t, 0.04, 0, 0.20);
-        double delta600 = BlackScholes.Greeks(OptionRight.Put, 600, 580, t, 0.04, 0, 0.20).Delta;
-        double delta588 = BlackScholes.Greeks(OptionRight.Put, 588, 580, t, 0.04, 0, 0.20).Delta;
+        Assert.Equal(IvStatus.Ok, AmericanOption.TrySolveVol(OptionRight.Put, price600, 600, 580, t, 0.04, 0, out double iv));
+        double delta600 = AmericanOption.Greeks(OptionRight.Put, 600, 580, t, 0.04, 0, iv).Delta;
+        double delta588 = AmericanOption.Greeks(OptionRight.Put, 588, 580, t, 0.04, 0, iv).Delta;
         Assert.True(Math.Abs(delta600) < 0.30 && Math.Abs(delta588) >= 0.30, $"premise: {delta600} {delta588}");
 
         var h = With("      delta_stop: { short_delta: 0.30 }", """

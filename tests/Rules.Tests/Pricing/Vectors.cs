@@ -1,5 +1,6 @@
 using System.Globalization;
 using Streamer.Rules.Instruments;
+using Streamer.Rules.Pricing;
 
 namespace Streamer.Rules.Tests.Pricing;
 
@@ -28,6 +29,15 @@ internal sealed class Vectors
     };
 
     public double Years => this["days"] / 365.0;
+
+    /// <summary>The dividends column, "day@amount;…" (days from the evaluation date to the ex instant), as times in years.</summary>
+    public CashDividend[] Dividends => _cells[_columns["dividends"]].Length == 0
+        ? []
+        : _cells[_columns["dividends"]].Split(';').Select(p =>
+        {
+            var parts = p.Split('@');
+            return new CashDividend(double.Parse(parts[0], CultureInfo.InvariantCulture) / 365.0, double.Parse(parts[1], CultureInfo.InvariantCulture));
+        }).ToArray();
 
     public override string ToString() => $"line {Line}: {string.Join(',', _cells)}";
 

@@ -180,6 +180,6 @@ public sealed class DashboardBrowserTests
         // (a pause refused with "try again" before MSFT-1 reached its engine is journaled too, as every refusal from the page)
         Assert.Equal("dashboard test", Assert.Single(actions, a => (a.Verb, a.PositionId, a.Ok) == ("pause", "MSFT-1", true)).Actor);
         Assert.Equal("dashboard test", Assert.Single(actions, a => (a.Verb, a.PositionId, a.Ok) == ("pause", "NOPE-1", false)).Actor); // a refusal from the page is journaled too
-        Assert.True(actions.IndexOf(actions.Single(a => a.PositionId == "NOPE-1")) == actions.Count - 1, "the refusal came after the pause");
+        Assert.Equal("NOPE-1", actions[^1].PositionId); // the refusal came after the pause
     }
 }
