@@ -25,4 +25,6 @@ public enum RuleId : byte
     DteStop,
     // 4.
     MaxHold,
+    // an operator's close now (the control API's streamer.control.close, the dashboard): never in a book
+    Manual,
 }

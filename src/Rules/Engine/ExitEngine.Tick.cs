@@ -321,10 +321,10 @@ public sealed partial class ExitEngine
     }
 
     private void Fire<TSink>(PositionRuntime rt, RuleId rule, int tranches, long now, double v, bool marked, double pct, double spot,
-        ref TSink sink, long start) where TSink : struct, IExitSink
+        ref TSink sink, long start, string? reasonText = null) where TSink : struct, IExitSink
     {
         int close = rt.OpenUnits;
-        string reason = rt.Reasons[(int)rule];
+        string reason = reasonText ?? rt.Reasons[(int)rule];
         if (rule == RuleId.ScaleOut)
         {
             int last = rt.TrancheCount - 1;

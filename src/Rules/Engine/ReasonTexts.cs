@@ -12,7 +12,7 @@ internal static class ReasonTexts
     public static string[] Build(in BookParameters p, double stop, double target, double underlyingEntry)
     {
         var c = CultureInfo.InvariantCulture;
-        var r = new string[(int)RuleId.MaxHold + 1];
+        var r = new string[(int)RuleId.Manual + 1];
         r[(int)RuleId.None] = "";
         r[(int)RuleId.UnderlyingStop] = string.Create(c, $"Underlying stop hit ({stop:0.00})");
         r[(int)RuleId.UnderlyingTarget] = string.Create(c, $"Underlying target hit ({target:0.00})");
@@ -28,6 +28,7 @@ internal static class ReasonTexts
         r[(int)RuleId.ExpiryRisk] = string.Create(c, $"Options expiring soon (≤ {p.ExpiryRiskHours:0.##} h)");
         r[(int)RuleId.DteStop] = DteAbsolute(p.Dte);
         r[(int)RuleId.MaxHold] = string.Create(c, $"Max hold time exceeded ({p.MaxHoldMinutes} min)");
+        r[(int)RuleId.Manual] = "Closed by the operator";
         return r;
     }
 

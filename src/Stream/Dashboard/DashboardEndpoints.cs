@@ -19,7 +19,7 @@ namespace Streamer.Stream.Dashboard;
 internal static class DashboardEndpoints
 {
     /// <summary>What a page may ask for: the verbs that change one position (list/add/status stay on NATS).</summary>
-    private static readonly string[] PageVerbs = ["pause", "resume", "remove"];
+    private static readonly string[] PageVerbs = ["pause", "resume", "remove", "close"];
 
     /// <summary>Sent with every action: a cross-site form cannot set it (the cookie alone is not enough to act).</summary>
     public const string ActionHeader = "X-Streamer-Dashboard";

@@ -382,6 +382,21 @@ public sealed class Shard
         Positions = _tracked.Count;
     }
 
+    /// <summary>
+    /// The operator's close now: the engine catches up to the shard's clock (time rules due by then fire
+    /// first), then decides a <c>manual</c> exit for what is open, dispatched as any exit is.
+    /// </summary>
+    internal CloseNowResult CloseNow(string id, string actor)
+    {
+        var sink = new ShardSink(this);
+        _currentIngress = Stopwatch.GetTimestamp();
+        var outcome = _engine.CloseNow(id, _clock.NowNs(), actor, ref sink, out int sequence);
+        // no tick made it: a snapshot now, so whoever watches sees the position closed without waiting for its underlying's next tick
+        if (outcome == CloseNowOutcome.Closed && _tracked.TryGetValue(id, out var tracked) && _snapshotIntervalTicks != long.MaxValue)
+            WriteSnapshot(tracked.UnderlyingId, Stopwatch.GetTimestamp());
+        return new CloseNowResult(outcome, outcome == CloseNowOutcome.Closed ? string.Create(CultureInfo.InvariantCulture, $"{id}:{sequence}") : null);
+    }
+
     internal bool Remove(string id)
     {
         if (!_engine.RemovePosition(id)) return false;

@@ -161,6 +161,22 @@ public sealed class TickPipeline : IAsyncDisposable
         return error;
     }
 
+    /// <summary>
+    /// An operator's close now of a monitored position, on its shard (<see cref="Shard.CloseNow"/>): an exit of
+    /// rule <c>manual</c> for what is open, journaled and published as any exit. Unknown: not monitored.
+    /// </summary>
+    public Task<CloseNowResult> CloseNowAsync(string id, string actor)
+    {
+        int shard;
+        lock (_gate)
+        {
+            if (!_positions.TryGetValue(id, out shard)) return Task.FromResult(new CloseNowResult(Streamer.Rules.Engine.CloseNowOutcome.UnknownPosition, null));
+        }
+        var command = new CloseNowCommand(id, actor);
+        _shards[shard].PostCommand(command);
+        return command.Completion;
+    }
+
     /// <summary>Stops monitoring a position; false when it is not monitored.</summary>
     public async Task<bool> RemovePositionAsync(string id)
     {

@@ -6,6 +6,8 @@ using Streamer.Stream.Contracts;
 using Streamer.Stream.Journal;
 using Streamer.Stream.Nats;
 using Streamer.Rules.Time;
+using Streamer.Rules.Engine;
+
 namespace Streamer.Stream.Service;
 
 /// <summary>
@@ -35,7 +37,7 @@ internal sealed partial class ControlApiService(IMessageBus bus, IPositionRegist
     /// <summary>who asked, for requests that arrive on NATS (core NATS carries no identity of the sender).</summary>
     public const string NatsActor = "nats";
 
-    private static readonly string[] AllVerbs = ["list", "add", "remove", "status", "pause", "resume"];
+    private static readonly string[] AllVerbs = ["list", "add", "remove", "status", "pause", "resume", "close"];
 
     public IReadOnlyList<string> Verbs => AllVerbs;
 
@@ -123,6 +125,7 @@ internal sealed partial class ControlApiService(IMessageBus bus, IPositionRegist
         "remove" => Remove(request, actor),
         "pause" => Pause(request, actor, paused: true),
         "resume" => Pause(request, actor, paused: false),
+        "close" => Close(request, actor),
         _ => Ok(ServiceJson.Write(w =>
         {
             w.WriteBoolean("ok"u8, true);
@@ -271,6 +274,49 @@ internal sealed partial class ControlApiService(IMessageBus bus, IPositionRegist
             w.WriteString("id"u8, id);
         }));
     }
+
+    /// <summary>
+    /// <c>streamer.control.close {"id"}</c>: closes the position now with an exit of rule <c>manual</c> (the
+    /// executor, when it runs, turns it into orders like any exit). Reply <c>{"ok","id","exit"}</c>, the exit's id.
+    /// </summary>
+    private ServiceReply Close(BusMessage request, string actor)
+    {
+        if (RequestId(request, "close") is not { } id) return Refused("close: expected {\"id\":\"<position id>\"}");
+        string? error = null;
+        string? exit = null;
+        if (rules is null) error = "close: this service runs no engine";
+        else if (!positions.Contains(id)) error = $"close: position '{id}' is not monitored";
+        else
+        {
+            var done = rules.CloseNowAsync(id, actor);
+            if (!done.Wait(TimeSpan.FromSeconds(5))) error = $"close: position '{id}': its shard did not answer within 5 s";
+            else
+            {
+                exit = done.Result.ExitId;
+                error = done.Result.Outcome switch
+                {
+                    CloseNowOutcome.Closed => null,
+                    CloseNowOutcome.AlreadyClosed => $"close: position '{id}' has nothing open (its exits or fills closed it)",
+                    CloseNowOutcome.MarketClosed => $"close: position '{id}': the market is closed (exits fire only in the regular session); try again in session",
+                    CloseNowOutcome.NotOpenYet => $"close: position '{id}' is not open yet (its opened_at is ahead of the market clock)",
+                    CloseNowOutcome.NoClock => $"close: position '{id}': no market time yet (no tick has arrived); try again",
+                    _ => $"close: position '{id}' is not in its engine yet (a tape has not reached its opened_at); try again",
+                };
+            }
+        }
+        Journal(actor, "close", id, error);
+        if (error is not null) return Refused(error);
+        LogClosed(log, id, exit!, actor);
+        return Ok(ServiceJson.Write(w =>
+        {
+            w.WriteBoolean("ok"u8, true);
+            w.WriteString("id"u8, id);
+            w.WriteString("exit"u8, exit);
+        }));
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "control: position '{Id}': closed now by exit {Exit} (asked by {Actor})")]
+    private static partial void LogClosed(ILogger logger, string id, string exit, string actor);
 
     private ServiceReply Pause(BusMessage request, string actor, bool paused)
     {

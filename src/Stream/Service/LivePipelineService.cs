@@ -212,6 +212,9 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
         return Array.IndexOf(answers, true) >= 0;
     }
 
+    /// <summary>An operator's close now, on the position's shard (<see cref="TickPipeline.CloseNowAsync"/>).</summary>
+    public Task<CloseNowResult> CloseNowAsync(string positionId, string actor) => Pipeline.CloseNowAsync(positionId, actor);
+
     private void OnChangeJournaled(PositionChange change)
     {
         if (change.State.Closed) Unsubscribe(change.PositionId);

@@ -89,6 +89,9 @@ internal sealed class EngineHarness
         return Exits.Count - before;
     }
 
+    /// <summary>An operator's close now at <paramref name="t"/>.</summary>
+    public CloseNowOutcome CloseNow(long t, string id, string actor = "test") => Engine.CloseNow(id, t, actor, ref _sink);
+
     public RecordedExit Last => Exits[^1];
 
     public PositionState LastState => States[^1];

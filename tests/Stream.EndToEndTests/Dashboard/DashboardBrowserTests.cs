@@ -113,12 +113,25 @@ public sealed class DashboardBrowserTests
         await ChromiumBrowser.UntilAsync(page, "[...document.querySelectorAll('#positions tr.position')].map(r => r.dataset.id).join() === 'AAPL-1'", "filtered to AAPL");
         await page.SelectAsync("#filter-underlying", "");
 
+        // close SPY-C-1 now: an exit of rule manual for both contracts at the leg's mark, in the page and on NATS
+        await ChromiumBrowser.UntilAsync(page, "document.querySelector('#positions tr[data-id=\"SPY-C-1\"] button[data-action=\"close\"]') !== null", "SPY-C-1's close button, the filters cleared");
+        await ActAsync(page, "SPY-C-1", "close");
+        await ChromiumBrowser.UntilAsync(page, "document.querySelectorAll('#exits tr.exit[data-position-id=\"SPY-C-1\"]').length === 1", "SPY-C-1's manual exit in the exits table");
+        var closeRow = await page.EvaluateExpressionAsync<string[]>("[...document.querySelector('#exits tr.exit[data-position-id=\"SPY-C-1\"]').cells].map(c => c.textContent)");
+        Assert.Equal(("SPY-C-1:1", "manual"), (closeRow[1], closeRow[2]));
+        Assert.StartsWith("2 closed, 0 left of 2", closeRow[4], StringComparison.Ordinal);
+        await Waits.UntilAsync(() => exitsOnNats.Count == 2, "the manual exit on NATS");
+        var manual = System.Text.Json.JsonDocument.Parse(exitsOnNats.Messages[1].Data).RootElement;
+        Assert.Equal(("SPY-C-1:1", "manual"), (manual.GetProperty("id").GetString(), manual.GetProperty("rule").GetString()));
+        Assert.Equal("Closed by the operator (dashboard 127.0.0.1)", manual.GetProperty("reason").GetString());
+        await ChromiumBrowser.UntilAsync(page, Status("SPY-C-1") + " === 'closed'", "SPY-C-1 closed by the operator");
+
         // remove AAPL-1: the row goes, the engine and the registry no longer have it
         await ActAsync(page, "AAPL-1", "remove");
         await ChromiumBrowser.UntilAsync(page, "document.querySelector('#positions tr[data-id=\"AAPL-1\"]') === null", "AAPL-1's row gone");
         Assert.False(registry.Contains("AAPL-1"));
         // the page's action log is the journal's
-        await ChromiumBrowser.UntilAsync(page, "document.querySelectorAll('#actions tr.action').length === 3", "three actions in the page's log");
+        await ChromiumBrowser.UntilAsync(page, "document.querySelectorAll('#actions tr.action').length === 4", "four actions in the page's log");
 
         // nothing went wrong in the page, and it asked for nothing but its own origin
         Assert.Empty(problems);
@@ -128,7 +141,7 @@ public sealed class DashboardBrowserTests
         await session.StopAsync();
         using var journal = JournalDatabase.Open(session.JournalPath);
         var actions = journal.Actions.Recent(10);
-        Assert.Equal([("pause", "MSFT-1"), ("resume", "MSFT-1"), ("remove", "AAPL-1")], actions.Select(a => (a.Verb, a.PositionId!)).ToArray());
+        Assert.Equal([("pause", "MSFT-1"), ("resume", "MSFT-1"), ("close", "SPY-C-1"), ("remove", "AAPL-1")], actions.Select(a => (a.Verb, a.PositionId!)).ToArray());
         Assert.All(actions, a => Assert.True(a.Ok && a.Actor == "dashboard 127.0.0.1", $"{a.Verb} by '{a.Actor}' ok={a.Ok}"));
         Assert.Equal(PositionStatus.Closed, journal.Positions.StatusOf("AAPL-1"));
     }

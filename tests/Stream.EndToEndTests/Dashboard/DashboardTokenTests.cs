@@ -108,9 +108,9 @@ public sealed class DashboardTokenTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
         var text = await response.Content.ReadAsStringAsync();
-        // the tape's 7 rows and the 3 trades at least (other tests' services in this process count too: exact counts are MetricsScrapeTests')
+        // the tape's 7 rows at least (ticks in counts what a source published; other tests' services in this process count too: exact counts are MetricsScrapeTests')
         var line = Assert.Single(text.Split('\n'), l => l.StartsWith("streamer_ticks_total", StringComparison.Ordinal) && !l.StartsWith('#'));
-        Assert.True(double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture) >= 10, line);
+        Assert.True(double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture) >= 7, line);
         Assert.Contains("streamer_positions_monitored", text, StringComparison.Ordinal);
     }
 

@@ -42,13 +42,15 @@ public sealed class ControlServiceTests
         Assert.Equal("io.nats.micro.v1.info_response", info.GetProperty("type").GetString());
         Assert.Contains("list, add, remove", info.GetProperty("description").GetString(), StringComparison.Ordinal);
         Assert.Equal(
-            [("add", "streamer.control.add", "q"), ("list", "streamer.control.list", "q"), ("pause", "streamer.control.pause", "q"), ("remove", "streamer.control.remove", "q"), ("resume", "streamer.control.resume", "q"), ("status", "streamer.control.status", "q")],
+            [("add", "streamer.control.add", "q"), ("close", "streamer.control.close", "q"), ("list", "streamer.control.list", "q"), ("pause", "streamer.control.pause", "q"), ("remove", "streamer.control.remove", "q"), ("resume", "streamer.control.resume", "q"), ("status", "streamer.control.status", "q")],
             info.GetProperty("endpoints").EnumerateArray().Select(e => (e.GetProperty("name").GetString(), e.GetProperty("subject").GetString(), e.GetProperty("queue_group").GetString())).Order());
 
         // pause/resume (issue 13's extension) need the live engine: this host has only the journal
         var pause = await RequestAsync(client, "streamer.control.pause", """{"id":"X"}""");
         Assert.False(pause.GetProperty("ok").GetBoolean());
         Assert.Equal("pause: this service runs no engine", pause.GetProperty("error").GetString());
+        var close = await RequestAsync(client, "streamer.control.close", """{"id":"X"}""");
+        Assert.Equal("close: this service runs no engine", close.GetProperty("error").GetString());
 
         // formats.md's payloads, as before; a refusal keeps its body and adds the micro error headers
         var added = await RequestAsync(client, "streamer.control.add", Position);

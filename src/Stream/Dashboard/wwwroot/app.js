@@ -200,6 +200,7 @@ function row(id, e) {
   if (p.status !== 'closed') {
     if (e.paused) actions.appendChild(button('resume', id, 'Resume the rules of ' + id + '? Its exits can fire again at the next tick.'));
     else actions.appendChild(button('pause', id, 'Pause the rules of ' + id + '? It stays priced, but no exit fires until it is resumed.'));
+    actions.appendChild(button('close', id, 'Close ' + id + ' now? An exit for everything open goes out (rule manual); the executor, if it runs, sends the orders.'));
     actions.appendChild(button('remove', id, 'Stop monitoring ' + id + '? Nothing watches it afterwards (it is not closed at the broker).'));
   }
   return tr;
@@ -238,7 +239,7 @@ function triggerBars(p, time) {
 // ---------------------------------------------------------------- actions
 
 function button(verb, id, question) {
-  const b = el('button', verb === 'remove' ? 'danger' : '', verb);
+  const b = el('button', verb === 'remove' || verb === 'close' ? 'danger' : '', verb === 'close' ? 'close now' : verb);
   b.dataset.action = verb;
   b.addEventListener('click', () => confirmThen(question, () => act(verb, id)));
   return b;
@@ -258,7 +259,7 @@ async function act(verb, id) {
     const reply = await r.json();
     if (!reply.ok) { toast(verb + ' ' + id + ': ' + reply.error, true); }
     else {
-      toast(verb + ' ' + id + ': done');
+      toast(verb + ' ' + id + ': ' + (reply.exit ? 'exit ' + reply.exit : 'done'));
       const e = positions.get(id);
       if (e && (verb === 'pause' || verb === 'resume')) { e.paused = verb === 'pause'; e.changed = true; }
       if (verb === 'remove') onRemoved({ id });
