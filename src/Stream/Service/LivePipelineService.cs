@@ -598,6 +598,13 @@ public sealed partial class LivePipelineService : IHostedService, IAsyncDisposab
         var s = Pipeline.Status();
         w.WriteString("feed"u8, _tapeEnded ? "ended" : s.Feed.Name());
         w.WriteString("feed_source"u8, _settings.FeedTape is not null ? "tape" : _alpaca is not null ? "alpaca" : "none");
+        // each connection of a feed made of several (Alpaca: stocks and options): which one is down
+        if (_alpaca is IFeedStreams streams)
+        {
+            w.WriteStartObject("feeds"u8);
+            foreach (var (name, state) in streams.Streams) w.WriteString(name, state.Name());
+            w.WriteEndObject();
+        }
         if (Pipeline.Feed.AnyTick) w.WriteNumber("last_tick_age_s"u8, Math.Round(Stopwatch.GetElapsedTime(Pipeline.Feed.LastTickTimestamp).TotalSeconds, 3));
         else w.WriteNull("last_tick_age_s"u8);
         w.WriteNumber("ticks_total"u8, s.TicksIn);

@@ -221,6 +221,49 @@ public sealed class BrokenSpreadRunTests
         Assert.Empty(Alerts(alerts, "order_failed"));
     }
 
+    [Fact]
+    public async Task A_covered_call_assigned_closes_at_the_strike_with_its_premium_kept_and_nothing_left()
+    {
+        const string Call580 = "SPY260121C00580000";
+        using var dir = new TempDirectory();
+        await using var emulator = new AlpacaEmulator(Tape(), new EmulatorOptions
+        {
+            Speed = 1, Loop = true, Key = "K", Secret = "S",
+            Broker = new PaperBrokerOptions { Assignments = [ForcedAssignment.Parse($"{Call580}@2026-01-21T20:29:59Z")] },
+        });
+        await emulator.StartAsync();
+        emulator.Broker.SetPosition("SPY", 200, 570m);
+        emulator.Broker.SetPosition(Call580, -2, 3.00m);
+        File.WriteAllText(dir.File("books.yaml"), "books:\n  stop_only:\n    rules:\n      underlying_stop: {}\n");
+        File.WriteAllText(dir.File("positions.json"), $$"""
+            { "positions": [
+              { "id": "CC-1", "book": "stop_only", "stop_underlying": 500.00,
+                "legs": [ { "symbol": "SPY", "qty": 200, "entry_price": 570.00 }, { "symbol": "{{Call580}}", "qty": -2, "entry_price": 3.00 } ] }
+            ] }
+            """);
+        using var server = new NatsServerFixture();
+        using var bus = await TestBus.ConnectedAsync(server.Url);
+        using var alerts = new Collector(bus, NatsSubjects.AlertsPrefix + ">");
+        using (var service = StreamerProcess.Start(dir.Path, Keys, Args(server, dir, emulator, "--Alpaca:Executor=true", "--Alpaca:BrokenSpreadPolicy=close")))
+        {
+            await UntilAsync(service, () => emulator.Broker.Positions().Count == 0 && JournalStatus(dir, "CC-1") == "closed" && Alerts(alerts, "assignment").Count == 1,
+                "the covered call closed by its assignment", () => Debug(alerts));
+            service.Terminate();
+            Assert.Equal(0, await service.WaitForExitAsync(Long));
+        }
+        var alert = Alerts(alerts, "assignment")[0];
+        Assert.Empty(Alerts(alerts, "broken_spread"));
+        Assert.Contains("SPY 200 → 0 (delivered at 580)", Str(alert, "message"), StringComparison.Ordinal);
+        Assert.Contains($"{Call580} -2 → 0 (assigned)", Str(alert, "message"), StringComparison.Ordinal);
+        Assert.Equal("nothing remains", Str(alert, "policy"));
+        Assert.Null(JournalStatus(dir, "CC-1.rest"));
+        Assert.Empty(emulator.Broker.Orders()); // nothing was left to close
+        // the shares went at the strike: 200 × (580 − 570); the calls' premium is kept: 2 × 3.00 × 100
+        Assert.Equal(2600, RealizedPnl(dir, "CC-1"), 6);
+        Assert.Empty(Alerts(alerts, "unmonitored"));
+        Assert.Empty(Alerts(alerts, "position_mismatch"));
+    }
+
     [Theory]
     [InlineData("--Alpaca:BrokenSpreadPolicy=close", "Alpaca:BrokenSpreadPolicy: close needs Alpaca:Executor=true")]
     [InlineData("--Alpaca:BrokenSpreadPolicy=sell", "Alpaca:BrokenSpreadPolicy: 'sell' is not close or monitor")]

@@ -370,6 +370,11 @@ public sealed class RunServiceTests
         Assert.Equal(NatsSubjects.Exits("AAPL"), exits.Messages[0].Subject);
         Assert.True(exit.GetProperty("underlying_price").GetDouble() <= 198.0);
         await Waits.UntilAsync(() => beats.Any(b => Field(b, "feed_source") == "alpaca" && b.GetProperty("ticks_total").GetInt64() > 0), "a heartbeat with Alpaca ticks", Long);
+        // each connection's own state: the stock stream that delivered is live, the option one is named too
+        await Waits.UntilAsync(() => beats.Any(b => b.TryGetProperty("feeds", out var f) && Field(f, "stocks iex") == "live"), "a heartbeat with the stock stream live", Long);
+        var feeds = beats.Last(b => b.TryGetProperty("feeds", out _)).GetProperty("feeds");
+        Assert.Equal(["stocks iex", "options indicative"], feeds.EnumerateObject().Select(p => p.Name));
+        Assert.Contains(Field(feeds, "options indicative"), new[] { "connecting", "live", "stale", "down" });
 
         service.Terminate();
         Assert.Equal(0, await service.WaitForExitAsync(Long));

@@ -72,4 +72,41 @@ public sealed class BrokenPositionDetectorTests
         var b = Assert.Single(detector.Plan([Held("SPY", 100, 580m)], single, None).Broken);
         Assert.Equal([("SPY", 100L, 580m)], b.Stock);
     }
+
+    private const string CoveredCall = "AAPL260121C00200000";
+
+    private static MonitoredLeg[] Covered(long shares = 200, long calls = -2) =>
+        [new("CC", "AAPL", shares, 190.00, 0, 2), new("CC", CoveredCall, calls, 3.00, 0, 2)];
+
+    [Fact]
+    public void A_covered_call_assigned_delivers_the_positions_own_shares_at_the_strike()
+    {
+        var detector = new BrokenPositionDetector();
+        detector.Plan([], Covered(), None); // both calls assigned: the 200 shares called away, nothing left
+        var b = Assert.Single(detector.Plan([], Covered(), None).Broken);
+        Assert.True(b.IsAssignment);
+        Assert.Empty(b.Stock); // no shares appeared: the position's own went
+        var stock = Assert.Single(b.Legs, l => l.Symbol == "AAPL");
+        Assert.Equal((200L, 0L, 200.0), (stock.MonitoredQty, stock.BrokerQty, stock.DeliveredAt));
+        Assert.True(Assert.Single(b.Legs, l => l.Symbol == CoveredCall).Assigned);
+    }
+
+    [Fact]
+    public void One_of_two_covered_calls_assigned_leaves_the_rest_and_shares_that_do_not_match_are_a_broken_spread()
+    {
+        var detector = new BrokenPositionDetector();
+        BrokerPosition[] half = [Held("AAPL", 100, 190m), Held(CoveredCall, -1, 3m)];
+        detector.Plan(half, Covered(), None);
+        var b = Assert.Single(detector.Plan(half, Covered(), None).Broken);
+        Assert.True(b.IsAssignment);
+        Assert.Equal((100L, 200.0), (b.Legs.Single(l => l.Symbol == "AAPL").BrokerQty, b.Legs.Single(l => l.Symbol == "AAPL").DeliveredAt));
+
+        // 150 shares gone with one call: not what an assignment does; no delivery price is made up
+        var other = new BrokenPositionDetector();
+        BrokerPosition[] odd = [Held("AAPL", 50, 190m), Held(CoveredCall, -1, 3m)];
+        other.Plan(odd, Covered(), None);
+        var broken = Assert.Single(other.Plan(odd, Covered(), None).Broken);
+        Assert.False(broken.IsAssignment);
+        Assert.All(broken.Legs, l => Assert.Null(l.DeliveredAt));
+    }
 }

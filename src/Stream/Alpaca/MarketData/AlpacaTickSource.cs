@@ -15,7 +15,7 @@ namespace Streamer.Stream.Alpaca.MarketData;
 /// clients' states map one to one onto <see cref="FeedStatus"/>; their alerts (symbol limit, gave
 /// up, server errors) are raised through <see cref="Alert"/>.
 /// </summary>
-internal sealed class AlpacaTickSource : IMarketDataFeed
+internal sealed class AlpacaTickSource : IMarketDataFeed, IFeedStreams
 {
     private readonly AlpacaStreamClient _stocks;
     private readonly AlpacaStreamClient _options;
@@ -32,6 +32,8 @@ internal sealed class AlpacaTickSource : IMarketDataFeed
         _optionTicks = Channel.CreateBounded<Tick>(new BoundedChannelOptions(channelCapacity) { SingleReader = true, SingleWriter = true });
         _stocks = new AlpacaStreamClient(With(template, AlpacaStreamKind.Stocks, stockFeed), credentials, symbols, _stockTicks.Writer);
         _options = new AlpacaStreamClient(With(template, AlpacaStreamKind.Options, optionsFeed), credentials, symbols, _optionTicks.Writer);
+        _stockName = "stocks " + stockFeed;
+        _optionName = "options " + optionsFeed;
         _stockPump = new ChannelTickSource(_stockTicks.Reader, "alpaca stocks " + stockFeed);
         _optionPump = new ChannelTickSource(_optionTicks.Reader, "alpaca options " + optionsFeed);
         _stocks.StateChanged += s => _stockPump.Report(Map(s));
@@ -41,6 +43,11 @@ internal sealed class AlpacaTickSource : IMarketDataFeed
     }
 
     public string Name => "alpaca";
+
+    private readonly string _stockName = "";
+    private readonly string _optionName = "";
+
+    public IReadOnlyList<(string Name, FeedStatus State)> Streams => [(_stockName, Map(_stocks.State)), (_optionName, Map(_options.State))];
 
     private static AlpacaStreamOptions With(AlpacaStreamOptions t, AlpacaStreamKind kind, string feed) => new()
     {

@@ -7,5 +7,5 @@ namespace Streamer.Stream.Alpaca.Trading;
 /// </summary>
 internal sealed record BrokenPosition(string PositionId, IReadOnlyList<BrokenLeg> Legs, IReadOnlyList<(string Symbol, long Qty, decimal Price)> Stock)
 {
-    public bool IsAssignment => Stock.Count > 0;
+    public bool IsAssignment => Stock.Count > 0 || Legs.Any(l => l.Assigned);
 }

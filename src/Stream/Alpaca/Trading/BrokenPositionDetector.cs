@@ -12,7 +12,8 @@ namespace Streamer.Stream.Alpaca.Trading;
 /// alpaca-py issue #774). Only positions of two legs or more: a single leg gone is a plain close-out.</item>
 /// <item>option legs gone and, of their root, exactly the shares an assignment or exercise of those contracts gives
 /// (short call −100, short put +100, long call +100, long put −100 per contract) beyond what is monitored: an
-/// <b>assignment</b>, single-leg positions too (never on trade_updates).</item>
+/// <b>assignment</b>, single-leg positions too (never on trade_updates). When the root is the position's own stock
+/// leg (a covered call, a protective put), that leg's change must be exactly those shares: they went at the strike.</item>
 /// </list>
 /// A fill of the leg already heard (the broker's own order on trade_updates) waits in the position's basket:
 /// it counts as seen. Symbols with moving quantities (busy) or held by two positions are left to the planner.
@@ -64,7 +65,7 @@ internal sealed class BrokenPositionDetector
             var stock = new List<(string Symbol, long Qty, decimal Price)>();
             foreach (var root in found.Where(l => l.Changed && l.Pending == 0 && OccSymbol.LooksLikeOption(l.Symbol)).GroupBy(l => OccSymbol.Parse(l.Symbol).Root, StringComparer.Ordinal))
             {
-                if (busySymbols.Contains(root.Key) || found.Exists(l => l.Symbol == root.Key)) continue;
+                if (busySymbols.Contains(root.Key)) continue;
                 long expected = 0;
                 decimal cost = 0;
                 foreach (var l in root)
@@ -74,13 +75,24 @@ internal sealed class BrokenPositionDetector
                     expected += shares;
                     cost += Math.Abs(shares) * (occ.StrikeThousandths / 1000m);
                 }
+                int own = found.FindIndex(l => l.Symbol == root.Key);
+                if (own >= 0)
+                {
+                    // the position's own stock leg gave (or took) the shares: a covered call assigned, a protective put exercised
+                    var s = found[own];
+                    if (expected == 0 || s.Pending != 0 || s.BrokerQty - s.MonitoredQty != expected) continue;
+                    found[own] = s with { DeliveredAt = (double)Math.Round(cost / Math.Abs(expected), 4) };
+                    for (int i = 0; i < found.Count; i++)
+                        if (root.Any(r => r.Symbol == found[i].Symbol)) found[i] = found[i] with { Assigned = true };
+                    continue;
+                }
                 decimal unexplained = held.GetValueOrDefault(root.Key).Qty - monitoredQty.GetValueOrDefault(root.Key);
                 if (expected == 0 || unexplained != expected) continue;
                 stock.Add((root.Key, expected, Math.Round(cost / Math.Abs(expected), 4)));
                 for (int i = 0; i < found.Count; i++)
                     if (root.Any(r => r.Symbol == found[i].Symbol)) found[i] = found[i] with { Assigned = true };
             }
-            if (stock.Count == 0 && legs[0].Legs < 2) continue; // a single leg gone without stock: the planner's close-out
+            if (stock.Count == 0 && !found.Exists(l => l.Assigned) && legs[0].Legs < 2) continue; // a single leg gone without stock: the planner's close-out
 
             var key = new StringBuilder(position.Key);
             foreach (var l in found) key.Append(CultureInfo.InvariantCulture, $"|{l.Symbol}:{l.MonitoredQty}:{l.Pending}:{l.BrokerQty}");

@@ -36,7 +36,7 @@ internal sealed partial class BrokenPositionHandler(
         ArgumentNullException.ThrowIfNull(broken);
         if (broken.Count == 0) return;
         IReadOnlyList<BrokerOrder> closed = [];
-        if (broken.Any(b => b.Legs.Any(l => l.Changed && !l.Assigned && l.Unexplained != 0)))
+        if (broken.Any(b => b.Legs.Any(l => l.Changed && !l.Assigned && l.DeliveredAt is null && l.Unexplained != 0)))
         {
             try
             {
@@ -64,8 +64,8 @@ internal sealed partial class BrokenPositionHandler(
             long q = -l.MonitoredQty - l.Pending; // what the basket still needs to close every open unit of this leg
             if (q == 0) continue;
             long gone = l.Changed ? l.Unexplained : 0, kept = -l.BrokerQty;
-            double gonePrice = l.Assigned ? 0 : l.EntryPrice;
-            if (gone != 0 && !l.Assigned)
+            double gonePrice = l.DeliveredAt ?? (l.Assigned ? 0 : l.EntryPrice);
+            if (gone != 0 && !l.Assigned && l.DeliveredAt is null)
             {
                 if (PriceOfBrokerClose(l.Symbol, gone, closedOrders) is { } p) gonePrice = (double)p;
                 else unpriced.Add(l.Symbol);
@@ -130,7 +130,7 @@ internal sealed partial class BrokenPositionHandler(
 
     private void RaiseAlert(BrokenPosition b, string kind, string rest, IReadOnlyList<(string Symbol, long Qty, double Price)> remainder, string policy, IReadOnlyList<string> unpriced)
     {
-        var legs = string.Join(", ", b.Legs.Select(l => $"{l.Symbol} {Num(l.MonitoredQty)} → {Num(l.BrokerQty)}{(l.Assigned ? (l.MonitoredQty < 0 ? " (assigned)" : " (exercised)") : l.Changed ? " (closed outside Streamer)" : "")}"));
+        var legs = string.Join(", ", b.Legs.Select(l => $"{l.Symbol} {Num(l.MonitoredQty)} → {Num(l.BrokerQty)}{(l.Assigned ? (l.MonitoredQty < 0 ? " (assigned)" : " (exercised)") : l.DeliveredAt is { } at ? $" (delivered at {at.ToString(CultureInfo.InvariantCulture)})" : l.Changed ? " (closed outside Streamer)" : "")}"));
         var holds = remainder.Count == 0 ? "nothing of it" : string.Join(", ", remainder.Select(r => $"{Num(r.Qty)} {r.Symbol}"));
         string what = b.IsAssignment
             ? $"position '{b.PositionId}': assignment/exercise at the broker (not on trade_updates): {legs}; the broker now holds {holds}"

@@ -90,7 +90,7 @@ function onStatus(s) {
   const set = (k, text, cls) => { for (const e of document.querySelectorAll('[data-health="' + k + '"]')) { e.textContent = text; if (cls !== undefined) e.className = 'v ' + cls; } };
   set('status', s.status, s.status === 'ok' ? 'ok' : 'bad');
   set('feed', s.feed, s.feed === 'live' ? 'ok' : s.feed === 'ended' ? 'warn' : 'bad');
-  set('feed_source', s.feed_source || '');
+  set('feed_source', (s.feed_source || '') + (s.feeds ? ': ' + Object.entries(s.feeds).map(([k, v]) => k + ' ' + v).join(', ') : ''));
   set('ticks_per_second', num(s.ticks_per_second, 1));
   set('ticks_total', s.ticks_total !== undefined ? s.ticks_total + ' total' : '');
   set('last_tick_age_s', ageText(s.last_tick_age_s));
