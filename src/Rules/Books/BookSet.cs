@@ -91,6 +91,7 @@ public sealed class BookSet
             {
                 case "rate": Pricing.Rate = Rate(e.Value, source, "pricing.rate"); break;
                 case "dividend": Pricing.Dividend = Rate(e.Value, source, "pricing.dividend"); break;
+                case "style": Pricing.DefaultStyle = Style(e.Value, source, "pricing.style"); break;
                 case "underlyings":
                     BookCompiler.ExpectMap(e.Value, source, "pricing.underlyings");
                     foreach (var u in e.Value.Entries)
@@ -115,7 +116,7 @@ public sealed class BookSet
                     }
                     break;
                 default:
-                    throw BookCompiler.Error(source, e.Line, $"pricing.{e.Key}", "unknown key (expected rate, dividend, underlyings)");
+                    throw BookCompiler.Error(source, e.Line, $"pricing.{e.Key}", "unknown key (expected rate, dividend, style, underlyings)");
             }
         }
     }

@@ -15,6 +15,13 @@ public sealed class PricingParameters
     public double Rate { get; set; } = DefaultRate;
     public double Dividend { get; set; } = DefaultDividend;
 
+    /// <summary>
+    /// <c>pricing.style</c>: the style of every underlying that names none of its own (null: by name, American
+    /// for equity options, European for the cash-settled index roots). <c>european</c> is the fast path for
+    /// a backtest that accepts Black–Scholes on American options (docs/pricing.md "Which model a leg uses").
+    /// </summary>
+    public ExerciseStyle? DefaultStyle { get; set; }
+
     public static PricingParameters Default => new();
 
     public void Set(string underlying, double rate, double dividend) => Set(underlying, rate, dividend, null, []);
@@ -32,10 +39,10 @@ public sealed class PricingParameters
 
     /// <summary>The configured style, else the default for the underlying's name.</summary>
     public ExerciseStyle StyleFor(string underlying) =>
-        _byUnderlying.TryGetValue(underlying, out var v) && v.Style is { } s ? s : ExerciseStyles.DefaultFor(underlying);
+        _byUnderlying.TryGetValue(underlying, out var v) && v.Style is { } s ? s : DefaultStyle ?? ExerciseStyles.DefaultFor(underlying);
 
-    /// <summary>Whether the books file names a style for the underlying (else an option root may still make it European).</summary>
-    public bool HasStyle(string underlying) => _byUnderlying.TryGetValue(underlying, out var v) && v.Style is not null;
+    /// <summary>Whether the books file names a style for the underlying, or for all (else an option root may still make it European).</summary>
+    public bool HasStyle(string underlying) => (_byUnderlying.TryGetValue(underlying, out var v) && v.Style is not null) || DefaultStyle is not null;
 
     /// <summary>Discrete cash dividends, ascending by ex-date (empty: none).</summary>
     public IReadOnlyList<ScheduledDividend> DividendsFor(string underlying) =>
@@ -47,6 +54,7 @@ public sealed class PricingParameters
         ArgumentNullException.ThrowIfNull(other);
         other.Rate = Rate;
         other.Dividend = Dividend;
+        other.DefaultStyle = DefaultStyle;
         foreach (var (k, v) in _byUnderlying) other._byUnderlying[k] = v;
     }
 

@@ -52,6 +52,23 @@ public class PricingStyleTests
         Assert.Equal(ExerciseStyle.European, variant.Pricing.StyleFor("SPY"));
     }
 
+    [Fact]
+    public void A_style_for_all_applies_to_every_underlying_without_its_own()
+    {
+        var set = BookSet.Parse(Books + """
+            pricing:
+              style: european
+              underlyings:
+                AAPL: { style: american }
+            """);
+        Assert.Equal(ExerciseStyle.European, set.Pricing.StyleFor("SPY"));
+        Assert.True(set.Pricing.HasStyle("SPY"));
+        Assert.Equal(ExerciseStyle.American, set.Pricing.StyleFor("AAPL"));
+        Assert.Equal(ExerciseStyle.European, set.WithParameters(b => b.Parameters).Pricing.StyleFor("QQQ")); // a sweep variant keeps it
+        var e = Assert.Throws<ConfigException>(() => BookSet.Parse(Books + "pricing: { style: bermudan }\n"));
+        Assert.Contains("pricing.style: unknown style 'bermudan' (expected american, european)", e.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("AAPL: { style: bermudan }", "pricing.underlyings.AAPL.style: unknown style 'bermudan' (expected american, european)")]
     [InlineData("AAPL: { dividends: [ { ex_date: 2026-02-30, amount: 0.26 } ] }", "pricing.underlyings.AAPL.dividends[0].ex_date: expected a date YYYY-MM-DD, got '2026-02-30'")]
