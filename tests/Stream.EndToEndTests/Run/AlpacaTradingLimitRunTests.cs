@@ -101,8 +101,8 @@ public sealed class AlpacaTradingLimitRunTests
         string output;
         using (var service = StreamerProcess.Start(dir.Path, Keys, Args(server, dir, emulator, "--Alpaca:LimitSlippage=0.1")))
         {
-            await UntilAsync(service, () => reported.Count >= 5, "the five exits executed and reported", () => string.Join("\n", alerts.Messages.Select(m => System.Text.Encoding.UTF8.GetString(m.Data))));
-            await UntilAsync(service, () => ExecutorIdle(beats, 5), "the executor idle with 5 orders filled"); // no order left that could report again
+            await service.UntilAsync(() => reported.Count >= 5, "the five exits executed and reported", () => string.Join("\n", alerts.Messages.Select(m => System.Text.Encoding.UTF8.GetString(m.Data))));
+            await service.UntilAsync(() => ExecutorIdle(beats, 5), "the executor idle with 5 orders filled"); // no order left that could report again
             service.Terminate();
             Assert.Equal(0, await service.WaitForExitAsync(Long));
             output = service.Output;
@@ -165,8 +165,8 @@ public sealed class AlpacaTradingLimitRunTests
         // the default slippage (5 %, doubled per retry); an unfilled order is canceled after 1 s
         using (var service = StreamerProcess.Start(dir.Path, Keys, Args(server, dir, emulator, "--Alpaca:OrderTimeoutSeconds=1", "--Alpaca:RetryBackoffSeconds=0.2")))
         {
-            await UntilAsync(service, () => reported.Count >= 2, "both exits filled on their retry", () => string.Join("\n", alerts.Messages.Select(m => System.Text.Encoding.UTF8.GetString(m.Data))));
-            await UntilAsync(service, () => ExecutorIdle(beats, 2), "the executor idle with 2 orders filled"); // no order left that could report again
+            await service.UntilAsync(() => reported.Count >= 2, "both exits filled on their retry", () => string.Join("\n", alerts.Messages.Select(m => System.Text.Encoding.UTF8.GetString(m.Data))));
+            await service.UntilAsync(() => ExecutorIdle(beats, 2), "the executor idle with 2 orders filled"); // no order left that could report again
             service.Terminate();
             Assert.Equal(0, await service.WaitForExitAsync(Long));
         }
@@ -213,7 +213,7 @@ public sealed class AlpacaTradingLimitRunTests
         using (var service = StreamerProcess.Start(dir.Path, Keys, Args(server, dir, emulator, "--Alpaca:LimitSlippage=0.01", "--Alpaca:LimitSlippageMax=0.01",
             "--Alpaca:OrderRetries=1", "--Alpaca:OrderTimeoutSeconds=1", "--Alpaca:RetryBackoffSeconds=0.2")))
         {
-            await UntilAsync(service, () => reported.Count >= 1, "the exit filled at market on its last attempt", () => string.Join("\n", alerts.Messages.Select(m => System.Text.Encoding.UTF8.GetString(m.Data))));
+            await service.UntilAsync(() => reported.Count >= 1, "the exit filled at market on its last attempt", () => string.Join("\n", alerts.Messages.Select(m => System.Text.Encoding.UTF8.GetString(m.Data))));
             service.Terminate();
             Assert.Equal(0, await service.WaitForExitAsync(Long));
         }
@@ -231,19 +231,6 @@ public sealed class AlpacaTradingLimitRunTests
     private static bool ExecutorIdle(Collector beats, int filled) => beats.Messages.Select(m => JsonDocument.Parse(m.Data).RootElement).Any(b =>
         b.TryGetProperty("alpaca_trading", out var t) && t.TryGetProperty("orders_working", out var w) && w.GetInt64() == 0
         && t.GetProperty("orders_filled").GetInt64() == filled);
-
-    private static async Task UntilAsync(StreamerProcess service, Func<bool> condition, string what, Func<string>? debug = null)
-    {
-        try
-        {
-            await Waits.UntilAsync(() => condition() || service.HasExited, what, Long);
-        }
-        catch (TimeoutException e)
-        {
-            throw new TimeoutException($"{e.Message}; service output:\n{service.Output}\n{debug?.Invoke()}", e);
-        }
-        Assert.False(service.HasExited, $"{what}: the service stopped:\n{service.Output}");
-    }
 
     private static List<JsonElement> Alerts(Collector alerts, string kind) =>
         [.. alerts.Messages.Where(m => m.Subject == NatsSubjects.Alerts(kind)).Select(m => JsonDocument.Parse(m.Data).RootElement)];

@@ -86,13 +86,13 @@ public sealed class AlpacaTradingRunTests
         using (var service = StreamerProcess.Start(dir.Path, Keys, Args(server, dir, emulator)))
         {
             // both stops fire on streamed quotes; the executor's orders fill at the paper broker; the reports come back
-            await UntilAsync(service, () => reported.Count >= 2, "both exits executed and reported", debug);
+            await service.UntilAsync(() => reported.Count >= 2, "both exits executed and reported", debug);
             Assert.False(service.HasExited, service.Output);
             // TSLA-1 (the broker holds none) is closed out after two passes; MSFT adopted on the first
-            await UntilAsync(service, () => Alerts(alerts, "position_mismatch").Any(a => Str(a, "position_id") == "TSLA-1"), "TSLA-1 flagged");
-            await UntilAsync(service, () => Alerts(alerts, "unmonitored").Any(a => Str(a, "symbol") == "MSFT"), "MSFT adopted");
+            await service.UntilAsync(() => Alerts(alerts, "position_mismatch").Any(a => Str(a, "position_id") == "TSLA-1"), "TSLA-1 flagged");
+            await service.UntilAsync(() => Alerts(alerts, "unmonitored").Any(a => Str(a, "symbol") == "MSFT"), "MSFT adopted");
             // the heartbeat says so too
-            await UntilAsync(service, () => beats.Messages.Select(m => JsonDocument.Parse(m.Data).RootElement).Any(b =>
+            await service.UntilAsync(() => beats.Messages.Select(m => JsonDocument.Parse(m.Data).RootElement).Any(b =>
                 b.TryGetProperty("alpaca_trading", out var t) && Str(t, "trade_updates") == "listening" && t.GetProperty("orders_filled").GetInt64() == 2
                 && t.GetProperty("orders_working").GetInt64() == 0 && t.GetProperty("adopted").GetInt64() == 1 && t.GetProperty("closed_out").GetInt64() == 1
                 && t.GetProperty("fills_received").GetInt64() == 3 && t.GetProperty("last_reconcile_age_s").GetDouble() < 5), "a heartbeat with the trading counters");
@@ -160,7 +160,7 @@ public sealed class AlpacaTradingRunTests
         int alertsBefore = alerts.Count;
         using (var again = StreamerProcess.Start(dir.Path, Keys, Args(server, dir, emulator)))
         {
-            await UntilAsync(again, () => CountOf(again.Output, "reconciled:") >= 3, "three reconciliation passes after the restart");
+            await again.UntilAsync(() => CountOf(again.Output, "reconciled:") >= 3, "three reconciliation passes after the restart");
             Assert.False(again.HasExited, again.Output);
             again.Terminate();
             Assert.Equal(0, await again.WaitForExitAsync(Long));
@@ -198,7 +198,7 @@ public sealed class AlpacaTradingRunTests
         using var beats = new Collector(bus, NatsSubjects.Heartbeat);
         using (var service = StreamerProcess.Start(dir.Path, Keys, Args(server, dir, emulator)))
         {
-            await UntilAsync(service, () => reported.Count >= 2, "both exits executed and reported");
+            await service.UntilAsync(() => reported.Count >= 2, "both exits executed and reported");
             await TwoMorePassesAsync(service, beats, () => ""); // a late piece or a second report would show by then
             service.Terminate();
             Assert.Equal(0, await service.WaitForExitAsync(Long));
@@ -255,7 +255,7 @@ public sealed class AlpacaTradingRunTests
         ];
         using var service = StreamerProcess.Start(dir.Path, Keys, args);
         bool GaveUp(string exit) => Alerts(alerts, "order_failed").Any(a => Str(a, "exit_id") == exit && Str(a, "final") == "true");
-        await UntilAsync(service, () => GaveUp("AAPL-1:1") && GaveUp("SPY-C-1:1") && GaveUp("MSFT-1:1"), "the three exits given up");
+        await service.UntilAsync(() => GaveUp("AAPL-1:1") && GaveUp("SPY-C-1:1") && GaveUp("MSFT-1:1"), "the three exits given up");
         service.Terminate();
         Assert.Equal(0, await service.WaitForExitAsync(Long));
 
@@ -301,7 +301,7 @@ public sealed class AlpacaTradingRunTests
         ];
         using var service = StreamerProcess.Start(dir.Path, Keys, args);
         // quotes flow (the broker fills market orders against them) and the start's reconciliation is done
-        await UntilAsync(service, () => CountOf(service.Output, "reconciled:") >= 1 && beats.Messages.Any(b => JsonDocument.Parse(b.Data).RootElement.GetProperty("ticks_total").GetInt64() > 0), "live and reconciled");
+        await service.UntilAsync(() => CountOf(service.Output, "reconciled:") >= 1 && beats.Messages.Any(b => JsonDocument.Parse(b.Data).RootElement.GetProperty("ticks_total").GetInt64() > 0), "live and reconciled");
 
         // someone else trades on the account: a stock nobody monitors, an mleg spread nobody monitors, part of the monitored AAPL
         using var http = new HttpClient();
@@ -309,10 +309,10 @@ public sealed class AlpacaTradingRunTests
         await client.SubmitOrderAsync(new([new("MSFT", "buy", "buy_to_open")], 10, null, "manual-msft"));
         await client.SubmitOrderAsync(new([new(Short580, "sell", "sell_to_open"), new(Long575, "buy", "buy_to_open")], 2, null, "manual-spread"));
         await client.SubmitOrderAsync(new([new("AAPL", "sell", "sell_to_close")], 20, null, "manual-aapl"));
-        await UntilAsync(service, () => JournalCount(dir.File("j.db"), "SELECT COUNT(*) FROM fills") >= 4 && JournalCount(dir.File("j.db"), "SELECT COUNT(*) FROM positions WHERE status = 'open'") >= 3, "four fills journaled, two positions opened");
+        await service.UntilAsync(() => JournalCount(dir.File("j.db"), "SELECT COUNT(*) FROM fills") >= 4 && JournalCount(dir.File("j.db"), "SELECT COUNT(*) FROM positions WHERE status = 'open'") >= 3, "four fills journaled, two positions opened");
         // then the broker and the engine agree (AAPL-1 resized to 80, the new positions as held): passes find nothing to fix
         int passes = CountOf(service.Output, "reconciled:");
-        await UntilAsync(service, () => CountOf(service.Output, "reconciled:") >= passes + 3, "three more reconciliation passes");
+        await service.UntilAsync(() => CountOf(service.Output, "reconciled:") >= passes + 3, "three more reconciliation passes");
         service.Terminate();
         Assert.Equal(0, await service.WaitForExitAsync(Long));
 
@@ -375,7 +375,7 @@ public sealed class AlpacaTradingRunTests
         using (var service = StreamerProcess.Start(dir.Path, Keys, args))
         {
             // the order_failed alert is raised at start, before NATS may be connected: held back, it still arrives
-            await UntilAsync(service, () => reported.Count >= 1 && Alerts(alerts, "order_failed").Count > 0, "the found order reported, the unseen exit flagged");
+            await service.UntilAsync(() => reported.Count >= 1 && Alerts(alerts, "order_failed").Count > 0, "the found order reported, the unseen exit flagged");
             service.Terminate();
             Assert.Equal(0, await service.WaitForExitAsync(Long));
         }
@@ -434,28 +434,11 @@ public sealed class AlpacaTradingRunTests
         Assert.Contains("APCA_API_KEY_ID", line, StringComparison.Ordinal);
     }
 
-    private static async Task UntilAsync(StreamerProcess service, Func<bool> condition, string what, Func<string>? debug = null)
-    {
-        try
-        {
-            await Waits.UntilAsync(() => condition() || service.HasExited, what, Long);
-        }
-        catch (TimeoutException e)
-        {
-            throw new TimeoutException($"{e.Message}; service output:\n{service.Output}\n{debug?.Invoke()}", e);
-        }
-        Assert.False(service.HasExited, $"{what}: the service stopped:\n{service.Output}");
-    }
-
-    // the reconciler's passes, from the heartbeat: "two more passes" is a condition, not a guess at wall-clock time
-    private static long ReconcilePasses(Collector beats) => beats.Messages.Select(m => JsonDocument.Parse(m.Data).RootElement)
-        .Select(b => b.TryGetProperty("alpaca_trading", out var t) && t.TryGetProperty("reconcile_passes", out var p) ? p.GetInt64() : 0)
-        .DefaultIfEmpty(0).Max();
 
     private static async Task TwoMorePassesAsync(StreamerProcess service, Collector beats, Func<string> debug)
     {
-        long now = ReconcilePasses(beats);
-        await UntilAsync(service, () => ReconcilePasses(beats) >= now + 2, $"two more reconcile passes after pass {now}", debug);
+        long now = RunTestData.ReconcilePasses(beats);
+        await service.UntilAsync(() => RunTestData.ReconcilePasses(beats) >= now + 2, $"two more reconcile passes after pass {now}", debug);
     }
 
     private static List<JsonElement> Alerts(Collector alerts, string kind) =>

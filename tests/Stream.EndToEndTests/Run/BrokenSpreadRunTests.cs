@@ -87,7 +87,7 @@ public sealed class BrokenSpreadRunTests
 
         using (var service = StreamerProcess.Start(dir.Path, Keys, args))
         {
-            if (killAt == "alert") await UntilAsync(service, () => Alerts(alerts, "broken_spread").Count > 0, "the broken_spread alert", () => Debug(alerts));
+            if (killAt == "alert") await service.UntilAsync(() => Alerts(alerts, "broken_spread").Count > 0, "the broken_spread alert", () => Debug(alerts));
             else await Waits.UntilAsync(() => emulator.Broker.Orders().Any(o => o.ClientOrderId.StartsWith("broken-close:", StringComparison.Ordinal)) || service.HasExited, "the close order", Long);
             service.Crash();
         }
@@ -101,10 +101,10 @@ public sealed class BrokenSpreadRunTests
 
         using (var again = StreamerProcess.Start(dir.Path, Keys, args))
         {
-            await UntilAsync(again, () => emulator.Broker.Positions().Count == 0 && JournalStatus(dir, Rest) == "closed", "the rest closed at the broker and in the journal",
+            await again.UntilAsync(() => emulator.Broker.Positions().Count == 0 && JournalStatus(dir, Rest) == "closed", "the rest closed at the broker and in the journal",
                 () => Debug(alerts) + string.Join("\n", emulator.Broker.Orders().Select(o => $"{o.ClientOrderId} {o.Status}")));
-            long passes = ReconcilePasses(beats);
-            await UntilAsync(again, () => ReconcilePasses(beats) >= passes + 3, "three more passes");
+            long passes = RunTestData.ReconcilePasses(beats);
+            await again.UntilAsync(() => RunTestData.ReconcilePasses(beats) >= passes + 3, "three more passes");
             again.Terminate();
             Assert.Equal(0, await again.WaitForExitAsync(Long));
         }
@@ -155,9 +155,9 @@ public sealed class BrokenSpreadRunTests
         for (int run = 0; run < 2; run++)
         {
             using var service = StreamerProcess.Start(dir.Path, Keys, args);
-            if (run == 0) await UntilAsync(service, () => JournalStatus(dir, Rest) == "open" && JournalStatus(dir, "SPY-PCS-1") == "closed", "the rest monitored", () => Debug(alerts));
-            long passes = ReconcilePasses(beats);
-            await UntilAsync(service, () => ReconcilePasses(beats) >= passes + 3, "three more passes");
+            if (run == 0) await service.UntilAsync(() => JournalStatus(dir, Rest) == "open" && JournalStatus(dir, "SPY-PCS-1") == "closed", "the rest monitored", () => Debug(alerts));
+            long passes = RunTestData.ReconcilePasses(beats);
+            await service.UntilAsync(() => RunTestData.ReconcilePasses(beats) >= passes + 3, "three more passes");
             Assert.Contains(beats.Messages.Select(m => JsonDocument.Parse(m.Data).RootElement), b => b.GetProperty("positions_monitored").GetInt32() == 1);
             service.Terminate();
             Assert.Equal(0, await service.WaitForExitAsync(Long));
@@ -192,10 +192,10 @@ public sealed class BrokenSpreadRunTests
         using var beats = new Collector(bus, NatsSubjects.Heartbeat);
         using (var service = StreamerProcess.Start(dir.Path, Keys, Args(server, dir, emulator, "--Alpaca:Executor=true", "--Alpaca:BrokenSpreadPolicy=close")))
         {
-            await UntilAsync(service, () => emulator.Broker.Positions().Count == 0 && JournalStatus(dir, Rest) == "closed", "the rest closed",
+            await service.UntilAsync(() => emulator.Broker.Positions().Count == 0 && JournalStatus(dir, Rest) == "closed", "the rest closed",
                 () => Debug(alerts) + string.Join("\n", emulator.Broker.Orders().Select(o => $"{o.ClientOrderId} {o.Status}")));
-            long passes = ReconcilePasses(beats);
-            await UntilAsync(service, () => ReconcilePasses(beats) >= passes + 3, "three more passes");
+            long passes = RunTestData.ReconcilePasses(beats);
+            await service.UntilAsync(() => RunTestData.ReconcilePasses(beats) >= passes + 3, "three more passes");
             service.Terminate();
             Assert.Equal(0, await service.WaitForExitAsync(Long));
         }
@@ -246,7 +246,7 @@ public sealed class BrokenSpreadRunTests
         using var alerts = new Collector(bus, NatsSubjects.AlertsPrefix + ">");
         using (var service = StreamerProcess.Start(dir.Path, Keys, Args(server, dir, emulator, "--Alpaca:Executor=true", "--Alpaca:BrokenSpreadPolicy=close")))
         {
-            await UntilAsync(service, () => emulator.Broker.Positions().Count == 0 && JournalStatus(dir, "CC-1") == "closed" && Alerts(alerts, "assignment").Count == 1,
+            await service.UntilAsync(() => emulator.Broker.Positions().Count == 0 && JournalStatus(dir, "CC-1") == "closed" && Alerts(alerts, "assignment").Count == 1,
                 "the covered call closed by its assignment", () => Debug(alerts));
             service.Terminate();
             Assert.Equal(0, await service.WaitForExitAsync(Long));
@@ -293,22 +293,6 @@ public sealed class BrokenSpreadRunTests
     private static double RealizedPnl(TempDirectory dir, string id) =>
         JsonDocument.Parse(Query(dir, $"SELECT state_json FROM position_state WHERE position_id = '{id}'")[0][0]).RootElement.GetProperty("realized_pnl").GetDouble();
 
-    private static async Task UntilAsync(StreamerProcess service, Func<bool> condition, string what, Func<string>? debug = null)
-    {
-        try
-        {
-            await Waits.UntilAsync(() => condition() || service.HasExited, what, Long);
-        }
-        catch (TimeoutException e)
-        {
-            throw new TimeoutException($"{e.Message}; service output:\n{service.Output}\n{debug?.Invoke()}", e);
-        }
-        Assert.False(service.HasExited, $"{what}: the service stopped:\n{service.Output}");
-    }
-
-    private static long ReconcilePasses(Collector beats) => beats.Messages.Select(m => JsonDocument.Parse(m.Data).RootElement)
-        .Select(b => b.TryGetProperty("alpaca_trading", out var t) && t.TryGetProperty("reconcile_passes", out var p) ? p.GetInt64() : 0)
-        .DefaultIfEmpty(0).Max();
 
     private static List<JsonElement> Alerts(Collector alerts, string kind) =>
         [.. alerts.Messages.Where(m => m.Subject == NatsSubjects.Alerts(kind)).Select(m => JsonDocument.Parse(m.Data).RootElement)];

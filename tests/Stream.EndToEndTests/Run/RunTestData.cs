@@ -81,6 +81,11 @@ internal sealed class RampSession
 
 internal static class RunTestData
 {
+    /// <summary>The reconciler's passes, from the heartbeat: "two more passes" is a condition, not a guess at wall-clock time.</summary>
+    public static long ReconcilePasses(Collector beats) => beats.Messages.Select(m => System.Text.Json.JsonDocument.Parse(m.Data).RootElement)
+        .Select(b => b.TryGetProperty("alpaca_trading", out var t) && t.TryGetProperty("reconcile_passes", out var p) ? p.GetInt64() : 0)
+        .DefaultIfEmpty(0).Max();
+
     /// <summary>An emulator tape of AAPL quotes (a cent wide) walking evenly from <paramref name="from"/> to <paramref name="to"/> in 10 ms steps.</summary>
     public static Streamer.Stream.Emulator.EmulatorTape AaplRamp(long t0, double from, double to, int steps)
     {

@@ -92,6 +92,23 @@ internal sealed class StreamerProcess : IDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>
+    /// Waits for <paramref name="condition"/> while the service runs (40 s unless told); a timeout or a service that
+    /// stopped fails with everything it printed (and <paramref name="debug"/>'s text).
+    /// </summary>
+    public async Task UntilAsync(Func<bool> condition, string what, Func<string>? debug = null, TimeSpan? timeout = null)
+    {
+        try
+        {
+            await Streamer.Stream.Tests.Infrastructure.Waits.UntilAsync(() => condition() || HasExited, what, timeout ?? TimeSpan.FromSeconds(40));
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}; service output:\n{Output}\n{debug?.Invoke()}", e);
+        }
+        Assert.False(HasExited, $"{what}: the service stopped:\n{Output}");
+    }
+
     /// <summary>kill -9 (a crash: nothing runs on the way out).</summary>
     public void Crash()
     {
