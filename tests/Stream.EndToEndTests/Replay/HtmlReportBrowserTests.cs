@@ -123,4 +123,40 @@ public sealed class HtmlReportBrowserTests : IDisposable
         if (Environment.GetEnvironmentVariable("STREAMER_UPDATE_SCREENSHOT") == "1")
             File.Copy(png, Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "docs", "report-demo.png"), overwrite: true);
     }
+
+    [Fact]
+    public async Task The_sweep_report_draws_its_heatmap_with_the_best_outlined_and_no_console_errors()
+    {
+        string grid = Path.Combine(_dir, "grid.yaml"), html = Path.Combine(_dir, "sweep.html"), report = Path.Combine(_dir, "sweep.json");
+        File.WriteAllText(grid, "day_trade.premium_target.gain_pct: [0.3, 0.5, 0.8]\ntrailing_stop.trail_pct: [0.10, 0.15]\n");
+        string Demo(string name) => Streamer.Stream.Tests.Run.RunTestData.RepoFile("src", "Stream", "samples", "demo", name);
+        var (code, _, err) = CliRunner.Run("sweep", "--positions", Demo("positions.json"), "--ticks", Demo("ticks.csv"), "--grid", grid, "--report", report, "--html", html, "--quiet");
+        Assert.True(code == 0, err);
+        var json = JsonDocument.Parse(File.ReadAllBytes(report)).RootElement;
+        int best = json.GetProperty("best").GetInt32();
+        var pnl = json.GetProperty("variants").EnumerateArray().ToDictionary(v => v.GetProperty("index").GetInt32(), v => v.GetProperty("realized_pnl").GetDouble());
+
+        await using var browser = await Launch();
+        var (page, problems, requests) = await Open(browser, html);
+        await using var _ = page;
+        // a 3 × 2 heatmap: one cell per variant, each with its variant's P&L, the best one outlined
+        var cells = await page.EvaluateExpressionAsync<string[]>("[...document.querySelectorAll('svg.heatmap rect.cell')].map(r => r.dataset.variant + '=' + r.dataset.pnl)");
+        Assert.Equal(pnl.Keys.Order().Select(k => k.ToString(System.Globalization.CultureInfo.InvariantCulture)), cells.Select(c => c.Split('=')[0]).Order());
+        foreach (var c in cells)
+        {
+            var kv = c.Split('=');
+            Assert.Equal(pnl[int.Parse(kv[0], System.Globalization.CultureInfo.InvariantCulture)], double.Parse(kv[1], System.Globalization.CultureInfo.InvariantCulture), 6);
+        }
+        Assert.Equal(best.ToString(System.Globalization.CultureInfo.InvariantCulture), await page.EvaluateExpressionAsync<string>("document.querySelector('svg.heatmap rect.best').dataset.variant"));
+        Assert.True(await page.EvaluateExpressionAsync<double>("document.querySelector('svg.heatmap').getBoundingClientRect().width") > 200);
+        Assert.Contains("biased upward", await page.EvaluateExpressionAsync<string>("document.querySelector('#bias').textContent"), StringComparison.Ordinal);
+        Assert.Equal(6, await page.EvaluateExpressionAsync<int>("document.querySelectorAll('#variants tr[data-variant]').length"));
+        Assert.Empty(problems);
+        Assert.All(requests, r => Assert.StartsWith("file://", r, StringComparison.Ordinal));
+
+        // deterministic: the same sweep writes the same bytes
+        string again = Path.Combine(_dir, "again.html");
+        Assert.Equal(0, CliRunner.Run("sweep", "--positions", Demo("positions.json"), "--ticks", Demo("ticks.csv"), "--grid", grid, "--html", again, "--quiet").Code);
+        Assert.Equal(File.ReadAllBytes(html), File.ReadAllBytes(again));
+    }
 }

@@ -10,12 +10,12 @@ using Streamer.Stream.Replay;
 namespace Streamer.Stream.Host.Commands;
 
 /// <summary>
-/// <c>streamer sweep --positions P --ticks T --grid G [--books B] [--report R.json] [--csv R.csv] [--quiet]</c>:
+/// <c>streamer sweep --positions P --ticks T --grid G [--books B] [--report R.json] [--csv R.csv] [--html R.html] [--quiet]</c>:
 /// every combination of the grid's values over one parse of the tape (docs/replay.md "Sweeps").
 /// </summary>
 internal static class SweepCommand
 {
-    public const string Usage = "streamer sweep --positions P --ticks T --grid G [--books B] [--report R.json] [--csv R.csv]";
+    public const string Usage = "streamer sweep --positions P --ticks T --grid G [--books B] [--report R.json] [--csv R.csv] [--html R.html]";
 
     public static int Run(string[] args)
     {
@@ -26,10 +26,12 @@ internal static class SweepCommand
         string? booksPath = a.Get("books");
         string? reportPath = a.Get("report");
         string? csvPath = a.Get("csv");
+        string? htmlPath = a.Get("html");
         bool quiet = a.Has("quiet");
         a.RejectUnknown();
         if (reportPath is not null) OutputFile.CheckWritable("sweep", "report", reportPath);
         if (csvPath is not null) OutputFile.CheckWritable("sweep", "csv", csvPath);
+        if (htmlPath is not null) OutputFile.CheckWritable("sweep", "html", htmlPath);
 
         var books = ReplayCommand.LoadBooks(booksPath);
         var positions = ReplayCommand.LoadPositions(positionsPath);
@@ -70,6 +72,12 @@ internal static class SweepCommand
             using var f = new StreamWriter(OutputFile.Create("sweep", "csv", csvPath), new UTF8Encoding(false));
             WriteCsv(result, f);
             Console.WriteLine($"csv: {csvPath}");
+        }
+        if (htmlPath is not null)
+        {
+            using (var f = new StreamWriter(OutputFile.Create("sweep", "html", htmlPath), new UTF8Encoding(false)))
+                SweepHtmlReport.Write(result, $"Sweep: {Path.GetFileName(gridPath)} over {Path.GetFileName(ticksPath)}", f);
+            Console.WriteLine($"html: {htmlPath}");
         }
         return 0;
     }
