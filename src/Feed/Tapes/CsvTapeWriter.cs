@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using Streamer.Rules.Time;
@@ -12,14 +11,10 @@ namespace Streamer.Feed.Tapes;
 /// </summary>
 public sealed class CsvTapeWriter : IDisposable
 {
-    private const int BufferSize = 1 << 16;
     private const int MaxRowLength = 256;
     private const int MaxSymbolLength = 64;
 
-    private readonly Stream _stream;
-    private readonly bool _leaveOpen;
-    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-    private int _used;
+    private readonly PooledLineBuffer _lines;
 
     public long RowCount { get; private set; }
 
@@ -27,9 +22,8 @@ public sealed class CsvTapeWriter : IDisposable
     public CsvTapeWriter(Stream stream, bool leaveOpen = false, bool writeHeader = true)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        _stream = stream;
-        _leaveOpen = leaveOpen;
-        if (writeHeader) Append("time,symbol,bid,ask,last\n"u8);
+        _lines = new PooledLineBuffer(stream, leaveOpen);
+        if (writeHeader) _lines.Append("time,symbol,bid,ask,last\n"u8);
     }
 
     /// <summary>A quote row; prices in cents.</summary>
@@ -68,28 +62,15 @@ public sealed class CsvTapeWriter : IDisposable
         EndRow(n);
     }
 
-    public void Flush()
-    {
-        if (_used > 0) _stream.Write(_buffer, 0, _used);
-        _used = 0;
-        _stream.Flush();
-    }
+    public void Flush() => _lines.Flush();
 
-    public void Dispose()
-    {
-        if (_buffer.Length == 0) return;
-        Flush();
-        ArrayPool<byte>.Shared.Return(_buffer);
-        _buffer = [];
-        if (!_leaveOpen) _stream.Dispose();
-    }
+    public void Dispose() => _lines.Dispose();
 
     /// <summary>Writes "time,symbol," at the end of the buffer; returns its length. The row continues in <see cref="Row"/>.</summary>
     private int BeginRow(long timeNs, ReadOnlySpan<byte> symbol)
     {
         if (symbol.Length > MaxSymbolLength) ThrowSymbolTooLong();
-        if (_buffer.Length - _used < MaxRowLength) Spill();
-        var span = Row;
+        var span = _lines.Room(MaxRowLength);
         int n = NanoTime.FormatRfc3339(timeNs, span);
         span[n++] = (byte)',';
         symbol.CopyTo(span[n..]);
@@ -98,7 +79,7 @@ public sealed class CsvTapeWriter : IDisposable
         return n;
     }
 
-    private Span<byte> Row => _buffer.AsSpan(_used);
+    private Span<byte> Row => _lines.Room(MaxRowLength); // the row begun by BeginRow (room was made there: nothing spills)
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void ThrowSymbolTooLong() =>
@@ -106,21 +87,9 @@ public sealed class CsvTapeWriter : IDisposable
 
     private void EndRow(int length)
     {
-        _buffer[_used + length] = (byte)'\n';
-        _used += length + 1;
+        Row[length] = (byte)'\n';
+        _lines.Commit(length + 1);
         RowCount++;
-    }
-
-    private void Spill()
-    {
-        _stream.Write(_buffer, 0, _used);
-        _used = 0;
-    }
-
-    private void Append(ReadOnlySpan<byte> bytes)
-    {
-        bytes.CopyTo(_buffer.AsSpan(_used));
-        _used += bytes.Length;
     }
 
     private static int WriteCents(Span<byte> dest, long cents)

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using Streamer.Rules.Time;
 
@@ -13,20 +12,15 @@ namespace Streamer.Feed.Tapes;
 /// </summary>
 public sealed class JsonlTapeWriter : IDisposable
 {
-    private const int BufferSize = 1 << 16;
     private const int MaxLineLength = 320;
     private const int MaxSymbolLength = 64;
 
-    private readonly Stream _stream;
-    private readonly bool _leaveOpen;
-    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-    private int _used;
+    private readonly PooledLineBuffer _lines;
 
     public JsonlTapeWriter(Stream stream, bool leaveOpen = false)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        _stream = stream;
-        _leaveOpen = leaveOpen;
+        _lines = new PooledLineBuffer(stream, leaveOpen);
     }
 
     /// <summary>Lines written (a tick with a quote and a trade counts two).</summary>
@@ -54,35 +48,18 @@ public sealed class JsonlTapeWriter : IDisposable
         End(span, n, timeNs);
     }
 
-    public void Flush()
-    {
-        if (_used > 0) _stream.Write(_buffer, 0, _used);
-        _used = 0;
-        _stream.Flush();
-    }
+    public void Flush() => _lines.Flush();
 
-    public void Dispose()
-    {
-        if (_buffer.Length == 0) return;
-        Flush();
-        ArrayPool<byte>.Shared.Return(_buffer);
-        _buffer = [];
-        if (!_leaveOpen) _stream.Dispose();
-    }
+    public void Dispose() => _lines.Dispose();
 
-    private Span<byte> Line => _buffer.AsSpan(_used);
+    private Span<byte> Line => _lines.Room(MaxLineLength); // the line begun by Begin (room was made there: nothing spills)
 
     private ReadOnlySpan<byte> Begin(ReadOnlySpan<byte> head, ReadOnlySpan<byte> symbol)
     {
         // symbols are tickers and OCC symbols (checked printable where they are read): nothing to escape
         if (symbol.Length is 0 or > MaxSymbolLength || symbol.IndexOfAny("\"\\"u8) >= 0)
             throw new ArgumentException($"symbol must be 1-{MaxSymbolLength} bytes without quotes or backslashes", nameof(symbol));
-        if (_buffer.Length - _used < MaxLineLength)
-        {
-            _stream.Write(_buffer, 0, _used);
-            _used = 0;
-        }
-        var span = Line;
+        var span = _lines.Room(MaxLineLength);
         int n = Copy(span, head);
         n += Copy(span[n..], symbol);
         return span[..n];
@@ -93,7 +70,7 @@ public sealed class JsonlTapeWriter : IDisposable
         n += Copy(span[n..], ",\"t\":\""u8);
         n += NanoTime.FormatRfc3339(timeNs, span[n..]);
         n += Copy(span[n..], "\"}\n"u8);
-        _used += n;
+        _lines.Commit(n);
         LineCount++;
     }
 
