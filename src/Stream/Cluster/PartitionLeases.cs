@@ -211,9 +211,10 @@ public sealed class PartitionLeases : IPartitionFence, IAsyncDisposable
         {
             revision = await _leases.UpdateAsync(_keys[partition], value, holding.Revision, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not OutOfMemoryException && !_stop.IsCancellationRequested)
+        catch (Exception e) when (e is not OutOfMemoryException && !cancellationToken.IsCancellationRequested)
         {
-            // unknown outcome: keep the holding; it lapses by itself if no later renew succeeds
+            // unknown outcome: keep the holding; it lapses by itself if no later renew succeeds (a round
+            // out of time stops here instead: the loop reports it once)
             ReportProblem(e);
             return;
         }
