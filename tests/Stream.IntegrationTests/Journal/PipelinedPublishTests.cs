@@ -149,9 +149,9 @@ public sealed class PipelinedPublishTests
         await Waits.UntilAsync(() => pinned.CurrentConnection > before && listener.IsConnected, "both reconnect");
         Assert.True(listener.Flush(TimeSpan.FromSeconds(5))); // its subscription is back on the server
 
-        await Assert.ThrowsAsync<MessageBusUnavailableException>(() => pinned.RequestOnAsync(before, "pinned.test", "stale"u8.ToArray(), null, TimeSpan.FromSeconds(1)));
+        await Assert.ThrowsAsync<MessageBusUnavailableException>(() => pinned.PublishOnAsync(before, "pinned.test", "stale"u8.ToArray(), null, TimeSpan.FromSeconds(1)));
         // on the live connection the request goes out (nobody replies: a timeout)
-        await Assert.ThrowsAsync<TimeoutException>(() => pinned.RequestOnAsync(pinned.CurrentConnection, "pinned.test", "live"u8.ToArray(), null, TimeSpan.FromMilliseconds(300)));
+        await Assert.ThrowsAsync<TimeoutException>(() => pinned.PublishOnAsync(pinned.CurrentConnection, "pinned.test", "live"u8.ToArray(), null, TimeSpan.FromMilliseconds(300)));
         await Waits.UntilAsync(() => !received.IsEmpty, "the live request arrives");
         Assert.True(bus.Flush(TimeSpan.FromSeconds(5)));
         Assert.True(listener.Flush(TimeSpan.FromSeconds(5)));
