@@ -108,7 +108,7 @@ public sealed class ExitDispatcher : IAsyncDisposable
         set => _metrics = value;
     }
 
-    /// <summary>bytes the exit thread has allocated so far (its whole publish path: the journal record, the state JSON, the NATS client's request): ÷ exits = per exit.</summary>
+    /// <summary>bytes the publish path has allocated so far (the journal record, the state JSON, the NATS client's write), on whichever thread publishes (<c>Pipeline:PublishFrom</c>): ÷ exits = per exit.</summary>
     public long ExitThreadAllocatedBytes => Volatile.Read(ref _exitThreadAllocated);
 
     /// <summary>exits the target put on the wire before their journal commit (publish-first).</summary>
