@@ -15,7 +15,7 @@ return args.FirstOrDefault() switch
 static int Usage()
 {
     Console.Error.WriteLine("usage: Streamer.PerfTests replay-throughput [ticks=1000000] [underlyings=100]");
-    Console.Error.WriteLine("       Streamer.PerfTests latency [exits=20000] [ticks_per_second=1000] [underlyings=200] [shards=2] [--durability publish-first|journal-first] [--wait block|spin|yield|busy]");
+    Console.Error.WriteLine("       Streamer.PerfTests latency [exits=20000] [ticks_per_second=1000] [underlyings=200] [shards=2] [--durability publish-first|journal-first] [--wait block|spin|yield|busy] [--publish-from shard|exit-thread]");
     Console.Error.WriteLine("       Streamer.PerfTests outbox-throughput [exits=20000] [underlyings=200] [shards=2] [--durability ...] [--wait ...]");
     Console.Error.WriteLine("       Streamer.PerfTests journal-throughput [exits=60000] [batch=256]");
     Console.Error.WriteLine("       Streamer.PerfTests intake-throughput [fills=10000]   (opens, then resizes: direct and over NATS)");

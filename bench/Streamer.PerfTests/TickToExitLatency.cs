@@ -37,7 +37,7 @@ internal static class TickToExitLatency
 
     private const string Book = "books:\n  target_only:\n    rules:\n      underlying_stop: {}\n      underlying_target: {}\n";
 
-    private sealed record Settings(ExitDurability Durability, string Wait);
+    private sealed record Settings(ExitDurability Durability, string Wait, string PublishFrom);
 
     private sealed record Figures(string Name, LongConcurrentHistogram Total, LongConcurrentHistogram Bare, double Cpu, double ServerCpu, double ExitsPerSecond);
 
@@ -100,13 +100,15 @@ internal static class TickToExitLatency
         var rest = new List<string>();
         var durability = ExitDurability.PublishFirst;
         string wait = "spin";
+        string publishFrom = "shard";
         for (int i = 0; i < args.Length; i++)
         {
             if (args[i] == "--durability" && i + 1 < args.Length) durability = args[++i] == "journal-first" ? ExitDurability.JournalFirst : ExitDurability.PublishFirst;
             else if (args[i] == "--wait" && i + 1 < args.Length) wait = args[++i];
+            else if (args[i] == "--publish-from" && i + 1 < args.Length) publishFrom = args[++i];
             else rest.Add(args[i]);
         }
-        return ([.. rest], new Settings(durability, wait));
+        return ([.. rest], new Settings(durability, wait, publishFrom));
     }
 
     private static async Task<Figures?> RunAsync(int exits, int rate, int underlyings, int shards, Settings settings)
@@ -117,7 +119,7 @@ internal static class TickToExitLatency
         using var server = NatsServer.Start(dir);
         string durability = settings.Durability == ExitDurability.PublishFirst ? "publish-first" : "journal-first";
         string name = $"{durability}, {(rate > 0 ? $"{rate:N0}/s" : "unpaced")}";
-        Console.WriteLine($"[{name}] nats-server on {server.Url}; {exits:N0} exits ({underlyings} underlyings x {perUnderlying}), {(rate > 0 ? $"{rate:N0} ticks/s" : "ticks unpaced")}, {shards} shards, Exits:Durability={durability}, Pipeline:Wait={settings.Wait}");
+        Console.WriteLine($"[{name}] nats-server on {server.Url}; {exits:N0} exits ({underlyings} underlyings x {perUnderlying}), {(rate > 0 ? $"{rate:N0} ticks/s" : "ticks unpaced")}, {shards} shards, Exits:Durability={durability}, Pipeline:Wait={settings.Wait}, Pipeline:PublishFrom={settings.PublishFrom}");
 
         using var publisherBus = new NatsBus(new NatsBusOptions { Url = server.Url, Name = "latency-service" });
         using var subscriberBus = new NatsBus(new NatsBusOptions { Url = server.Url, Name = "latency-subscriber" });
@@ -203,7 +205,7 @@ internal static class TickToExitLatency
             new PipelineOptions
             {
                 Shards = shards, Clock = ClockMode.Virtual, SnapshotInterval = TimeSpan.Zero, UnmonitoredAfter = TimeSpan.FromHours(1),
-                SpinBeforeSleep = section.WaitSpin, YieldBeforeSleep = section.WaitYield,
+                SpinBeforeSleep = section.WaitSpin, YieldBeforeSleep = section.WaitYield, PublishOnShard = settings.PublishFrom == "shard",
             },
             symbols, BookSet.Parse(Book, "latency-books"), new OutboxExitTarget(outbox, journal.Positions));
         pipeline.Start();
@@ -257,7 +259,7 @@ internal static class TickToExitLatency
                 var taken = SharedLatencyHistogram.NewHistogram();
                 var work = SharedLatencyHistogram.NewHistogram();
                 pipeline.Exits.CopyHandOff(taken, work);
-                Console.WriteLine(Line("    of which decision -> taken by the exit thread (hand-off, wake-up)", taken));
+                Console.WriteLine(Line("    of which decision -> taken by the publishing thread (hand-off, wake-up; ~0 from the shard)", taken));
                 Console.WriteLine(Line("    of which taken -> written (state JSON, copy, the NATS client's write)", work));
                 Console.WriteLine(Line("  hop: written -> received by the subscriber", wireToSub));
             }
@@ -265,7 +267,7 @@ internal static class TickToExitLatency
             exitsPerSecond = received / span;
             Console.WriteLine(string.Create(inv, $"sustained: {received:N0} exits in {span:F2} s from the first tick in to the last exit received = {exitsPerSecond:N0} exits/s"));
             Console.WriteLine(string.Create(inv, $"CPU: streamer process {cpu:F2} cores, nats-server {serverCpu:F2} cores (of {Environment.ProcessorCount}); shard stalls {status.ShardStalls}, exit stalls {status.ExitStalls}"));
-            Console.WriteLine(string.Create(inv, $"memory: {exitThreadPerExit:N0} B allocated per exit on the exit thread (the publish path), {allocatedPerExit:N0} B by the whole process (positions joining at the first tick, engine, outbox, journal, NATS clients, this harness's subscriber); GCs gen0/1/2 {gcs}; {(GCSettings.IsServerGC ? "server" : "workstation")} GC"));
+            Console.WriteLine(string.Create(inv, $"memory: {exitThreadPerExit:N0} B allocated per exit on the publishing thread (the publish path: journal record, state JSON, NATS client), {allocatedPerExit:N0} B by the whole process (positions joining at the first tick, engine, outbox, journal, NATS clients, this harness's subscriber); GCs gen0/1/2 {gcs}; {(GCSettings.IsServerGC ? "server" : "workstation")} GC"));
         }
         try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
         return done ? new Figures(name, total, bare, cpu, serverCpu, exitsPerSecond) : null;
@@ -279,7 +281,7 @@ internal static class TickToExitLatency
         outbox.Start();
         var symbols = new SymbolTable();
         await using var pipeline = new TickPipeline(
-            new PipelineOptions { Shards = 2, Clock = ClockMode.Virtual, SnapshotInterval = TimeSpan.Zero, UnmonitoredAfter = TimeSpan.FromHours(1) },
+            new PipelineOptions { Shards = 2, Clock = ClockMode.Virtual, SnapshotInterval = TimeSpan.Zero, UnmonitoredAfter = TimeSpan.FromHours(1), PublishOnShard = settings.PublishFrom == "shard" },
             symbols, BookSet.Parse(Book, "warm-up-books"), new OutboxExitTarget(outbox, journal.Positions));
         pipeline.Start();
         var tickers = Enumerable.Range(0, Underlyings).Select(u => "W" + Ticker(u)).ToArray();

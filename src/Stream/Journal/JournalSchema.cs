@@ -3,7 +3,7 @@ namespace Streamer.Stream.Journal;
 /// <summary>The journal's tables (docs/journal.md explains each).</summary>
 internal static class JournalSchema
 {
-    public const int Version = 2;
+    public const int Version = 3;
 
     public const string Create = """
         CREATE TABLE IF NOT EXISTS positions (
@@ -48,11 +48,17 @@ internal static class JournalSchema
             subject      TEXT NOT NULL,
             payload      BLOB NOT NULL,
             decided_at   INTEGER NOT NULL,
-            published_at INTEGER,
-            stream_seq   INTEGER,
+            published_at INTEGER, -- v2 and before; since v3 the ack is in exit_acks
+            stream_seq   INTEGER, -- v2 and before
             UNIQUE (position_id, seq)
         );
-        CREATE INDEX IF NOT EXISTS exits_unpublished ON exits (ord) WHERE published_at IS NULL;
+        -- an exit's ack (its stream sequence, when it came): a narrow row inserted per ack, so marking never rewrites the exit row
+        CREATE TABLE IF NOT EXISTS exit_acks (
+            ord          INTEGER PRIMARY KEY,
+            stream_seq   INTEGER NOT NULL,
+            published_at INTEGER NOT NULL
+        );
+        DROP INDEX IF EXISTS exits_unpublished;
         -- the Alpaca executor (docs/alpaca.md): one row per exit it trades; added later, IF NOT EXISTS keeps older files valid
         CREATE TABLE IF NOT EXISTS exit_orders (
             exit_id         TEXT PRIMARY KEY,
@@ -91,10 +97,26 @@ internal static class JournalSchema
     /// Brings a journal written by an older build up to <see cref="Version"/> (inside the opening
     /// transaction, after <see cref="Create"/>, which adds missing tables but not missing columns).
     /// v2: fills get <c>ord</c> (arrival order; fills resize positions in it), <c>exit_id</c>, <c>disposition</c>.
+    /// v3: acks move to <c>exit_acks</c> (copied from <c>exits.published_at</c>, <c>stream_seq</c>).
     /// </summary>
     public static void Migrate(Microsoft.Data.Sqlite.SqliteConnection db, long from, Microsoft.Data.Sqlite.SqliteTransaction tx)
     {
-        if (from >= 2) return;
+        if (from < 2) MigrateToV2(db, tx);
+        if (from < 3)
+        {
+            using var acks = db.CreateCommand();
+            acks.Transaction = tx;
+            acks.CommandText = """
+                INSERT INTO exit_acks (ord, stream_seq, published_at)
+                SELECT ord, COALESCE(stream_seq, 0), published_at FROM exits WHERE published_at IS NOT NULL
+                ON CONFLICT (ord) DO NOTHING;
+                """;
+            acks.ExecuteNonQuery();
+        }
+    }
+
+    private static void MigrateToV2(Microsoft.Data.Sqlite.SqliteConnection db, Microsoft.Data.Sqlite.SqliteTransaction tx)
+    {
         var columns = new HashSet<string>(StringComparer.Ordinal);
         using (var info = db.CreateCommand())
         {

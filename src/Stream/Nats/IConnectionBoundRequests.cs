@@ -13,11 +13,11 @@ internal interface IConnectionBoundRequests
     int CurrentConnection { get; }
 
     /// <summary>
-    /// <see cref="IMessageBus.RequestAsync"/> on connection <paramref name="connection"/> only. The
-    /// request is written before this returns (calls in sequence go out in that order). Faults with
+    /// A JetStream publish on connection <paramref name="connection"/> only, completing with its ack. The
+    /// message is written before this returns (calls in sequence go out in that order). Faults with
     /// <see cref="MessageBusUnavailableException"/> (nothing sent) when that connection is not the live one,
-    /// <see cref="TimeoutException"/> when no reply comes in time. <paramref name="state"/>, when given, goes out as the
-    /// <see cref="ExitStream.StateHeader"/> header.
+    /// <see cref="TimeoutException"/> when no ack comes in time, <see cref="JetStreamApiException"/> when the
+    /// stream refused it. <paramref name="state"/>, when given, goes out as the <see cref="ExitStream.StateHeader"/> header.
     /// </summary>
-    Task<BusMessage> RequestOnAsync(int connection, string subject, ReadOnlyMemory<byte> payload, string? messageId, TimeSpan timeout, CancellationToken cancellationToken = default, string? state = null);
+    Task<PubAck> PublishOnAsync(int connection, string subject, ReadOnlyMemory<byte> payload, string? messageId, TimeSpan timeout, CancellationToken cancellationToken = default, string? state = null);
 }

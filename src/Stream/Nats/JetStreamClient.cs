@@ -1,4 +1,3 @@
-using System.Text.Json;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
@@ -119,39 +118,8 @@ public sealed class JetStreamClient
     /// pending (pipelining). Faults with <see cref="MessageBusUnavailableException"/> once that connection is
     /// gone: what it left unacked must be resent first (the ones it did store come back as duplicates).
     /// </summary>
-    public async Task<PubAck> PublishOnAsync(int connection, string subject, ReadOnlyMemory<byte> payload, TimeSpan timeout, string? messageId = null, CancellationToken cancellationToken = default, string? state = null)
-    {
-        var reply = await ((IConnectionBoundRequests)_bus).RequestOnAsync(connection, subject, payload, messageId, timeout, cancellationToken, state).ConfigureAwait(false);
-        return ParsePubAck(subject, reply.Data);
-    }
-
-    private static PubAck ParsePubAck(string subject, byte[] data)
-    {
-        JsonDocument doc;
-        try
-        {
-            doc = JsonDocument.Parse(data);
-        }
-        catch (JsonException e)
-        {
-            throw new JetStreamApiException($"'{subject}': reply is not JSON: {Utf8(data)}", e);
-        }
-        using (doc)
-        {
-            var root = doc.RootElement;
-            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error", out var error))
-            {
-                var code = error.TryGetProperty("code", out var c) && c.TryGetInt32(out var ci) ? ci : 0;
-                var errCode = error.TryGetProperty("err_code", out var ec) && ec.TryGetInt32(out var eci) ? eci : 0;
-                var description = error.TryGetProperty("description", out var ds) ? ds.GetString() ?? "" : error.GetRawText();
-                throw new JetStreamApiException(subject, code, errCode, description);
-            }
-            if (!root.TryGetProperty("stream", out var stream) || !root.TryGetProperty("seq", out var seq))
-                throw new JetStreamApiException($"'{subject}': reply is not a PubAck: {Utf8(data)}");
-            var duplicate = root.TryGetProperty("duplicate", out var d) && d.ValueKind == JsonValueKind.True;
-            return new PubAck(stream.GetString() ?? "", seq.GetUInt64(), duplicate);
-        }
-    }
+    public Task<PubAck> PublishOnAsync(int connection, string subject, ReadOnlyMemory<byte> payload, TimeSpan timeout, string? messageId = null, CancellationToken cancellationToken = default, string? state = null) =>
+        ((IConnectionBoundRequests)_bus).PublishOnAsync(connection, subject, payload, messageId, timeout, cancellationToken, state);
 
     private Task Api(Func<CancellationToken, ValueTask> call, CancellationToken cancellationToken) =>
         Api(async ct =>
@@ -212,6 +180,4 @@ public sealed class JetStreamClient
     private static bool SameSet(IReadOnlyList<string> a, IReadOnlyList<string> b) =>
         a.Count == b.Count && a.All(b.Contains);
 
-    private static string Utf8(byte[] data) =>
-        data.Length == 0 ? "(empty)" : System.Text.Encoding.UTF8.GetString(data, 0, Math.Min(data.Length, 300));
 }

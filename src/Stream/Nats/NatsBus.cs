@@ -170,13 +170,13 @@ public sealed partial class NatsBus : IMessageBus, IConnectionBoundRequests
         }
     }
 
-    Task<BusMessage> IConnectionBoundRequests.RequestOnAsync(int connection, string subject, ReadOnlyMemory<byte> payload, string? messageId, TimeSpan timeout, CancellationToken cancellationToken, string? state)
+    Task<PubAck> IConnectionBoundRequests.PublishOnAsync(int connection, string subject, ReadOnlyMemory<byte> payload, string? messageId, TimeSpan timeout, CancellationToken cancellationToken, string? state)
     {
         PinnedConnection? pinned;
         lock (_pinGate) pinned = _pinned;
         if (pinned is null || pinned.Number != connection || !pinned.IsLive)
-            return Task.FromException<BusMessage>(new MessageBusUnavailableException($"NATS connection {connection} is gone"));
-        return pinned.RequestAsync(subject, payload, messageId, timeout, cancellationToken, state);
+            return Task.FromException<PubAck>(new MessageBusUnavailableException($"NATS connection {connection} is gone"));
+        return pinned.PublishAsync(subject, payload, messageId, timeout, cancellationToken, state);
     }
 
     public void Dispose()

@@ -25,7 +25,8 @@ public sealed class ExitDispatcher : IAsyncDisposable
     private readonly ISnapshotTarget? _snapshotTarget;
     private readonly Action<PipelineAlert> _alert;
     private readonly BufferPool _buffers;
-    private readonly Dictionary<string, string> _exitSubjects = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _exitSubjects = new(StringComparer.Ordinal); // shards write it when they publish
+    private readonly bool _publishOnShard;
     private readonly Dictionary<string, string> _snapshotSubjects = new(StringComparer.Ordinal);
     private readonly IdleSignal _exitSignal = new();
     private readonly IdleSignal _journalSignal = new();
@@ -54,8 +55,14 @@ public sealed class ExitDispatcher : IAsyncDisposable
     private long _snapshotsPublished;
     private long _snapshotsDropped;
 
-    public ExitDispatcher(int exitCapacity, int snapshotCapacity, IExitTarget target, ISnapshotTarget? snapshots, Action<PipelineAlert> alert, IdleWait wait = default)
+    /// <param name="publishOnShard">
+    /// <c>Pipeline:PublishFrom = shard</c>: the deciding shard builds the journal record and offers it
+    /// to publish first itself, then queues it for the journal thread: no hand-off (and no wake-up)
+    /// between the decision and the wire. Otherwise the exit thread does that, one hand-off later.
+    /// </param>
+    public ExitDispatcher(int exitCapacity, int snapshotCapacity, IExitTarget target, ISnapshotTarget? snapshots, Action<PipelineAlert> alert, IdleWait wait = default, bool publishOnShard = false)
     {
+        _publishOnShard = publishOnShard;
         _buffers = new BufferPool(4096, exitCapacity + 64, prefill: 64);
         _wait = wait;
         _exitThread = new Thread(ExitLoop) { IsBackground = true, Name = "streamer-exits" };
@@ -64,7 +71,7 @@ public sealed class ExitDispatcher : IAsyncDisposable
         {
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
-            SingleWriter = true,
+            SingleWriter = false, // the shards, when they publish
         });
         ChannelPrime.Prime(_toJournal, exitCapacity);
         _snapshotThread = new Thread(SnapshotLoop) { IsBackground = true, Name = "streamer-snapshots" };
@@ -101,7 +108,7 @@ public sealed class ExitDispatcher : IAsyncDisposable
         set => _metrics = value;
     }
 
-    /// <summary>bytes the exit thread has allocated so far (its whole publish path: the journal record, the state JSON, the NATS client's request): ÷ exits = per exit.</summary>
+    /// <summary>bytes the publish path has allocated so far (the journal record, the state JSON, the NATS client's write), on whichever thread publishes (<c>Pipeline:PublishFrom</c>): ÷ exits = per exit.</summary>
     public long ExitThreadAllocatedBytes => Volatile.Read(ref _exitThreadAllocated);
 
     /// <summary>exits the target put on the wire before their journal commit (publish-first).</summary>
@@ -143,7 +150,7 @@ public sealed class ExitDispatcher : IAsyncDisposable
     {
         if (_started) return;
         _started = true;
-        _exitThread.Start();
+        if (!_publishOnShard) _exitThread.Start();
         _journalThread.Start();
         _snapshotThread.Start();
     }
@@ -151,6 +158,7 @@ public sealed class ExitDispatcher : IAsyncDisposable
     /// <summary>From a shard thread. Waits (measured) when the channel is full; false after shutdown.</summary>
     public bool PostExit(in ExitMessage exit)
     {
+        if (_publishOnShard) return PublishOnShard(exit);
         long waited = BoundedWrite.Write(_exits.Writer, exit);
         if (waited >= 0) _exitSignal.Wake();
         if (waited == 0) return true;
@@ -184,10 +192,16 @@ public sealed class ExitDispatcher : IAsyncDisposable
         _snapshots.Writer.TryComplete();
         _exitSignal.WakeAlways();
         _snapshotSignal.WakeAlways();
+        if (_publishOnShard)
+        {
+            // no exit thread: the shards have stopped, nothing more comes
+            _toJournal.Writer.TryComplete();
+            _journalSignal.WakeAlways();
+        }
         if (!_started) return Task.CompletedTask;
         return Task.Run(() =>
         {
-            _exitThread.Join(); // it completes the journal's queue when it ends
+            if (!_publishOnShard) _exitThread.Join(); // it completes the journal's queue when it ends
             _journalThread.Join();
             _snapshotThread.Join();
         });
@@ -259,6 +273,44 @@ public sealed class ExitDispatcher : IAsyncDisposable
             _toJournal.Writer.TryComplete();
             _journalSignal.WakeAlways();
         }
+    }
+
+    /// <summary>
+    /// <c>Pipeline:PublishFrom = shard</c>, on the deciding shard's thread: the exit goes on the wire
+    /// first, then to the journal thread, with no hand-off between the decision and the NATS client.
+    /// A fill's resize goes to the journal in the same queue, so each shard's order is kept.
+    /// </summary>
+    private bool PublishOnShard(in ExitMessage m)
+    {
+        if (m.Change is { } change)
+        {
+            _buffers.Return(m.Buffer);
+            return ToJournalFromShard(new JournalItem(null, change));
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread();
+        long taken = Stopwatch.GetTimestamp();
+        _metrics?.RecordTickToDecision(m.LatencyNs);
+        JournalExit exit;
+        try
+        {
+            exit = ToJournal(m); // copies the payload
+        }
+        finally
+        {
+            _buffers.Return(m.Buffer);
+        }
+        PublishFirst(exit, m.DecidedTimestamp, taken);
+        Interlocked.Add(ref _exitThreadAllocated, GC.GetAllocatedBytesForCurrentThread() - allocated);
+        return ToJournalFromShard(new JournalItem(exit, null));
+    }
+
+    private bool ToJournalFromShard(in JournalItem item)
+    {
+        long waited = BoundedWrite.Write(_toJournal.Writer, item);
+        if (waited < 0) return false;
+        _journalSignal.Wake();
+        if (waited > 0) OnStall(waited);
+        return true;
     }
 
     private void PublishFirst(JournalExit exit, long decidedTs, long takenTs)
@@ -429,7 +481,7 @@ public sealed class ExitDispatcher : IAsyncDisposable
 
     private JournalExit ToJournal(in ExitMessage m)
     {
-        if (!_exitSubjects.TryGetValue(m.Underlying, out var subject)) _exitSubjects[m.Underlying] = subject = NatsSubjects.Exits(m.Underlying);
+        var subject = _exitSubjects.GetOrAdd(m.Underlying, static u => NatsSubjects.Exits(u));
         return new JournalExit(
             Id: string.Create(CultureInfo.InvariantCulture, $"{m.PositionId}:{m.Sequence}"),
             PositionId: m.PositionId,

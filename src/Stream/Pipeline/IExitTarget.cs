@@ -2,7 +2,7 @@ using JournalExit = Streamer.Stream.Pipeline.PendingExit;
 
 namespace Streamer.Stream.Pipeline;
 
-/// <summary>Where decided exits go: the journal and its outbox (<see cref="OutboxExitTarget"/>). Called from the exit dispatcher's thread only.</summary>
+/// <summary>Where decided exits go: the journal and its outbox (<see cref="OutboxExitTarget"/>). <see cref="TryPublishFirst"/> is called from the deciding shards (or the exit thread); the rest from the journal thread only.</summary>
 public interface IExitTarget
 {
     ExitSubmitOutcome Submit(JournalExit exit);
@@ -10,8 +10,9 @@ public interface IExitTarget
     /// <summary>
     /// Publish-first: put the exit on the wire now, before it is journaled, if the target can
     /// (<c>Exits:Durability = publish-first</c> and nothing earlier is owed). True when it was sent; it
-    /// is journaled right after either way (<see cref="SubmitBatch"/>). Called from the dispatcher's
-    /// exit thread, in decision order. The default never sends first (journal-first).
+    /// is journaled right after either way (<see cref="SubmitBatch"/>). Called from the deciding shard
+    /// (several at once: it must be thread-safe), or the exit thread, in each one's decision order. The
+    /// default never sends first (journal-first).
     /// </summary>
     bool TryPublishFirst(JournalExit exit) => false;
 

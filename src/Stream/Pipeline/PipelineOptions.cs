@@ -41,6 +41,12 @@ public sealed record PipelineOptions
     /// <summary><c>Pipeline:YieldMicroseconds</c>: after the spin, how long an idle shard (and the exit thread) yields before it sleeps. 0: no yield phase.</summary>
     public TimeSpan YieldBeforeSleep { get; init; } = TimeSpan.Zero;
 
+    /// <summary>
+    /// <c>Pipeline:PublishFrom</c> (shard): the shard that decides an exit puts it on the wire itself
+    /// (publish-first), with no hand-off to the exit thread; false: the exit thread does (one more wake-up).
+    /// </summary>
+    public bool PublishOnShard { get; init; } = true;
+
     /// <summary>the wait of idle shards and of the exit thread: spin, yield, block.</summary>
     public IdleWait Wait => new(SpinBeforeSleep, YieldBeforeSleep);
 

@@ -40,6 +40,13 @@ public sealed record PipelineSectionOptions : ISettingsSection
         _ => TimeSpan.Zero,
     };
 
+    /// <summary>
+    /// <c>Pipeline:PublishFrom</c> (shard): which thread puts a decided exit on the wire (publish-first).
+    /// <c>shard</c>: the shard that decided it, with no hand-off; <c>exit-thread</c>: one exit thread that
+    /// every shard hands its exits to (one more wake-up per exit, but a shard never waits on the NATS client).
+    /// </summary>
+    public string PublishFrom { get; init; } = "shard";
+
     /// <summary><c>Pipeline:LatencyInPayload</c> (true): the measured tick→decision ns in each exit's latency_ns.</summary>
     public bool LatencyInPayload { get; init; } = true;
 
@@ -52,5 +59,7 @@ public sealed record PipelineSectionOptions : ISettingsSection
         ISettingsSection.InRange("Pipeline:YieldMicroseconds", YieldMicroseconds, 0, 1_000_000);
         if (Wait is not ("block" or "spin" or "yield" or "busy"))
             throw new SettingsException($"Pipeline:Wait: '{Wait}' is not one of block, spin, yield, busy");
+        if (PublishFrom is not ("shard" or "exit-thread"))
+            throw new SettingsException($"Pipeline:PublishFrom: '{PublishFrom}' is not one of shard, exit-thread");
     }
 }

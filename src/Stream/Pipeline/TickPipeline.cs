@@ -51,7 +51,7 @@ public sealed class TickPipeline : IAsyncDisposable
         _alerts = Subject.Synchronize(_alertSubject);
         Action<PipelineAlert> alert = _alerts.OnNext;
         _clock = new PipelineClock(options.Clock, options.Speed);
-        _dispatcher = new ExitDispatcher(options.OutboundCapacity, options.SnapshotCapacity, exits, snapshots, alert, options.Wait);
+        _dispatcher = new ExitDispatcher(options.OutboundCapacity, options.SnapshotCapacity, exits, snapshots, alert, options.Wait, options.PublishOnShard);
         _feed = new FeedMonitor(options.StaleAfter, alert);
         _shards = new Shard[options.Shards];
         for (int i = 0; i < _shards.Length; i++) _shards[i] = new Shard(i, symbols, books, _clock, _dispatcher, options, alert);

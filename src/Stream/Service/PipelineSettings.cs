@@ -30,6 +30,7 @@ internal static class PipelineSettings
             SpinBeforeSleep = p.WaitSpin,
             YieldBeforeSleep = p.WaitYield,
             LatencyInPayload = p.LatencyInPayload,
+            PublishOnShard = p.PublishFrom == "shard",
         };
         try
         {

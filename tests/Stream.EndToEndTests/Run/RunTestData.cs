@@ -132,8 +132,11 @@ internal static class RunTestData
         using var db = new SqliteConnection(cs);
         db.Open();
         using var c = db.CreateCommand();
-        c.CommandText = "UPDATE exits SET published_at = NULL, stream_seq = NULL";
-        return c.ExecuteNonQuery();
+        c.CommandText = "SELECT COUNT(*) FROM exits";
+        int exits = Convert.ToInt32(c.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        c.CommandText = "DELETE FROM exit_acks; DELETE FROM trading_state WHERE key = 'acked_through_ord'";
+        c.ExecuteNonQuery();
+        return exits;
     }
 
     public static List<string> JournaledExitIds(string journalPath)

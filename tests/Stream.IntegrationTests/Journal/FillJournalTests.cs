@@ -121,7 +121,7 @@ public sealed class FillJournalTests
             c.ExecuteNonQuery();
         }
         using var journal = JournalDatabase.Open(path);
-        Assert.Equal("2", journal.ReadPragma("user_version"));
+        Assert.Equal("3", journal.ReadPragma("user_version"));
         Assert.Equal([1L, 2L], journal.Fills.Fills("P").Select(f => f.Ordinal));
         Assert.Empty(journal.Fills.FillsToApply("P", 0));   // v1 never applied fills to sizes: replaying them now would resize twice
         Assert.Equal(FillRecordOutcome.Recorded, journal.Fills.RecordFill(Fill("new", 1), 3, out long ord));

@@ -149,12 +149,44 @@ public sealed class PipelinedPublishTests
         await Waits.UntilAsync(() => pinned.CurrentConnection > before && listener.IsConnected, "both reconnect");
         Assert.True(listener.Flush(TimeSpan.FromSeconds(5))); // its subscription is back on the server
 
-        await Assert.ThrowsAsync<MessageBusUnavailableException>(() => pinned.RequestOnAsync(before, "pinned.test", "stale"u8.ToArray(), null, TimeSpan.FromSeconds(1)));
+        await Assert.ThrowsAsync<MessageBusUnavailableException>(() => pinned.PublishOnAsync(before, "pinned.test", "stale"u8.ToArray(), null, TimeSpan.FromSeconds(1)));
         // on the live connection the request goes out (nobody replies: a timeout)
-        await Assert.ThrowsAsync<TimeoutException>(() => pinned.RequestOnAsync(pinned.CurrentConnection, "pinned.test", "live"u8.ToArray(), null, TimeSpan.FromMilliseconds(300)));
+        await Assert.ThrowsAsync<TimeoutException>(() => pinned.PublishOnAsync(pinned.CurrentConnection, "pinned.test", "live"u8.ToArray(), null, TimeSpan.FromMilliseconds(300)));
         await Waits.UntilAsync(() => !received.IsEmpty, "the live request arrives");
         Assert.True(bus.Flush(TimeSpan.FromSeconds(5)));
         Assert.True(listener.Flush(TimeSpan.FromSeconds(5)));
         Assert.Equal(["live"], received);
+    }
+
+    /// <summary>
+    /// More publishes in flight than the pinned connection has ack slots (4,096), answered in reverse
+    /// order: the ones whose slot is still held get reply subjects of their own, and every ack reaches
+    /// the publish it answers (the responder echoes each payload's number as the sequence).
+    /// </summary>
+    [Fact]
+    public async Task Acks_reach_their_own_publish_when_more_are_in_flight_than_slots_and_they_come_back_reversed()
+    {
+        const int count = 4_500;
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        using var server = new NatsServerFixture();
+        using var bus = await TestBus.ConnectedAsync(server.Url);
+        using var responder = await TestBus.ConnectedAsync(server.Url);
+        var requests = new ConcurrentQueue<(string ReplyTo, ulong Number)>();
+        using var sub = responder.Subscribe("pinned.acks", m => requests.Enqueue((m.ReplyTo!, ulong.Parse(Encoding.UTF8.GetString(m.Data), inv))));
+        Assert.True(responder.Flush(TimeSpan.FromSeconds(5)));
+        IConnectionBoundRequests pinned = bus;
+        await Waits.UntilAsync(() => pinned.CurrentConnection > 0, "a pinned connection opens");
+        int connection = pinned.CurrentConnection;
+
+        var acks = new Task<PubAck>[count];
+        for (int i = 0; i < count; i++)
+            acks[i] = pinned.PublishOnAsync(connection, "pinned.acks", Encoding.UTF8.GetBytes(i.ToString(inv)), $"id-{i}", TimeSpan.FromSeconds(60));
+        await Waits.UntilAsync(() => requests.Count == count, "every publish reaches the responder", TimeSpan.FromSeconds(60));
+        Assert.Equal(count, requests.Select(r => r.ReplyTo).Distinct().Count()); // a reply subject each, though slots are reused
+
+        foreach (var (replyTo, number) in requests.Reverse())
+            Assert.True(responder.TryPublish(replyTo, Encoding.UTF8.GetBytes("{\"stream\":\"S\",\"seq\":" + number.ToString(inv) + "}")));
+        var results = await Task.WhenAll(acks).WaitAsync(TimeSpan.FromSeconds(60));
+        for (int i = 0; i < count; i++) Assert.Equal((ulong)i, results[i].Sequence);
     }
 }

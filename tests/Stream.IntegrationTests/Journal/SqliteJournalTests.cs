@@ -17,7 +17,7 @@ public sealed class JournalDatabaseTests
         Assert.True(File.Exists(dir.File("sub/dir/journal.db")));
         Assert.Equal("wal", journal.ReadPragma("journal_mode"));
         Assert.Equal("2", journal.ReadPragma("synchronous")); // 2 = FULL
-        Assert.Equal("2", journal.ReadPragma("user_version"));
+        Assert.Equal("3", journal.ReadPragma("user_version"));
     }
 
     [Fact]
@@ -248,5 +248,59 @@ public sealed class JournalDatabaseTests
         File.WriteAllText(path, "this is not sqlite, it is a text file that is long enough to have a header ............");
         var e = Assert.Throws<InvalidOperationException>(() => JournalDatabase.Open(path));
         Assert.Contains(path, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_version_2_journal_keeps_its_acks_and_a_mark_never_rewrites_an_exit_row()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("v2.db");
+        using (var journal = JournalDatabase.Open(path))
+        {
+            journal.Exits.RecordExitsDecided([Exit("A", 1), Exit("B", 1), Exit("C", 1)]);
+        }
+        // what v2 wrote: the ack in the exit row, no exit_acks table
+        using (var db = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            db.Open();
+            using var c = db.CreateCommand();
+            c.CommandText = """
+                UPDATE exits SET published_at = 50, stream_seq = 7 WHERE id = 'A:1';
+                DROP TABLE exit_acks; DELETE FROM trading_state WHERE key = 'acked_through_ord';
+                CREATE INDEX exits_unpublished ON exits (ord) WHERE published_at IS NULL;
+                PRAGMA user_version=2;
+                """;
+            c.ExecuteNonQuery();
+        }
+        using (var journal = JournalDatabase.Open(path))
+        {
+            Assert.Equal("3", journal.ReadPragma("user_version"));
+            Assert.Equal(7UL, journal.Exits.FindExit("A:1")!.StreamSequence);
+            Assert.Equal(50L, journal.Exits.FindExit("A:1")!.PublishedAtNs);
+            Assert.Equal(["B:1", "C:1"], journal.Exits.ListUnpublished().Select(e => e.Id));
+            Assert.Equal(2, journal.Exits.CountUnpublished());
+            Assert.Equal(7UL, journal.Exits.LastStreamSequence());
+
+            // C acked before B (a parked B): the watermark waits at B, and both lists stay right
+            Assert.Equal(1, journal.Exits.MarkPublished([("C:1", 9UL)], 60));
+            Assert.Equal(["B:1"], journal.Exits.ListUnpublished().Select(e => e.Id));
+            Assert.Equal(["B:1"], journal.Exits.ListUnpublishedAfter(0, 10).Select(r => r.Exit.Id));
+            Assert.Equal(0, journal.Exits.MarkPublished([("C:1", 11UL), ("nope:1", 12UL)], 70)); // the first ack stands; unknown ids skipped
+            Assert.Equal(9UL, journal.Exits.FindExit("C:1")!.StreamSequence);
+            Assert.True(journal.Exits.MarkPublished("B:1", 80, 10));
+            Assert.Empty(journal.Exits.ListUnpublished());
+            Assert.Equal(0, journal.Exits.CountUnpublished());
+            Assert.Equal(10UL, journal.Exits.LastStreamSequence());
+            // a new exit after the watermark is unpublished, and found from any cursor
+            journal.Exits.RecordExitDecided(Exit("D", 1));
+            Assert.Equal(["D:1"], journal.Exits.ListUnpublishedAfter(0, 10).Select(r => r.Exit.Id));
+        }
+        using (var db = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            db.Open();
+            using var c = db.CreateCommand();
+            c.CommandText = "SELECT COUNT(*) FROM exits WHERE published_at IS NOT NULL";
+            Assert.Equal(1L, (long)c.ExecuteScalar()!); // only v2's own mark: v3 never rewrites an exit row to mark it
+        }
     }
 }

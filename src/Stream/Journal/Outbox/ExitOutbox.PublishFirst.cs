@@ -47,7 +47,8 @@ public sealed partial class ExitOutbox
     /// publisher loop, off the caller's thread), and says so. False means it was not sent: it goes
     /// journal-first (the caller journals it in any case, right after). An exit the journal already has
     /// (a tape read again decides the same ids) is never sent first: the journal answers for it.
-    /// Called by one thread, in decision order (the exit dispatcher).
+    /// Called from the deciding shards (<c>Pipeline:PublishFrom = shard</c>) or the exit thread, each in its
+    /// own decision order; the lane's lock and the pinned connection's write chain keep the calls in order.
     /// </summary>
     public bool TryPublishFirst(PendingExit exit)
     {
