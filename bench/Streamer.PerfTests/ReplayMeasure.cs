@@ -42,6 +42,10 @@ internal static class ReplayMeasure
         }
     }
 
+    /// <summary>The built-in books, with <c>pricing: { style: european }</c> when asked (Black–Scholes on every option).</summary>
+    public static BookSet Books(bool european) =>
+        european ? BookSet.Parse("books: {}\npricing: { style: european }\n", "european pricing") : BookSet.BuiltIn;
+
     public static double Median(IEnumerable<double> values)
     {
         var sorted = values.Order().ToArray();

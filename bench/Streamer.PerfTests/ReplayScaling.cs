@@ -25,7 +25,7 @@ internal static class ReplayScaling
         bool european = args.Contains("--european");
         args = args.Where(a => a != "--european").ToArray();
         double scale = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 1.0;
-        var books = european ? BookSet.Parse("pricing: { style: european }", "european") : BookSet.BuiltIn;
+        var books = ReplayMeasure.Books(european);
         Config[] configs =
         [
             new("1 per underlying (10 underlyings)", 10, 1, 200_000),
@@ -35,7 +35,7 @@ internal static class ReplayScaling
             new("10k positions (100 × 100)", 100, 100, 100_000),
             new("100k positions (1,000 × 100)", 1_000, 100, 50_000),
         ];
-        string dir = Path.Combine(Path.GetTempPath(), "streamer-scaling");
+        string dir = Path.Combine(Path.GetTempPath(), $"streamer-scaling-{Environment.ProcessId}");
         Directory.CreateDirectory(dir);
         Console.WriteLine($"pricing: {(european ? "european" : "default (American for equity options)")}; {Environment.ProcessorCount} cores; two-thread replay of a CSV tape, best of 2 after a warm-up");
         Console.WriteLine("| book | positions | ticks | parse only ticks/s | replay ticks/s | replay/parse | engine ns/tick p50 | p99 | exits |");

@@ -24,7 +24,8 @@ internal static class ReplayThroughput
         args = args.Where(a => a != "--european").ToArray();
         long ticks = args.Length > 0 ? long.Parse(args[0], CultureInfo.InvariantCulture) : 1_000_000;
         int underlyings = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100;
-        string dir = Path.Combine(Path.GetTempPath(), "streamer-throughput");
+        // per process: other runs on this shared machine may be writing theirs
+        string dir = Path.Combine(Path.GetTempPath(), $"streamer-throughput-{Environment.ProcessId}");
         Directory.CreateDirectory(dir);
         string tapePath = Path.Combine(dir, "ticks.csv");
         string positionsPath = Path.Combine(dir, "positions.json");
@@ -46,7 +47,7 @@ internal static class ReplayThroughput
         Console.WriteLine($"binary tape: {binaryPath} ({new FileInfo(binaryPath).Length / 1e6:F1} MB)");
 
         var positions = PositionsFile.Parse(positionsJson, positionsPath);
-        var books = european ? BookSet.Parse("pricing: { style: european }", "european") : BookSet.BuiltIn;
+        var books = ReplayMeasure.Books(european);
         Console.WriteLine($"pricing: {(european ? "european (pricing: { style: european })" : "default (American for equity options)")}; {Environment.ProcessorCount} cores");
         ReplayResult? best = null;
         foreach (var (name, path) in new[] { ("csv", tapePath), ("binary", binaryPath) })

@@ -78,13 +78,19 @@ public sealed class ReplaySession
     public const int DefaultHandoffCapacity = 2048;
 
     /// <summary>
-    /// Tapes from this size up replay on two threads when the machine has two cores (<c>streamer replay</c>):
+    /// Text tapes from this size up replay on two threads when the machine has two cores (<c>streamer replay</c>):
     /// below it the thread's start and the hand-off cost more than parsing a few thousand rows alongside saves.
     /// </summary>
     public const long TwoThreadMinimumTapeBytes = 1 << 20;
 
-    /// <summary>Whether a tape of <paramref name="tapeBytes"/> is worth the two-thread replay on this machine.</summary>
-    public static bool PrefersTwoThreads(long tapeBytes) => Environment.ProcessorCount >= 2 && tapeBytes >= TwoThreadMinimumTapeBytes;
+    /// <summary>
+    /// Whether a tape is worth the two-thread replay on this machine: a CSV or JSONL tape of at least
+    /// <see cref="TwoThreadMinimumTapeBytes"/> (parsing is 100-400 ns a row, a share of the replay worth
+    /// moving to the other core). Not a binary tape: it reads in ~7-50 ns a tick, about what the hand-off
+    /// costs the engine thread (replay-throughput measured it slower on two threads, README "Performance").
+    /// </summary>
+    public static bool PrefersTwoThreads(long tapeBytes, TapeFormat? format) =>
+        Environment.ProcessorCount >= 2 && tapeBytes >= TwoThreadMinimumTapeBytes && format != TapeFormat.Binary;
 
     /// <summary>
     /// The two-thread replay: a parser thread reads the tape into a preallocated ring

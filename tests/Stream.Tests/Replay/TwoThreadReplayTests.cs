@@ -143,10 +143,14 @@ public sealed class TwoThreadReplayTests : IDisposable
     }
 
     [Fact]
-    public void Only_large_tapes_take_the_two_thread_path()
+    public void Only_large_text_tapes_take_the_two_thread_path()
     {
-        Assert.False(ReplaySession.PrefersTwoThreads(100_000));
-        Assert.Equal(Environment.ProcessorCount >= 2, ReplaySession.PrefersTwoThreads(ReplaySession.TwoThreadMinimumTapeBytes));
+        Assert.False(ReplaySession.PrefersTwoThreads(100_000, TapeFormat.Csv));
+        Assert.False(ReplaySession.PrefersTwoThreads(1L << 30, TapeFormat.Binary));
+        bool twoCores = Environment.ProcessorCount >= 2;
+        Assert.Equal(twoCores, ReplaySession.PrefersTwoThreads(ReplaySession.TwoThreadMinimumTapeBytes, TapeFormat.Csv));
+        Assert.Equal(twoCores, ReplaySession.PrefersTwoThreads(ReplaySession.TwoThreadMinimumTapeBytes, TapeFormat.Jsonl));
+        Assert.Equal(twoCores, ReplaySession.PrefersTwoThreads(ReplaySession.TwoThreadMinimumTapeBytes, null)); // no known extension: sniffed text
     }
 
     /// <summary>

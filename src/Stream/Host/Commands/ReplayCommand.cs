@@ -49,8 +49,8 @@ internal static class ReplayCommand
                 OnExit = quiet ? null : e => Console.WriteLine(ReplayReport.ExitLine(e)),
                 Recorder = recording,
             };
-            // a large tape is parsed on a second core while this thread runs the engine: the same output
-            if (ReplaySession.PrefersTwoThreads(TapeBytes(ticksPath)))
+            // a large text tape is parsed on a second core while this thread runs the engine: the same output
+            if (ReplaySession.PrefersTwoThreads(TapeBytes(ticksPath), TapeReader.FormatFromExtension(ticksPath)))
             {
                 result = session.RunTwoThreads(parserSymbols => OpenTape(ticksPath, parserSymbols));
             }
