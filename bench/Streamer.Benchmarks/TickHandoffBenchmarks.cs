@@ -8,7 +8,7 @@ namespace Streamer.Benchmarks;
 /// The two-thread replay's hand-off, per tick: a producer on a thread-pool thread writes
 /// <see cref="Ticks"/> ticks into a <see cref="TickHandoff"/> ring, this thread takes them in
 /// batches (summing a field, so nothing is optimized away). Each invocation is one whole hand-off of
-/// a million ticks; the ring (2,048 slots, 96 KiB) and the producer's work item are made in the
+/// a million ticks; the ring and the producer's work item are made in the
 /// iteration setup, outside the measurement, so the Allocated column is what the ticks themselves
 /// cost, on both threads: it must be 0 B. Baseline: the same ticks read on one thread.
 /// </summary>
@@ -19,6 +19,10 @@ public class TickHandoffBenchmarks
     private Tick[] _source = [];
     private TickHandoff _handoff = null!;
     private ProducerWorkItem _producer = null!;
+
+    /// <summary>Ring slots: one that fits in L2, and the replay's default, 32× larger (fewer hand-overs when the two threads share a core).</summary>
+    [Params(2048, ReplaySession.DefaultHandoffCapacity)]
+    public int Capacity { get; set; }
 
     [GlobalSetup]
     public void Setup()
@@ -31,7 +35,7 @@ public class TickHandoffBenchmarks
     public void NewRing()
     {
         _handoff?.Dispose();
-        _handoff = new TickHandoff(2048);
+        _handoff = new TickHandoff(Capacity);
         _producer = new ProducerWorkItem(_source, _handoff);
     }
 
