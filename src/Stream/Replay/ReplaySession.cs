@@ -91,8 +91,9 @@ public sealed class ReplaySession
     /// <summary>
     /// Whether a tape is worth the two-thread replay on this machine: a CSV or JSONL tape of at least
     /// <see cref="TwoThreadMinimumTapeBytes"/> (parsing is 100-400 ns a row, a share of the replay worth
-    /// moving to the other core). Not a binary tape: it reads in ~7-50 ns a tick, about what the hand-off
-    /// costs the engine thread (replay-throughput measured it slower on two threads, README "Performance").
+    /// moving to the other core). Not a binary tape: it reads in ~7-50 ns a tick, so at most that is saved
+    /// (replay-throughput measured it slower on two threads with a 2,048-slot ring, 0.98-1.24x with
+    /// the 65,536-slot one: README "Performance"; worth revisiting once the engine is faster).
     /// </summary>
     public static bool PrefersTwoThreads(long tapeBytes, TapeFormat? format) =>
         Environment.ProcessorCount >= 2 && tapeBytes >= TwoThreadMinimumTapeBytes && format != TapeFormat.Binary;
