@@ -4,6 +4,7 @@ using Streamer.PerfTests;
 return args.FirstOrDefault() switch
 {
     "replay-throughput" => ReplayThroughput.Run(args[1..]),
+    "replay-scaling" => ReplayScaling.Run(args[1..]),
     "latency" => TickToExitLatency.Run(args[1..]),
     "outbox-throughput" => TickToExitLatency.RunThroughput(args[1..]),
     "latency-matrix" => TickToExitLatency.RunMatrix(args[1..]),
@@ -14,7 +15,8 @@ return args.FirstOrDefault() switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Streamer.PerfTests replay-throughput [ticks=1000000] [underlyings=100]");
+    Console.Error.WriteLine("usage: Streamer.PerfTests replay-throughput [ticks=1000000] [underlyings=100] [--european]   (parse only, single- and two-thread replay, replay/parse; CSV and binary)");
+    Console.Error.WriteLine("       Streamer.PerfTests replay-scaling [tick_scale=1.0] [--european]   (1/10/100 positions per underlying, 1k/10k/100k positions)");
     Console.Error.WriteLine("       Streamer.PerfTests latency [exits=20000] [ticks_per_second=1000] [underlyings=200] [shards=2] [--durability publish-first|journal-first] [--wait block|spin|yield|busy] [--publish-from shard|exit-thread]");
     Console.Error.WriteLine("       Streamer.PerfTests outbox-throughput [exits=20000] [underlyings=200] [shards=2] [--durability ...] [--wait ...]");
     Console.Error.WriteLine("       Streamer.PerfTests journal-throughput [exits=60000] [batch=256]");

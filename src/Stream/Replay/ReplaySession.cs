@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using Streamer.Feed.Tapes;
 using Streamer.Rules.Books;
 using Streamer.Rules.Diagnostics;
@@ -56,23 +58,163 @@ public sealed class ReplaySession
     /// </summary>
     public IReplayRecorder? Recorder { get; init; }
 
+    /// <summary>The single-thread replay: this thread reads the tape and runs the engine, tick by tick.</summary>
     public ReplayResult Run(TapeReader tape)
     {
+        ArgumentNullException.ThrowIfNull(tape);
         var sink = new CollectingSink { Session = this };
-        var recorder = Recorder;
         int next = 0;
         long ticks = 0;
         long started = Stopwatch.GetTimestamp();
         while (tape.TryRead(out Tick tick))
         {
-            while (next < _pending.Count && _pending[next].OpenedAtNs <= tick.TimeNs)
-                Open(_pending[next++], tick.TimeNs, ref sink);
-            long t0 = Stopwatch.GetTimestamp();
-            _engine.OnTick(in tick, ref sink);
-            _tickLatency.Record(Stopwatch.GetTimestamp() - t0);
-            recorder?.OnTick(in tick, _engine);
+            Step(in tick, ref sink, ref next);
             ticks++;
         }
+        return Finish(ref sink, next, ticks, started);
+    }
+
+    /// <summary>
+    /// Ring slots of the two-thread hand-off: 65,536 × 48 B, 3 MiB. A ring in L2 (2,048 slots) was measured
+    /// at 360 ns a tick on this shared 2-core VM against 12-17 ns for this one (TickHandoffBenchmarks): when
+    /// the two threads do not run at once, each full or empty ring costs a scheduler hand-over, and a larger
+    /// ring needs 32× fewer of them.
+    /// </summary>
+    public const int DefaultHandoffCapacity = 65_536;
+
+    /// <summary>
+    /// Text tapes from this size up replay on two threads when the machine has two cores (<c>streamer replay</c>):
+    /// below it the thread's start and the hand-off cost more than parsing a few thousand rows alongside saves.
+    /// </summary>
+    public const long TwoThreadMinimumTapeBytes = 1 << 20;
+
+    /// <summary>
+    /// Whether a tape is worth the two-thread replay on this machine: a CSV or JSONL tape of at least
+    /// <see cref="TwoThreadMinimumTapeBytes"/> (parsing is 100-400 ns a row, a share of the replay worth
+    /// moving to the other core). Not a binary tape: it reads in ~7-50 ns a tick, so at most that is saved
+    /// (replay-throughput measured it slower on two threads with a 2,048-slot ring, 0.98-1.24x with
+    /// the 65,536-slot one: README "Performance"; worth revisiting once the engine is faster).
+    /// </summary>
+    public static bool PrefersTwoThreads(long tapeBytes, TapeFormat? format) =>
+        Environment.ProcessorCount >= 2 && tapeBytes >= TwoThreadMinimumTapeBytes && format != TapeFormat.Binary;
+
+    /// <summary>
+    /// The two-thread replay: a parser thread reads the tape into a preallocated ring
+    /// (<see cref="TickHandoff"/>) while this thread runs the engine over it; the same exits, report and
+    /// recorder calls as <see cref="Run"/>, byte for byte, and the same failure at a bad row after the
+    /// same ticks. <paramref name="openTape"/> opens the tape on the table it is given: the parser interns
+    /// into its own copy of <see cref="Symbols"/>, and this thread brings <see cref="Symbols"/> to the
+    /// parser's count as of each tick before taking it. The engine sizes its per-symbol state from that
+    /// count when a position joins (a tick past it is ignored, uncounted), so the table must grow as it
+    /// would under one thread, not as far ahead as the parser happens to be. The session disposes the tape.
+    /// </summary>
+    public ReplayResult RunTwoThreads(Func<SymbolTable, TapeReader> openTape, int handoffCapacity = DefaultHandoffCapacity)
+    {
+        ArgumentNullException.ThrowIfNull(openTape);
+        var parserSymbols = CopyOfSymbols();
+        using var tape = openTape(parserSymbols);
+        using var handoff = new TickHandoff(handoffCapacity);
+        var parser = new Thread(() => Parse(tape, parserSymbols, handoff)) { IsBackground = true, Name = "replay-parser" };
+        var sink = new CollectingSink { Session = this };
+        int next = 0;
+        long ticks = 0;
+        int known = Symbols.Count;
+        long started = Stopwatch.GetTimestamp();
+        parser.Start();
+        try
+        {
+            long sequence = 0;
+            while (handoff.TryTakeBatch(sequence, out int count))
+            {
+                long end = sequence + count;
+                for (; sequence < end; sequence++)
+                {
+                    ref readonly var slot = ref handoff.At(sequence);
+                    if (slot.SymbolCount > known) known = CatchUpSymbols(parserSymbols, slot.SymbolCount);
+                    Step(in slot.Tick, ref sink, ref next);
+                }
+                ticks += count;
+                handoff.Release(end);
+            }
+            if (handoff.FinalSymbolCount > known) CatchUpSymbols(parserSymbols, handoff.FinalSymbolCount);
+            handoff.ThrowIfProducerFailed();
+        }
+        catch
+        {
+            handoff.Abandon();
+            throw;
+        }
+        finally
+        {
+            parser.Join();
+        }
+        return Finish(ref sink, next, ticks, started);
+    }
+
+    /// <summary>The parser thread: every tick of the tape into the hand-off, then the end (with what stopped it, if anything).</summary>
+    private static void Parse(TapeReader tape, SymbolTable parserSymbols, TickHandoff handoff)
+    {
+        ExceptionDispatchInfo? failure = null;
+        try
+        {
+            while (tape.TryRead(out Tick tick))
+            {
+                if (!handoff.Write(in tick, parserSymbols.Count)) break; // the engine thread failed: stop
+            }
+        }
+#pragma warning disable CA1031 // every failure crosses to the engine thread, which rethrows it
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            failure = ExceptionDispatchInfo.Capture(e);
+        }
+        handoff.Complete(parserSymbols.Count, failure);
+    }
+
+    /// <summary>The parser's table, seeded with the same symbols in the same order: the same ids.</summary>
+    private SymbolTable CopyOfSymbols()
+    {
+        var copy = new SymbolTable();
+        int count = Symbols.Count;
+        for (int id = 1; id <= count; id++)
+        {
+            if (copy.Intern(Symbols[id]) != id) ThrowIdsDiverged(Symbols[id], id);
+        }
+        return copy;
+    }
+
+    /// <summary>The engine's table to the parser's <paramref name="target"/> count, in id order (cold: a tick with a new symbol).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int CatchUpSymbols(SymbolTable parserSymbols, int target)
+    {
+        for (int id = Symbols.Count + 1; id <= target; id++)
+        {
+            string symbol = parserSymbols[id];
+            if (Symbols.Intern(symbol) != id) ThrowIdsDiverged(symbol, id);
+        }
+        return Symbols.Count;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowIdsDiverged(string symbol, int id) =>
+        throw new InvalidOperationException($"replay: symbol '{symbol}' did not get id {id} in the engine's table (something else interned into it during the replay)");
+
+    /// <summary>One tick: the positions it opens join first, then the engine takes it, then the recorder sees it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Step(in Tick tick, ref CollectingSink sink, ref int next)
+    {
+        while (next < _pending.Count && _pending[next].OpenedAtNs <= tick.TimeNs)
+            Open(_pending[next++], tick.TimeNs, ref sink);
+        long t0 = Stopwatch.GetTimestamp();
+        _engine.OnTick(in tick, ref sink);
+        _tickLatency.Record(Stopwatch.GetTimestamp() - t0);
+        Recorder?.OnTick(in tick, _engine);
+    }
+
+    /// <summary>After the last tick: the clock runs on, late positions join, the result is assembled.</summary>
+    private ReplayResult Finish(ref CollectingSink sink, int next, long ticks, long started)
+    {
+        var recorder = Recorder;
         // rules.md: after the last tick the clock runs on to the close of that tick's session (or to --until),
         // so a time rule due in that span (a 15:55 close, a max hold) fires at its own instant with the last marks
         long end = EndOfClock(_engine.ClockNs);

@@ -49,8 +49,16 @@ internal static class ReplayCommand
                 OnExit = quiet ? null : e => Console.WriteLine(ReplayReport.ExitLine(e)),
                 Recorder = recording,
             };
-            using var tape = OpenTape(ticksPath, symbols);
-            result = session.Run(tape);
+            // a large text tape is parsed on a second core while this thread runs the engine: the same output
+            if (ReplaySession.PrefersTwoThreads(TapeBytes(ticksPath), TapeReader.FormatFromExtension(ticksPath)))
+            {
+                result = session.RunTwoThreads(parserSymbols => OpenTape(ticksPath, parserSymbols));
+            }
+            else
+            {
+                using var tape = OpenTape(ticksPath, symbols);
+                result = session.Run(tape);
+            }
         }
         catch (Exception e) when (e is TapeFormatException or ConfigException)
         {
@@ -102,6 +110,9 @@ internal static class ReplayCommand
         if (!File.Exists(path)) throw new CliException($"streamer: ticks file '{path}' does not exist");
         return TapeReader.Open(path, symbols);
     }
+
+    /// <summary>The tape's size, or 0 when it is missing (<see cref="OpenTape"/> says so).</summary>
+    private static long TapeBytes(string path) => File.Exists(path) ? new FileInfo(path).Length : 0;
 
     private static string ReadFile(string path, string what) =>
         File.Exists(path) ? File.ReadAllText(path) : throw new CliException($"streamer: {what} file '{path}' does not exist");
