@@ -291,7 +291,8 @@ public static class ReplayHtmlReport
         {
             if (!double.IsFinite(_lo)) return (0, 1);
             double span = _hi - _lo;
-            if (span <= 0) span = Math.Max(Math.Abs(_hi) * 0.02, 0.01);
+            // flat, or flat but for rounding noise (1e-13 on a 600 price): a grid step that small never advances v
+            if (span <= Math.Max(Math.Abs(_hi), Math.Abs(_lo)) * 1e-9) span = Math.Max(Math.Abs(_hi) * 0.02, 0.01);
             return (_lo - span * 0.08, _hi + span * 0.08);
         }
     }
@@ -434,8 +435,12 @@ public static class ReplayHtmlReport
     private static void Grid(StringBuilder sb, Panel p, bool money)
     {
         double step = NiceStep((p.Y1 - p.Y0) / 5);
-        for (double v = Math.Ceiling(p.Y0 / step) * step; v <= p.Y1; v += step)
+        double first = Math.Ceiling(p.Y0 / step) * step;
+        // by index, at most 12 lines: a step below the values' resolution must never loop forever
+        for (int i = 0; i <= 12; i++)
         {
+            double v = first + i * step;
+            if (v > p.Y1) break;
             double y = p.Y(v);
             string label = money ? ReplayReport.Money(Math.Round(v, 2)) : Num(v, step >= 1 ? "0" : step >= 0.1 ? "0.0" : step >= 0.01 ? "0.00" : "0.000");
             sb.Append(string.Create(Inv, $"<line x1=\"{Left}\" y1=\"{y:F1}\" x2=\"{Width - Right}\" y2=\"{y:F1}\" stroke=\"#dddddd\" stroke-width=\"0.6\"/><text x=\"{Left - 6}\" y=\"{y + 4:F1}\" class=\"yl\">{label}</text>\n"));
