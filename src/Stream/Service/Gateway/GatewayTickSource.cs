@@ -80,7 +80,9 @@ internal sealed class GatewayTickSource : IMarketDataFeed
                 }
             }
         }
-        Declare();
+        // before the source runs (the restore adding positions one by one) nothing is declared: the first demand is
+        // the whole restored set, so a gateway playing a tape from the first demand never starts on part of it
+        if (_ingress is not null) Declare();
         return Task.CompletedTask;
     }
 

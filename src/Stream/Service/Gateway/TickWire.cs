@@ -54,8 +54,9 @@ internal static class TickWire
     public static void Read(ReadOnlySpan<byte> payload, ref int offset, out Tick tick, out ReadOnlySpan<byte> symbol)
     {
         var r = payload[offset..];
+        // the tag first: a payload that is not a tick at all says so, rather than that it is short
+        if (r.Length == 0 || r[0] != Tag) ThrowTag(offset, r.Length == 0 ? (byte)0 : r[0]);
         if (r.Length < HeaderBytes) ThrowCut(offset, r.Length, HeaderBytes);
-        if (r[0] != Tag) ThrowTag(offset, r[0]);
         var fields = (TickFields)r[9];
         if (fields is not (TickFields.Quote or TickFields.Trade or (TickFields.Quote | TickFields.Trade))) ThrowFields(offset, r[9]);
         int n = r[34];
