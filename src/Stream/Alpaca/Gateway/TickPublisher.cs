@@ -21,12 +21,16 @@ internal sealed class TickPublisher(IMessageBus bus, TickSubjects subjects)
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(TickWire.MaxRecordBytes);
     private long _published;
     private long _dropped;
+    private long _writesPending;
 
     /// <summary>Ticks handed to the bus.</summary>
     public long Published => Volatile.Read(ref _published);
 
     /// <summary>Ticks not published: the bus was down (NATS core has no backlog to keep them in).</summary>
     public long Dropped => Volatile.Read(ref _dropped);
+
+    /// <summary>Publishes the client did not finish on the calling thread (its writer was busy): each held a buffer until written.</summary>
+    public long WritesPending => Volatile.Read(ref _writesPending);
 
     public void Publish(in Tick tick)
     {
@@ -48,6 +52,7 @@ internal sealed class TickPublisher(IMessageBus bus, TickSubjects subjects)
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void KeepUntilWritten(ValueTask written)
     {
+        Volatile.Write(ref _writesPending, _writesPending + 1);
         var held = _buffer;
         _buffer = ArrayPool<byte>.Shared.Rent(TickWire.MaxRecordBytes);
         _ = ReturnWhenWrittenAsync(written, held);
