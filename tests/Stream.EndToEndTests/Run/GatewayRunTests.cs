@@ -59,6 +59,8 @@ public sealed class GatewayRunTests
         Assert.Empty(last.GetProperty("underlyings").EnumerateObject());
         await gateway.UntilAsync(() => gateway.Output.Contains("gateway: unsubscribe", StringComparison.Ordinal), "the gateway lets the withdrawn symbols go");
         Assert.DoesNotContain("refused", gateway.Output, StringComparison.Ordinal);
+        // the tape's end leaves the gateway up (UntilAsync fails on a gateway that stopped)
+        await gateway.UntilAsync(() => gateway.Output.Contains($"upstream {ramp.Tape} finished", StringComparison.Ordinal), "the tape played to its end");
         gateway.Terminate();
         Assert.Equal(0, await gateway.WaitForExitAsync(Long));
     }

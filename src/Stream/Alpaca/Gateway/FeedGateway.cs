@@ -55,10 +55,14 @@ internal sealed class FeedGateway(IMessageBus bus, IGatewayUpstream upstream, Sy
         bus.TryPublish(NatsSubjects.GatewayStarted, Encoding.UTF8.GetBytes($$"""{"upstream":{{JsonSerializer.Serialize(upstream.Name)}}}"""));
         log($"gateway: upstream {upstream.Name}; demand on {NatsSubjects.DemandWildcard}, ticks on {NatsSubjects.TicksPrefix}<UNDERLYING>");
         var feed = upstream.RunAsync(NewPublisher, cancellationToken);
+        // a tape that ends (or fails on a bad row) leaves the gateway up: engines' demand is still answered and leased
+        _ = feed.ContinueWith(t => log(t.IsFaulted ? $"gateway: upstream {upstream.Name} stopped: {t.Exception!.GetBaseException().Message}"
+            : t.IsCanceled ? "gateway: upstream stopped" : $"gateway: upstream {upstream.Name} finished; {Published} ticks published"),
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         using var timer = new PeriodicTimer(options.ExpiryScan, time);
         try
         {
-            while (!feed.IsCompleted && await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false)) Expire();
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false)) Expire();
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -69,6 +73,10 @@ internal sealed class FeedGateway(IMessageBus bus, IGatewayUpstream upstream, Sy
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+        }
+        catch (Streamer.Feed.Tapes.TapeFormatException)
+        {
+            // logged above; the stop is clean
         }
         await upstream.DisposeAsync().ConfigureAwait(false);
     }
