@@ -44,4 +44,19 @@ public static class NatsSubjects
     }
 
     public static string Alerts(string kind) => AlertsPrefix + kind;
+
+    /// <summary>the feed gateway's normalized ticks, one subject per underlying (docs/cluster.md "Feed gateway").</summary>
+    public const string TicksPrefix = "streamer.ticks.";
+
+    /// <summary>an engine's market-data demand to the feed gateway: <c>streamer.demand.&lt;engine-id&gt;</c>.</summary>
+    public const string DemandPrefix = "streamer.demand.";
+
+    public const string DemandWildcard = "streamer.demand.*";
+
+    /// <summary>the gateway says it (re)started: engines declare their demand again at once instead of at their next refresh.</summary>
+    public const string GatewayStarted = "streamer.gateway.started";
+
+    public static string Ticks(string underlying) => TicksPrefix + Token(underlying);
+
+    public static string Demand(string engineId) => DemandPrefix + engineId;
 }

@@ -86,6 +86,13 @@ public sealed class AlpacaEmulator : IAsyncDisposable
 
     public int ConnectionCount => _connections.Count;
 
+    /// <summary>
+    /// Every symbol some open stream connection is subscribed to now (quotes or trades, stocks and options),
+    /// sorted: what a test compares with the demand it sent a gateway.
+    /// </summary>
+    public IReadOnlyList<string> SubscribedSymbols =>
+        [.. _connections.Keys.SelectMany(c => c.Subscribed).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+
     public long MessagesSent => Interlocked.Read(ref _messagesSent);
 
     /// <summary>Connections dropped because a frame could not be sent within <see cref="EmulatorOptions.SlowClientTimeout"/>.</summary>

@@ -32,6 +32,12 @@ internal sealed class EmulatorConnection(WebSocket socket, EmulatorFormat format
         get { lock (_gate) return _quotes.Count > 0 || _trades.Count > 0; }
     }
 
+    /// <summary>Every symbol this client holds on either channel now.</summary>
+    public IEnumerable<string> Subscribed
+    {
+        get { lock (_gate) return [.. _quotes.Union(_trades, StringComparer.Ordinal)]; }
+    }
+
     /// <summary>Distinct symbols after applying a change, for the 405 check.</summary>
     public int CountAfter(string action, IReadOnlyCollection<string> trades, IReadOnlyCollection<string> quotes)
     {

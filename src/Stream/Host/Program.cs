@@ -9,6 +9,7 @@ internal static class Program
         ("demo", "streamer demo [--report R.json] [--html R.html]", "replays the bundled sample session offline and shows each exit as it fires", DemoCommand.Run),
         ("replay", "streamer replay --positions P --ticks T [--books B] [--report R.json] [--csv R.csv] [--html R.html] [--until TIME]", "backtest: runs the engine over a tape and writes a report", ReplayCommand.Run),
         ("run", "streamer run [--config FILE] [--Section:Key=value ...]", "the live service: market data, NATS, intake, journal", RunCommand.Run),
+        ("gateway", GatewayCommand.Usage, "the feed gateway: holds the market-data connections (or a tape) and publishes the ticks engines demand on NATS", GatewayCommand.Run),
         ("emulate", "streamer emulate --ticks T [--port N] [--speed X] [--loop] [--partial-fills] [--reject-symbols L] [--no-fill-symbols L] [--history] [--rate-limit N[/S]] [--assign SYMBOL@TIME] [--no-pin-risk]", "serves Alpaca's stream and trading protocol on loopback from a tape", EmulateCommand.Run),
         ("greeks", "streamer greeks --jsonl", "prices options: one JSON object per line on stdin, one per line on stdout", GreeksCommand.Run),
         ("sweep", SweepCommand.Usage, "runs every combination of a grid of book parameters over one parse of a tape, side by side on every core", SweepCommand.Run),

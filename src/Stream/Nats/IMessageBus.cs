@@ -48,6 +48,18 @@ public interface IMessageBus : IDisposable
     bool TryPublish(string subject, ReadOnlyMemory<byte> payload, string? replyTo = null);
 
     /// <summary>
+    /// As <see cref="TryPublish(string, ReadOnlyMemory{byte}, string?)"/>, for a caller that reuses its buffer
+    /// (the feed gateway's pooled tick records): <paramref name="written"/> completes once the client has
+    /// copied <paramref name="payload"/> out; until then the buffer must not be written again. On the
+    /// client's fast path it has completed on return. A bus that copies at once leaves it completed.
+    /// </summary>
+    bool TryPublish(string subject, ReadOnlyMemory<byte> payload, out ValueTask written)
+    {
+        written = ValueTask.CompletedTask;
+        return TryPublish(subject, payload);
+    }
+
+    /// <summary>
     /// Request/reply. Throws <see cref="TimeoutException"/> when no reply arrives in time and
     /// <see cref="MessageBusUnavailableException"/> when not connected.
     /// </summary>

@@ -96,6 +96,25 @@ public sealed partial class NatsBus : IMessageBus, IConnectionBoundRequests
         }
     }
 
+    public bool TryPublish(string subject, ReadOnlyMemory<byte> payload, out ValueTask written)
+    {
+        written = ValueTask.CompletedTask;
+        if (!IsConnected) return false;
+        if (payload.Length > MaxPayload) return RefuseOversize(subject, payload.Length);
+        try
+        {
+            // the client copies the payload into its write buffer on this thread unless another writer holds it:
+            // then the returned task still refers to the payload, and the caller keeps the buffer until it completes
+            written = Connection.PublishAsync(subject, payload, cancellationToken: _stop.Token);
+            return true;
+        }
+        catch (Exception e) when (e is NatsException or ObjectDisposedException or OperationCanceledException)
+        {
+            _lastError = e.Message;
+            return false;
+        }
+    }
+
     // the server would answer "Maximum Payload Violation" by closing the connection, and every subscription with it
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private bool RefuseOversize(string subject, int bytes)

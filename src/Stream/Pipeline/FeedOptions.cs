@@ -18,8 +18,15 @@ public sealed record FeedOptions : ISettingsSection
     /// <summary><c>Feed:ExitWhenDone</c> (false): stop once the tape is consumed and every exit is acked.</summary>
     public bool ExitWhenDone { get; init; }
 
+    /// <summary><c>Feed:Source</c> (alpaca): <c>alpaca</c> = Alpaca's websockets at <c>Alpaca:DataUrl</c>;
+    /// <c>gateway</c> = the feed gateway's ticks over NATS (docs/cluster.md "Feed gateway"). <c>Feed:Tape</c> wins over both.</summary>
+    public string Source { get; init; } = "alpaca";
+
+    public bool FromGateway => Source == "gateway";
+
     public void Validate()
     {
+        if (Source is not ("alpaca" or "gateway")) throw new SettingsException($"Feed:Source: '{Source}' is not alpaca or gateway");
         if (Speed < 0) throw new SettingsException($"Feed:Speed: {Speed.ToString(CultureInfo.InvariantCulture)} must be 0 (as fast as possible) or more");
         ISettingsSection.InRange("Feed:StaleAfter", StaleAfter.TotalSeconds, 0.001, 86_400);
     }

@@ -10,6 +10,8 @@ using Streamer.Stream.Dashboard;
 using Streamer.Stream.Metrics;
 using Streamer.Stream.Pipeline;
 using Streamer.Stream.Service;
+using Streamer.Stream.Service.Gateway;
+using Streamer.Stream.Nats;
 
 namespace Streamer.Stream.Host.Hosting;
 
@@ -60,7 +62,12 @@ internal static class LiveServiceHost
             services.AddSingleton(Options.Create(alpaca));
             var options = LiveServiceOptions.From(settings, alpaca.MarketClockSpeed);
             services.AddSingleton(options);
-            if (settings.FeedTape is null && AlpacaFeedOptions.From(alpaca) is { } feed) // Alpaca:DataUrl: live market data
+            if (settings.FeedTape is null && settings.Feed.FromGateway) // Feed:Source=gateway: the feed gateway's ticks over NATS, no Alpaca connection
+            {
+                var gateway = SettingsBinder.Bind<GatewaySectionOptions>(configuration, "Gateway").ToFeedOptions();
+                services.AddSingleton<IMarketDataFeedFactory>(sp => gateway with { Bus = sp.GetRequiredService<IMessageBus>() });
+            }
+            else if (settings.FeedTape is null && AlpacaFeedOptions.From(alpaca) is { } feed) // Alpaca:DataUrl: live market data
                 services.AddSingleton<IMarketDataFeedFactory>(feed);
             services.AddSingleton<LivePipelineService>();
             services.AddSingleton<IRuleControl>(sp => sp.GetRequiredService<LivePipelineService>()); // the control API's pause/resume
