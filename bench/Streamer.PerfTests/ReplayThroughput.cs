@@ -12,11 +12,27 @@ namespace Streamer.PerfTests;
 /// Replay throughput: 1,000 positions over 100 underlyings (long calls and puts, put credit
 /// spreads, call debit spreads, iron condors) on a synthetic tape of 1,000,000 ticks, CSV parsing
 /// included. The workload files are written next to the results so `streamer replay` can rerun them.
+/// <c>--style american|european|both</c> (default american, the books' default for equity options):
+/// <c>both</c> replays the same tapes priced each way in one process, so the ratio of the two is
+/// measured under the same load on a shared machine.
 /// </summary>
 internal static class ReplayThroughput
 {
     public static int Run(string[] args)
     {
+        string style = "american";
+        int styleAt = Array.IndexOf(args, "--style");
+        if (styleAt >= 0)
+        {
+            style = styleAt + 1 < args.Length ? args[styleAt + 1] : throw new ArgumentException("--style needs american, european or both");
+            args = [.. args[..styleAt], .. args[(styleAt + 2)..]];
+        }
+        string[] styles = style switch
+        {
+            "american" or "european" => [style],
+            "both" => ["european", "american"],
+            _ => throw new ArgumentException($"--style {style}: american, european or both"),
+        };
         long ticks = args.Length > 0 ? long.Parse(args[0], CultureInfo.InvariantCulture) : 1_000_000;
         int underlyings = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100;
         string dir = Path.Combine(Path.GetTempPath(), "streamer-throughput");
@@ -42,11 +58,28 @@ internal static class ReplayThroughput
 
         var positions = PositionsFile.Parse(positionsJson, positionsPath);
         ReplayResult? best = null;
+        foreach (string pricing in styles)
+        {
+            var books = BookSet.BuiltIn;
+            // european: Black–Scholes on every leg (pricing.style: european in a books file)
+            if (pricing == "european") books.Pricing.DefaultStyle = ExerciseStyle.European;
+            var bestOfStyle = RunTapes(positions, books, pricing, tapePath, binaryPath);
+            if (best is null || pricing == "american") best = bestOfStyle;
+        }
+        using (var f = File.Create(Path.Combine(dir, "report.json"))) ReplayReport.WriteJson(best!, f);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"replay throughput: {best!.Stats.TicksPerSecond:N0} ticks/s (report: {Path.Combine(dir, "report.json")})"));
+        return 0;
+    }
+
+    /// <summary>Both tapes, three replays each (the first warms the JIT); the best CSV replay of the rest.</summary>
+    private static ReplayResult RunTapes(IReadOnlyList<PositionSpec> positions, BookSet books, string pricing, string tapePath, string binaryPath)
+    {
+        ReplayResult? best = null;
         foreach (var (name, path) in new[] { ("csv", tapePath), ("binary", binaryPath) })
         {
             ReplayResult? bestOfTape = null;
             double parseBest = double.MaxValue;
-            for (int run = 0; run < 3; run++)  // first run warms the JIT; report the best of the rest
+            for (int run = 0; run < 3; run++)
             {
                 // the baseline, in the same run: only parsing the tape
                 var parseTable = new SymbolTable();
@@ -57,20 +90,18 @@ internal static class ReplayThroughput
                 double parseMs = watch.Elapsed.TotalMilliseconds;
 
                 var table = new SymbolTable();
-                var session = new ReplaySession(positions, BookSet.BuiltIn, table);
+                var session = new ReplaySession(positions, books, table);
                 using var tape = Streamer.Feed.Tapes.TapeReader.Open(path, table);
                 var result = session.Run(tape);
                 var s = result.Stats;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{name} run {run}: {s.Ticks:N0} ticks, {s.Exits} exits, {s.ElapsedMs:F0} ms, {s.TicksPerSecond:N0} ticks/s; parse only {parseMs:F0} ms ({parsed / (parseMs / 1000):N0} ticks/s), replay/parse {s.ElapsedMs / parseMs:F2}; engine per tick p50 {s.TickP50Ns} ns p99 {s.TickP99Ns} ns p99.9 {s.TickP999Ns} ns"));
+                    $"{pricing} {name} run {run}: {s.Ticks:N0} ticks, {s.Exits} exits, {s.ElapsedMs:F0} ms, {s.TicksPerSecond:N0} ticks/s; parse only {parseMs:F0} ms ({parsed / (parseMs / 1000):N0} ticks/s), replay/parse {s.ElapsedMs / parseMs:F2}; engine per tick p50 {s.TickP50Ns} ns p99 {s.TickP99Ns} ns p99.9 {s.TickP999Ns} ns"));
                 if (run > 0 && (bestOfTape is null || s.TicksPerSecond > bestOfTape.Stats.TicksPerSecond)) { bestOfTape = result; parseBest = parseMs; }
             }
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: replay {bestOfTape!.Stats.TicksPerSecond:N0} ticks/s, replay/parse {bestOfTape.Stats.ElapsedMs / parseBest:F2}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{pricing} {name}: replay {bestOfTape!.Stats.TicksPerSecond:N0} ticks/s, replay/parse {bestOfTape.Stats.ElapsedMs / parseBest:F2}"));
             if (name == "csv") best = bestOfTape;
         }
-        using (var f = File.Create(Path.Combine(dir, "report.json"))) ReplayReport.WriteJson(best!, f);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"replay throughput: {best!.Stats.TicksPerSecond:N0} ticks/s (report: {Path.Combine(dir, "report.json")})"));
-        return 0;
+        return best!;
     }
 
     /// <summary>Ten positions per underlying on options 30-60 days out, strikes around the synthetic spot.</summary>
