@@ -48,7 +48,14 @@ internal static class LegPricing
         if (!AmericanOption.HasEarlyExercise(leg.Right, r, q) || !AmericanOption.IsSupported(leg.Right, r, q)) return european;
         // the European IV of the mark is at least the American one: if the premium is immaterial there it is at the American IV too
         if (european == IvStatus.Ok && !PremiumMaterial(leg.Right, spot, leg.Strike, t, r, q, vol)) return european;
-        return AmericanOption.TrySolveVol(leg.Right, leg.Mark, spot, leg.Strike, t, r, q, guess, out vol);
+        var american = leg.American;
+        if (american is null) return AmericanOption.TrySolveVol(leg.Right, leg.Mark, spot, leg.Strike, t, r, q, guess, out vol);
+        // no IV yet: the European IV of the mark (an upper bound, close) starts the warm solve instead of the cold bracket
+        double start = double.IsNaN(guess) && european == IvStatus.Ok ? vol : guess;
+        var status = AmericanOption.TrySolveVol(leg.Right, leg.Mark, spot, leg.Strike, t, r, q, start, ref american.Warm, out vol, out var value);
+        // the solve's last evaluation is at the IV it returns: delta_stop's delta for this tick, already computed
+        if (status == IvStatus.Ok) american.Keep(value, spot, t, vol);
+        return status;
     }
 
     /// <summary>
@@ -76,7 +83,8 @@ internal static class LegPricing
     /// What delta_stop needs on every tick: the delta (and gamma). False: only those two are
     /// written and the full Greeks are left for when an exit or a snapshot reads them — the ALO
     /// path, where the full set costs four more boundary solves (vega and rho by bumps) and the
-    /// delta one. Every other model computes the full set as cheaply: true, all written.
+    /// delta one. Every other model computes the full set as cheaply: true, all written. The tick path
+    /// only: it moves the leg's warm ALO state (<see cref="LegAmerican"/>).
     /// </summary>
     public static bool TryDeltaOnly(PositionRuntime rt, in LegRuntime leg, double spot, double t, long now, out double delta, out double gamma)
     {
@@ -88,7 +96,15 @@ internal static class LegPricing
             foreach (long ex in rt.DividendNs) if (ex > now && ex < leg.ExpiryNs) return false;
         }
         if (!PremiumMaterial(leg.Right, spot, leg.Strike, t, r, q, leg.Iv)) return false;
-        var a = AmericanOption.Value(leg.Right, spot, leg.Strike, t, r, q, leg.Iv);
+        var american = leg.American;
+        AmericanValue a;
+        if (american is null) a = AmericanOption.Value(leg.Right, spot, leg.Strike, t, r, q, leg.Iv);
+        else if (!american.TryGet(spot, t, leg.Iv, out a))
+        {
+            // an underlying tick: the leg's boundary at its IV still holds (it does not depend on spot), only the premium integral is redone
+            a = AmericanOption.Value(leg.Right, spot, leg.Strike, t, r, q, leg.Iv, ref american.Warm);
+            american.Keep(a, spot, t, leg.Iv);
+        }
         delta = a.Delta;
         gamma = a.Gamma;
         return true;

@@ -212,8 +212,8 @@ public static class DividendAmerican
         if (guess > MinVol && guess < MaxVol && netSpot > 0)
         {
             var pricer = new Pricer(right, spot, strike, t, r, q, dividends);
-            double warmVega = BlackScholes.Greeks(right, netSpot, strike, t, r, q, guess).Vega;
-            if (WarmVolSolver.TrySolve(ref pricer, price, guess, warmVega, tolerance, out vol)) return IvStatus.Ok;
+            var (warmVega, warmVolga) = WarmVolSolver.EuropeanShape(right, netSpot, strike, t, r, q, guess);
+            if (WarmVolSolver.TrySolve(ref pricer, price, guess, warmVega, warmVolga, tolerance, out vol, out _)) return IvStatus.Ok;
         }
         double lo = MinVol, fLo = Value(right, spot, strike, t, r, q, lo, dividends).Price - price;
         if (fLo >= 0) return fLo <= tolerance ? IvStatus.Ok : IvStatus.BelowIntrinsic;
