@@ -43,7 +43,17 @@ internal static class LegPricing
             if (!(net > 0)) { vol = 0; return IvStatus.InvalidInput; }
             return ImpliedVolatility.TrySolve(leg.Right, leg.Mark, net, leg.Strike, t, r, q, guess, out vol);
         }
-        if (n > 0) return DividendAmerican.TrySolveVol(leg.Right, leg.Mark, spot, leg.Strike, t, r, q, divs[..n], guess, out vol);
+        if (n > 0)
+        {
+            var mesh = leg.Mesh;
+            if (mesh is null) return DividendAmerican.TrySolveVol(leg.Right, leg.Mark, spot, leg.Strike, t, r, q, divs[..n], guess, out vol);
+            var meshStatus = DividendAmerican.TrySolveVol(leg.Right, leg.Mark, spot, leg.Strike, t, r, q, divs[..n], guess, ref mesh.Ratio,
+                mesh.X, mesh.V, out vol, out bool meshAtVol);
+            // the solve overwrote the buffers: they are the mesh at the new IV, or nothing usable
+            mesh.Vol = meshStatus == IvStatus.Ok && meshAtVol ? vol : double.NaN;
+            mesh.SolvedNs = now;
+            return meshStatus;
+        }
         var european = ImpliedVolatility.TrySolve(leg.Right, leg.Mark, spot, leg.Strike, t, r, q, guess, out vol);
         if (!AmericanOption.HasEarlyExercise(leg.Right, r, q) || !AmericanOption.IsSupported(leg.Right, r, q)) return european;
         // the European IV of the mark is at least the American one: if the premium is immaterial there it is at the American IV too
@@ -90,7 +100,27 @@ internal static class LegPricing
     {
         double r = rt.Rate, q = rt.Dividend;
         delta = gamma = double.NaN;
-        if (rt.Style == ExerciseStyle.European || !AmericanOption.HasEarlyExercise(leg.Right, r, q) || !AmericanOption.IsSupported(leg.Right, r, q)) return false;
+        if (rt.Style == ExerciseStyle.European) return false;
+        if (rt.DividendNs.Length > 0 && leg.Mesh is { } mesh)
+        {
+            Span<CashDividend> divs = stackalloc CashDividend[MaxDividends];
+            int n = Dividends(rt, now, leg.ExpiryNs, divs);
+            if (n > 0)
+            {
+                // the mesh at the IV (usually the one this tick's IV solve left); vega's bumped mesh waits for a reader
+                if (!MeshUsable(rt, mesh.X, mesh.Vol, mesh.SolvedNs, leg.Iv, spot, now))
+                {
+                    DividendAmerican.Solve(leg.Right, spot, leg.Strike, t, r, q, leg.Iv, divs[..n], mesh.X, mesh.V);
+                    mesh.Vol = leg.Iv;
+                    mesh.SolvedNs = now;
+                }
+                var m = DividendAmerican.At(mesh.X, mesh.V, spot);
+                delta = m.Delta;
+                gamma = m.Gamma;
+                return true;
+            }
+        }
+        if (!AmericanOption.HasEarlyExercise(leg.Right, r, q) || !AmericanOption.IsSupported(leg.Right, r, q)) return false;
         if (rt.DividendNs.Length > 0)
         {
             foreach (long ex in rt.DividendNs) if (ex > now && ex < leg.ExpiryNs) return false;
@@ -141,31 +171,45 @@ internal static class LegPricing
     {
         double r = rt.Rate, q = rt.Dividend, vol = leg.Iv;
         var mesh = leg.Mesh;
-        if (mesh is not null && MeshUsable(rt, mesh, vol, spot, now))
-            return FromMesh(leg, mesh.X, mesh.V, mesh.XUp, mesh.VUp, spot, r, q, vol);
+        bool baseUsable = mesh is not null && MeshUsable(rt, mesh.X, mesh.Vol, mesh.SolvedNs, vol, spot, now);
+        // vega is the difference of the two meshes: both from the same clock (a minute of time decay would be 1 % of it)
+        bool upUsable = baseUsable && mesh!.UpSolvedNs == mesh.SolvedNs && MeshUsable(rt, mesh.XUp, mesh.UpVol, mesh.UpSolvedNs, vol, spot, now);
+        if (!upUsable) baseUsable = baseUsable && mesh!.SolvedNs == now;
+        if (baseUsable && upUsable) return FromMesh(leg, mesh!.X, mesh.V, mesh.XUp, mesh.VUp, spot, r, q, vol);
         if (cache && mesh is not null)
         {
-            DividendAmerican.Solve(leg.Right, spot, leg.Strike, t, r, q, vol, divs, mesh.X, mesh.V);
-            DividendAmerican.Solve(leg.Right, spot, leg.Strike, t, r, q, vol + VegaBump, divs, mesh.XUp, mesh.VUp);
-            mesh.Vol = vol;
-            mesh.SolvedNs = now;
+            if (!baseUsable)
+            {
+                DividendAmerican.Solve(leg.Right, spot, leg.Strike, t, r, q, vol, divs, mesh.X, mesh.V);
+                mesh.Vol = vol;
+                mesh.SolvedNs = now;
+            }
+            if (!upUsable)
+            {
+                DividendAmerican.Solve(leg.Right, spot, leg.Strike, t, r, q, vol + VegaBump, divs, mesh.XUp, mesh.VUp);
+                mesh.UpVol = vol;
+                mesh.UpSolvedNs = now;
+            }
             return FromMesh(leg, mesh.X, mesh.V, mesh.XUp, mesh.VUp, spot, r, q, vol);
         }
+        // a reader: what the leg's meshes hold at this IV and clock, the rest solved on the stack (the leg's state is not touched)
         Span<double> x = stackalloc double[DividendAmerican.SpaceNodes];
         Span<double> v = stackalloc double[DividendAmerican.SpaceNodes];
         Span<double> xUp = stackalloc double[DividendAmerican.SpaceNodes];
         Span<double> vUp = stackalloc double[DividendAmerican.SpaceNodes];
-        DividendAmerican.Solve(leg.Right, spot, leg.Strike, t, r, q, vol, divs, x, v);
-        DividendAmerican.Solve(leg.Right, spot, leg.Strike, t, r, q, vol + VegaBump, divs, xUp, vUp);
+        if (baseUsable) { mesh!.X.CopyTo(x); mesh.V.CopyTo(v); }
+        else DividendAmerican.Solve(leg.Right, spot, leg.Strike, t, r, q, vol, divs, x, v);
+        if (upUsable) { mesh!.XUp.CopyTo(xUp); mesh.VUp.CopyTo(vUp); }
+        else DividendAmerican.Solve(leg.Right, spot, leg.Strike, t, r, q, vol + VegaBump, divs, xUp, vUp);
         return FromMesh(leg, x, v, xUp, vUp, spot, r, q, vol);
     }
 
-    /// <summary>Same IV, clock within the refresh window with no ex instant in between, spot inside the mesh.</summary>
-    private static bool MeshUsable(PositionRuntime rt, LegMesh mesh, double vol, double spot, long now)
+    /// <summary>A mesh solved at this IV, within the refresh window with no ex instant since, the spot inside it.</summary>
+    private static bool MeshUsable(PositionRuntime rt, ReadOnlySpan<double> x, double meshVol, long solvedNs, double vol, double spot, long now)
     {
-        if (mesh.Vol != vol || now < mesh.SolvedNs || now - mesh.SolvedNs > MeshRefreshNs) return false;
-        foreach (long ex in rt.DividendNs) if (ex > mesh.SolvedNs && ex <= now) return false;
-        return DividendAmerican.Covers(mesh.X, spot);
+        if (meshVol != vol || now < solvedNs || now - solvedNs > MeshRefreshNs) return false;
+        foreach (long ex in rt.DividendNs) if (ex > solvedNs && ex <= now) return false;
+        return DividendAmerican.Covers(x, spot);
     }
 
     /// <summary>

@@ -253,6 +253,52 @@ public static class DividendAmerican
         return IvStatus.Ok;
     }
 
+    /// <summary>
+    /// The tick path's implied vol: as <see cref="TrySolveVol(OptionRight, double, double, double, double, double, double, ReadOnlySpan{CashDividend}, double, out double)"/>,
+    /// but every evaluation solves into the leg's own mesh buffers (<paramref name="x"/>, <paramref name="v"/>), so
+    /// after a warm solve (<paramref name="meshAtVol"/> true) they hold the mesh at the returned vol and the tick's
+    /// delta is read off it with no further solve; the first step is a Halley step on the European vega and volga
+    /// of the spot net of the dividends times the leg's <paramref name="ratio"/>, which the solve then re-measures.
+    /// Converged at a vol error of <see cref="AmericanOption.WarmVolTolerance"/> by that vega (or the price to
+    /// 2e-12, the looser). False <paramref name="meshAtVol"/>: the buffers hold no usable mesh (the cold solve ran).
+    /// </summary>
+    internal static IvStatus TrySolveVol(OptionRight right, double price, double spot, double strike, double t, double r, double q,
+        ReadOnlySpan<CashDividend> dividends, double guess, ref VegaRatio ratio, Span<double> x, Span<double> v, out double vol, out bool meshAtVol)
+    {
+        meshAtVol = false;
+        double netSpot = spot - PresentValue(dividends, t, r);
+        if (guess > WarmVolSolver.MinVol && guess < WarmVolSolver.MaxVol && netSpot > 0 && spot > 0 && strike > 0 && t > 0
+            && double.IsFinite(price) && price >= Math.Max(right == OptionRight.Call ? spot - strike : strike - spot, 0)
+            && price < (right == OptionRight.Call ? spot : strike) && right != OptionRight.None)
+        {
+            var pricer = new MeshPricer(right, spot, strike, t, r, q, dividends, x, v);
+            var (vega, volga) = WarmVolSolver.EuropeanShape(right, netSpot, strike, t, r, q, guess);
+            double k = ratio.Value;
+            double tolerance = Math.Max(2e-12 * Math.Max(price, 1e-2), AmericanOption.WarmVolTolerance * vega);
+            if (WarmVolSolver.TrySolve(ref pricer, price, guess, k * vega, k * volga, tolerance, out vol, out var step))
+            {
+                ratio.Measure(right, netSpot, strike, t, r, q, in step);
+                meshAtVol = true;
+                return IvStatus.Ok;
+            }
+        }
+        return TrySolveVol(right, price, spot, strike, t, r, q, dividends, double.NaN, out vol);
+    }
+
+    // each evaluation leaves its mesh in the caller's buffers: the last one is at the vol the solver returns
+    private ref struct MeshPricer(OptionRight right, double spot, double strike, double t, double r, double q,
+        ReadOnlySpan<CashDividend> dividends, Span<double> x, Span<double> v) : IVolPricer
+    {
+        private readonly ReadOnlySpan<CashDividend> _dividends = dividends;
+        private readonly Span<double> _x = x, _v = v;
+
+        public readonly double Price(double vol)
+        {
+            Solve(right, spot, strike, t, r, q, vol, _dividends, _x, _v);
+            return At(_x, _v, spot).Price;
+        }
+    }
+
     private readonly ref struct Pricer(OptionRight right, double spot, double strike, double t, double r, double q, ReadOnlySpan<CashDividend> dividends) : IVolPricer
     {
         private readonly ReadOnlySpan<CashDividend> _dividends = dividends;
