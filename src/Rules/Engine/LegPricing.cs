@@ -47,8 +47,10 @@ internal static class LegPricing
         {
             var mesh = leg.Mesh;
             if (mesh is null) return DividendAmerican.TrySolveVol(leg.Right, leg.Mark, spot, leg.Strike, t, r, q, divs[..n], guess, out vol);
+            // the leg's mesh at its last IV (the guess) prices the guess: the solve's first evaluation costs no solve
+            double age = MeshUsable(rt, mesh.X, mesh.Vol, mesh.SolvedNs, guess, spot, now) ? (now - mesh.SolvedNs) / YearNs : -1;
             var meshStatus = DividendAmerican.TrySolveVol(leg.Right, leg.Mark, spot, leg.Strike, t, r, q, divs[..n], guess, ref mesh.Ratio,
-                mesh.X, mesh.V, out vol, out bool meshAtVol);
+                mesh.X, mesh.V, age, out vol, out bool meshAtVol);
             // the solve overwrote the buffers: they are the mesh at the new IV, or nothing usable
             mesh.Vol = meshStatus == IvStatus.Ok && meshAtVol ? vol : double.NaN;
             mesh.SolvedNs = now;

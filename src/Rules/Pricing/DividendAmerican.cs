@@ -260,10 +260,13 @@ public static class DividendAmerican
     /// delta is read off it with no further solve; the first step is a Halley step on the European vega and volga
     /// of the spot net of the dividends times the leg's <paramref name="ratio"/>, which the solve then re-measures.
     /// Converged at a vol error of <see cref="AmericanOption.WarmVolTolerance"/> by that vega (or the price to
-    /// 2e-12, the looser). False <paramref name="meshAtVol"/>: the buffers hold no usable mesh (the cold solve ran).
+    /// 2e-12, the looser). <paramref name="guessMeshAge"/>: years since the buffers' mesh was solved at the guess (the
+    /// leg's mesh at its last IV), which then prices the guess without a solve; negative: they hold none.
+    /// False <paramref name="meshAtVol"/>: the buffers hold no usable mesh (the cold solve ran).
     /// </summary>
     internal static IvStatus TrySolveVol(OptionRight right, double price, double spot, double strike, double t, double r, double q,
-        ReadOnlySpan<CashDividend> dividends, double guess, ref VegaRatio ratio, Span<double> x, Span<double> v, out double vol, out bool meshAtVol)
+        ReadOnlySpan<CashDividend> dividends, double guess, ref VegaRatio ratio, Span<double> x, Span<double> v, double guessMeshAge,
+        out double vol, out bool meshAtVol)
     {
         meshAtVol = false;
         double netSpot = spot - PresentValue(dividends, t, r);
@@ -271,7 +274,7 @@ public static class DividendAmerican
             && double.IsFinite(price) && price >= Math.Max(right == OptionRight.Call ? spot - strike : strike - spot, 0)
             && price < (right == OptionRight.Call ? spot : strike) && right != OptionRight.None)
         {
-            var pricer = new MeshPricer(right, spot, strike, t, r, q, dividends, x, v);
+            var pricer = new MeshPricer(right, spot, strike, t, r, q, dividends, x, v, guess, guessMeshAge);
             var (vega, volga) = WarmVolSolver.EuropeanShape(right, netSpot, strike, t, r, q, guess);
             double k = ratio.Value;
             double tolerance = Math.Max(2e-12 * Math.Max(price, 1e-2), AmericanOption.WarmVolTolerance * vega);
@@ -285,15 +288,28 @@ public static class DividendAmerican
         return TrySolveVol(right, price, spot, strike, t, r, q, dividends, double.NaN, out vol);
     }
 
-    // each evaluation leaves its mesh in the caller's buffers: the last one is at the vol the solver returns
+    // each evaluation leaves its mesh in the caller's buffers: the last one is at the vol the solver returns. The
+    // first, at the guess, is read off the mesh the buffers already hold when that is the guess's (the leg's last
+    // IV), solved guessMeshAge years ago: its value carried to now along the PDE's θ, good to O(age²) — it only
+    // aims the first step; convergence is judged on fresh solves
     private ref struct MeshPricer(OptionRight right, double spot, double strike, double t, double r, double q,
-        ReadOnlySpan<CashDividend> dividends, Span<double> x, Span<double> v) : IVolPricer
+        ReadOnlySpan<CashDividend> dividends, Span<double> x, Span<double> v, double guess, double guessMeshAge) : IVolPricer
     {
         private readonly ReadOnlySpan<CashDividend> _dividends = dividends;
         private readonly Span<double> _x = x, _v = v;
+        private bool _kept = guessMeshAge >= 0;
 
-        public readonly double Price(double vol)
+        public double Price(double vol)
         {
+            if (_kept && vol == guess)
+            {
+                _kept = false;
+                var a = At(_x, _v, spot);
+                double exercise = right == OptionRight.Call ? spot - strike : strike - spot;
+                double theta = a.Price <= exercise + 1e-9 ? 0 : r * a.Price - (r - q) * spot * a.Delta - 0.5 * vol * vol * spot * spot * a.Gamma;
+                return a.Price + theta * guessMeshAge;
+            }
+            _kept = false;
             Solve(right, spot, strike, t, r, q, vol, _dividends, _x, _v);
             return At(_x, _v, spot).Price;
         }
