@@ -195,11 +195,6 @@ public static class AmericanOption
     }
 
     /// <summary>
-    /// Implied volatility on the American price: bracketed secant (Illinois) in σ from the European
-    /// implied vol of the same price (an upper bound, the American price being the larger). Prices
-    /// below the zero-vol value (≥ intrinsic) → BelowIntrinsic; at or above S (call) / K (put) → AboveMaximum.
-    /// </summary>
-    /// <summary>
     /// As <see cref="TrySolveVol(OptionRight, double, double, double, double, double, double, out double)"/>, warm started
     /// from <paramref name="guess"/> (e.g. the leg's last IV) by <see cref="WarmVolSolver"/>; NaN or an
     /// unusable guess, or a warm solve that gives up, is the cold solve.
@@ -224,8 +219,8 @@ public static class AmericanOption
 
     /// <summary>
     /// The implied vol of a leg's American price from its last IV (<paramref name="guess"/>) and its
-    /// <paramref name="warm"/> state: <see cref="WarmVolSolver"/> (one Newton step on the European vega,
-    /// then secant steps), each evaluation's boundary re-solved from the one before, the first usually
+    /// <paramref name="warm"/> state: <see cref="WarmVolSolver"/> (one Halley step on the European vega and volga
+    /// times the leg's <see cref="VegaRatio"/>, then secant steps), each evaluation's boundary re-solved from the one before, the first usually
     /// reused outright (the leg's last IV is its boundary's vol). Converged when the price is matched to
     /// <see cref="WarmPriceTolerance"/>. <paramref name="value"/>: price, delta and gamma at the returned vol
     /// (what delta_stop reads, with no further solve). No usable guess, or a warm solve that gives up: the
@@ -285,6 +280,11 @@ public static class AmericanOption
         }
     }
 
+    /// <summary>
+    /// Implied volatility on the American price: bracketed secant (Illinois, <see cref="WarmVolSolver.SolveBracketed"/>)
+    /// in σ from the European implied vol of the same price (an upper bound, the American price being the larger). Prices
+    /// below the zero-vol value (≥ intrinsic) → BelowIntrinsic; at or above S (call) / K (put) → AboveMaximum.
+    /// </summary>
     public static IvStatus TrySolveVol(OptionRight right, double price, double spot, double strike, double t, double r, double q, out double vol)
     {
         vol = 0;
@@ -313,31 +313,9 @@ public static class AmericanOption
             ? Math.Clamp(european, lo, hi) : 0.3;
         double fx = Price(right, spot, strike, t, r, q, x) - price;
         if (fx == 0) { vol = x; return IvStatus.Ok; }
-        if (fx < 0) { lo = x; fLo = fx; } else { hi = x; fHi = fx; }
-        // one Newton step on the European vega, then Illinois on the bracket
         double vega = BlackScholes.Greeks(right, spot, strike, t, r, q, x).Vega;
-        double next = vega > 0 ? x - fx / vega : 0.5 * (lo + hi);
-        int side = 0;
-        for (int i = 0; i < 60; i++)
-        {
-            if (!(next > lo && next < hi)) next = (lo * fHi - hi * fLo) / (fHi - fLo);
-            double f = Price(right, spot, strike, t, r, q, next) - price;
-            if (Math.Abs(f) <= tolerance || hi - lo < 1e-12) { vol = next; return IvStatus.Ok; }
-            if (f < 0)
-            {
-                lo = next; fLo = f;
-                if (side == -1) fHi *= 0.5;
-                side = -1;
-            }
-            else
-            {
-                hi = next; fHi = f;
-                if (side == 1) fLo *= 0.5;
-                side = 1;
-            }
-            next = (lo * fHi - hi * fLo) / (fHi - fLo);
-        }
-        vol = 0.5 * (lo + hi);
+        var pricer = new Pricer(right, spot, strike, t, r, q);
+        vol = WarmVolSolver.SolveBracketed(ref pricer, price, lo, fLo, hi, fHi, x, fx, vega, tolerance, 1e-12, 60);
         return IvStatus.Ok;
     }
 

@@ -189,7 +189,7 @@ public static class DividendAmerican
     /// <summary>
     /// The volatility whose price is <paramref name="price"/>. With a usable <paramref name="guess"/>
     /// (the leg's last IV) first the warm secant of <see cref="WarmVolSolver"/>; else, or if that
-    /// gives up, Illinois regula falsi on σ ∈ [1e-3, 5] started from the European IV of the price on
+    /// gives up, Illinois regula falsi (<see cref="WarmVolSolver.SolveBracketed"/>) on σ ∈ [1e-3, 5] started from the European IV of the price on
     /// the spot net of the dividends' present value, with one Newton step on that European vega.
     /// Stops when the price is matched to 2e-12 relative (a deep in-the-money vega of 1e-4 still pins σ to 1e-7) or the bracket is 1e-10 wide. Same
     /// statuses as <see cref="AmericanOption.TrySolveVol"/>.
@@ -226,30 +226,9 @@ public static class DividendAmerican
                 ? Math.Clamp(european, 2 * lo, 0.5 * hi) : 0.3;
         double fx = Value(right, spot, strike, t, r, q, x, dividends).Price - price;
         if (Math.Abs(fx) <= tolerance) { vol = x; return IvStatus.Ok; }
-        if (fx < 0) { lo = x; fLo = fx; } else { hi = x; fHi = fx; }
         double vega = netSpot > 0 ? BlackScholes.Greeks(right, netSpot, strike, t, r, q, x).Vega : 0;
-        double next = vega > 0 ? x - fx / vega : 0.5 * (lo + hi);
-        int side = 0;
-        for (int i = 0; i < 100; i++)
-        {
-            if (!(next > lo && next < hi)) next = (lo * fHi - hi * fLo) / (fHi - fLo);
-            double f = Value(right, spot, strike, t, r, q, next, dividends).Price - price;
-            if (Math.Abs(f) <= tolerance || hi - lo < 1e-10) { vol = next; return IvStatus.Ok; }
-            if (f < 0)
-            {
-                lo = next; fLo = f;
-                if (side == -1) fHi *= 0.5;
-                side = -1;
-            }
-            else
-            {
-                hi = next; fHi = f;
-                if (side == 1) fLo *= 0.5;
-                side = 1;
-            }
-            next = (lo * fHi - hi * fLo) / (fHi - fLo);
-        }
-        vol = 0.5 * (lo + hi);
+        var cold = new Pricer(right, spot, strike, t, r, q, dividends);
+        vol = WarmVolSolver.SolveBracketed(ref cold, price, lo, fLo, hi, fHi, x, fx, vega, tolerance, 1e-10, 100);
         return IvStatus.Ok;
     }
 

@@ -77,6 +77,42 @@ internal static class WarmVolSolver
         return false;
     }
 
+    /// <summary>
+    /// The cold solve's bracketed phase, shared by the American engines: from x (inside [lo, hi], its residual
+    /// fx of the sign that makes it one end) one Newton step on the European <paramref name="vega"/>, then
+    /// Illinois regula falsi (the end that stays twice in a row has its residual halved, so the bracket
+    /// closes from both sides). Stops when the residual is within <paramref name="tolerance"/> or the bracket
+    /// narrower than <paramref name="bracketWidth"/>; after <paramref name="maxIterations"/> the bracket's middle.
+    /// </summary>
+    public static double SolveBracketed<T>(ref T pricer, double price, double lo, double fLo, double hi, double fHi, double x, double fx,
+        double vega, double tolerance, double bracketWidth, int maxIterations)
+        where T : IVolPricer, allows ref struct
+    {
+        if (fx < 0) { lo = x; fLo = fx; } else { hi = x; fHi = fx; }
+        double next = vega > 0 ? x - fx / vega : 0.5 * (lo + hi);
+        int side = 0;
+        for (int i = 0; i < maxIterations; i++)
+        {
+            if (!(next > lo && next < hi)) next = (lo * fHi - hi * fLo) / (fHi - fLo);
+            double f = pricer.Price(next) - price;
+            if (Math.Abs(f) <= tolerance || hi - lo < bracketWidth) return next;
+            if (f < 0)
+            {
+                lo = next; fLo = f;
+                if (side == -1) fHi *= 0.5;
+                side = -1;
+            }
+            else
+            {
+                hi = next; fHi = f;
+                if (side == 1) fLo *= 0.5;
+                side = 1;
+            }
+            next = (lo * fHi - hi * fLo) / (fHi - fLo);
+        }
+        return 0.5 * (lo + hi);
+    }
+
     /// <summary>The European vega and volga (∂²V/∂σ² = vega·d₊d₋/σ) at <paramref name="vol"/>: the shape the model's is close to.</summary>
     public static (double Vega, double Volga) EuropeanShape(OptionRight right, double spot, double strike, double t, double r, double q, double vol)
     {
