@@ -15,13 +15,27 @@ namespace Streamer.PerfTests;
 /// In one run per tape (CSV, binary): parsing alone, the single-thread replay and the two-thread replay
 /// (parser thread + engine thread), and replay/parse, issue 14's figure. <c>--european</c>: the books
 /// with <c>pricing: { style: european }</c> (Black–Scholes on every option, the fast path for backtests).
+/// <c>--style american|european|both</c> (default american; <c>--european</c> = <c>--style european</c>): <c>both</c> replays
+/// the same tapes priced each way in one process, so their ratio is measured under the same load.
 /// </summary>
 internal static class ReplayThroughput
 {
     public static int Run(string[] args)
     {
-        bool european = args.Contains("--european");
+        string style = args.Contains("--european") ? "european" : "american";
         args = args.Where(a => a != "--european").ToArray();
+        int styleAt = Array.IndexOf(args, "--style");
+        if (styleAt >= 0)
+        {
+            style = styleAt + 1 < args.Length ? args[styleAt + 1] : throw new ArgumentException("--style needs american, european or both");
+            args = [.. args[..styleAt], .. args[(styleAt + 2)..]];
+        }
+        string[] styles = style switch
+        {
+            "american" or "european" => [style],
+            "both" => ["european", "american"],
+            _ => throw new ArgumentException($"--style {style}: american, european or both"),
+        };
         long ticks = args.Length > 0 ? long.Parse(args[0], CultureInfo.InvariantCulture) : 1_000_000;
         int underlyings = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100;
         // per process: other runs on this shared machine may be writing theirs
@@ -47,8 +61,23 @@ internal static class ReplayThroughput
         Console.WriteLine($"binary tape: {binaryPath} ({new FileInfo(binaryPath).Length / 1e6:F1} MB)");
 
         var positions = PositionsFile.Parse(positionsJson, positionsPath);
-        var books = ReplayMeasure.Books(european);
-        Console.WriteLine($"pricing: {(european ? "european (pricing: { style: european })" : "default (American for equity options)")}; {Environment.ProcessorCount} cores");
+        Console.WriteLine($"{Environment.ProcessorCount} cores");
+        ReplayResult? best = null;
+        foreach (string pricing in styles)
+        {
+            // european: Black–Scholes on every leg (pricing: { style: european } in a books file)
+            var books = ReplayMeasure.Books(pricing == "european");
+            var bestOfStyle = RunTapes(positions, books, pricing, tapePath, binaryPath);
+            if (best is null || pricing == "american") best = bestOfStyle;
+        }
+        using (var f = File.Create(Path.Combine(dir, "report.json"))) ReplayReport.WriteJson(best!, f);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"replay throughput: {best!.Stats.TicksPerSecond:N0} ticks/s (report: {Path.Combine(dir, "report.json")})"));
+        return 0;
+    }
+
+    /// <summary>Both tapes, three replays each (the first warms the JIT); the best CSV replay of the rest.</summary>
+    private static ReplayResult RunTapes(IReadOnlyList<PositionSpec> positions, BookSet books, string pricing, string tapePath, string binaryPath)
+    {
         ReplayResult? best = null;
         foreach (var (name, path) in new[] { ("csv", tapePath), ("binary", binaryPath) })
         {
@@ -63,7 +92,7 @@ internal static class ReplayThroughput
                 var s = single.Stats;
                 var t = two.Stats;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{name} run {run}: {s.Ticks:N0} ticks, {s.Exits} exits; parse only {parseMs:F0} ms ({parsed / (parseMs / 1000):N0} ticks/s); single-thread {s.ElapsedMs:F0} ms ({s.TicksPerSecond:N0} ticks/s, replay/parse {s.ElapsedMs / parseMs:F2}); two-thread {t.ElapsedMs:F0} ms ({t.TicksPerSecond:N0} ticks/s, replay/parse {t.ElapsedMs / parseMs:F2}); engine per tick p50 {t.TickP50Ns} ns p99 {t.TickP99Ns} ns p99.9 {t.TickP999Ns} ns; exits identical"));
+                    $"{pricing} {name} run {run}: {s.Ticks:N0} ticks, {s.Exits} exits; parse only {parseMs:F0} ms ({parsed / (parseMs / 1000):N0} ticks/s); single-thread {s.ElapsedMs:F0} ms ({s.TicksPerSecond:N0} ticks/s, replay/parse {s.ElapsedMs / parseMs:F2}); two-thread {t.ElapsedMs:F0} ms ({t.TicksPerSecond:N0} ticks/s, replay/parse {t.ElapsedMs / parseMs:F2}); engine per tick p50 {t.TickP50Ns} ns p99 {t.TickP99Ns} ns p99.9 {t.TickP999Ns} ns; exits identical"));
                 if (run > 0) runs.Add((parseMs, single, two));
             }
             // the median of the warm runs, each figure on its own (a noisy VM: one slow run must not pick the line)
@@ -72,12 +101,10 @@ internal static class ReplayThroughput
             double twoMedian = ReplayMeasure.Median(runs.Select(r => r.Two.Stats.ElapsedMs));
             long n = runs[0].Single.Stats.Ticks;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{name} (median of {runs.Count} warm runs): parse only {n / (parseMedian / 1000):N0} ticks/s; replay single-thread {n / (singleMedian / 1000):N0} ticks/s (replay/parse {singleMedian / parseMedian:F2}); two-thread {n / (twoMedian / 1000):N0} ticks/s (replay/parse {twoMedian / parseMedian:F2}; issue 14: <= 1.5); two-thread speed-up {singleMedian / twoMedian:F2}x"));
+                $"{pricing} {name} (median of {runs.Count} warm runs): parse only {n / (parseMedian / 1000):N0} ticks/s; replay single-thread {n / (singleMedian / 1000):N0} ticks/s (replay/parse {singleMedian / parseMedian:F2}); two-thread {n / (twoMedian / 1000):N0} ticks/s (replay/parse {twoMedian / parseMedian:F2}; issue 14: <= 1.5); two-thread speed-up {singleMedian / twoMedian:F2}x"));
             if (name == "csv") best = runs.MaxBy(r => r.Two.Stats.TicksPerSecond).Two;
         }
-        using (var f = File.Create(Path.Combine(dir, "report.json"))) ReplayReport.WriteJson(best!, f);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"replay throughput: {best!.Stats.TicksPerSecond:N0} ticks/s (report: {Path.Combine(dir, "report.json")})"));
-        return 0;
+        return best!;
     }
 
     /// <summary>Ten positions per underlying on options 30-60 days out, strikes around the synthetic spot.</summary>

@@ -43,12 +43,31 @@ internal static class LegPricing
             if (!(net > 0)) { vol = 0; return IvStatus.InvalidInput; }
             return ImpliedVolatility.TrySolve(leg.Right, leg.Mark, net, leg.Strike, t, r, q, guess, out vol);
         }
-        if (n > 0) return DividendAmerican.TrySolveVol(leg.Right, leg.Mark, spot, leg.Strike, t, r, q, divs[..n], guess, out vol);
+        if (n > 0)
+        {
+            var mesh = leg.Mesh;
+            if (mesh is null) return DividendAmerican.TrySolveVol(leg.Right, leg.Mark, spot, leg.Strike, t, r, q, divs[..n], guess, out vol);
+            // the leg's mesh at its last IV (the guess) prices the guess: the solve's first evaluation costs no solve
+            double age = MeshUsable(rt, mesh.X, mesh.Vol, mesh.SolvedNs, guess, spot, now) ? (now - mesh.SolvedNs) / YearNs : -1;
+            var meshStatus = DividendAmerican.TrySolveVol(leg.Right, leg.Mark, spot, leg.Strike, t, r, q, divs[..n], guess, ref mesh.Ratio,
+                mesh.X, mesh.V, age, out vol, out bool meshAtVol);
+            // the solve overwrote the buffers: they are the mesh at the new IV, or nothing usable
+            mesh.Vol = meshStatus == IvStatus.Ok && meshAtVol ? vol : double.NaN;
+            mesh.SolvedNs = now;
+            return meshStatus;
+        }
         var european = ImpliedVolatility.TrySolve(leg.Right, leg.Mark, spot, leg.Strike, t, r, q, guess, out vol);
         if (!AmericanOption.HasEarlyExercise(leg.Right, r, q) || !AmericanOption.IsSupported(leg.Right, r, q)) return european;
         // the European IV of the mark is at least the American one: if the premium is immaterial there it is at the American IV too
         if (european == IvStatus.Ok && !PremiumMaterial(leg.Right, spot, leg.Strike, t, r, q, vol)) return european;
-        return AmericanOption.TrySolveVol(leg.Right, leg.Mark, spot, leg.Strike, t, r, q, guess, out vol);
+        var american = leg.American;
+        if (american is null) return AmericanOption.TrySolveVol(leg.Right, leg.Mark, spot, leg.Strike, t, r, q, guess, out vol);
+        // no IV yet: the European IV of the mark (an upper bound, close) starts the warm solve instead of the cold bracket
+        double start = double.IsNaN(guess) && european == IvStatus.Ok ? vol : guess;
+        var status = AmericanOption.TrySolveVol(leg.Right, leg.Mark, spot, leg.Strike, t, r, q, start, ref american.Warm, out vol, out var value);
+        // the solve's last evaluation is at the IV it returns: delta_stop's delta for this tick, already computed
+        if (status == IvStatus.Ok) american.Keep(value, spot, t, vol);
+        return status;
     }
 
     /// <summary>
@@ -76,19 +95,48 @@ internal static class LegPricing
     /// What delta_stop needs on every tick: the delta (and gamma). False: only those two are
     /// written and the full Greeks are left for when an exit or a snapshot reads them — the ALO
     /// path, where the full set costs four more boundary solves (vega and rho by bumps) and the
-    /// delta one. Every other model computes the full set as cheaply: true, all written.
+    /// delta one. Every other model computes the full set as cheaply: true, all written. The tick path
+    /// only: it moves the leg's warm ALO state (<see cref="LegAmerican"/>).
     /// </summary>
     public static bool TryDeltaOnly(PositionRuntime rt, in LegRuntime leg, double spot, double t, long now, out double delta, out double gamma)
     {
         double r = rt.Rate, q = rt.Dividend;
         delta = gamma = double.NaN;
-        if (rt.Style == ExerciseStyle.European || !AmericanOption.HasEarlyExercise(leg.Right, r, q) || !AmericanOption.IsSupported(leg.Right, r, q)) return false;
+        if (rt.Style == ExerciseStyle.European) return false;
+        if (rt.DividendNs.Length > 0 && leg.Mesh is { } mesh)
+        {
+            Span<CashDividend> divs = stackalloc CashDividend[MaxDividends];
+            int n = Dividends(rt, now, leg.ExpiryNs, divs);
+            if (n > 0)
+            {
+                // the mesh at the IV (usually the one this tick's IV solve left); vega's bumped mesh waits for a reader
+                if (!MeshUsable(rt, mesh.X, mesh.Vol, mesh.SolvedNs, leg.Iv, spot, now))
+                {
+                    DividendAmerican.Solve(leg.Right, spot, leg.Strike, t, r, q, leg.Iv, divs[..n], mesh.X, mesh.V);
+                    mesh.Vol = leg.Iv;
+                    mesh.SolvedNs = now;
+                }
+                var m = DividendAmerican.At(mesh.X, mesh.V, spot);
+                delta = m.Delta;
+                gamma = m.Gamma;
+                return true;
+            }
+        }
+        if (!AmericanOption.HasEarlyExercise(leg.Right, r, q) || !AmericanOption.IsSupported(leg.Right, r, q)) return false;
         if (rt.DividendNs.Length > 0)
         {
             foreach (long ex in rt.DividendNs) if (ex > now && ex < leg.ExpiryNs) return false;
         }
         if (!PremiumMaterial(leg.Right, spot, leg.Strike, t, r, q, leg.Iv)) return false;
-        var a = AmericanOption.Value(leg.Right, spot, leg.Strike, t, r, q, leg.Iv);
+        var american = leg.American;
+        AmericanValue a;
+        if (american is null) a = AmericanOption.Value(leg.Right, spot, leg.Strike, t, r, q, leg.Iv);
+        else if (!american.TryGet(spot, t, leg.Iv, out a))
+        {
+            // an underlying tick: the leg's boundary at its IV still holds (it does not depend on spot), only the premium integral is redone
+            a = AmericanOption.Value(leg.Right, spot, leg.Strike, t, r, q, leg.Iv, ref american.Warm);
+            american.Keep(a, spot, t, leg.Iv);
+        }
         delta = a.Delta;
         gamma = a.Gamma;
         return true;
@@ -125,31 +173,45 @@ internal static class LegPricing
     {
         double r = rt.Rate, q = rt.Dividend, vol = leg.Iv;
         var mesh = leg.Mesh;
-        if (mesh is not null && MeshUsable(rt, mesh, vol, spot, now))
-            return FromMesh(leg, mesh.X, mesh.V, mesh.XUp, mesh.VUp, spot, r, q, vol);
+        bool baseUsable = mesh is not null && MeshUsable(rt, mesh.X, mesh.Vol, mesh.SolvedNs, vol, spot, now);
+        // vega is the difference of the two meshes: both from the same clock (a minute of time decay would be 1 % of it)
+        bool upUsable = baseUsable && mesh!.UpSolvedNs == mesh.SolvedNs && MeshUsable(rt, mesh.XUp, mesh.UpVol, mesh.UpSolvedNs, vol, spot, now);
+        if (!upUsable) baseUsable = baseUsable && mesh!.SolvedNs == now;
+        if (baseUsable && upUsable) return FromMesh(leg, mesh!.X, mesh.V, mesh.XUp, mesh.VUp, spot, r, q, vol);
         if (cache && mesh is not null)
         {
-            DividendAmerican.Solve(leg.Right, spot, leg.Strike, t, r, q, vol, divs, mesh.X, mesh.V);
-            DividendAmerican.Solve(leg.Right, spot, leg.Strike, t, r, q, vol + VegaBump, divs, mesh.XUp, mesh.VUp);
-            mesh.Vol = vol;
-            mesh.SolvedNs = now;
+            if (!baseUsable)
+            {
+                DividendAmerican.Solve(leg.Right, spot, leg.Strike, t, r, q, vol, divs, mesh.X, mesh.V);
+                mesh.Vol = vol;
+                mesh.SolvedNs = now;
+            }
+            if (!upUsable)
+            {
+                DividendAmerican.Solve(leg.Right, spot, leg.Strike, t, r, q, vol + VegaBump, divs, mesh.XUp, mesh.VUp);
+                mesh.UpVol = vol;
+                mesh.UpSolvedNs = now;
+            }
             return FromMesh(leg, mesh.X, mesh.V, mesh.XUp, mesh.VUp, spot, r, q, vol);
         }
+        // a reader: what the leg's meshes hold at this IV and clock, the rest solved on the stack (the leg's state is not touched)
         Span<double> x = stackalloc double[DividendAmerican.SpaceNodes];
         Span<double> v = stackalloc double[DividendAmerican.SpaceNodes];
         Span<double> xUp = stackalloc double[DividendAmerican.SpaceNodes];
         Span<double> vUp = stackalloc double[DividendAmerican.SpaceNodes];
-        DividendAmerican.Solve(leg.Right, spot, leg.Strike, t, r, q, vol, divs, x, v);
-        DividendAmerican.Solve(leg.Right, spot, leg.Strike, t, r, q, vol + VegaBump, divs, xUp, vUp);
+        if (baseUsable) { mesh!.X.CopyTo(x); mesh.V.CopyTo(v); }
+        else DividendAmerican.Solve(leg.Right, spot, leg.Strike, t, r, q, vol, divs, x, v);
+        if (upUsable) { mesh!.XUp.CopyTo(xUp); mesh.VUp.CopyTo(vUp); }
+        else DividendAmerican.Solve(leg.Right, spot, leg.Strike, t, r, q, vol + VegaBump, divs, xUp, vUp);
         return FromMesh(leg, x, v, xUp, vUp, spot, r, q, vol);
     }
 
-    /// <summary>Same IV, clock within the refresh window with no ex instant in between, spot inside the mesh.</summary>
-    private static bool MeshUsable(PositionRuntime rt, LegMesh mesh, double vol, double spot, long now)
+    /// <summary>A mesh solved at this IV, within the refresh window with no ex instant since, the spot inside it.</summary>
+    private static bool MeshUsable(PositionRuntime rt, ReadOnlySpan<double> x, double meshVol, long solvedNs, double vol, double spot, long now)
     {
-        if (mesh.Vol != vol || now < mesh.SolvedNs || now - mesh.SolvedNs > MeshRefreshNs) return false;
-        foreach (long ex in rt.DividendNs) if (ex > mesh.SolvedNs && ex <= now) return false;
-        return DividendAmerican.Covers(mesh.X, spot);
+        if (meshVol != vol || now < solvedNs || now - solvedNs > MeshRefreshNs) return false;
+        foreach (long ex in rt.DividendNs) if (ex > solvedNs && ex <= now) return false;
+        return DividendAmerican.Covers(x, spot);
     }
 
     /// <summary>

@@ -33,4 +33,6 @@ internal struct LegRuntime
     public bool GreeksStale;
     /// <summary>The cached finite-difference mesh (American style with cash dividends configured; else null).</summary>
     public LegMesh? Mesh;
+    /// <summary>The warm ALO state (American style; else null).</summary>
+    public LegAmerican? American;
 }

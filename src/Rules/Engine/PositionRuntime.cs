@@ -150,9 +150,14 @@ internal sealed class PositionRuntime
         var dividends = pricing.DividendsFor(underlying);
         rt.DividendNs = dividends.Select(d => MarketCalendar.NewYorkToUtc(d.ExDate, MarketCalendar.RegularOpen)).ToArray();
         rt.DividendAmounts = dividends.Select(d => d.Amount).ToArray();
-        if (rt.Style == ExerciseStyle.American && dividends.Count > 0)
+        if (rt.Style == ExerciseStyle.American)
         {
-            for (int i = 0; i < legs.Length; i++) if (legs[i].IsOption) legs[i].Mesh = new LegMesh();
+            for (int i = 0; i < legs.Length; i++)
+            {
+                if (!legs[i].IsOption) continue;
+                legs[i].American = new LegAmerican();
+                if (dividends.Count > 0) legs[i].Mesh = new LegMesh();
+            }
         }
         rt.Direction = DirectionOf(spec, legs, underlyingEntry);
         rt.GreeksEveryTick = p.Has(RuleId.DeltaStop) && Array.Exists(legs, l => l.IsOption && l.Ratio < 0);

@@ -20,6 +20,8 @@ public static class AmericanOption
     private static readonly double[] PremiumCos = BuildPremiumTable(0);
     private static readonly double[] PremiumWeight = BuildPremiumTable(1);
     private static readonly double[] PremiumBasis = BuildPremiumTable(2);
+    // 2 sinθ_k: ξ + 1 at the premium points for a maturity equal to the boundary's (scaled by √(t/T) for a shorter one)
+    private static readonly double[] PremiumTwoSin = BuildPremiumTable(3);
 
     /// <summary>false only in the negative-rate double-boundary regime.</summary>
     public static bool IsSupported(OptionRight right, double r, double q)
@@ -51,11 +53,64 @@ public static class AmericanOption
         if (right == OptionRight.Put)
         {
             ExerciseBoundary.Solve(r, q, vol, t, out var boundary);
-            return Put(spot, strike, in boundary);
+            return Put(spot, strike, t, in boundary);
         }
         // call = put on the strike with the roles of r and q swapped: P(S'=K, K'=S, r'=q, q'=r)
         ExerciseBoundary.Solve(q, r, vol, t, out var mirrored);
-        return FromPut(call: true, spot, strike, Put(strike, spot, in mirrored));
+        return FromPut(call: true, spot, strike, Put(strike, spot, t, in mirrored));
+    }
+
+    /// <summary>
+    /// A clock move this small against the boundary's maturity keeps the boundary as it is (no re-solve): read
+    /// on [0, t] it is the same function, resolved by the same nodes to within 2 % of their spacing.
+    /// </summary>
+    internal const double BoundaryReuseSpan = 0.02;
+
+    /// <summary>
+    /// As <see cref="Value(OptionRight, double, double, double, double, double, double)"/>, from and into a leg's
+    /// <paramref name="warm"/> state: the boundary is reused when vol, r and q are the same and only the clock
+    /// moved (less than <see cref="BoundaryReuseSpan"/> of the maturity), else re-solved starting from it.
+    /// </summary>
+    internal static AmericanValue Value(OptionRight right, double spot, double strike, double t, double r, double q, double vol,
+        ref AmericanWarmStart warm)
+    {
+        if (!HasEarlyExercise(right, r, q) || !IsSupported(right, r, q) || !(vol * Math.Sqrt(t) > 0) || !(spot > 0 && strike > 0))
+            return Value(right, spot, strike, t, r, q, vol);
+        bool call = right == OptionRight.Call;
+        double sp = call ? strike : spot, kp = call ? spot : strike, rp = call ? q : r, qp = call ? r : q;
+        BoundaryFor(ref warm, rp, qp, vol, t);
+        return FromPut(call, spot, strike, Put(sp, kp, t, in warm.Boundary));
+    }
+
+    // the unit-strike put boundary for (r', q', vol) at maturity t in warm.Boundary: kept, re-solved from the kept one, or solved cold
+    private static void BoundaryFor(ref AmericanWarmStart warm, double rp, double qp, double vol, double t)
+    {
+        ExerciseBoundary next;
+        if (warm.HasBoundary && warm.Boundary.R == rp && warm.Boundary.Q == qp)
+        {
+            ref readonly var kept = ref warm.Boundary;
+            if (kept.Vol == vol && t <= kept.T && t >= kept.T * (1 - BoundaryReuseSpan))
+            {
+                warm.Reuses++;
+                return;
+            }
+            ExerciseBoundary.SolveWarm(in kept, in warm.LnSlope, rp, qp, vol, t, out next);
+            double dVol = vol - kept.Vol;
+            // a vol step large enough to measure the slope by, small enough for it to be local
+            if (Math.Abs(dVol) > 1e-6 && Math.Abs(dVol) < 0.05)
+            {
+                for (int i = 0; i < 8; i++) warm.LnSlope[i] = Math.Log(next.NodeValues[i] / kept.NodeValues[i]) / dVol;
+            }
+        }
+        else
+        {
+            // QD+ and the cold tolerance, then on to the warm one: every warm-state price is solved as tightly
+            ExerciseBoundary.Solve(rp, qp, vol, t, out var cold);
+            ExerciseBoundary.SolveWarm(in cold, rp, qp, vol, t, out next);
+        }
+        warm.Boundary = next;
+        warm.HasBoundary = true;
+        warm.Solves++;
     }
 
     // a call's value from its mirrored put P(S' = K, K' = S): p is homogeneous of degree one in (S', K'),
@@ -79,7 +134,7 @@ public static class AmericanOption
         bool call = right == OptionRight.Call;
         double sp = call ? strike : spot, kp = call ? spot : strike, rp = call ? q : r, qp = call ? r : q;
         ExerciseBoundary.Solve(rp, qp, vol, t, out var boundary);
-        var v = FromPut(call, spot, strike, Put(sp, kp, in boundary));
+        var v = FromPut(call, spot, strike, Put(sp, kp, t, in boundary));
         double exerciseNow = call ? spot - strike : strike - spot;
         bool exercised = v.Gamma == 0 && v.Price <= exerciseNow + 1e-12 * strike;
         double theta = exercised ? 0 : r * v.Price - (r - q) * spot * v.Delta - 0.5 * vol * vol * spot * spot * v.Gamma;
@@ -123,7 +178,7 @@ public static class AmericanOption
         else
         {
             ExerciseBoundary.SolveReflected(in start, in upBoundary, rDown, qDown, volDown, DownSteps, out var downBoundary);
-            down = Put(sp, kp, in downBoundary).Price;
+            down = Put(sp, kp, start.T, in downBoundary).Price;
         }
         return (up - down) / (2 * h);
     }
@@ -136,14 +191,9 @@ public static class AmericanOption
             return BlackScholes.Price(OptionRight.Put, sp, kp, start.T, rp, qp, vol);
         }
         ExerciseBoundary.SolveFrom(in start, rp, qp, vol, 0, out boundary);
-        return Put(sp, kp, in boundary).Price;
+        return Put(sp, kp, start.T, in boundary).Price;
     }
 
-    /// <summary>
-    /// Implied volatility on the American price: bracketed secant (Illinois) in σ from the European
-    /// implied vol of the same price (an upper bound, the American price being the larger). Prices
-    /// below the zero-vol value (≥ intrinsic) → BelowIntrinsic; at or above S (call) / K (put) → AboveMaximum.
-    /// </summary>
     /// <summary>
     /// As <see cref="TrySolveVol(OptionRight, double, double, double, double, double, double, out double)"/>, warm started
     /// from <paramref name="guess"/> (e.g. the leg's last IV) by <see cref="WarmVolSolver"/>; NaN or an
@@ -156,8 +206,8 @@ public static class AmericanOption
             && price >= (right == OptionRight.Call ? spot - strike : strike - spot) && price < (right == OptionRight.Call ? spot : strike))
         {
             var pricer = new Pricer(right, spot, strike, t, r, q);
-            double vega = BlackScholes.Greeks(right, spot, strike, t, r, q, guess).Vega;
-            if (WarmVolSolver.TrySolve(ref pricer, price, guess, vega, 1e-10 * Math.Max(price, 1e-3), out vol)) return IvStatus.Ok;
+            var (vega, volga) = WarmVolSolver.EuropeanShape(right, spot, strike, t, r, q, guess);
+            if (WarmVolSolver.TrySolve(ref pricer, price, guess, vega, volga, 1e-10 * Math.Max(price, 1e-3), out vol, out _)) return IvStatus.Ok;
         }
         return TrySolveVol(right, price, spot, strike, t, r, q, out vol);
     }
@@ -167,6 +217,74 @@ public static class AmericanOption
         public double Price(double vol) => AmericanOption.Price(right, spot, strike, t, r, q, vol);
     }
 
+    /// <summary>
+    /// The implied vol of a leg's American price from its last IV (<paramref name="guess"/>) and its
+    /// <paramref name="warm"/> state: <see cref="WarmVolSolver"/> (one Halley step on the European vega and volga
+    /// times the leg's <see cref="VegaRatio"/>, then secant steps), each evaluation's boundary re-solved from the one before, the first usually
+    /// reused outright (the leg's last IV is its boundary's vol). Converged when the price is matched to
+    /// <see cref="WarmPriceTolerance"/>. <paramref name="value"/>: price, delta and gamma at the returned vol
+    /// (what delta_stop reads, with no further solve). No usable guess, or a warm solve that gives up: the
+    /// cold solve, then one evaluation at its vol to seed the warm state.
+    /// </summary>
+    internal static IvStatus TrySolveVol(OptionRight right, double price, double spot, double strike, double t, double r, double q, double guess,
+        ref AmericanWarmStart warm, out double vol, out AmericanValue value)
+    {
+        if (guess > 1e-3 && guess < 5 && spot > 0 && strike > 0 && t > 0 && double.IsFinite(price) && price > 0
+            && HasEarlyExercise(right, r, q) && IsSupported(right, r, q)
+            && price >= (right == OptionRight.Call ? spot - strike : strike - spot) && price < (right == OptionRight.Call ? spot : strike))
+        {
+            var pricer = new WarmPricer(right, spot, strike, t, r, q, ref warm);
+            var (vega, volga) = WarmVolSolver.EuropeanShape(right, spot, strike, t, r, q, guess);
+            double ratio = warm.VegaRatio.Value;
+            if (WarmVolSolver.TrySolve(ref pricer, price, guess, ratio * vega, ratio * volga, WarmPriceTolerance(price, vega), out vol, out var step))
+            {
+                value = pricer.Last;
+                warm.VegaRatio.Measure(right, spot, strike, t, r, q, in step);
+                return IvStatus.Ok;
+            }
+        }
+        var status = TrySolveVol(right, price, spot, strike, t, r, q, out vol);
+        value = status == IvStatus.Ok ? Value(right, spot, strike, t, r, q, vol, ref warm) : default;
+        return status;
+    }
+
+    /// <summary>
+    /// A warm IV solve stops when the price is this close: 1e-10 of the price, or a vol error of
+    /// <see cref="WarmVolTolerance"/> by the European vega, the looser (both far below the 1e-6 round trip;
+    /// the warm boundaries' own price noise is below either, so the secant converges instead of chasing it).
+    /// </summary>
+    internal static double WarmPriceTolerance(double price, double europeanVega) => Math.Max(1e-10 * Math.Max(price, 1e-3), WarmVolTolerance * europeanVega);
+
+    /// <summary>The vol error a warm IV solve accepts: 10× inside the 1e-6 round trip (AmericanWarmStartTests' quote walk: 2.2 evaluations a quote at 1e-7, 2.5 at 2e-8; worst IV error 1.9e-7), a delta error of ~1e-8.</summary>
+    internal const double WarmVolTolerance = 1e-7;
+
+    private ref struct WarmPricer : IVolPricer
+    {
+        private readonly OptionRight _right;
+        private readonly double _spot, _strike, _t, _r, _q;
+        private ref AmericanWarmStart _warm;
+        /// <summary>The last evaluation: the value at the vol the solver returns.</summary>
+        public AmericanValue Last;
+
+        public WarmPricer(OptionRight right, double spot, double strike, double t, double r, double q, ref AmericanWarmStart warm)
+        {
+            _right = right; _spot = spot; _strike = strike; _t = t; _r = r; _q = q;
+            _warm = ref warm;
+            Last = default;
+        }
+
+        public double Price(double vol)
+        {
+            Last = Value(_right, _spot, _strike, _t, _r, _q, vol, ref _warm);
+            return Last.Price;
+        }
+    }
+
+    /// <summary>
+    /// Implied volatility on the American price: bracketed secant (Illinois, <see cref="WarmVolSolver.SolveBracketed"/>)
+    /// in σ from the European implied vol of the same price (an upper bound, the American price being the larger). Prices
+    /// below the zero-vol value (≥ intrinsic) → BelowIntrinsic; at or above S (call) / K (put) → AboveMaximum.
+    /// </summary>
     public static IvStatus TrySolveVol(OptionRight right, double price, double spot, double strike, double t, double r, double q, out double vol)
     {
         vol = 0;
@@ -195,31 +313,9 @@ public static class AmericanOption
             ? Math.Clamp(european, lo, hi) : 0.3;
         double fx = Price(right, spot, strike, t, r, q, x) - price;
         if (fx == 0) { vol = x; return IvStatus.Ok; }
-        if (fx < 0) { lo = x; fLo = fx; } else { hi = x; fHi = fx; }
-        // one Newton step on the European vega, then Illinois on the bracket
         double vega = BlackScholes.Greeks(right, spot, strike, t, r, q, x).Vega;
-        double next = vega > 0 ? x - fx / vega : 0.5 * (lo + hi);
-        int side = 0;
-        for (int i = 0; i < 60; i++)
-        {
-            if (!(next > lo && next < hi)) next = (lo * fHi - hi * fLo) / (fHi - fLo);
-            double f = Price(right, spot, strike, t, r, q, next) - price;
-            if (Math.Abs(f) <= tolerance || hi - lo < 1e-12) { vol = next; return IvStatus.Ok; }
-            if (f < 0)
-            {
-                lo = next; fLo = f;
-                if (side == -1) fHi *= 0.5;
-                side = -1;
-            }
-            else
-            {
-                hi = next; fHi = f;
-                if (side == 1) fLo *= 0.5;
-                side = 1;
-            }
-            next = (lo * fHi - hi * fLo) / (fHi - fLo);
-        }
-        vol = 0.5 * (lo + hi);
+        var pricer = new Pricer(right, spot, strike, t, r, q);
+        vol = WarmVolSolver.SolveBracketed(ref pricer, price, lo, fLo, hi, fHi, x, fx, vega, tolerance, 1e-12, 60);
         return IvStatus.Ok;
     }
 
@@ -237,9 +333,13 @@ public static class AmericanOption
     // both smooth in θ, so 32 Gauss–Legendre points in θ do (24 already hold the price; 32 halve the delta error); four lanes at a time.
     // compiled optimized from the first call: a replay or a restart does not run this kernel at tier 0 for its first ~100 ms
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static AmericanValue Put(double spot, double strike, in ExerciseBoundary boundary)
+    // t ≤ boundary.T: a boundary solved for a longer maturity holds B(τ) for this one too (it depends on τ, not on T)
+    private static AmericanValue Put(double spot, double strike, double t, in ExerciseBoundary boundary)
     {
-        double r = boundary.R, q = boundary.Q, vol = boundary.Vol, t = boundary.T;
+        double r = boundary.R, q = boundary.Q, vol = boundary.Vol;
+        bool ownMaturity = t == boundary.T;
+        var vRoot = Vector256.Create(ownMaturity ? 1.0 : Math.Sqrt(t / boundary.T));
+        ReadOnlySpan<double> twoSin = PremiumTwoSin;
         double lnS = Math.Log(spot / strike);
         if (lnS <= boundary.LnBoundary(t)) return new AmericanValue(strike - spot, -1, 0);
         var e = BlackScholes.Greeks(OptionRight.Put, spot, strike, t, r, q, vol);
@@ -262,7 +362,9 @@ public static class AmericanOption
             var s = vSqrtT * Vector256.Create(cosines.Slice(at, 4));
             var dt = s * s;
             var sd = vVol * s;
-            var lnB = boundary.LnBoundary(PremiumBasis, at, PremiumPoints);
+            var lnB = ownMaturity
+                ? boundary.LnBoundary(PremiumBasis, at, PremiumPoints)
+                : boundary.LnBoundary(vRoot * Vector256.Create(twoSin.Slice(at, 4)) - Vector256<double>.One);
             var dp = (vLnS - lnB + vDrift * dt) / sd;
             var dm = dp - sd;
             var pdfP = NormalVector.Exp(half * dp * dp) * invSqrt2Pi;
@@ -293,6 +395,7 @@ public static class AmericanOption
             double sin = Math.Sin(theta);
             if (which == 0) table[k] = Math.Cos(theta);
             else if (which == 1) table[k] = gl.Weights[k] * Math.PI / 2 * sin;
+            else if (which == 3) table[k] = 2 * sin;
             else ExerciseBoundary.FillBasis(table, k, PremiumPoints, 2 * sin - 1); // boundary at u = T sin²θ
         }
         return table;

@@ -189,7 +189,7 @@ public static class DividendAmerican
     /// <summary>
     /// The volatility whose price is <paramref name="price"/>. With a usable <paramref name="guess"/>
     /// (the leg's last IV) first the warm secant of <see cref="WarmVolSolver"/>; else, or if that
-    /// gives up, Illinois regula falsi on σ ∈ [1e-3, 5] started from the European IV of the price on
+    /// gives up, Illinois regula falsi (<see cref="WarmVolSolver.SolveBracketed"/>) on σ ∈ [1e-3, 5] started from the European IV of the price on
     /// the spot net of the dividends' present value, with one Newton step on that European vega.
     /// Stops when the price is matched to 2e-12 relative (a deep in-the-money vega of 1e-4 still pins σ to 1e-7) or the bracket is 1e-10 wide. Same
     /// statuses as <see cref="AmericanOption.TrySolveVol"/>.
@@ -212,8 +212,8 @@ public static class DividendAmerican
         if (guess > MinVol && guess < MaxVol && netSpot > 0)
         {
             var pricer = new Pricer(right, spot, strike, t, r, q, dividends);
-            double warmVega = BlackScholes.Greeks(right, netSpot, strike, t, r, q, guess).Vega;
-            if (WarmVolSolver.TrySolve(ref pricer, price, guess, warmVega, tolerance, out vol)) return IvStatus.Ok;
+            var (warmVega, warmVolga) = WarmVolSolver.EuropeanShape(right, netSpot, strike, t, r, q, guess);
+            if (WarmVolSolver.TrySolve(ref pricer, price, guess, warmVega, warmVolga, tolerance, out vol, out _)) return IvStatus.Ok;
         }
         double lo = MinVol, fLo = Value(right, spot, strike, t, r, q, lo, dividends).Price - price;
         if (fLo >= 0) return fLo <= tolerance ? IvStatus.Ok : IvStatus.BelowIntrinsic;
@@ -226,31 +226,72 @@ public static class DividendAmerican
                 ? Math.Clamp(european, 2 * lo, 0.5 * hi) : 0.3;
         double fx = Value(right, spot, strike, t, r, q, x, dividends).Price - price;
         if (Math.Abs(fx) <= tolerance) { vol = x; return IvStatus.Ok; }
-        if (fx < 0) { lo = x; fLo = fx; } else { hi = x; fHi = fx; }
         double vega = netSpot > 0 ? BlackScholes.Greeks(right, netSpot, strike, t, r, q, x).Vega : 0;
-        double next = vega > 0 ? x - fx / vega : 0.5 * (lo + hi);
-        int side = 0;
-        for (int i = 0; i < 100; i++)
-        {
-            if (!(next > lo && next < hi)) next = (lo * fHi - hi * fLo) / (fHi - fLo);
-            double f = Value(right, spot, strike, t, r, q, next, dividends).Price - price;
-            if (Math.Abs(f) <= tolerance || hi - lo < 1e-10) { vol = next; return IvStatus.Ok; }
-            if (f < 0)
-            {
-                lo = next; fLo = f;
-                if (side == -1) fHi *= 0.5;
-                side = -1;
-            }
-            else
-            {
-                hi = next; fHi = f;
-                if (side == 1) fLo *= 0.5;
-                side = 1;
-            }
-            next = (lo * fHi - hi * fLo) / (fHi - fLo);
-        }
-        vol = 0.5 * (lo + hi);
+        var cold = new Pricer(right, spot, strike, t, r, q, dividends);
+        vol = WarmVolSolver.SolveBracketed(ref cold, price, lo, fLo, hi, fHi, x, fx, vega, tolerance, 1e-10, 100);
         return IvStatus.Ok;
+    }
+
+    /// <summary>
+    /// The tick path's implied vol: as <see cref="TrySolveVol(OptionRight, double, double, double, double, double, double, ReadOnlySpan{CashDividend}, double, out double)"/>,
+    /// but every evaluation solves into the leg's own mesh buffers (<paramref name="x"/>, <paramref name="v"/>), so
+    /// after a warm solve (<paramref name="meshAtVol"/> true) they hold the mesh at the returned vol and the tick's
+    /// delta is read off it with no further solve; the first step is a Halley step on the European vega and volga
+    /// of the spot net of the dividends times the leg's <paramref name="ratio"/>, which the solve then re-measures.
+    /// Converged at a vol error of <see cref="AmericanOption.WarmVolTolerance"/> by that vega (or the price to
+    /// 2e-12, the looser). <paramref name="guessMeshAge"/>: years since the buffers' mesh was solved at the guess (the
+    /// leg's mesh at its last IV), which then prices the guess without a solve; negative: they hold none.
+    /// False <paramref name="meshAtVol"/>: the buffers hold no usable mesh (the cold solve ran).
+    /// </summary>
+    internal static IvStatus TrySolveVol(OptionRight right, double price, double spot, double strike, double t, double r, double q,
+        ReadOnlySpan<CashDividend> dividends, double guess, ref VegaRatio ratio, Span<double> x, Span<double> v, double guessMeshAge,
+        out double vol, out bool meshAtVol)
+    {
+        meshAtVol = false;
+        double netSpot = spot - PresentValue(dividends, t, r);
+        if (guess > WarmVolSolver.MinVol && guess < WarmVolSolver.MaxVol && netSpot > 0 && spot > 0 && strike > 0 && t > 0
+            && double.IsFinite(price) && price >= Math.Max(right == OptionRight.Call ? spot - strike : strike - spot, 0)
+            && price < (right == OptionRight.Call ? spot : strike) && right != OptionRight.None)
+        {
+            var pricer = new MeshPricer(right, spot, strike, t, r, q, dividends, x, v, guess, guessMeshAge);
+            var (vega, volga) = WarmVolSolver.EuropeanShape(right, netSpot, strike, t, r, q, guess);
+            double k = ratio.Value;
+            double tolerance = Math.Max(2e-12 * Math.Max(price, 1e-2), AmericanOption.WarmVolTolerance * vega);
+            if (WarmVolSolver.TrySolve(ref pricer, price, guess, k * vega, k * volga, tolerance, out vol, out var step))
+            {
+                ratio.Measure(right, netSpot, strike, t, r, q, in step);
+                meshAtVol = true;
+                return IvStatus.Ok;
+            }
+        }
+        return TrySolveVol(right, price, spot, strike, t, r, q, dividends, double.NaN, out vol);
+    }
+
+    // each evaluation leaves its mesh in the caller's buffers: the last one is at the vol the solver returns. The
+    // first, at the guess, is read off the mesh the buffers already hold when that is the guess's (the leg's last
+    // IV), solved guessMeshAge years ago: its value carried to now along the PDE's θ, good to O(age²) — it only
+    // aims the first step; convergence is judged on fresh solves
+    private ref struct MeshPricer(OptionRight right, double spot, double strike, double t, double r, double q,
+        ReadOnlySpan<CashDividend> dividends, Span<double> x, Span<double> v, double guess, double guessMeshAge) : IVolPricer
+    {
+        private readonly ReadOnlySpan<CashDividend> _dividends = dividends;
+        private readonly Span<double> _x = x, _v = v;
+        private bool _kept = guessMeshAge >= 0;
+
+        public double Price(double vol)
+        {
+            if (_kept && vol == guess)
+            {
+                _kept = false;
+                var a = At(_x, _v, spot);
+                double exercise = right == OptionRight.Call ? spot - strike : strike - spot;
+                double theta = a.Price <= exercise + 1e-9 ? 0 : r * a.Price - (r - q) * spot * a.Delta - 0.5 * vol * vol * spot * spot * a.Gamma;
+                return a.Price + theta * guessMeshAge;
+            }
+            _kept = false;
+            Solve(right, spot, strike, t, r, q, vol, _dividends, _x, _v);
+            return At(_x, _v, spot).Price;
+        }
     }
 
     private readonly ref struct Pricer(OptionRight right, double spot, double strike, double t, double r, double q, ReadOnlySpan<CashDividend> dividends) : IVolPricer

@@ -125,7 +125,43 @@ internal struct ExerciseBoundary
         Solve(r, q, vol, baseBoundary.T, out boundary, start, iterations == 0 ? -1 : iterations);
     }
 
-    // fixedIterations: 0 = QD+ start and Tolerance; −1 = given start and BumpTolerance; n > 0 = given start, n steps
+    /// <summary>
+    /// The boundary for (r, q, vol, t) started from a solved one of the same r and q — a leg's last boundary,
+    /// or the previous step of an implied-vol solve — instead of from QD+: B(τ) does not depend on the
+    /// option's own maturity, only its Chebyshev nodes do, so for t ≤ <paramref name="previous"/>.T the start is
+    /// the previous boundary read at the new nodes (for a later maturity, its node values as they are).
+    /// Iterates until no node moves by more than <see cref="WarmTolerance"/>: tighter than the cold solve's,
+    /// so the price is a smooth function of vol to well below what an implied-vol solve resolves, whatever the start.
+    /// </summary>
+    public static void SolveWarm(in ExerciseBoundary previous, double r, double q, double vol, double t, out ExerciseBoundary boundary)
+        => SolveWarm(in previous, default, r, q, vol, t, out boundary);
+
+    /// <summary>
+    /// As <see cref="SolveWarm(in ExerciseBoundary, double, double, double, double, out ExerciseBoundary)"/>, the start
+    /// moved along <paramref name="lnSlope"/> (∂ln B/∂σ at the nodes, from two earlier solves; zero: none) by the vol
+    /// change: a start good to second order in it, one or two fewer iterations.
+    /// </summary>
+    public static void SolveWarm(in ExerciseBoundary previous, in NodeValues lnSlope, double r, double q, double vol, double t, out ExerciseBoundary boundary)
+    {
+        NodeValues start = default;
+        double dVol = vol - previous.Vol;
+        if (t <= previous.T)
+        {
+            for (int i = 0; i < 8; i++) start[i] = Math.Exp(previous.LnBoundary(t * NodeTau[i]) + lnSlope[i] * dVol);
+        }
+        else
+        {
+            for (int i = 0; i < 8; i++) start[i] = previous.NodeValues[i] * Math.Exp(lnSlope[i] * dVol);
+        }
+        Solve(r, q, vol, t, out boundary, start, WarmSolve);
+    }
+
+    /// <summary>Node movement below which a warm solve stops: the price then moves by ~1e-9 per share, below a warm IV solve's price tolerance.</summary>
+    internal const double WarmTolerance = 1e-8;
+    private const int WarmMaxIterations = 16;
+    private const int WarmSolve = -2;
+
+    // fixedIterations: 0 = QD+ start and Tolerance; −1 = given start and BumpTolerance; −2 = given start and WarmTolerance; n > 0 = given start, n steps
     // compiled optimized from the first call: a replay or a restart does not run this kernel at tier 0 for its first ~100 ms
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Solve(double r, double q, double vol, double t, out ExerciseBoundary boundary, NodeValues start, int fixedIterations)
@@ -169,8 +205,8 @@ internal struct ExerciseBoundary
         for (int at = 0; at < Points; at += 4)
             Vector256.Exp(qT * Vector256.Create(pointU.Slice(at, 4))).CopyTo(equ.Slice(at, 4));
 
-        int maxIterations = fixedIterations <= 0 ? MaxIterations : fixedIterations;
-        double tolerance = fixedIterations == 0 ? Tolerance : fixedIterations < 0 ? BumpTolerance : 0;
+        int maxIterations = fixedIterations == WarmSolve ? WarmMaxIterations : fixedIterations <= 0 ? MaxIterations : fixedIterations;
+        double tolerance = fixedIterations switch { 0 => Tolerance, -1 => BumpTolerance, WarmSolve => WarmTolerance, _ => 0 };
         for (int iter = 0; iter < maxIterations; iter++)
         {
             var lnbLo = Vector256.Log(bLo);
@@ -261,6 +297,23 @@ internal struct ExerciseBoundary
         var h = Vector256<double>.Zero;
         for (int j = 0; j < Nodes; j++)
             h = Vector256.FusedMultiplyAdd(Vector256.Create(Coef[j]), Vector256.Create(basis.Slice(j * stride + at, 4)), h);
+        return Vector256.Create(LnX) - Vector256.Sqrt(Vector256.Max(h, Vector256<double>.Zero));
+    }
+
+    /// <summary>ln B at four points given their ξ = 2√(u/T) − 1 (Clenshaw): a maturity shorter than the solved T.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly Vector256<double> LnBoundary(Vector256<double> xi)
+    {
+        var b1 = Vector256<double>.Zero;
+        var b2 = Vector256<double>.Zero;
+        var x2 = xi + xi;
+        for (int k = ChebyshevIntervals; k >= 1; k--)
+        {
+            var b0 = Vector256.FusedMultiplyAdd(x2, b1, Vector256.Create(Coef[k]) - b2);
+            b2 = b1;
+            b1 = b0;
+        }
+        var h = Vector256.FusedMultiplyAdd(xi, b1, Vector256.Create(Coef[0]) - b2);
         return Vector256.Create(LnX) - Vector256.Sqrt(Vector256.Max(h, Vector256<double>.Zero));
     }
 
