@@ -41,7 +41,7 @@ public sealed class ExitDispatcher : IAsyncDisposable
     private readonly SharedLatencyHistogram _takenToWire = new();     // this thread's own work: the payload copy, the state JSON, the client's write
     private long _sentFirst;
     private volatile PipelineMetrics? _metrics;
-    private long _exitThreadAllocated; // bytes the exit thread allocated so far (GC.GetAllocatedBytesForCurrentThread, after each exit)
+    private long _exitThreadAllocated; // bytes the publish path allocated so far, on whichever thread publishes
     /// <summary>at most this many exits per journal transaction (what is queued beyond it forms the next).</summary>
     internal const int MaxGroupCommit = 256;
     private readonly List<JournalExit> _batch = new(MaxGroupCommit);
@@ -241,29 +241,7 @@ public sealed class ExitDispatcher : IAsyncDisposable
         {
             while (true)
             {
-                while (reader.TryRead(out var m))
-                {
-                    if (m.Change is { } change)
-                    {
-                        _buffers.Return(m.Buffer);
-                        ToJournal(new JournalItem(null, change));
-                        continue;
-                    }
-                    long taken = Stopwatch.GetTimestamp();
-                    _metrics?.RecordTickToDecision(m.LatencyNs);
-                    JournalExit exit;
-                    try
-                    {
-                        exit = ToJournal(m); // copies the payload
-                    }
-                    finally
-                    {
-                        _buffers.Return(m.Buffer);
-                    }
-                    PublishFirst(exit, m.DecidedTimestamp, taken);
-                    ToJournal(new JournalItem(exit, null));
-                    Volatile.Write(ref _exitThreadAllocated, GC.GetAllocatedBytesForCurrentThread());
-                }
+                while (reader.TryRead(out var m)) ToJournal(Publish(m));
                 if (reader.Completion.IsCompleted) return;
                 _wait.Idle(_exitSignal, static r => r.TryPeek(out _) || r.Completion.IsCompleted, reader, 1000);
             }
@@ -280,12 +258,18 @@ public sealed class ExitDispatcher : IAsyncDisposable
     /// first, then to the journal thread, with no hand-off between the decision and the NATS client.
     /// A fill's resize goes to the journal in the same queue, so each shard's order is kept.
     /// </summary>
-    private bool PublishOnShard(in ExitMessage m)
+    private bool PublishOnShard(in ExitMessage m) => ToJournalFromShard(Publish(m));
+
+    /// <summary>
+    /// On the publishing thread (the shard's, or the exit thread's): the exit's journal record, offered
+    /// to go on the wire first; what goes to the journal thread next. A fill's resize only passes through.
+    /// </summary>
+    private JournalItem Publish(in ExitMessage m)
     {
         if (m.Change is { } change)
         {
             _buffers.Return(m.Buffer);
-            return ToJournalFromShard(new JournalItem(null, change));
+            return new JournalItem(null, change);
         }
         long allocated = GC.GetAllocatedBytesForCurrentThread();
         long taken = Stopwatch.GetTimestamp();
@@ -301,7 +285,7 @@ public sealed class ExitDispatcher : IAsyncDisposable
         }
         PublishFirst(exit, m.DecidedTimestamp, taken);
         Interlocked.Add(ref _exitThreadAllocated, GC.GetAllocatedBytesForCurrentThread() - allocated);
-        return ToJournalFromShard(new JournalItem(exit, null));
+        return new JournalItem(exit, null);
     }
 
     private bool ToJournalFromShard(in JournalItem item)

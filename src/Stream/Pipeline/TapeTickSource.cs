@@ -66,7 +66,8 @@ public sealed class TapeTickSource : ITickSource
         // the pipeline ends the tape when its last source ends (another source may still be running)
     }
 
-    private static void WaitUntil(long dueTimestamp, CancellationToken cancel)
+    /// <summary>a tape's pacing: sleeps while the due time is more than 2 ms away, then spins briefly (the gateway's tape upstream paces the same way).</summary>
+    public static void WaitUntil(long dueTimestamp, CancellationToken cancel)
     {
         while (true)
         {

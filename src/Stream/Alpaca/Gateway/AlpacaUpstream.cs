@@ -21,8 +21,8 @@ internal sealed class AlpacaUpstream : IGatewayUpstream
     public AlpacaUpstream(AlpacaStreamOptions template, string stockFeed, string optionsFeed, AlpacaCredentials credentials, SymbolTable symbols)
     {
         ArgumentNullException.ThrowIfNull(template);
-        Stocks = new AlpacaStreamClient(With(template, AlpacaStreamKind.Stocks, stockFeed), credentials, symbols, _stockTicks.Writer);
-        Options = new AlpacaStreamClient(With(template, AlpacaStreamKind.Options, optionsFeed), credentials, symbols, _optionTicks.Writer);
+        Stocks = new AlpacaStreamClient(template.For(AlpacaStreamKind.Stocks, stockFeed), credentials, symbols, _stockTicks.Writer);
+        Options = new AlpacaStreamClient(template.For(AlpacaStreamKind.Options, optionsFeed), credentials, symbols, _optionTicks.Writer);
         Name = $"alpaca {template.DataUrl} (stocks {stockFeed}, options {optionsFeed})";
     }
 
@@ -31,17 +31,6 @@ internal sealed class AlpacaUpstream : IGatewayUpstream
     public AlpacaStreamClient Stocks { get; }
 
     public AlpacaStreamClient Options { get; }
-
-    private static AlpacaStreamOptions With(AlpacaStreamOptions t, AlpacaStreamKind kind, string feed) => new()
-    {
-        DataUrl = t.DataUrl,
-        Kind = kind,
-        Feed = feed,
-        InitialBackoff = t.InitialBackoff,
-        MaxBackoff = t.MaxBackoff,
-        HandshakeTimeout = t.HandshakeTimeout,
-        StaleAfter = t.StaleAfter,
-    };
 
     public Task SubscribeAsync(IReadOnlyList<string> symbols) => Change(symbols, subscribe: true);
 

@@ -63,25 +63,13 @@ internal sealed class TapeUpstream(string path, SymbolTable symbols, double spee
             if (speed > 0)
             {
                 if (anchorNs == long.MinValue) (anchorTs, anchorNs) = (Stopwatch.GetTimestamp(), tick.TimeNs);
-                else WaitUntil(anchorTs + (long)((tick.TimeNs - anchorNs) / speed * ticksPerNs), cancel);
+                else Streamer.Stream.Pipeline.TapeTickSource.WaitUntil(anchorTs + (long)((tick.TimeNs - anchorNs) / speed * ticksPerNs), cancel);
             }
             var wanted = _wanted;
             if ((uint)tick.SymbolId < (uint)wanted.Length && wanted[tick.SymbolId]) publisher.Publish(in tick);
             Ticks++;
         }
         Finished = !cancel.IsCancellationRequested;
-    }
-
-    private static void WaitUntil(long dueTimestamp, CancellationToken cancel)
-    {
-        while (true)
-        {
-            long left = dueTimestamp - Stopwatch.GetTimestamp();
-            if (left <= 0 || cancel.IsCancellationRequested) return;
-            double ms = left * 1000.0 / Stopwatch.Frequency;
-            if (ms > 2) Thread.Sleep((int)Math.Min(ms - 1, 200));
-            else Thread.SpinWait(50);
-        }
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

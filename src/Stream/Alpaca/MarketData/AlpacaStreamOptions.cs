@@ -26,6 +26,19 @@ public sealed class AlpacaStreamOptions
     /// <summary>Intern symbols the table does not know (otherwise their ticks are skipped and counted).</summary>
     public bool InternUnknownSymbols { get; init; }
 
+    /// <summary>These options for one stream: its kind and feed, everything else as here.</summary>
+    public AlpacaStreamOptions For(AlpacaStreamKind kind, string feed) => new()
+    {
+        DataUrl = DataUrl,
+        Kind = kind,
+        Feed = feed,
+        InitialBackoff = InitialBackoff,
+        MaxBackoff = MaxBackoff,
+        HandshakeTimeout = HandshakeTimeout,
+        StaleAfter = StaleAfter,
+        InternUnknownSymbols = InternUnknownSymbols,
+    };
+
     /// <summary>The websocket endpoint: <c>{DataUrl}/v2/{Feed}</c> or <c>{DataUrl}/v1beta1/{Feed}</c>.</summary>
     public Uri Endpoint
     {

@@ -30,8 +30,8 @@ internal sealed class AlpacaTickSource : IMarketDataFeed, IFeedStreams
         ArgumentNullException.ThrowIfNull(template);
         _stockTicks = Channel.CreateBounded<Tick>(new BoundedChannelOptions(channelCapacity) { SingleReader = true, SingleWriter = true });
         _optionTicks = Channel.CreateBounded<Tick>(new BoundedChannelOptions(channelCapacity) { SingleReader = true, SingleWriter = true });
-        _stocks = new AlpacaStreamClient(With(template, AlpacaStreamKind.Stocks, stockFeed), credentials, symbols, _stockTicks.Writer);
-        _options = new AlpacaStreamClient(With(template, AlpacaStreamKind.Options, optionsFeed), credentials, symbols, _optionTicks.Writer);
+        _stocks = new AlpacaStreamClient(template.For(AlpacaStreamKind.Stocks, stockFeed), credentials, symbols, _stockTicks.Writer);
+        _options = new AlpacaStreamClient(template.For(AlpacaStreamKind.Options, optionsFeed), credentials, symbols, _optionTicks.Writer);
         _stockName = "stocks " + stockFeed;
         _optionName = "options " + optionsFeed;
         _stockPump = new ChannelTickSource(_stockTicks.Reader, "alpaca stocks " + stockFeed);
@@ -48,18 +48,6 @@ internal sealed class AlpacaTickSource : IMarketDataFeed, IFeedStreams
     private readonly string _optionName = "";
 
     public IReadOnlyList<(string Name, FeedStatus State)> Streams => [(_stockName, Map(_stocks.State)), (_optionName, Map(_options.State))];
-
-    private static AlpacaStreamOptions With(AlpacaStreamOptions t, AlpacaStreamKind kind, string feed) => new()
-    {
-        DataUrl = t.DataUrl,
-        Kind = kind,
-        Feed = feed,
-        InitialBackoff = t.InitialBackoff,
-        MaxBackoff = t.MaxBackoff,
-        HandshakeTimeout = t.HandshakeTimeout,
-        StaleAfter = t.StaleAfter,
-        InternUnknownSymbols = t.InternUnknownSymbols,
-    };
 
     /// <summary>the clients' alerts as they came (tests, diagnostics); <see cref="Alert"/> carries them to the service.</summary>
     public event Action<AlpacaAlert>? AlpacaAlert;
