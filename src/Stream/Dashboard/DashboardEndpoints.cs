@@ -91,7 +91,7 @@ internal static class DashboardEndpoints
             return context.Response.Body.WriteAsync(DashboardAssets.Login).AsTask();
         }
         context.Response.ContentType = "application/json";
-        return context.Response.Body.WriteAsync(DashboardJson.Write(w =>
+        return context.Response.Body.WriteAsync(Streamer.Stream.Service.ServiceJson.Write(w =>
         {
             w.WriteBoolean("ok"u8, false);
             w.WriteString("error"u8, "401: this dashboard needs its token (Dashboard:Token): an Authorization: Bearer header, or sign in at /login");
@@ -106,7 +106,7 @@ internal static class DashboardEndpoints
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
         var stopping = context.RequestServices.GetService(typeof(IHostApplicationLifetime)) is IHostApplicationLifetime life ? life.ApplicationStopping : CancellationToken.None;
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
-        var hello = DashboardJson.Write(w =>
+        var hello = Streamer.Stream.Service.ServiceJson.Write(w =>
         {
             w.WriteBoolean("token_required"u8, auth.Required);
             w.WriteStartArray("verbs"u8);
@@ -166,7 +166,7 @@ internal static class DashboardEndpoints
         }
     }
 
-    private static byte[] Error(string message) => DashboardJson.Write(w =>
+    private static byte[] Error(string message) => Streamer.Stream.Service.ServiceJson.Write(w =>
     {
         w.WriteBoolean("ok"u8, false);
         w.WriteString("error"u8, message);
@@ -175,7 +175,7 @@ internal static class DashboardEndpoints
     private static byte[] ActionsJson(JournalDatabase journal)
     {
         var recent = journal.Actions.Recent(100);
-        return DashboardJson.Write(w =>
+        return Streamer.Stream.Service.ServiceJson.Write(w =>
         {
             w.WriteStartArray("actions"u8);
             foreach (var a in recent)

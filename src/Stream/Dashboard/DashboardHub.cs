@@ -89,7 +89,7 @@ internal sealed class DashboardHub : IDisposable
         }
     }
 
-    private static byte[] RemovedJson(string id) => DashboardJson.Write(w => w.WriteString("id"u8, id));
+    private static byte[] RemovedJson(string id) => Streamer.Stream.Service.ServiceJson.Write(w => w.WriteString("id"u8, id));
 
     private void OnExit(byte[] payload) => Keep(_exits, "exit", payload);
 

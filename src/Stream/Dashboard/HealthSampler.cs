@@ -48,7 +48,7 @@ internal sealed class HealthSampler(StatusReport report, ServiceStatus status, J
             }
         }
         var orders = _orders;
-        return DashboardJson.Write(w =>
+        return Streamer.Stream.Service.ServiceJson.Write(w =>
         {
             report.Write(w, perSecond);
             w.WriteStartObject("executor_orders"u8);
