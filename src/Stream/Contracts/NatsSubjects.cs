@@ -48,6 +48,9 @@ public static class NatsSubjects
     /// <summary>the feed gateway's normalized ticks, one subject per underlying (docs/cluster.md "Feed gateway").</summary>
     public const string TicksPrefix = "streamer.ticks.";
 
+    /// <summary>every underlying's ticks: what the gateway's tick stream captures.</summary>
+    public const string TicksWildcard = "streamer.ticks.>";
+
     /// <summary>an engine's market-data demand to the feed gateway: <c>streamer.demand.&lt;engine-id&gt;</c>.</summary>
     public const string DemandPrefix = "streamer.demand.";
 

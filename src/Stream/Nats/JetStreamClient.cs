@@ -174,7 +174,7 @@ public sealed class JetStreamClient
         MaxAge = spec.MaxAge,
         DuplicateWindow = spec.DuplicateWindow,
         Discard = StreamConfigDiscard.Old,
-        NumReplicas = 1,
+        NumReplicas = spec.Replicas,
     };
 
     private static bool SameSet(IReadOnlyList<string> a, IReadOnlyList<string> b) =>

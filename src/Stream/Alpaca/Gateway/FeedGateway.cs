@@ -50,6 +50,8 @@ internal sealed class FeedGateway(IMessageBus bus, IGatewayUpstream upstream, Sy
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        // before any demand is taken (so before any tick): a tick published before its stream exists is kept nowhere
+        if (options.TickStream is { } stream && !await EnsureTickStreamAsync(stream, cancellationToken).ConfigureAwait(false)) return;
         using var demand = bus.Subscribe(NatsSubjects.DemandWildcard, OnDemand);
         // engines that were running before this gateway (a restart) declare again now, not at their next refresh
         bus.TryPublish(NatsSubjects.GatewayStarted, Encoding.UTF8.GetBytes($$"""{"upstream":{{JsonSerializer.Serialize(upstream.Name)}}}"""));
@@ -79,6 +81,43 @@ internal sealed class FeedGateway(IMessageBus bus, IGatewayUpstream upstream, Sy
             // logged above; the stop is clean
         }
         await upstream.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Creates (or brings to its settings) the stream that keeps every published tick, waiting for NATS
+    /// and JetStream as long as it takes: engines that take a partition over read their missed ticks from
+    /// it, so the gateway publishes nothing before it exists. False when stopped first.
+    /// </summary>
+    private async Task<bool> EnsureTickStreamAsync(JetStreamStreamSpec stream, CancellationToken cancellationToken)
+    {
+        var js = new JetStreamClient(bus);
+        var backoff = new Streamer.Stream.Contracts.Resilience.Backoff(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5));
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                var outcome = await js.EnsureStreamAsync(stream, cancellationToken).ConfigureAwait(false);
+                log($"gateway: ticks kept in JetStream stream {stream.Name} ({outcome.ToString().ToLowerInvariant()}; subjects {NatsSubjects.TicksWildcard}, max age {stream.MaxAge.TotalHours:0.##} h, replicas {stream.Replicas})");
+                return true;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return false;
+            }
+            catch (Exception e) when (e is TimeoutException or MessageBusUnavailableException or JetStreamApiException)
+            {
+                if (attempt == 0 || attempt % 10 == 0)
+                    log($"gateway: tick stream {stream.Name} not ready ({e.Message}; attempt {attempt + 1}): no tick is published until it is");
+                try
+                {
+                    await Task.Delay(backoff.Delay(attempt), cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return false;
+                }
+            }
+        }
     }
 
     private TickPublisher NewPublisher()
@@ -149,4 +188,7 @@ internal sealed record FeedGatewayOptions
 
     /// <summary>How often leases are checked for expiry (default 250 ms).</summary>
     public TimeSpan ExpiryScan { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary><c>Gateway:TickStream</c>: the JetStream stream that keeps the published ticks; null: none.</summary>
+    public JetStreamStreamSpec? TickStream { get; init; }
 }

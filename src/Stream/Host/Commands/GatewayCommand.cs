@@ -20,7 +20,7 @@ namespace Streamer.Stream.Host.Commands;
 /// </summary>
 internal static class GatewayCommand
 {
-    public const string Usage = "streamer gateway [--tape T [--speed X]] [--config FILE] [--Nats:Url=…] [--Alpaca:DataUrl=…] [--Gateway:GraceMilliseconds=N]";
+    public const string Usage = "streamer gateway [--tape T [--speed X]] [--config FILE] [--Nats:Url=…] [--Alpaca:DataUrl=…] [--Gateway:GraceMilliseconds=N] [--Gateway:TickStream=NAME]";
 
     public static int Run(string[] args)
     {
@@ -48,7 +48,7 @@ internal static class GatewayCommand
             var configuration = StreamerSettings.BuildConfiguration([.. settingsArgs], baseDirectory);
             nats = SettingsBinder.Bind<NatsOptions>(configuration, "Nats").ToBusOptions(Environment.GetEnvironmentVariable, baseDirectory) with { Name = "streamer-gateway" };
             var section = SettingsBinder.Bind<GatewaySectionOptions>(configuration, "Gateway");
-            gatewayOptions = new FeedGatewayOptions { Grace = TimeSpan.FromMilliseconds(section.GraceMilliseconds) };
+            gatewayOptions = new FeedGatewayOptions { Grace = TimeSpan.FromMilliseconds(section.GraceMilliseconds), TickStream = section.ToTickStream() };
             var alpaca = SettingsBinder.Bind<AlpacaOptions>(configuration, "Alpaca");
             if (tape is not null)
             {
