@@ -61,7 +61,7 @@ public sealed class TickStreamTests
             await Waits.UntilAsync(() => upstream.Finished, "the tape played to its end", Long);
             var js = new JetStreamClient(engineBus);
             await UntilAsync(async () => (await js.GetStreamInfoAsync("T_TICKS"))!.Messages == (ulong)gateway.Published, "every published tick stored", Long);
-            Assert.Equal(expected.Count, gateway.Published);
+            Assert.True(expected.Count == gateway.Published, $"the tape has {expected.Count} AAA/BBB ticks; the gateway published {gateway.Published} (log: {string.Join(" | ", log)})");
 
             // the reader's table knows the engine's symbols (as an engine's does)
             var engineSymbols = new SymbolTable();
@@ -69,6 +69,7 @@ public sealed class TickStreamTests
             engineSymbols.Intern("BBB");
             var all = new List<KeptTick>();
             var whole = await TickStreamReader.ReadAfterAsync(js, "T_TICKS", 0, _ => true, engineSymbols, all.Add, Long);
+            Assert.True(expected.Count == all.Count, $"read back {all.Count} of {expected.Count} ticks ({whole})");
             Assert.Equal(expected, all.Select(k => RowOf(engineSymbols, k)));
             Assert.Equal(expected.Count, whole.Ticks);
             Assert.Equal(all[^1].Sequence, whole.LastSequence);
