@@ -56,6 +56,12 @@ public sealed record NatsOptions : ISettingsSection
     public bool TlsVerify { get; init; } = true;
 
     /// <summary>
+    /// <c>Nats:ExitStreamReplicas</c> (1, 1..5): copies of the exit stream in a clustered JetStream (3 on
+    /// a 3-node cluster, so losing a node loses no exit). Applied when the stream is created.
+    /// </summary>
+    public int ExitStreamReplicas { get; init; } = 1;
+
+    /// <summary>
     /// <c>Nats:Password</c> and <c>Nats:Token</c> exist only to be refused with a clear message: a secret
     /// given as a setting ends up in shell history, <c>ps</c> and config files.
     /// </summary>
@@ -75,6 +81,7 @@ public sealed record NatsOptions : ISettingsSection
             throw new SettingsException($"Nats:Url: credentials in the URL are refused (they would be logged); use Nats:User with Nats:PasswordFile or ${PasswordVariable}, or Nats:TokenFile");
         if (DuplicateWindow < TimeSpan.FromSeconds(1) || DuplicateWindow > TimeSpan.FromDays(1))
             throw new SettingsException($"Nats:DuplicateWindow: {DuplicateWindow.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s is outside 1..86400 seconds (docs/nats.md)");
+        ISettingsSection.InRange("Nats:ExitStreamReplicas", ExitStreamReplicas, 1, 5);
         if (Password is not null)
             throw new SettingsException($"Nats:Password: a secret is not taken as a setting or on the command line (shell history, ps); put it in a file named by Nats:PasswordFile or in ${PasswordVariable}");
         if (Token is not null)

@@ -107,7 +107,7 @@ public static class StreamerService
             s.AddSingleton(journal.Orders);
             s.AddSingleton<IMessageBus>(_ => new NatsBus(settings.NatsConnection));
             s.AddSingleton(sp => new JetStreamClient(sp.GetRequiredService<IMessageBus>()));
-            s.AddSingleton(sp => new ExitOutbox(sp.GetRequiredService<ExitStore>(), sp.GetRequiredService<JetStreamClient>(), new ExitOutboxOptions { Capacity = settings.Outbox.Capacity, Durability = settings.Exits.Mode, ParkAfterFailures = settings.Outbox.ParkAfterFailures, ParkedRetryInterval = TimeSpan.FromSeconds(settings.Outbox.ParkedRetrySeconds), Stream = ExitStream.Spec with { DuplicateWindow = settings.Nats.DuplicateWindow } }));
+            s.AddSingleton(sp => new ExitOutbox(sp.GetRequiredService<ExitStore>(), sp.GetRequiredService<JetStreamClient>(), new ExitOutboxOptions { Capacity = settings.Outbox.Capacity, Durability = settings.Exits.Mode, ParkAfterFailures = settings.Outbox.ParkAfterFailures, ParkedRetryInterval = TimeSpan.FromSeconds(settings.Outbox.ParkedRetrySeconds), Stream = ExitStream.Spec with { DuplicateWindow = settings.Nats.DuplicateWindow, Replicas = settings.Nats.ExitStreamReplicas } }));
             s.AddSingleton<ServiceStatus>();
             s.AddSingleton<StatusReport>();
             s.AddSingleton<ServiceEvents>();

@@ -32,6 +32,18 @@ public sealed class JetStreamTests
     }
 
     [Fact]
+    public async Task The_replica_count_reaches_the_server_which_on_a_single_node_refuses_more_than_one()
+    {
+        using var server = new NatsServerFixture();
+        using var bus = await TestBus.ConnectedAsync(server.Url);
+        var js = new JetStreamClient(bus);
+        var refused = await Assert.ThrowsAsync<JetStreamApiException>(() => js.EnsureStreamAsync(ExitStream.Spec with { Replicas = 3 }));
+        Assert.Contains("replicas", refused.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Null(await js.GetStreamInfoAsync(NatsSubjects.ExitStream));
+        Assert.Equal(StreamEnsureOutcome.Created, await js.EnsureStreamAsync(ExitStream.Spec with { Replicas = 1 }));
+    }
+
+    [Fact]
     public async Task Ensuring_with_other_subjects_updates_the_stream_in_place()
     {
         using var server = new NatsServerFixture();

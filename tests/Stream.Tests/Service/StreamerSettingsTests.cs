@@ -68,6 +68,8 @@ public sealed class StreamerSettingsTests
     [InlineData("--Feed:StaleAfter=soon", "Feed:StaleAfter: 'soon' is not a number of seconds or a hh:mm:ss duration")]
     [InlineData("--Nats:DuplicateWindow=0", "Nats:DuplicateWindow: 0 s is outside 1..86400 seconds")]
     [InlineData("--Nats:DuplicateWindow=86401", "Nats:DuplicateWindow: 86401 s is outside 1..86400 seconds")]
+    [InlineData("--Nats:ExitStreamReplicas=0", "Nats:ExitStreamReplicas: 0 is outside 1..5")]
+    [InlineData("--Nats:ExitStreamReplicas=6", "Nats:ExitStreamReplicas: 6 is outside 1..5")]
     [InlineData("--Journal:RestoreState=sometimes", "Journal:RestoreState: 'sometimes' is not auto, true or false")]
     [InlineData("--Journal:StateSaveMilliseconds=-1", "Journal:StateSaveMilliseconds")]
     [InlineData("--Shutdown:DrainSeconds=NaN", "Shutdown:DrainSeconds: 'NaN' is not a number")]
