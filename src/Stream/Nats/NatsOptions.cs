@@ -19,7 +19,10 @@ public sealed record NatsOptions : ISettingsSection
     /// <summary>environment variable holding the token (instead of <see cref="TokenFile"/>).</summary>
     public const string TokenVariable = "STREAMER_NATS_TOKEN";
 
-    /// <summary><c>Nats:Url</c>: <c>nats://</c> or <c>tls://</c> host:port.</summary>
+    /// <summary>
+    /// <c>Nats:Url</c>: <c>nats://</c> or <c>tls://</c> host:port, or a comma-separated list of them (the nodes of
+    /// a cluster: the client connects to one and moves to another when that one is lost).
+    /// </summary>
     public string Url { get; init; } = "nats://127.0.0.1:4222";
 
     /// <summary>
@@ -71,14 +74,21 @@ public sealed record NatsOptions : ISettingsSection
     public string? Token { get; init; }
 
     /// <summary>TLS is in use: a <c>tls://</c> URL or any TLS file.</summary>
-    public bool UsesTls => Url.StartsWith("tls://", StringComparison.OrdinalIgnoreCase) || TlsCaFile is not null || TlsCertFile is not null;
+    public bool UsesTls => Urls.Any(u => u.StartsWith("tls://", StringComparison.OrdinalIgnoreCase)) || TlsCaFile is not null || TlsCertFile is not null;
+
+    /// <summary>the addresses of <see cref="Url"/>, one per cluster node given.</summary>
+    public IReadOnlyList<string> Urls => Url.Split(',', StringSplitOptions.TrimEntries);
 
     public void Validate()
     {
-        if (!Uri.TryCreate(Url, UriKind.Absolute, out var uri) || uri.Scheme is not ("nats" or "tls") || uri.Port <= 0)
-            throw new SettingsException($"Nats:Url: '{Url}' is not a nats://host:port address");
-        if (!string.IsNullOrEmpty(uri.UserInfo))
-            throw new SettingsException($"Nats:Url: credentials in the URL are refused (they would be logged); use Nats:User with Nats:PasswordFile or ${PasswordVariable}, or Nats:TokenFile");
+        foreach (var part in Urls)
+        {
+            // each node of a list is checked on its own, so the error names the one that is wrong
+            if (!Uri.TryCreate(part, UriKind.Absolute, out var uri) || uri.Scheme is not ("nats" or "tls") || uri.Port <= 0)
+                throw new SettingsException(Urls.Count == 1 ? $"Nats:Url: '{Url}' is not a nats://host:port address" : $"Nats:Url: '{part}' (in '{Url}') is not a nats://host:port address");
+            if (!string.IsNullOrEmpty(uri.UserInfo))
+                throw new SettingsException($"Nats:Url: credentials in the URL are refused (they would be logged); use Nats:User with Nats:PasswordFile or ${PasswordVariable}, or Nats:TokenFile");
+        }
         if (DuplicateWindow < TimeSpan.FromSeconds(1) || DuplicateWindow > TimeSpan.FromDays(1))
             throw new SettingsException($"Nats:DuplicateWindow: {DuplicateWindow.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s is outside 1..86400 seconds (docs/nats.md)");
         ISettingsSection.InRange("Nats:ExitStreamReplicas", ExitStreamReplicas, 1, 5);
@@ -122,7 +132,7 @@ public sealed record NatsOptions : ISettingsSection
         else if (environment(TokenVariable) is { Length: > 0 } token) auth = NatsAuth.WithToken(token);
         return new NatsBusOptions
         {
-            Url = Url,
+            Url = string.Join(',', Urls),
             Auth = auth,
             Tls = UsesTls ? new NatsTls(Full(TlsCaFile), Full(TlsCertFile), Full(TlsKeyFile), TlsVerify) : null,
         };

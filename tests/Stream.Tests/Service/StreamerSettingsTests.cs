@@ -41,6 +41,17 @@ public sealed class StreamerSettingsTests
     }
 
     [Fact]
+    public void A_cluster_is_named_by_a_comma_separated_list_of_its_nodes_and_reaches_the_client_whole()
+    {
+        using var dir = new TempDirectory();
+        var s = Load(dir, "--Nats:Url=nats://127.0.0.1:4222, nats://127.0.0.1:4223,nats://127.0.0.1:4224");
+        Assert.Equal(["nats://127.0.0.1:4222", "nats://127.0.0.1:4223", "nats://127.0.0.1:4224"], s.Nats.Urls);
+        Assert.Equal("nats://127.0.0.1:4222,nats://127.0.0.1:4223,nats://127.0.0.1:4224", s.Nats.ToBusOptions(_ => null, dir.Path).Url);
+        Assert.False(s.Nats.UsesTls);
+        Assert.True(Load(dir, "--Nats:Url=nats://127.0.0.1:4222,tls://127.0.0.1:4223").Nats.UsesTls);
+    }
+
+    [Fact]
     public void Defaults_without_any_configuration()
     {
         using var dir = new TempDirectory();
@@ -58,6 +69,7 @@ public sealed class StreamerSettingsTests
     [InlineData("--Positions:File=nope.json", "Positions:File: file 'nope.json' not found")]
     [InlineData("--Books:File=nope.yaml", "Books:File")]
     [InlineData("--Nats:Url=http://127.0.0.1:4222", "Nats:Url")]
+    [InlineData("--Nats:Url=nats://127.0.0.1:4222, nats://127.0.0.1", "Nats:Url: 'nats://127.0.0.1' (in 'nats://127.0.0.1:4222, nats://127.0.0.1') is not a nats://host:port address")]
     [InlineData("--Outbox:Capacity=0", "Outbox:Capacity")]
     [InlineData("--Nats:DuplicateWindow=0", "Nats:DuplicateWindow")]
     [InlineData("--Nats:DuplicateWindow=soon", "Nats:DuplicateWindow")]
