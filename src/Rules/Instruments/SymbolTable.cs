@@ -76,22 +76,22 @@ public sealed class SymbolTable
             var entries = _entries;
             if (id >= entries.Length)
             {
-                Array.Resize(ref entries, entries.Length * 2);
+                Array.Resize(ref entries, entries.Length * 2); // geometric: amortized O(1) per add
             }
             entries[id] = new Entry(symbol, bytes, hash, option, underlying == 0 ? id : underlying);
-            _entries = entries;
+            _entries = entries; // published before any bucket names the id
 
             var buckets = _buckets;
             if ((id + 1) * 2 > buckets.Length)
             {
-                buckets = Rehash(entries, id, buckets.Length * 2);
+                _buckets = Rehash(entries, id, buckets.Length * 2);
             }
             else
             {
-                buckets = (int[])buckets.Clone(); // readers keep scanning the old table undisturbed
+                // A free slot in the live table: the entry is already visible, so a reader that
+                // sees the id also finds its entry. Copying the table per add made a first pass O(n^2).
                 Place(buckets, hash, id);
             }
-            _buckets = buckets;
             Volatile.Write(ref _count, id);
             return id;
         }
@@ -109,19 +109,19 @@ public sealed class SymbolTable
         int mask = buckets.Length - 1;
         int slot = hash & mask;
         while (buckets[slot] != 0) slot = (slot + 1) & mask;
-        buckets[slot] = id;
+        Volatile.Write(ref buckets[slot], id);
     }
 
     private int Find(ReadOnlySpan<byte> utf8, int hash)
     {
         var buckets = _buckets;
-        var entries = _entries;
         int mask = buckets.Length - 1;
         int slot = hash & mask;
         while (true)
         {
-            int id = buckets[slot];
+            int id = Volatile.Read(ref buckets[slot]);
             if (id == 0) return 0;
+            var entries = _entries; // read after the id: holds its entry (published first)
             if (id < entries.Length)
             {
                 var e = entries[id];
