@@ -6,8 +6,10 @@ namespace Streamer.Rules.Instruments;
 /// <summary>
 /// Interns symbols to dense integer ids once, so the tick path compares ints, not strings.
 /// Lookups by UTF-8 bytes (straight from a network or file buffer) allocate nothing.
-/// Adding is locked (cold: a new symbol); reading is lock-free over arrays that are only
-/// ever replaced whole, so a reader sees either the old or the new table, both valid.
+/// Adding is locked (cold: a new symbol); reading is lock-free. An add writes the entry first
+/// and then its bucket slot (volatile), so a reader that finds an id also finds its entry; a
+/// rehash builds a new bucket array and swaps it in whole. Adds into the live table keep a first
+/// pass over a wide tape linear: copying the buckets per new symbol made it O(n²).
 /// Id 0 is never handed out: a default <see cref="Market.Tick"/> names no symbol.
 /// </summary>
 public sealed class SymbolTable

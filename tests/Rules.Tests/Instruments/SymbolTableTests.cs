@@ -62,4 +62,65 @@ public class SymbolTableTests
         stop.Cancel();
         Assert.Equal(0, await reader);
     }
+
+    [Fact]
+    public async Task Readers_racing_the_writer_find_every_symbol_already_counted_with_its_own_text()
+    {
+        // ids are dense and handed out in order, so X{i} gets first + i; once Count covers an id,
+        // its symbol must be found (the count is published after the bucket), under that id, with its text
+        var table = new SymbolTable();
+        int first = table.Intern("X0");
+        const int n = 60_000;
+        using var stop = new CancellationTokenSource();
+        using var started = new CountdownEvent(2);
+        var readers = Enumerable.Range(0, 2).Select(seed => Task.Factory.StartNew(() =>
+        {
+            started.Signal();
+            var rng = new Random(seed);
+            var buf = new byte[16];
+            long checks = 0;
+            string? wrong = null;
+            while (!stop.IsCancellationRequested && wrong is null)
+            {
+                int known = table.Count - first + 1;           // X0..X{known-1} are in
+                int i = rng.Next(Math.Max(1, known + 50));      // sometimes ahead of the writer
+                int len = Encoding.UTF8.GetBytes($"X{i}", buf);
+                int id = table.Lookup(buf.AsSpan(0, len));
+                if (i < known && id != first + i) wrong = $"X{i} counted but looked up as {id}";
+                else if (id != 0 && id != first + i) wrong = $"X{i} looked up as {id}, not {first + i}";
+                else if (id != 0 && table[id] != $"X{i}") wrong = $"id {id} reads as {table[id]}, not X{i}";
+                checks++;
+            }
+            return (checks, wrong);
+        }, TaskCreationOptions.LongRunning)).ToArray();
+        Assert.True(started.Wait(TimeSpan.FromSeconds(30)), "the readers never started");
+        for (int i = 1; i < n; i++) Assert.Equal(first + i, table.Intern($"X{i}"));
+        stop.Cancel();
+        foreach (var r in await Task.WhenAll(readers))
+        {
+            Assert.Null(r.wrong);
+            Assert.True(r.checks > 0);
+        }
+    }
+
+    [Fact]
+    public void A_wide_option_chain_interns_each_contract_and_root_once()
+    {
+        // the 100k-position tape's shape: thousands of roots, many contracts each, interned on first sight
+        var table = new SymbolTable();
+        var ids = new HashSet<int>();
+        for (int root = 0; root < 400; root++)
+        {
+            string r = "R" + (char)('A' + root / 26 % 26) + (char)('A' + root % 26);
+            for (int k = 0; k < 250; k++)
+            {
+                string occ = $"{r}260220{(k % 2 == 0 ? 'C' : 'P')}{100_000 + k * 500:D8}";
+                int id = table.Intern(occ);
+                Assert.True(ids.Add(id), $"{occ} reused id {id}");
+                Assert.Equal(table.Lookup(r), table.UnderlyingOf(id));
+            }
+        }
+        Assert.Equal(400 * 250 + 400, table.Count);
+        Assert.Equal(table.Count, ids.Count + 400);
+    }
 }
