@@ -40,8 +40,9 @@ public sealed partial class ExitEngine
         long old = rt.WakeNs;
         long wake = rt.Closed || rt.Removed || rt.Paused ? long.MaxValue : ComputeWake(rt, _clock);
         rt.WakeNs = wake;
-        if (wake < _nextWake) _nextWake = wake;
-        else if (old <= _nextWake && wake != old) _wakeDirty = true;
+        if (wake == old || wake == long.MaxValue) return; // the old entry, if any, is now stale
+        if (_wakes.Count >= 2 * _positionCount + 16) RebuildWakes();
+        else _wakes.Push(wake, rt.Slot);
     }
 
     private long ComputeWake(PositionRuntime rt, long now)
@@ -76,15 +77,44 @@ public sealed partial class ExitEngine
         return _calendar.NextSessionOpenAtOrAfter(Math.Max(instant, now + 1));
     }
 
-    private void RecomputeNextWake()
+    // an entry is live while its instant is still its position's wake (closed, removed and paused ones have MaxValue)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool IsLiveTop()
     {
-        long min = long.MaxValue;
+        var rt = _positions[_wakes.TopSlot];
+        return _wakes.TopWake == rt.WakeNs && !rt.Closed && !rt.Removed;
+    }
+
+    private void DropStaleWakes()
+    {
+        while (_wakes.Count > 0 && !IsLiveTop()) _wakes.Pop();
+    }
+
+    /// <summary>Pops every live entry due by <paramref name="now"/> into <see cref="_due"/> (stale ones are dropped); their count.</summary>
+    private int TakeDue(long now)
+    {
+        int n = 0;
+        while (_wakes.Count > 0 && _wakes.TopWake <= now)
+        {
+            if (IsLiveTop())
+            {
+                if (n == _due.Length) Array.Resize(ref _due, n * 2); // never on a warm engine: sized to the positions, and entries are deduplicated below
+                _due[n++] = _wakes.TopSlot;
+            }
+            _wakes.Pop();
+        }
+        return n;
+    }
+
+    /// <summary>The queue from the positions' wakes alone (O(n), amortized over the ≥ n pushes that filled it with stale entries).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void RebuildWakes()
+    {
+        _wakes.Clear();
         for (int i = 0; i < _positionCount; i++)
         {
             var rt = _positions[i];
-            if (!rt.Closed && !rt.Removed && rt.WakeNs < min) min = rt.WakeNs;
+            if (!rt.Closed && !rt.Removed && rt.WakeNs != long.MaxValue) _wakes.Push(rt.WakeNs, i);
         }
-        _nextWake = min;
-        _wakeDirty = false;
     }
 }

@@ -131,7 +131,6 @@ public sealed partial class ExitEngine
             rt.Pending = false;
         }
         UpdateWake(rt);
-        _wakeDirty = true;
     }
 
     private static FillResult Reject(string message) => new(FillEffect.Rejected, 0, message);

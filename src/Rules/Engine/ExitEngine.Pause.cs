@@ -16,7 +16,6 @@ public sealed partial class ExitEngine
         if (rt.Paused == paused) return true;
         rt.Paused = paused;
         UpdateWake(rt);
-        _wakeDirty = true;
         return true;
     }
 

@@ -18,7 +18,7 @@ public sealed partial class ExitEngine
         long t = tick.TimeNs;
         _counters.Ticks++;
         if (_clock == long.MinValue) StartClock(t);
-        if (t >= _nextWake || _wakeDirty) RunDue(t, ref sink, start);
+        if (t >= _wakes.TopWake) RunDue(t, ref sink, start); // the top may be stale (earlier): RunDue drops it
         if (t > _clock) _clock = t;
 
         int id = tick.SymbolId;
@@ -75,7 +75,7 @@ public sealed partial class ExitEngine
             if (rt.OpenedNs == long.MinValue) rt.SetOpenedAt(t);
             rt.WakeNs = rt.Closed || rt.Paused ? long.MaxValue : ComputeWake(rt, t - 1);
         }
-        _wakeDirty = true;
+        RebuildWakes();
     }
 
     private void RunDue<TSink>(long upTo, ref TSink sink, long start) where TSink : struct, IExitSink
@@ -87,13 +87,17 @@ public sealed partial class ExitEngine
             long now = Math.Max(wake, _clock);
             _clock = now;
             SyncSession(now);
-            for (int i = 0; i < _positionCount; i++)
+            // every position due by now, evaluated in slot order (as a scan of all positions would): deterministic
+            int n = TakeDue(now);
+            var due = _due.AsSpan(0, n);
+            due.Sort();
+            for (int i = 0; i < due.Length; i++)
             {
-                var rt = _positions[i];
+                if (i > 0 && due[i] == due[i - 1]) continue; // a wake that moved away and back left two entries
+                var rt = _positions[due[i]];
                 if (rt.Closed || rt.Removed || rt.Paused || rt.WakeNs > now) continue;
                 Evaluate(rt, now, ref sink, start);
             }
-            if (_wakeDirty) RecomputeNextWake();
         }
     }
 

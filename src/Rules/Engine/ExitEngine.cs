@@ -38,8 +38,8 @@ public sealed partial class ExitEngine
     private EngineCounters _counters;
 
     private long _clock = long.MinValue;
-    private long _nextWake = long.MaxValue;
-    private bool _wakeDirty;
+    private readonly WakeQueue _wakes = new();
+    private int[] _due = new int[16];     // RunDue's scratch: the slots due at one instant
 
     // the session segment the clock is in: [start, end) is either one regular session or a gap between two
     private long _segStart = long.MaxValue;
@@ -85,8 +85,8 @@ public sealed partial class ExitEngine
     {
         get
         {
-            if (_wakeDirty) RecomputeNextWake();
-            return _nextWake;
+            DropStaleWakes();
+            return _wakes.TopWake;
         }
     }
 
@@ -110,7 +110,11 @@ public sealed partial class ExitEngine
 
         if (_positionCount == _positions.Length) Array.Resize(ref _positions, _positionCount * 2);
         int index = _positionCount++;
+        rt.Slot = index;
         _positions[index] = rt;
+        // room for a live entry per position plus as many stale ones before a compaction, and the due list
+        _wakes.EnsureCapacity(2 * _positionCount + 17);
+        if (_due.Length < _positionCount) Array.Resize(ref _due, Math.Max(_positionCount, _due.Length * 2));
         _byId.Add(spec.Id, index);
         Subscribe(rt.UnderlyingId, index);
         foreach (var leg in rt.Legs) Subscribe(leg.SymbolId, index);
@@ -125,9 +129,9 @@ public sealed partial class ExitEngine
         if (!_byId.Remove(id, out int index)) return false;
         var rt = _positions[index];
         rt.Removed = true;
+        rt.WakeNs = long.MaxValue; // its entries in the wake queue are stale from now
         Unsubscribe(rt.UnderlyingId, index);
         foreach (var leg in rt.Legs) Unsubscribe(leg.SymbolId, index);
-        _wakeDirty = true;
         return true;
     }
 
@@ -171,7 +175,6 @@ public sealed partial class ExitEngine
         rt.Closed = state.ContractsRemaining == 0;
         rt.Pending = false;
         UpdateWake(rt);
-        _wakeDirty = true;
     }
 
     /// <summary>

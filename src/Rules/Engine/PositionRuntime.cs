@@ -71,6 +71,7 @@ internal sealed class PositionRuntime
     public bool Paused;
     public bool Pending;                // a rule held outside the session: evaluate again at the next open
     public long WakeNs = long.MaxValue;
+    public int Slot;                    // index in the engine's position array (its wake-up entries name it)
 
     public PositionState State => new(OriginalUnits, OpenUnits, TranchesFired, TrailActive, TrailPeakPerUnit, NextSequence, RealizedPnl, FillWatermark, OpenedNs);
 
