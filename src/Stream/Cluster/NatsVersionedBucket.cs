@@ -68,6 +68,24 @@ internal sealed class NatsVersionedBucket : IVersionedBucket
     public async ValueTask DeleteAsync(string key, CancellationToken cancellationToken) =>
         await _store.DeleteAsync(key, cancellationToken: cancellationToken).ConfigureAwait(false);
 
+    /// <summary>
+    /// Every key matching <paramref name="filter"/> (one subject filter: nats-server 2.9 takes one per
+    /// consumer) that holds a value now, with its value and revision, in revision order.
+    /// </summary>
+    public async ValueTask<IReadOnlyList<(string Key, VersionedValue Value)>> EntriesAsync(string filter, CancellationToken cancellationToken)
+    {
+        var entries = new List<(string Key, VersionedValue Value)>();
+        // deletes are delivered too (and skipped here): the last entry, Delta 0, may be one, and it is the end of the listing
+        var opts = new NatsKVWatchOpts { IgnoreDeletes = false, OnNoData = static _ => ValueTask.FromResult(true) };
+        await foreach (var entry in _store.WatchAsync(filter, Raw, opts, cancellationToken).ConfigureAwait(false))
+        {
+            if (entry.Operation == NatsKVOperation.Put) entries.Add((entry.Key, new VersionedValue(entry.Revision, entry.Value ?? [])));
+            if (entry.Delta == 0) break;
+        }
+        entries.Sort(static (a, b) => a.Value.Revision.CompareTo(b.Value.Revision));
+        return entries;
+    }
+
     public async ValueTask<IReadOnlyList<string>> KeysAsync(CancellationToken cancellationToken)
     {
         var keys = new List<string>();
