@@ -117,7 +117,9 @@ public sealed class NatsKvPartitionStateStore : IPartitionStateStore
     internal string FillKey(int partition, string fillId) =>
         string.Concat(_keys[partition], ".f.", Base64Url.EncodeToString(Encoding.UTF8.GetBytes(fillId)));
 
-    internal static int EncodedSize(int partition, PartitionCheckpoint checkpoint) => PartitionStateCodec.EncodeCheckpoint(partition, checkpoint, 0).Length;
+    /// <summary>The bytes <see cref="SaveAsync"/> would send for <paramref name="checkpoint"/> now (tests: a checkpoint of exactly the limit).</summary>
+    internal int EncodedSize(int partition, PartitionCheckpoint checkpoint) =>
+        PartitionStateCodec.EncodeCheckpoint(partition, checkpoint, _time.GetUtcNow().ToUnixTimeMilliseconds()).Length;
 
     private string FillFilter(int partition) => _keys[partition] + ".f.>";
 
