@@ -11,6 +11,7 @@ return args.FirstOrDefault() switch
     "journal-throughput" => JournalThroughput.Run(args[1..]),
     "intake-throughput" => await IntakeThroughput.RunAsync(args[1..]),
     "gateway-fanout" => await GatewayFanout.RunAsync(args[1..]),
+    "state-store" => await StateStoreMeasure.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -23,6 +24,7 @@ static int Usage()
     Console.Error.WriteLine("       Streamer.PerfTests journal-throughput [exits=60000] [batch=256]");
     Console.Error.WriteLine("       Streamer.PerfTests intake-throughput [fills=10000]   (opens, then resizes: direct and over NATS)");
     Console.Error.WriteLine("       Streamer.PerfTests gateway-fanout [ticks=1000000] [underlyings=100]   (the feed gateway's tick publisher into a real nats-server)");
+    Console.Error.WriteLine("       Streamer.PerfTests state-store [rounds=200]   (partition checkpoints of 10/100/500 positions: SQLite file vs JetStream KV on a real nats-server)");
     Console.Error.WriteLine("       Streamer.PerfTests latency-matrix [--wait ...]   (both durabilities at 200/s, 1,000/s and unpaced: one table)");
     return 2;
 }
