@@ -21,6 +21,7 @@ public interface IPartitionStateStore : IAsyncDisposable
     /// (0: only if there is none). Otherwise nothing is written and the result says which revision the
     /// store holds: another owner wrote since, and this writer must stop acting for the partition.
     /// Revisions only grow, across deletes too, so a revision seen once is never valid again later.
+    /// A timeout or a lost connection throws with the outcome unknown: reload before saving again.
     /// </summary>
     ValueTask<CheckpointSave> SaveAsync(int partition, PartitionCheckpoint checkpoint, ulong expectedRevision, CancellationToken cancellationToken = default);
 
